@@ -1,0 +1,55 @@
+"""Consoles and output helpers shared by every command.
+
+Results go to stdout, progress and diagnostics to stderr.  Consoles are built
+on demand (never at import time) so tests can set the width with ``COLUMNS``.
+rich already drops ANSI codes when the stream is not a terminal and honours
+``NO_COLOR``; we only make sure nothing else sneaks colour in.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import sys
+from typing import Any
+
+from rich.console import Console
+
+
+def out() -> Console:
+    """Console for results (stdout)."""
+    return Console(highlight=False, soft_wrap=False)
+
+
+def err() -> Console:
+    """Console for progress bars, warnings and diagnostics (stderr)."""
+    return Console(stderr=True, highlight=False)
+
+
+def _clean(obj: Any) -> Any:
+    """Make data JSON-safe: numpy scalars/arrays to Python, non-finite floats to None."""
+    if isinstance(obj, dict):
+        return {str(k): _clean(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_clean(v) for v in obj]
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
+        return _clean(obj.tolist())
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def to_json(data: Any) -> str:
+    """Serialise result data: strict JSON (no NaN/Infinity), numpy-aware."""
+    return json.dumps(_clean(data), indent=2, allow_nan=False)
+
+
+def print_json(data: Any) -> None:
+    """Write ``data`` as JSON to stdout and nothing else (for ``--json``)."""
+    sys.stdout.write(to_json(data) + "\n")
+    sys.stdout.flush()
+
+
+def warn(message: str) -> None:
+    """A one-line diagnostic on stderr."""
+    err().print(f"[yellow]warning:[/] {message}", soft_wrap=True)

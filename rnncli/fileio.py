@@ -1,0 +1,62 @@
+"""Atomic file writing: write to a temporary file beside the target, then rename.
+
+A reader never sees a half-written file, and a crash or Ctrl-C leaves the old
+file (or none) in place.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from rnncli.errors import BadInput
+
+
+def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = ()) -> Path:
+    """Fail early (before any work) if ``path`` cannot be written or has the wrong suffix."""
+    p = Path(path)
+    if suffixes and p.suffix.lower() not in suffixes:
+        raise BadInput(f"{p}: expected a file ending in {' or '.join(suffixes)}")
+    parent = p.parent if str(p.parent) else Path(".")
+    if not parent.is_dir():
+        raise BadInput(f"{p}: directory {parent} does not exist")
+    if p.is_dir():
+        raise BadInput(f"{p}: is a directory")
+    if not os.access(parent, os.W_OK):
+        raise BadInput(f"{p}: directory {parent} is not writable")
+    return p
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
+    """Call ``write(tmp_path)`` to produce the file, then move it onto ``path``."""
+    p = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent or ".")
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, p)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return p
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+
+    def _write(tmp: str) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+
+    return write_atomic(path, _write)
+
+
+def save_figure_atomic(fig, path: str | os.PathLike[str]) -> Path:  # noqa: ANN001
+    """Save a matplotlib figure atomically (format from the suffix)."""
+    fmt = Path(path).suffix.lstrip(".") or "png"
+    return write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))

@@ -1,0 +1,61 @@
+"""Citations used across the tool, keyed by a short id.
+
+Every claim in ``explain``, ``compare``, ``advise`` and ``quiz`` names one of
+these keys (or a measurement this tool makes).
+"""
+
+from __future__ import annotations
+
+SOURCES: dict[str, str] = {
+    "hochreiter1997": "Hochreiter & Schmidhuber (1997), Long Short-Term Memory, "
+    "Neural Computation 9(8).",
+    "gers2000": "Gers, Schmidhuber & Cummins (2000), Learning to Forget: Continual "
+    "Prediction with LSTM, Neural Computation 12(10).",
+    "bengio1994": "Bengio, Simard & Frasconi (1994), Learning long-term dependencies "
+    "with gradient descent is difficult, IEEE Trans. Neural Networks 5(2).",
+    "pascanu2013": "Pascanu, Mikolov & Bengio (2013), On the difficulty of training "
+    "recurrent neural networks, ICML.",
+    "cho2014": "Cho et al. (2014), Learning Phrase Representations using RNN "
+    "Encoder-Decoder for Statistical Machine Translation, EMNLP.",
+    "chung2014": "Chung, Gulcehre, Cho & Bengio (2014), Empirical Evaluation of Gated "
+    "Recurrent Neural Networks on Sequence Modeling, arXiv:1412.3555.",
+    "jozefowicz2015": "Jozefowicz, Zaremba & Sutskever (2015), An Empirical Exploration "
+    "of Recurrent Network Architectures, ICML.",
+    "greff2017": "Greff et al. (2017), LSTM: A Search Space Odyssey, IEEE TNNLS 28(10).",
+    "weiss2018": "Weiss, Goldberg & Yahav (2018), On the Practical Computational Power "
+    "of Finite Precision RNNs for Language Recognition, ACL.",
+    "arjovsky2016": "Arjovsky, Shah & Bengio (2016), Unitary Evolution Recurrent "
+    "Neural Networks, ICML (adding and copy tasks).",
+    "le2015": "Le, Jaitly & Hinton (2015), A Simple Way to Initialize Recurrent "
+    "Networks of Rectified Linear Units, arXiv:1504.00941 (IRNN).",
+    "zaremba2014": "Zaremba, Sutskever & Vinyals (2014), Recurrent Neural Network "
+    "Regularization, arXiv:1409.2329 (dropout between layers, not on recurrence).",
+    "gal2016": "Gal & Ghahramani (2016), A Theoretically Grounded Application of "
+    "Dropout in Recurrent Neural Networks, NeurIPS (variational recurrent dropout).",
+    "sutskever2014": "Sutskever, Vinyals & Le (2014), Sequence to Sequence Learning "
+    "with Neural Networks, NeurIPS.",
+    "bahdanau2015": "Bahdanau, Cho & Bengio (2015), Neural Machine Translation by "
+    "Jointly Learning to Align and Translate, ICLR (attention).",
+    "loshchilov2019": "Loshchilov & Hutter (2019), Decoupled Weight Decay "
+    "Regularization, ICLR (AdamW).",
+    "goyal2017": "Goyal et al. (2017), Accurate, Large Minibatch SGD, arXiv:1706.02677 "
+    "(learning-rate warm-up).",
+    "prechelt1998": "Prechelt (1998), Early Stopping - But When?, Neural Networks: "
+    "Tricks of the Trade.",
+    "deepbench": "Baidu Research, DeepBench (2016-2017), RNN kernel benchmarks, "
+    "github.com/baidu-research/DeepBench.",
+    "torch-rnn": "PyTorch documentation, torch.nn.RNN (weights, biases, init U(-1/sqrt(H), "
+    "1/sqrt(H))).",
+    "torch-gru": "PyTorch documentation, torch.nn.GRU (gate order r, z, n; "
+    "h' = (1 - z) * n + z * h).",
+    "torch-lstm": "PyTorch documentation, torch.nn.LSTM (gate order i, f, g, o; two bias "
+    "vectors).",
+    "torch-clip": "PyTorch documentation, torch.nn.utils.clip_grad_norm_.",
+    "lesson": "The course lesson 'LSTM and GRU: Advanced Sequence Architectures' "
+    "(../shared/lesson in the repository's workspace).",
+}
+
+
+def cite(key: str) -> str:
+    """The full reference for ``key`` (KeyError if unknown: tests check every key used)."""
+    return SOURCES[key]

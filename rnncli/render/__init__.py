@@ -1,0 +1,60 @@
+"""Rendering: rich tables, heat-map colours and matplotlib figures.
+
+One module per command family; this file holds the helpers they share.
+matplotlib is an optional extra (``pip install 'rnncli[plot]'``) and is only
+imported inside :func:`pyplot`.
+"""
+
+from __future__ import annotations
+
+from rnncli.errors import MissingExtra
+
+
+def pyplot():  # noqa: ANN201
+    """Import matplotlib with a non-interactive backend, or raise a one-line hint."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtra("matplotlib", "plot") from None
+    return plt
+
+
+def heat_style(value: float, lo: float = 0.0, hi: float = 1.0) -> str:
+    """A rich style for ``value`` on a blue (lo) - white - red (hi) scale."""
+    span = hi - lo
+    x = 0.5 if span <= 0 else min(max((value - lo) / span, 0.0), 1.0)
+    if x < 0.5:
+        k = x / 0.5  # 0 (blue) .. 1 (white)
+        r, g, b = int(40 + 215 * k), int(90 + 165 * k), 255
+    else:
+        k = (x - 0.5) / 0.5  # 0 (white) .. 1 (red)
+        r, g, b = 255, int(255 - 185 * k), int(255 - 185 * k)
+    return f"black on rgb({r},{g},{b})"
+
+
+SPARK = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values, log: bool = False) -> str:  # noqa: ANN001
+    """A one-line sparkline of ``values`` (optionally on a log scale)."""
+    import math
+
+    vals = [float(v) for v in values]
+    if log:
+        vals = [math.log10(v) if v > 0 else float("nan") for v in vals]
+    finite = [v for v in vals if math.isfinite(v)]
+    if not finite:
+        return " " * len(vals)
+    lo, hi = min(finite), max(finite)
+    out = []
+    for v in vals:
+        if not math.isfinite(v):
+            out.append(" ")
+        elif hi == lo:
+            out.append(SPARK[len(SPARK) // 2])
+        else:
+            out.append(SPARK[int((v - lo) / (hi - lo) * (len(SPARK) - 1))])
+    return "".join(out)

@@ -1,0 +1,38 @@
+"""Shared test fixtures: a CliRunner with a fixed 80-column, colourless terminal."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from rnncli.cli import app
+
+
+@pytest.fixture(autouse=True)
+def _plain_terminal(monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    monkeypatch.setenv("NO_COLOR", "1")
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+
+
+class Cli:
+    """Invoke the app in-process: ``cli("gates", "--seq", "1,0")`` -> Result."""
+
+    def __init__(self) -> None:
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None):  # noqa: A002
+        return self.runner.invoke(app, list(args), input=input)
+
+    def json(self, *args: str):
+        """Run with ``--json`` appended, assert exit 0, return parsed stdout."""
+        res = self(*args, "--json")
+        assert res.exit_code == 0, res.output
+        return json.loads(res.stdout)
+
+
+@pytest.fixture
+def cli() -> Cli:
+    return Cli()
