@@ -105,3 +105,25 @@ def activation_bytes(arch: str, hidden_size: int, num_layers: int = 1, seq_len: 
     """Bytes the training forward pass keeps for backward (our NumPy cells' choice)."""
     _check(arch)
     return KEPT_PER_UNIT[arch] * hidden_size * num_layers * seq_len * batch * dtype_bytes
+
+
+def max_hidden_for_params(arch: str, input_size: int, params_max: int,
+                          num_layers: int = 1, bias: bool = True) -> int:
+    """Largest hidden size H whose :func:`param_count` stays within ``params_max``.
+
+    Returns 0 when even H = 1 does not fit.  ``param_count`` grows strictly with H,
+    so a bisection over H finds the exact answer.
+    """
+    _check(arch)
+    if param_count(arch, input_size, 1, num_layers, bias) > params_max:
+        return 0
+    lo, hi = 1, 2
+    while param_count(arch, input_size, hi, num_layers, bias) <= params_max:
+        lo, hi = hi, hi * 2
+    while hi - lo > 1:  # invariant: lo fits, hi does not
+        mid = (lo + hi) // 2
+        if param_count(arch, input_size, mid, num_layers, bias) <= params_max:
+            lo = mid
+        else:
+            hi = mid
+    return lo

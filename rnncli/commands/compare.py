@@ -1,8 +1,46 @@
-"""`rnncli compare` (placeholder until its issue lands)."""
+"""`rnncli compare`: RNN, GRU and LSTM side by side, every word of the lesson's table checked."""
 
-from rnncli.errors import RnncliError
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from rnncli import console
+from rnncli.options import JsonFlag, positive_int
 
 
-def compare() -> None:
-    """Not implemented yet."""
-    raise RnncliError("'compare' is not implemented yet")
+def compare(
+    input_size: Annotated[int, typer.Option("--input-size", help="Features per step.")] = 64,
+    hidden: Annotated[int, typer.Option("--hidden", help="Hidden size H.")] = 128,
+    layers: Annotated[int, typer.Option("--layers", help="Stacked layers.")] = 1,
+    seq_len: Annotated[int, typer.Option("--seq-len", help="Sequence length T.")] = 200,
+    batch: Annotated[int, typer.Option("--batch", help="Batch size B.")] = 32,
+    measure: Annotated[bool, typer.Option(
+        "--measure", help="Also time a training step of each cell here (imports torch, "
+        "under 20 s).")] = False,
+    json_: JsonFlag = False,
+) -> None:
+    """Compare RNN, GRU and LSTM: equations, gates, exact parameters, FLOPs and memory
+    at your sizes, and the lesson's comparison table checked against sources and
+    measurements.  See docs/compare.md."""
+    from rnncli.knowledge import comparison
+
+    for value, name in ((input_size, "--input-size"), (hidden, "--hidden"),
+                        (layers, "--layers"), (seq_len, "--seq-len"), (batch, "--batch")):
+        positive_int(value, name)
+    data = comparison.build(input_size, hidden, layers, seq_len, batch)
+    if measure:
+        from rnncli.measure import quick_measure
+
+        settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
+        rows = quick_measure(list(comparison.ARCHS), input_size=input_size,
+                             hidden_size=hidden, num_layers=layers, seq_len=seq_len,
+                             batch=batch, **settings)
+        comparison.add_measurements(data, rows, settings)
+    if json_:
+        console.print_json(data)
+        return
+    from rnncli.render.compare import render
+
+    render(data, console.out())

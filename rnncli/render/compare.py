@@ -1,0 +1,104 @@
+"""Render ``rnncli compare``: stacked sections that fit an 80-column terminal.
+
+First the exact figures (a table of numbers, one column per architecture),
+then the equations per architecture, then the lesson's qualitative rows, each
+with the lesson's words, this tool's finding and its evidence.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from rnncli.knowledge.comparison import ARCHS, NAMES
+
+
+def _si(n: float) -> str:
+    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= div:
+            return f"{n / div:.2f} {unit}"
+    return f"{n:.0f} "
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "KiB", "MiB"):
+        if abs(n) < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} GiB"
+
+
+def figures_table(data: dict[str, Any]) -> Table:
+    """The exact figures at the user's sizes."""
+    s = data["sizes"]
+    a = data["archs"]
+    t = Table(title=(f"At input {s['input_size']}, hidden {s['hidden_size']}, layers "
+                     f"{s['num_layers']}, seq {s['seq_len']}, batch {s['batch']}"),
+              title_justify="left")
+    t.add_column("", no_wrap=True)
+    for arch in ARCHS:
+        t.add_column(NAMES[arch], justify="right")
+    t.add_row("gates", *[", ".join(g.split()[0] for g in a[x]["gates"]) or "none"
+                         for x in ARCHS])
+    t.add_row("state carried", *[a[x]["state"] for x in ARCHS])
+    t.add_row("parameters", *[f"{a[x]['params']:,}" for x in ARCHS])
+    t.add_row("  vs LSTM", *[f"{a[x]['param_ratio_to_lstm']:.2f}" for x in ARCHS])
+    t.add_row("FLOPs/step fwd", *[_si(a[x]["forward_flops_per_step"]) for x in ARCHS])
+    t.add_row("FLOPs/step train", *[_si(a[x]["train_flops_per_step"]) for x in ARCHS])
+    t.add_row("kept/step train", *[_bytes(a[x]["activation_bytes_per_step"]) for x in ARCHS])
+    t.add_row("kept/sequence", *[_bytes(a[x]["activation_bytes_sequence"]) for x in ARCHS])
+    m = data.get("measured")
+    if m:
+        per = m["archs"]
+        t.add_row("train step (ms)", *[f"{per[x]['median_s'] * 1e3:.2f}" if x in per else "-"
+                                       for x in ARCHS])
+        t.add_row("  IQR (ms)", *[f"{(per[x]['iqr_s'] or 0) * 1e3:.2f}" if x in per else "-"
+                                  for x in ARCHS])
+        t.add_row("tokens/s", *[_si(per[x]["tokens_per_s"] or 0) if x in per else "-"
+                                for x in ARCHS])
+    return t
+
+
+def render(data: dict[str, Any], console: Console) -> None:
+    """Print the comparison."""
+    console.print(figures_table(data))
+    console.print("FLOPs and bytes are for the whole batch; per-layer parameter formula: "
+                  + "; ".join(f"{NAMES[x]} {data['archs'][x]['param_formula'][10:]}"
+                              for x in ARCHS), soft_wrap=False)
+    console.print()
+    console.print("[bold]Equations[/] (PyTorch's form; σ = sigmoid, ⊙ = element-wise)")
+    for arch in ARCHS:
+        console.print(f"  [bold]{NAMES[arch]}[/]")
+        for eq in data["archs"][arch]["equations"]:
+            console.print(f"    {escape(eq)}")
+    console.print()
+    console.print("[bold]The lesson's table, checked[/]")
+    for row in data["rows"]:
+        words = " · ".join(f"{NAMES[x]}: {row['lesson'][x]}" for x in ARCHS)
+        console.print()
+        console.print(f"[bold]{row['title']}[/] [dim]({escape(row['verdict'])})[/]")
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(no_wrap=True, style="dim")
+        grid.add_column()
+        grid.add_row("  lesson", escape(words))
+        grid.add_row("  here", escape(row["finding"]))
+        for ev in row["evidence"]:
+            tag = ev["source"] or ev["kind"]
+            grid.add_row(f"  {escape(f'[{tag}]')}", escape(ev["text"]))
+        console.print(grid)
+    if data.get("measured"):
+        m = data["measured"]["settings"]
+        console.print()
+        console.print(f"[dim]Measured with the bench engine: mode {m['mode']}, impl "
+                      f"{m['impl']}, {m['dtype']}; median and IQR over repeated runs.[/]")
+    console.print()
+    console.print("[bold]Sources[/]")
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for key, ref in data["sources"].items():
+        grid.add_row(f"  {escape(f'[{key}]')}", escape(ref))
+    console.print(grid)
