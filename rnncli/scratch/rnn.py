@@ -1,0 +1,83 @@
+"""Vanilla (Elman) RNN in NumPy: the equations of ``torch.nn.RNN``, forward and BPTT.
+
+One layer, one step (source: torch-rnn)::
+
+    h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)     (-1, 1)
+    h_t = relu(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)     [0, ∞) with nonlinearity="relu"
+
+The input part W_ih x_t + b_ih + b_hh of all T steps is one matrix product before the loop.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from rnncli.errors import BadInput
+from rnncli.scratch.base import Recurrent, weight_grads
+
+NONLINEARITIES = ("tanh", "relu")
+
+
+class RNN(Recurrent):
+    """Elman RNN, the same numbers as ``torch.nn.RNN`` (time-major). Trace key: hidden.
+
+    ``RNN(input_size, hidden_size, num_layers=1, *, nonlinearity="tanh"|"relu",
+    dtype=np.float64, seed=None, rng=None)``.
+    """
+
+    arch = "rnn"
+    gates = 1
+    n_states = 1
+    trace_names = ("hidden",)
+
+    def __init__(self, input_size, hidden_size, num_layers=1, *, nonlinearity="tanh", **kw):
+        if nonlinearity not in NONLINEARITIES:
+            raise BadInput(
+                f"RNN nonlinearity must be one of {', '.join(NONLINEARITIES)}, got {nonlinearity!r}"
+            )
+        self.nonlinearity = nonlinearity
+        super().__init__(input_size, hidden_size, num_layers, **kw)
+
+    def _extra_repr(self):
+        return {"nonlinearity": self.nonlinearity}
+
+    def _layer_forward(self, p, x, state0):
+        W_ih, W_hh, b_ih, b_hh = p
+        T, B, _ = x.shape
+        H = self.hidden_size
+        hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
+        hs[0] = state0[0]
+        # (T, B, H): W_ih x_t + b_ih + b_hh for every step in one product, written into hs[1:]
+        np.matmul(x, W_ih.T, out=hs[1:])
+        hs[1:] += b_ih + b_hh
+        W_hhT = W_hh.T
+        relu = self.nonlinearity == "relu"
+        for t in range(T):
+            a = hs[t + 1]  # (B, H), becomes h_t in place
+            a += hs[t] @ W_hhT  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+            if relu:
+                np.maximum(a, 0, out=a)  # h_t = relu(a_t)
+            else:
+                np.tanh(a, out=a)  # h_t = tanh(a_t)
+        return hs[1:], (hs[T],), (x, hs)
+
+    def _layer_trace(self, cache):
+        return {"hidden": cache[1][1:]}
+
+    def _layer_backward(self, p, cache, dy, d_final):
+        W_ih, W_hh, _, _ = p
+        x, hs = cache
+        T = dy.shape[0]
+        h_all = hs[1:]
+        # local slope, all steps at once: tanh' = 1 - h², relu' = [h > 0]
+        slope = (h_all > 0).astype(self.dtype) if self.nonlinearity == "relu" else 1 - h_all * h_all
+        dA = np.empty_like(dy)  # dL/da_t, (T, B, H)
+        dh_all = np.empty_like(dy)
+        dh = np.array(d_final[0], dtype=self.dtype)
+        for t in reversed(range(T)):
+            dh += dy[t]  # dL/dh_t: from the output at t and from step t+1
+            dh_all[t] = dh
+            np.multiply(dh, slope[t], out=dA[t])  # dL/da_t = dL/dh_t ⊙ f'(a_t)
+            dh = dA[t] @ W_hh  # dL/dh_{t-1} = dA_t W_hh, (B, H)
+        dW_ih, dW_hh, db, dx = weight_grads(dA, x, hs[:-1], W_ih)
+        return dx, (dh,), (dW_ih, dW_hh, db, db.copy()), dh_all
