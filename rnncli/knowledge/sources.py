@@ -51,6 +51,17 @@ SOURCES: dict[str, str] = {
     "torch-lstm": "PyTorch documentation, torch.nn.LSTM (gate order i, f, g, o; two bias "
     "vectors).",
     "torch-clip": "PyTorch documentation, torch.nn.utils.clip_grad_norm_.",
+    "glorot2010": "Glorot & Bengio (2010), Understanding the difficulty of training deep "
+    "feedforward neural networks, AISTATS (Xavier/Glorot initialisation).",
+    "cudnn": "NVIDIA cuDNN API reference, cudnnRNNMode_t (RNN, GRU and LSTM equations with "
+    "separate input and recurrent bias vectors; GRU reset applied after the product).",
+    "torch-rnn-source": "PyTorch source, torch/nn/modules/rnn.py, RNNBase.__init__ "
+    "(comment: second bias vector included for cuDNN compatibility).",
+    "torch-pack": "PyTorch documentation, torch.nn.utils.rnn.pack_padded_sequence.",
+    "torch-plateau": "PyTorch documentation, torch.optim.lr_scheduler.ReduceLROnPlateau.",
+    "smith2017": "Smith (2017), Cyclical Learning Rates for Training Neural Networks, WACV.",
+    "d2l-gru": "Zhang, Lipton, Li & Smola, Dive into Deep Learning, section 'Gated "
+    "Recurrent Units (GRU)' (z near 1 keeps the old state).",
     "lesson": "The course lesson 'LSTM and GRU: Advanced Sequence Architectures' "
     "(../shared/lesson in the repository's workspace).",
 }
