@@ -1,0 +1,170 @@
+"""Terminal view of ``rnncli explain``: the data of rnncli.knowledge.topics as rich text.
+
+Panels and grids wrap to the console width (80 columns fit); rich drops colour when
+the output is piped or NO_COLOR is set.  Citations are printed as source keys in
+brackets, and the full references once at the end.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich import box
+from rich.console import Console, Group, RenderableType
+from rich.padding import Padding
+from rich.panel import Panel
+from rich.rule import Rule
+from rich.table import Table
+from rich.text import Text
+
+
+def _cite(keys: list[str]) -> Text:
+    return Text(f"[{', '.join(keys)}]", style="dim") if keys else Text("")
+
+
+def _code(code: str) -> Text:
+    return Text(code.rstrip("\n"), style="green")
+
+
+def _grid(rows: list[tuple[str, RenderableType | str]]) -> Table:
+    """Two columns: a bold label and wrapped text."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1)
+    for label, value in rows:
+        if isinstance(value, str) and not value:
+            continue
+        grid.add_row(label, Text(value) if isinstance(value, str) else value)
+    return grid
+
+
+def _boxed(title: str, body: RenderableType) -> Panel:
+    return Panel(body, title=Text(title, style="bold"), title_align="left",
+                 box=box.ROUNDED, padding=(0, 1))
+
+
+def _equations(s: dict[str, Any]) -> list[RenderableType]:
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(ratio=1)
+    grid.add_column(style="italic", no_wrap=True)
+    for line in s["lines"]:
+        grid.add_row(Text(line["equation"], style="bold"), line["note"])
+    return [_boxed("equations", grid), Text(s["legend"]), _cite(s["sources"])]
+
+
+def _gates(s: dict[str, Any]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for g in s["gates"]:
+        out.append(_boxed(f"{g['symbol']}: {g['name']}", Group(_grid([
+            ("purpose", g["purpose"]), ("range", g["range"]), ("analogy", g["analogy"]),
+            ("example", g["example"])]), _cite(g["sources"]))))
+    return out
+
+
+def _parameters(s: dict[str, Any]) -> list[RenderableType]:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("tensor (layer 0, I=64, H=128)")
+    table.add_column("shape")
+    table.add_column("count", justify="right")
+    for t in s["tensors"]:
+        table.add_row(t["name"], t["shape"], f"{t['count']:,}")
+    total = sum(t["count"] for t in s["tensors"])
+    table.add_row(Text("total", style="bold"), "", Text(f"{total:,}", style="bold"))
+    out: list[RenderableType] = [Text.assemble(("formula per layer: ", "bold"),
+                                               (s["formula"], "bold cyan")), table]
+    out += [Text(p) for p in s["paragraphs"]]
+    out.append(_cite(s["sources"]))
+    return out
+
+
+def _faq(s: dict[str, Any]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for item in s["items"]:
+        body: list[RenderableType] = [Text(item["answer"])]
+        if item["code"]:
+            body.append(_code(item["code"]))
+        body.append(_cite(item["sources"]))
+        out += [Text(f"Q. {item['question']}", style="bold"),
+                Padding(Group(*body), (0, 0, 1, 3))]
+    return out
+
+
+def _notes(s: dict[str, Any]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for n in s["items"]:
+        parts: list[RenderableType] = [_grid([("The lesson says", n["lesson_says"]),
+                                               ("Actually", n["actually"])])]
+        if n["code"]:
+            parts.append(_code(n["code"]))
+        parts.append(_cite(n["sources"]))
+        out.append(_boxed(n["title"], Group(*parts)))
+    return out
+
+
+def _advice(s: dict[str, Any]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for a in s["items"]:
+        parts: list[RenderableType] = [Text(a["advice"]),
+                                       _grid([("typical values:", a["values"])])]
+        if a["code"]:
+            parts.append(_code(a["code"]))
+        parts.append(_cite(a["sources"]))
+        out.append(_boxed(a["name"], Group(*parts)))
+    return out
+
+
+def _projects(s: dict[str, Any]) -> list[RenderableType]:
+    out: list[RenderableType] = []
+    for p in s["items"]:
+        grid = _grid([("task", p["task"]), ("teaches", p["teaches"]),
+                      ("build", p["architecture"]), ("watch out", p["watch_out"]),
+                      ("rnncli", p["rnncli"])])
+        out.append(_boxed(f"{p['rung']}. {p['name']} ({p['level']})",
+                          Group(grid, _cite(p["sources"]))))
+    return out
+
+
+def _table(s: dict[str, Any]) -> list[RenderableType]:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    for c in s["columns"]:
+        table.add_column(c, ratio=1)
+    for row in s["rows"]:
+        table.add_row(*row)
+    return [table, *[Text(p) for p in s.get("paragraphs", [])], _cite(s["sources"])]
+
+
+def _text(s: dict[str, Any]) -> list[RenderableType]:
+    return [*[Text(p) for p in s["paragraphs"]], _cite(s["sources"])]
+
+
+RENDERERS = {"text": _text, "equations": _equations, "gates": _gates,
+             "parameters": _parameters, "faq": _faq, "notes": _notes, "advice": _advice,
+             "projects": _projects, "table": _table}
+
+
+def render_topic(console: Console, topic: dict[str, Any]) -> None:
+    """Print one topic: a title panel, then each section under a rule."""
+    console.print(Panel(Text(topic["summary"]), title=Text(topic["title"], style="bold"),
+                        subtitle=f"rnncli explain {topic['name']}", box=box.DOUBLE,
+                        padding=(0, 1)))
+    for s in topic["sections"]:
+        console.print()
+        console.print(Rule(Text(s["title"], style="bold"), align="left", style="dim"))
+        for part in RENDERERS[s["kind"]](s):
+            console.print(part)
+
+
+def render_explain(console: Console, data: dict[str, Any]) -> None:
+    """Print every topic of ``data`` (from ``explain_data``) and the references used."""
+    for i, topic in enumerate(data["topics"]):
+        if i:
+            console.print()
+        render_topic(console, topic)
+    console.print()
+    console.print(Rule(Text("Sources", style="bold"), align="left", style="dim"))
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(style="bold", no_wrap=True)
+    grid.add_column(ratio=1, style="dim")
+    for key, ref in data["sources"].items():
+        grid.add_row(key, ref)
+    console.print(grid)
