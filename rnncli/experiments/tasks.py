@@ -1,0 +1,192 @@
+"""Long-memory benchmark tasks, as published, with their no-memory baselines.
+
+Each generator returns a :class:`Batch` of NumPy arrays (time-major, like
+``torch.nn.RNN``): ``x`` (T, B, I) float32 one-hot or real inputs, ``y`` the
+targets and, where only some steps are scored, ``mask`` (T, B).
+
+* adding (Arjovsky, Shah & Bengio 2016, after Hochreiter & Schmidhuber 1997):
+  channel 0 holds values ~ U[0, 1], channel 1 is zero except one marker in
+  each half, ``[0, T//2)`` and ``[T//2, T)``; the target is the sum of the two
+  marked values.  Predicting the mean, 1, gives MSE = Var(u1 + u2) = 2/12 = 0.167.
+* copy (Arjovsky et al. 2016): 10 symbols drawn from 8, then T-1 blanks, a
+  delimiter, 10 more blanks (length T + 20); the output is blank for T + 10
+  steps and then the 10 symbols.  A model that knows *when* to output but has
+  no memory of *what* scores cross-entropy 10 log 8 / (T + 20) per step.
+* temporal order (Hochreiter & Schmidhuber 1997, task 6a): a sequence of
+  distractors a-d opened by B and closed by E, with X or Y at one early and one
+  middle position; the class (XX, XY, YX, YY) is asked at the end.  The paper's
+  positions for T ~ 100 are [10, 20] and [50, 60]; we scale them with T
+  (``[0.1T, 0.2T]`` and ``[0.5T, 0.6T]``).  Chance (no memory) is 1/4.
+* counting a^n b^n (Weiss, Goldberg & Yahav 2018): n a's then n b's, padded to
+  T; at every b the model says whether this b ends the run.  Trained with
+  n in [1, T//2]; generalisation is tested on n in [T//2 + 1, T] (longer
+  sequences than any seen).  A model with no memory answers the same at every
+  b, so it gets a whole sequence right only when n = 1: baseline 1 / (T//2).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from rnncli.errors import BadInput
+
+COPY_SYMBOLS = 8  # symbols 1..8; 0 is blank, 9 the delimiter
+COPY_LEN = 10  # how many symbols to remember
+TEMPORAL_SYMBOLS = ("a", "b", "c", "d", "B", "E", "X", "Y")
+TEMPORAL_CLASSES = ("XX", "XY", "YX", "YY")
+COUNT_SYMBOLS = ("a", "b", "pad")
+
+
+@dataclass(frozen=True)
+class Batch:
+    """One batch of a task: inputs, targets and (for masked tasks) the scored steps."""
+
+    x: np.ndarray  # (T, B, I) float32
+    y: np.ndarray  # adding (B,) float32; copy (T, B) int64; temporal (B,) int64; counting (T, B)
+    mask: np.ndarray | None = None  # (T, B) bool, counting only
+    n: np.ndarray | None = None  # counting: the n of each sequence (B,)
+
+
+def adding(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
+    """The adding problem: sum the two marked values of a U[0, 1] sequence."""
+    T = seq_len
+    values = rng.random((T, batch))
+    first = rng.integers(0, T // 2, size=batch)  # one marker in [0, T//2)
+    second = rng.integers(T // 2, T, size=batch)  # one marker in [T//2, T)
+    markers = np.zeros((T, batch))
+    cols = np.arange(batch)
+    markers[first, cols] = 1.0
+    markers[second, cols] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)  # (T, B, 2)
+    y = (values[first, cols] + values[second, cols]).astype(np.float32)  # (B,)
+    return Batch(x, y)
+
+
+def copy(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
+    """The copy task: recall 10 symbols after T blanks (input one-hot over 10, target 9 classes)."""
+    T = seq_len
+    total = T + 2 * COPY_LEN
+    symbols = rng.integers(1, COPY_SYMBOLS + 1, size=(COPY_LEN, batch))
+    inp = np.zeros((total, batch), dtype=np.int64)
+    inp[:COPY_LEN] = symbols
+    inp[COPY_LEN + T - 1] = COPY_SYMBOLS + 1  # the delimiter, after T-1 blanks
+    y = np.zeros((total, batch), dtype=np.int64)
+    y[T + COPY_LEN :] = symbols  # blanks for T+10 steps, then the symbols
+    x = np.eye(COPY_SYMBOLS + 2, dtype=np.float32)[inp]  # (T+20, B, 10)
+    return Batch(x, y)
+
+
+def temporal_positions(seq_len: int) -> tuple[tuple[int, int], tuple[int, int]]:
+    """The ranges (inclusive) of the early and the middle X/Y position for length T."""
+    T = seq_len
+    return (round(0.1 * T), round(0.2 * T)), (round(0.5 * T), round(0.6 * T))
+
+
+def temporal_order(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
+    """Temporal order (H&S 1997, 6a): classify the order of X/Y at two random positions."""
+    T = seq_len
+    (a1, b1), (a2, b2) = temporal_positions(T)
+    inp = rng.integers(0, 4, size=(T, batch))  # distractors a, b, c, d
+    inp[0] = 4  # B
+    inp[T - 1] = 5  # E
+    cols = np.arange(batch)
+    t1 = rng.integers(a1, b1 + 1, size=batch)
+    t2 = rng.integers(a2, b2 + 1, size=batch)
+    s1 = rng.integers(0, 2, size=batch)  # 0 = X, 1 = Y
+    s2 = rng.integers(0, 2, size=batch)
+    inp[t1, cols] = 6 + s1
+    inp[t2, cols] = 6 + s2
+    x = np.eye(len(TEMPORAL_SYMBOLS), dtype=np.float32)[inp]  # (T, B, 8)
+    y = (2 * s1 + s2).astype(np.int64)  # XX=0, XY=1, YX=2, YY=3
+    return Batch(x, y)
+
+
+def counting(
+    seq_len: int, batch: int, rng: np.random.Generator, n_range: tuple[int, int] | None = None
+) -> Batch:
+    """a^n b^n padded to ``seq_len``; target 1 at the last b, 0 at other b's (mask = b steps)."""
+    lo, hi = n_range if n_range is not None else (1, seq_len // 2)
+    T = max(seq_len, 2 * hi)
+    n = rng.integers(lo, hi + 1, size=batch)
+    t = np.arange(T)[:, None]  # (T, 1)
+    inp = np.where(t < n, 0, np.where(t < 2 * n, 1, 2))  # a, b, pad
+    mask = (t >= n) & (t < 2 * n)  # the b steps are scored
+    y = (t == 2 * n - 1).astype(np.float32)  # (T, B): 1 where the b run ends
+    x = np.eye(len(COUNT_SYMBOLS), dtype=np.float32)[inp]  # (T, B, 3)
+    return Batch(x, y, mask=mask, n=n)
+
+
+@dataclass(frozen=True)
+class Task:
+    """A task: generator, sizes, its metric, its no-memory baseline and what counts as solved."""
+
+    name: str
+    generate: object  # (seq_len, batch, rng) -> Batch
+    input_size: int
+    output_size: int
+    kind: str  # how train.py scores it: regress-last | classify-last | classify-all | end-of-run
+    metric_name: str
+    higher_is_better: bool
+    min_len: int
+    source: str
+    solved_rule: str
+
+    def baseline(self, seq_len: int) -> float:
+        """The metric of the best model without memory (see the module docstring)."""
+        if self.name == "adding":
+            return 2.0 / 12.0  # Var(U1 + U2): predicting 1 always
+        if self.name == "copy":
+            return COPY_LEN * math.log(COPY_SYMBOLS) / (seq_len + 2 * COPY_LEN)
+        if self.name == "temporal-order":
+            return 1.0 / len(TEMPORAL_CLASSES)
+        return 1.0 / (seq_len // 2)  # counting: right only when n = 1
+
+    def solved(self, metric: float, seq_len: int) -> bool:
+        """The per-task criterion (documented in docs/memory.md)."""
+        if not math.isfinite(metric):
+            return False
+        if self.higher_is_better:
+            return metric >= 0.95
+        return metric < 0.1 * self.baseline(seq_len)
+
+    def check_len(self, seq_len: int) -> int:
+        if seq_len < self.min_len:
+            raise BadInput(
+                f"--seq-len: {self.name} needs a length >= {self.min_len}, got {seq_len}"
+            )
+        return seq_len
+
+    def seq_steps(self, seq_len: int) -> int:
+        """How many time steps the network actually runs for length T."""
+        return seq_len + 2 * COPY_LEN if self.name == "copy" else seq_len
+
+
+TASKS: dict[str, Task] = {
+    "adding": Task(
+        "adding", adding, 2, 1, "regress-last", "mse", False, 2, "arjovsky2016",
+        "test MSE < 0.1 x baseline (0.0167)",
+    ),
+    "copy": Task(
+        "copy", copy, COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, "classify-all", "cross-entropy", False,
+        1, "arjovsky2016", "test cross-entropy < 0.1 x baseline",
+    ),
+    "temporal-order": Task(
+        "temporal-order", temporal_order, len(TEMPORAL_SYMBOLS), len(TEMPORAL_CLASSES),
+        "classify-last", "accuracy", True, 10, "hochreiter1997", "test accuracy >= 0.95",
+    ),
+    "counting": Task(
+        "counting", counting, len(COUNT_SYMBOLS), 1, "end-of-run", "accuracy", True, 4,
+        "weiss2018", "test accuracy (end of every b run exact) >= 0.95",
+    ),
+}
+
+
+def get_task(name: str) -> Task:
+    """Look a task up by name, or raise BadInput naming the accepted ones."""
+    key = str(name).strip().lower()
+    if key not in TASKS:
+        raise BadInput(f"--task: unknown task {name!r}; accepted: {', '.join(TASKS)}")
+    return TASKS[key]
