@@ -1,0 +1,284 @@
+"""The lesson's decision guide as a deterministic, documented score.
+
+Every answer adds points to RNN, GRU and LSTM, each with a reason that quotes the
+lesson's guide or a cited finding (keys into :mod:`rnncli.knowledge.sources`)
+or a number this tool computes or measures.  The table of points is documented
+in docs/advise.md; the same answers always give the same advice (measured
+costs, with ``--measure``, are the only input that can change between runs).
+
+Ties are broken in the order GRU, LSTM, RNN: the lesson's "starting out: try GRU
+first".  No torch here; :func:`measure_costs` imports the bench engine inside.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rnncli import formulas
+from rnncli.errors import BadInput
+from rnncli.knowledge import advice_settings
+from rnncli.knowledge.sources import SOURCES
+
+ARCHS = formulas.ARCHS
+NAMES = {"rnn": "RNN", "gru": "GRU", "lstm": "LSTM"}
+TIE_ORDER = ("gru", "lstm", "rnn")
+CHOICES = {
+    "complexity": ("simple", "complex"),
+    "budget": ("limited", "abundant"),
+    "data": ("small", "large"),
+    "task": ("classification", "generation", "counting", "streaming"),
+}
+#: What a question takes when neither a flag nor a prompt answered it.
+DEFAULTS: dict[str, Any] = {"seq_len": 100, "complexity": "simple", "budget": "limited",
+                            "data": "small", "task": "classification", "input_size": 64,
+                            "batch": 32}
+SHORT_SEQ = 20      # the lesson: "< 20 time steps" is short
+LONG_SEQ = 100      # Arjovsky et al. 2016: tanh RNN at baseline on adding from T = 100
+CHEAPER = 0.9       # an arch "costs less" when at most 90% of the costliest one
+SLOW_PENALTY = -3   # over the user's --latency-ms, measured
+
+
+def _reason(question: str, answer: Any, points: dict[str, float], why: str,
+            source: str | None, kind: str = "computed") -> dict[str, Any]:
+    """One scored reason; ``kind`` is 'source' when a key is given, else computed/measured."""
+    if source is not None and source not in SOURCES:
+        raise KeyError(f"unknown source key {source!r}")
+    full = {a: float(points.get(a, 0)) for a in ARCHS}
+    top = max(full.values())
+    favours = [a for a in ARCHS if full[a] == top] if len(set(full.values())) > 1 else []
+    return {"question": question, "answer": answer, "points": full, "favours": favours,
+            "why": why, "source": source, "evidence": "source" if source else kind}
+
+
+def _cost_points(cost: dict[str, float]) -> dict[str, float]:
+    worst = max(cost.values())
+    return {a: (1.0 if cost[a] <= CHEAPER * worst else 0.0) for a in ARCHS}
+
+
+def score(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None = None
+          ) -> list[dict[str, Any]]:
+    """All reasons (with points) for these answers; see docs/advise.md for the table."""
+    t, i = answers["seq_len"], answers["input_size"]
+    h = advice_settings.base_hidden(answers)
+    params = {a: formulas.param_count(a, i, h) for a in ARCHS}
+    rs: list[dict[str, Any]] = []
+    # Q1: sequence length
+    if t < SHORT_SEQ:
+        rs.append(_reason("seq_len", t, {"rnn": 2, "gru": 1},
+                          f"{t} < {SHORT_SEQ} steps is short: the lesson's guide says "
+                          "consider a vanilla RNN or a GRU", "lesson"))
+    else:
+        rs.append(_reason("seq_len", t, {"rnn": -2, "gru": 2, "lstm": 2},
+                          f"{t} ≥ {SHORT_SEQ} steps: gradients through a vanilla RNN shrink "
+                          "geometrically with distance; the guide says use LSTM or GRU",
+                          "bengio1994"))
+        if t >= LONG_SEQ:
+            rs.append(_reason("seq_len", t, {"rnn": -1},
+                              f"{t} ≥ {LONG_SEQ}: on the adding task a tanh RNN stays at the "
+                              "baseline from T = 100, gated cells solve it", "arjovsky2016"))
+    # Q2: complexity
+    if answers["complexity"] == "simple":
+        rs.append(_reason("complexity", "simple", {"rnn": 1, "gru": 1},
+                          "simple patterns: the guide says a GRU may suffice; its table "
+                          "gives the vanilla RNN simple patterns", "lesson"))
+    else:
+        rs.append(_reason("complexity", "complex", {"rnn": -1, "lstm": 1},
+                          "complex patterns: the guide says LSTM is often better; only 1 "
+                          "point because GRU ≈ LSTM on many tasks (Chung et al. 2014)",
+                          "chung2014"))
+    # Q3: compute budget (measured training time replaces parameters with --measure)
+    if answers["budget"] == "limited":
+        if measured and measured.get("train"):
+            cost = measured["train"]
+            what = ", ".join(f"{NAMES[a]} {cost[a] * 1e3:.2f} ms" for a in ARCHS)
+            rs.append(_reason("budget", "limited", _cost_points(cost),
+                              f"limited compute, measured training step here: {what}; a "
+                              f"point to each cell at most {CHEAPER:.0%} of the slowest",
+                              None, "measured"))
+        else:
+            what = ", ".join(f"{NAMES[a]} {params[a]:,}" for a in ARCHS)
+            rs.append(_reason("budget", "limited", _cost_points(params),
+                              f"limited compute: the guide says GRU (fewer parameters); "
+                              f"exact counts at H={h}: {what} (GRU = 3/4, RNN = 1/4 of LSTM)",
+                              "lesson"))
+    else:
+        rs.append(_reason("budget", "abundant", {"lstm": 1},
+                          "abundant compute: the guide says LSTM for best performance; only "
+                          "1 point, the measured gap is small (Chung et al. 2014)",
+                          "chung2014"))
+    # Q4: data
+    if answers["data"] == "small":
+        rs.append(_reason("data", "small", {"gru": 1},
+                          "small data: the guide says GRU (3/4 of LSTM's parameters at the "
+                          "same width, less to overfit); a narrower LSTM is the other way",
+                          "lesson"))
+    else:
+        rs.append(_reason("data", "large", {"lstm": 1},
+                          "large data: the guide says LSTM can use more data", "lesson"))
+    rs.extend(_refinements(answers, measured, h))
+    return rs
+
+
+def _refinements(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None,
+                 h: int) -> list[dict[str, Any]]:
+    rs: list[dict[str, Any]] = []
+    task = answers.get("task")
+    if task == "counting":
+        rs.append(_reason("task", task, {"rnn": -1, "gru": -1, "lstm": 3},
+                          "counting (aⁿbⁿ-like): an LSTM can count with its cell, a "
+                          "finite-precision GRU or tanh RNN cannot", "weiss2018"))
+    elif task == "generation":
+        rs.append(_reason("task", task, {"lstm": 1},
+                          "generation / language modelling: LSTM with forget bias 1 did best "
+                          "on language modelling", "jozefowicz2015"))
+    elif task == "streaming":
+        i = answers["input_size"]
+        fl = {a: formulas.forward_flops(a, i, h) for a in ARCHS}
+        what = ", ".join(f"{NAMES[a]} {fl[a]:,}" for a in ARCHS)
+        rs.append(_reason("task", task, _cost_points(fl),
+                          f"streaming: cost per step matters; forward FLOPs per step at "
+                          f"H={h}: {what}", None))
+    elif task == "classification":
+        rs.append(_reason("task", task, {},
+                          "classification: no consistent winner between GRU and LSTM, so "
+                          "no points", "chung2014"))
+    lat = answers.get("latency_ms")
+    if lat is not None:
+        fwd = (measured or {}).get("forward")
+        if fwd:
+            over = {a: (SLOW_PENALTY if fwd[a] * 1e3 > lat else 0) for a in ARCHS}
+            what = ", ".join(f"{NAMES[a]} {fwd[a] * 1e3:.2f} ms" for a in ARCHS)
+            rs.append(_reason("latency_ms", lat, over,
+                              f"measured forward pass of one sequence (batch 1): {what}; "
+                              f"{SLOW_PENALTY} to each over your {lat:g} ms", None,
+                              "measured"))
+        else:
+            rs.append(_reason("latency_ms", lat, {},
+                              f"latency limit {lat:g} ms not checked: wall time depends on "
+                              "the machine; add --measure to time each cell here", None))
+    pmax = answers.get("params_max")
+    if pmax is not None:
+        fit = advice_settings.fitted_widths(answers)
+        pts = {a: (-10 if fit[a]["hidden_size"] == 0 else 0) for a in ARCHS}
+        what = ", ".join(f"{NAMES[a]} H={fit[a]['hidden_size']}×{fit[a]['num_layers']}"
+                         for a in ARCHS)
+        rs.append(_reason("params_max", pmax, pts,
+                          f"at most {pmax:,} parameters: widest fit {what}; a cell that "
+                          "cannot fit gets -10", None))
+    return rs
+
+
+def totals(reasons: list[dict[str, Any]]) -> dict[str, float]:
+    """Sum of points per architecture."""
+    return {a: sum(r["points"][a] for r in reasons) for a in ARCHS}
+
+
+def ranking(scores: dict[str, float]) -> list[str]:
+    """Architectures best first; ties broken in TIE_ORDER (GRU, LSTM, RNN)."""
+    return sorted(ARCHS, key=lambda a: (-scores[a], TIE_ORDER.index(a)))
+
+
+_COMPROMISE = {
+    "gru": "The GRU sits between the others: gated like the LSTM, so it keeps long-range "
+           "information, at 3/4 of the LSTM's parameters.",
+    "lstm": "If cost binds, keep the LSTM but narrow it (--params-max fits the width) before "
+            "giving up its cell.",
+    "rnn": "The vanilla RNN is the cheapest; if it cannot learn the task, a GRU is the next "
+           "step up.",
+}
+
+
+def tradeoff(reasons: list[dict[str, Any]], scores: dict[str, float],
+             rank: list[str]) -> str | None:
+    """Explain the pull between answers that favour different architectures (else None)."""
+    best, second = rank[0], rank[1]
+    pulling = [r for r in reasons if r["favours"]]
+    clash = len({frozenset(r["favours"]) for r in pulling}) > 1
+    against = [r for r in pulling if best not in r["favours"]]
+    if not (clash or against):
+        return None
+
+    def said(rs: list[dict[str, Any]]) -> str:
+        parts = [f"{r['question']}={r['answer']} favours "
+                 f"{'/'.join(NAMES[a] for a in r['favours'])}" for r in rs]
+        return "; ".join(dict.fromkeys(parts))
+
+    if against:
+        text = (f"Your answers pull apart ({said(against)}). {NAMES[best]} still wins "
+                f"{scores[best]:g} to {scores[second]:g} over {NAMES[second]}")
+        text += ", a close call: try both." if scores[best] - scores[second] <= 1 else "."
+    else:
+        text = (f"Your answers pull toward different cells ({said(pulling)}); "
+                f"{NAMES[best]} is the one every one of them accepts.")
+    return text + " " + _COMPROMISE[best]
+
+
+def measure_costs(answers: dict[str, Any], budget_s: float = 6.0
+                  ) -> dict[str, dict[str, float]]:
+    """Time the three cells at the user's sizes with the bench engine (imports torch)."""
+    from rnncli.measure import quick_measure
+
+    fit = advice_settings.fitted_widths(answers)
+    out: dict[str, dict[str, float]] = {"train": {}}
+    kinds = [("train", answers["batch"])]
+    if answers.get("latency_ms") is not None:
+        out["forward"] = {}
+        kinds.append(("forward", 1))
+    for mode, batch in kinds:
+        for arch in ARCHS:
+            h, layers = fit[arch]["hidden_size"], fit[arch]["num_layers"]
+            if h == 0:
+                out[mode][arch] = float("inf")
+                continue
+            rows = quick_measure([arch], input_size=answers["input_size"], hidden_size=h,
+                                 num_layers=layers, seq_len=answers["seq_len"], batch=batch,
+                                 mode=mode, budget_s=budget_s / (3 * len(kinds)))
+            out[mode][arch] = float(rows[0]["median_s"])
+    return out
+
+
+def validate(answers: dict[str, Any]) -> dict[str, Any]:
+    """Check answer values; raise BadInput with one line naming the problem."""
+    for key in ("seq_len", "input_size", "batch", "params_max"):
+        v = answers.get(key)
+        if v is not None and (not isinstance(v, int) or v < 1):
+            raise BadInput(f"--{key.replace('_', '-')} must be an integer >= 1, got {v}")
+    lat = answers.get("latency_ms")
+    if lat is not None and not lat > 0:
+        raise BadInput(f"--latency-ms must be a number > 0, got {lat}")
+    for key, allowed in CHOICES.items():
+        v = answers.get(key)
+        if v is not None and v not in allowed:
+            raise BadInput(f"--{key}: unknown value {v!r}; accepted: {', '.join(allowed)}")
+    pmax = answers.get("params_max")
+    if pmax is not None:
+        smallest = formulas.param_count("rnn", answers.get("input_size") or 64, 1)
+        if pmax < smallest:
+            raise BadInput(f"--params-max {pmax} is too small: the smallest network (an RNN "
+                           f"with 1 hidden unit) needs {smallest} parameters")
+    return answers
+
+
+def advise(answers: dict[str, Any], assumed: list[str] | None = None,
+           measured: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+    """The whole advice as data (the ``--json`` schema of ``rnncli advise``)."""
+    validate(answers)
+    reasons = score(answers, measured)
+    scores = totals(reasons)
+    rank = ranking(scores)
+    settings = advice_settings.settings(rank[0], answers)
+    keys = sorted({r["source"] for r in reasons if r["source"]}
+                  | {n["source"] for n in settings["notes"] if n["source"]})
+    return {
+        "recommendation": rank[0],
+        "runner_up": rank[1],
+        "scores": scores,
+        "ranking": rank,
+        "reasons": reasons,
+        "tradeoff": tradeoff(reasons, scores, rank),
+        "settings": settings,
+        "assumed": list(assumed or []),
+        "answers": answers,
+        "measured": measured,
+        "sources": {k: SOURCES[k] for k in keys},
+    }
