@@ -1,0 +1,342 @@
+"""rnncli.scratch against PyTorch: same weights in, same outputs, states and gradients out.
+
+Every gradient (each parameter, the input, the initial states, and dL/dh_t of every layer)
+is compared with torch autograd; tolerance: max relative error <= 1e-10 in float64,
+<= 1e-5 in float32, relative to the largest magnitude of the torch value.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncli.scratch import GRU, LSTM, from_state_dict, from_torch
+
+TOL = {np.float64: 1e-10, np.float32: 1e-5}
+TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
+MODULES = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+
+
+def rel_err(ours, ref) -> float:
+    """max|a - b| / max|b| (b the reference), robust when b is all zeros."""
+    ours = np.asarray(ours, dtype=np.float64)
+    ref = np.asarray(ref.detach() if hasattr(ref, "detach") else ref, dtype=np.float64)
+    assert ours.shape == ref.shape, (ours.shape, ref.shape)
+    assert np.all(np.isfinite(ours))
+    return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-30))
+
+
+def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", batched=True):
+    """Forward + backward in torch and in NumPy with the same weights, data and upstream grads."""
+    gen = torch.Generator().manual_seed(seed)
+    kw = {"nonlinearity": nonlinearity} if arch == "rnn" else {}
+    torch.manual_seed(seed)
+    module = MODULES[arch](I, H, L, **kw).to(TORCH_DTYPE[dtype])
+    cell = from_torch(module)
+    assert cell.dtype is dtype and cell.arch == arch
+    tdt = TORCH_DTYPE[dtype]
+    lead = (T, B) if batched else (T,)
+    sshape = (L, B, H) if batched else (L, H)
+    x = torch.randn(*lead, I, generator=gen, dtype=tdt).requires_grad_()
+    n_states = 2 if arch == "lstm" else 1
+    states = [
+        torch.randn(sshape, generator=gen, dtype=tdt).requires_grad_() for _ in range(n_states)
+    ]
+    t_state = (tuple(states) if n_states == 2 else states[0]) if with_state else None
+    out, t_final = module(x, t_state)
+    finals = t_final if n_states == 2 else (t_final,)
+    g_out = torch.randn(out.shape, generator=gen, dtype=tdt)
+    g_fin = [torch.randn(f.shape, generator=gen, dtype=tdt) for f in finals]
+    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
+    loss.backward()
+
+    def np_(ts):
+        arrays = [t.detach().numpy() for t in ts]
+        return tuple(arrays) if n_states == 2 else arrays[0]
+
+    o, final, trace = cell.forward(x.detach().numpy(), np_(states) if with_state else None)
+    grads = cell.backward(g_out.numpy(), np_(g_fin))
+    return module, x, states, out, finals, (o, final, trace, grads)
+
+
+def check_against_torch(arch, T, B, I, H, L, dtype, with_state, seed, **kw):
+    module, x, states, out, finals, (o, final, trace, g) = run_both(
+        arch, T, B, I, H, L, dtype, with_state, seed, **kw
+    )
+    tol = TOL[dtype]
+    assert o.dtype == dtype and g.input.dtype == dtype
+    errors = {"output": rel_err(o, out)}
+    ours_final = final if arch == "lstm" else (final,)
+    for j, (a, b) in enumerate(zip(ours_final, finals, strict=True)):
+        errors[f"final state {j}"] = rel_err(a, b)
+    assert list(g.params) == [n for n, _ in module.named_parameters()]
+    for name, p in module.named_parameters():
+        errors[f"grad {name}"] = rel_err(g.params[name], p.grad)
+    errors["grad input"] = rel_err(g.input, x.grad)
+    if with_state:
+        ours_init = g.state if arch == "lstm" else (g.state,)
+        for j, (a, b) in enumerate(zip(ours_init, states, strict=True)):
+            errors[f"grad initial state {j}"] = rel_err(a, b.grad)
+    worst = max(errors, key=errors.get)
+    assert errors[worst] <= tol, f"{worst}: {errors[worst]:.3g} > {tol}"
+    np.testing.assert_array_equal(trace["hidden"], o)
+    return g
+
+
+shapes = st.fixed_dictionaries(
+    {
+        "T": st.integers(1, 50),
+        "B": st.integers(1, 8),
+        "I": st.integers(1, 16),
+        "H": st.integers(1, 32),
+        "L": st.integers(1, 3),
+        "with_state": st.booleans(),
+        "seed": st.integers(0, 2**31 - 1),
+    }
+)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@settings(max_examples=12, deadline=None)
+@given(s=shapes)
+def test_matches_torch_forward_and_every_gradient(arch, dtype, s):
+    check_against_torch(arch, dtype=dtype, **s)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_largest_drawn_shape(arch, dtype):
+    check_against_torch(arch, 50, 8, 16, 32, 3, dtype, True, seed=1)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_relu_rnn(dtype):
+    g = check_against_torch("rnn", 20, 4, 3, 6, 2, dtype, True, seed=3, nonlinearity="relu")
+    assert np.any(g.params["weight_hh_l1"] != 0)
+
+
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_unbatched_sequence(arch):
+    module, x, states, out, finals, (o, final, trace, g) = run_both(
+        arch, 9, None, 3, 5, 2, np.float64, True, seed=4, batched=False
+    )
+    assert o.shape == (9, 5) and g.input.shape == (9, 3) and g.hidden.shape == (9, 5)
+    assert all(v.shape == (9, 5) for v in trace.values())
+    assert rel_err(o, out) <= 1e-10 and rel_err(g.input, x.grad) <= 1e-10
+    ours_final = final if arch == "lstm" else (final,)
+    ours_init = g.state if arch == "lstm" else (g.state,)
+    for a, b, ga, s in zip(ours_final, finals, ours_init, states, strict=True):
+        assert a.shape == (2, 5) and rel_err(a, b) <= 1e-10
+        assert rel_err(ga, s.grad) <= 1e-10
+    for name, p in module.named_parameters():
+        assert rel_err(g.params[name], p.grad) <= 1e-10
+
+
+def _torch_cells(module, arch):
+    """One torch.nn.*Cell per layer with the module's weights (for an unrolled graph)."""
+    cls = {"rnn": torch.nn.RNNCell, "gru": torch.nn.GRUCell, "lstm": torch.nn.LSTMCell}[arch]
+    cells = []
+    for k in range(module.num_layers):
+        n_in = module.input_size if k == 0 else module.hidden_size
+        kw = {"nonlinearity": module.nonlinearity} if arch == "rnn" else {}
+        c = cls(n_in, module.hidden_size, **kw).double()
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(c, name).copy_(getattr(module, f"{name}_l{k}"))
+        cells.append(c)
+    return cells
+
+
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_hidden_gradients_match_unrolled_autograd(arch):
+    """g.hidden_by_layer[k][t] is the TOTAL dL/dh_t (output path + recurrence + layer above)."""
+    T, B, I, H, L = 12, 3, 4, 5, 2
+    torch.manual_seed(7)
+    module = MODULES[arch](I, H, L).double()
+    cell = from_torch(module)
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    g_out = torch.randn(T, B, H, dtype=torch.float64)
+    cells = _torch_cells(module, arch)
+    hs = [[None] * T for _ in range(L)]
+    state = [None] * L
+    for t in range(T):
+        inp = x[t]
+        for k in range(L):
+            state[k] = cells[k](inp, state[k])
+            h = state[k][0] if arch == "lstm" else state[k]
+            h.retain_grad()
+            hs[k][t] = h
+            inp = h
+    (torch.stack(hs[-1]) * g_out).sum().backward()
+    cell.forward(x.numpy())
+    g = cell.backward(g_out.numpy())
+    assert len(g.hidden_by_layer) == L
+    for k in range(L):
+        ref = torch.stack([h.grad for h in hs[k]])
+        assert rel_err(g.hidden_by_layer[k], ref) <= 1e-10
+    np.testing.assert_array_equal(g.hidden, g.hidden_by_layer[-1])
+    # the norms are those of dL/dh_t over batch and units
+    np.testing.assert_allclose(
+        g.hidden_norms, [np.linalg.norm(g.hidden[t]) for t in range(T)], rtol=1e-12
+    )
+    # a loss on the last output alone: the gradient reaches early steps only via recurrence
+    g_last = np.zeros((T, B, H))
+    g_last[-1] = 1.0
+    cell.forward(x.numpy())
+    norms = cell.backward(g_last).hidden_norms
+    assert norms.shape == (T,) and norms[-1] == pytest.approx(np.sqrt(B * H))
+    assert np.all(norms[:-1] > 0)
+
+
+def cho2014_reference(sd, x, h0):
+    """The cho2014 GRU written directly in torch autograd (reset BEFORE the recurrent product)."""
+    out = x
+    finals = []
+    for k in range(h0.shape[0]):
+        W_ir, W_iz, W_in = sd[f"weight_ih_l{k}"].chunk(3)
+        W_hr, W_hz, W_hn = sd[f"weight_hh_l{k}"].chunk(3)
+        b_ir, b_iz, b_in = sd[f"bias_ih_l{k}"].chunk(3)
+        b_hr, b_hz, b_hn = sd[f"bias_hh_l{k}"].chunk(3)
+        h = h0[k]
+        steps = []
+        for t in range(out.shape[0]):
+            xt = out[t]
+            r = torch.sigmoid(xt @ W_ir.T + b_ir + h @ W_hr.T + b_hr)
+            z = torch.sigmoid(xt @ W_iz.T + b_iz + h @ W_hz.T + b_hz)
+            n = torch.tanh(xt @ W_in.T + b_in + (r * h) @ W_hn.T + b_hn)
+            h = (1 - z) * n + z * h
+            steps.append(h)
+        out = torch.stack(steps)
+        finals.append(h)
+    return out, torch.stack(finals)
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
+def test_cho2014_gru_matches_its_own_equations_in_autograd(dtype):
+    T, B, I, H, L = 15, 4, 3, 6, 2
+    cell = GRU(I, H, L, variant="cho2014", dtype=dtype, seed=11)
+    tdt = TORCH_DTYPE[dtype]
+    sd = {k: torch.tensor(v, dtype=tdt, requires_grad=True) for k, v in cell.params.items()}
+    rng = np.random.default_rng(12)
+    x = torch.tensor(rng.standard_normal((T, B, I)), dtype=tdt, requires_grad=True)
+    h0 = torch.tensor(rng.standard_normal((L, B, H)), dtype=tdt, requires_grad=True)
+    g_out = rng.standard_normal((T, B, H)).astype(dtype)
+    g_fin = rng.standard_normal((L, B, H)).astype(dtype)
+    out, hn = cho2014_reference(sd, x, h0)
+    ((out * torch.from_numpy(g_out)).sum() + (hn * torch.from_numpy(g_fin)).sum()).backward()
+    o, final, _ = cell.forward(x.detach().numpy(), h0.detach().numpy())
+    g = cell.backward(g_out, g_fin)
+    tol = TOL[dtype]
+    assert rel_err(o, out) <= tol and rel_err(final, hn) <= tol
+    assert rel_err(g.input, x.grad) <= tol and rel_err(g.state, h0.grad) <= tol
+    for name, p in sd.items():
+        assert rel_err(g.params[name], p.grad) <= tol, name
+    # and it really is a different function from PyTorch's variant with the same weights
+    o_pt, _, _ = from_state_dict(cell.params, variant="pytorch").forward(x.detach().numpy())
+    assert rel_err(o_pt, out) > 1e-3
+
+
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_trace_gates_of_every_layer_match_torch_equations(arch):
+    T, B, I, H, L = 6, 2, 3, 4, 3
+    torch.manual_seed(5)
+    module = MODULES[arch](I, H, L).double()
+    cell = from_torch(module)
+    x = torch.randn(T, B, I, dtype=torch.float64)
+    for k in range(L):
+        _, _, tr = cell.forward(x.numpy(), trace_layer=k)
+        below = x
+        if k > 0:
+            below = torch.from_numpy(cell.forward(x.numpy(), trace_layer=k - 1)[2]["hidden"].copy())
+        sub = MODULES[arch](below.shape[-1], H, 1).double()
+        with torch.no_grad():
+            for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(sub, f"{name}_l0").copy_(getattr(module, f"{name}_l{k}"))
+        ref_out, _ = sub(below)
+        assert rel_err(tr["hidden"], ref_out) <= 1e-12
+        h_prev = torch.cat([torch.zeros(1, B, H, dtype=torch.float64), ref_out[:-1]])
+        W_ih, W_hh = sub.weight_ih_l0.detach(), sub.weight_hh_l0.detach()
+        gi = below @ W_ih.T + sub.bias_ih_l0.detach()
+        gh = h_prev @ W_hh.T + sub.bias_hh_l0.detach()
+        if arch == "lstm":
+            i, f, g, o = (gi + gh).chunk(4, dim=-1)
+            ref = {
+                "input": i.sigmoid(),
+                "forget": f.sigmoid(),
+                "candidate": g.tanh(),
+                "output": o.sigmoid(),
+            }
+            c = torch.zeros(B, H, dtype=torch.float64)
+            cells = []
+            for t in range(T):
+                c = ref["forget"][t] * c + ref["input"][t] * ref["candidate"][t]
+                cells.append(c)
+            ref["cell"] = torch.stack(cells)
+        elif arch == "gru":
+            ir, iz, inn = gi.chunk(3, dim=-1)
+            hr, hz, hn = gh.chunk(3, dim=-1)
+            r = (ir + hr).sigmoid()
+            ref = {"reset": r, "update": (iz + hz).sigmoid(), "candidate": (inn + r * hn).tanh()}
+        else:
+            ref = {}
+        assert set(tr) == set(ref) | {"hidden"}
+        for name, value in ref.items():
+            assert rel_err(tr[name], value) <= 1e-12, (k, name)
+
+
+def test_state_dict_round_trip_through_torch_and_npz(tmp_path):
+    cell = LSTM(3, 4, 2, dtype=np.float32, seed=0)
+    sd = cell.to_state_dict()
+    module = torch.nn.LSTM(3, 4, 2)
+    module.load_state_dict({k: torch.from_numpy(v) for k, v in sd.items()})
+    x = np.random.default_rng(0).standard_normal((5, 2, 3)).astype(np.float32)
+    ours, _, _ = cell.forward(x)
+    with torch.no_grad():
+        ref, _ = module(torch.from_numpy(x))
+    assert rel_err(ours, ref) <= 1e-5
+    np.savez(tmp_path / "w.npz", **sd)
+    with np.load(tmp_path / "w.npz", allow_pickle=False) as z:
+        again = from_state_dict(z)
+    assert again.arch == "lstm" and again.num_layers == 2 and again.dtype is np.float32
+    np.testing.assert_array_equal(again.forward(x)[0], ours)
+    sd["weight_ih_l0"][:] = 0  # a copy: the cell is untouched
+    assert np.any(cell.params["weight_ih_l0"] != 0)
+
+
+@pytest.mark.parametrize("arch,H", [("rnn", 3), ("gru", 3), ("lstm", 3), ("rnn", 9), ("gru", 1)])
+def test_from_torch_module_and_bare_state_dict(arch, H):
+    """I = 3H makes weight_ih ambiguous; weight_hh (G*H, H) decides the architecture."""
+    torch.manual_seed(0)
+    module = MODULES[arch](3 * H, H, 2)
+    x = torch.randn(4, 2, 3 * H)
+    with torch.no_grad():
+        ref, _ = module(x)
+    for source in (module, module.state_dict()):
+        cell = from_torch(source)
+        assert (cell.arch, cell.input_size, cell.hidden_size, cell.num_layers) == (
+            arch,
+            3 * H,
+            H,
+            2,
+        )
+        assert cell.dtype is np.float32
+        assert rel_err(cell.forward(x.numpy())[0], ref) <= 1e-5
+    assert from_torch(module, dtype=np.float64).dtype is np.float64
+
+
+def test_from_torch_options():
+    relu = torch.nn.RNN(2, 3, nonlinearity="relu")
+    assert from_torch(relu).nonlinearity == "relu"
+    assert from_torch(relu.state_dict()).nonlinearity == "tanh"  # a bare dict cannot say
+    assert from_torch(relu.state_dict(), nonlinearity="relu").nonlinearity == "relu"
+    no_bias = torch.nn.GRU(2, 3, bias=False)
+    cell = from_torch(no_bias, variant="cho2014")
+    assert cell.variant == "cho2014" and not np.any(cell.params["bias_hh_l0"])
+    x = torch.randn(5, 1, 2)
+    with torch.no_grad():
+        ref, _ = no_bias(x)
+    assert rel_err(from_torch(no_bias).forward(x.numpy())[0], ref) <= 1e-5
