@@ -1,0 +1,119 @@
+"""Run benchmark cases and turn each into a result row.
+
+For every case: build a fresh model, time its very first call (the first-call cost:
+allocation, lazy initialisation, oneDNN primitive creation), then time it properly
+with :func:`rnncli.measure.timing.measure`, then measure its memory once.  FLOPs and
+parameters come from :mod:`rnncli.formulas`; the parameter count is also taken from
+the built module and the two must agree (they do for every impl; the naive loop has
+its own layout, one bias per gate, counted by :func:`rnncli.measure.naive.param_count`).
+
+Ctrl-C: :func:`run_cases` stops at once and returns the rows finished so far with
+``interrupted=True``; the command prints and saves them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+from rnncli import formulas
+from rnncli.measure.spec import DTYPE_BYTES, Case
+
+
+@dataclass
+class RunConfig:
+    """How hard to measure: ``min_time`` seconds of timed calls per row, and the rest."""
+
+    min_time: float = 1.0
+    max_time: float | None = None  # per-row cap on the top-up loop (default 3 × min_time)
+    min_runs: int = 5
+    warmup_calls: int = 1
+    threads: int = 1
+    flop_count: str = "full"  # "full" (input projection included) or "recurrent"
+    measure_memory: bool = True
+    peaks: dict[tuple[str, str], float] = field(default_factory=dict)  # (dtype, device) -> GF/s
+
+
+def formula_params(case: Case) -> int:
+    if case.impl == "naive":
+        from rnncli.measure import naive
+
+        return naive.param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
+    return formulas.param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
+
+
+def case_flops(case: Case, flop_count: str = "full") -> int:
+    """Analytic FLOPs of one step of ``case`` (forward, or forward + backward)."""
+    fn = formulas.forward_flops if case.mode == "forward" else formulas.train_flops
+    return fn(case.arch, case.input_size, case.hidden_size, case.num_layers, case.seq_len,
+              case.batch, include_input=(flop_count == "full"))
+
+
+def formula_memory(case: Case) -> int | None:
+    """Activation bytes training keeps by formula (``formulas.activation_bytes``)."""
+    if case.mode != "train":
+        return None
+    return formulas.activation_bytes(case.arch, case.hidden_size, case.num_layers,
+                                     case.seq_len, case.batch, DTYPE_BYTES[case.dtype])
+
+
+def run_case(case: Case, cfg: RunConfig) -> dict:
+    """Measure one case; returns its result row (JSON-ready)."""
+    from rnncli.measure import timing, workloads
+
+    wl = workloads.build(case)
+    first = timing.time_first_call(wl.step, wl.sync)
+    t = timing.measure(wl.step, min_run_time=cfg.min_time, num_threads=cfg.threads,
+                       warmup_calls=cfg.warmup_calls, min_runs=cfg.min_runs,
+                       max_run_time=cfg.max_time, device=case.device)
+    scale = case.batch / wl.batch_timed if wl.batch_timed else 1.0
+    median, iqr, first = t.median_s * scale, t.iqr_s * scale, first * scale
+    flops = case_flops(case, cfg.flop_count)
+    gflops = flops / median / 1e9 if median > 0 else None
+    peak = cfg.peaks.get((case.dtype, case.device))
+    measured_mem = wl.memory() if (cfg.measure_memory and wl.memory) else None
+    formula_mem = formula_memory(case)
+    row = case.as_dict()
+    row.update(
+        params=wl.params_module,
+        params_formula=formula_params(case),
+        median_s=median,
+        iqr_s=iqr,
+        noisy=t.noisy,
+        runs=t.runs,
+        first_call_s=first,
+        tokens_per_s=case.tokens / median if median > 0 else None,
+        flops=flops,
+        flop_count=cfg.flop_count,
+        gflops=gflops,
+        peak_fraction=(gflops / peak) if (peak and gflops) else None,
+        memory_bytes=measured_mem if measured_mem is not None else formula_mem,
+        memory_measured_bytes=measured_mem,
+        memory_formula_bytes=formula_mem,
+        memory_how=wl.memory_how or ("formula" if formula_mem is not None else None),
+        batch_timed=wl.batch_timed,
+        note=wl.note,
+    )
+    return row
+
+
+@dataclass
+class RunOutcome:
+    rows: list[dict]
+    interrupted: bool = False
+
+
+def run_cases(cases: Sequence[Case], cfg: RunConfig,
+              on_done: Callable[[Case, dict], None] | None = None,
+              runner: Callable[[Case, RunConfig], dict] = run_case) -> RunOutcome:
+    """Run ``cases`` in order; on Ctrl-C return what finished, flagged ``interrupted``."""
+    rows: list[dict] = []
+    try:
+        for case in cases:
+            row = runner(case, cfg)
+            rows.append(row)
+            if on_done:
+                on_done(case, row)
+    except KeyboardInterrupt:
+        return RunOutcome(rows, interrupted=True)
+    return RunOutcome(rows)

@@ -1,0 +1,83 @@
+"""Timing one callable the way torch.utils.benchmark does: warm-up apart, median and IQR.
+
+``torch.utils.benchmark.Timer.blocked_autorange`` picks a block size so that the
+timer's own overhead is negligible, then repeats blocks until ``min_run_time`` has
+passed; its ``Measurement`` gives the median and the inter-quartile range (IQR)
+of the per-call times and flags rows whose IQR exceeds 10 % of the median
+(the same threshold we use, following pyperf and torch.utils.benchmark).
+Slow calls leave too few blocks for an IQR, so we top up with single-call
+``Timer.timeit(1)`` measurements (merged with ``Measurement.merge``) until at
+least ``min_runs`` replicates exist or the time cap is reached.
+
+Source: PyTorch documentation, "torch.utils.benchmark" (Timer, Measurement).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+#: A row is noisy when IQR / median exceeds this (torch.utils.benchmark's threshold).
+NOISY_IQR_RATIO = 0.10
+
+
+@dataclass
+class Timing:
+    """Per-call statistics of one measured callable (seconds)."""
+
+    median_s: float
+    iqr_s: float
+    runs: int  # replicates behind the median (each replicate may average a block of calls)
+    calls: int  # total calls timed, warm-up excluded
+    warmup_calls: int
+    noisy: bool
+
+
+def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = None) -> float:
+    """Wall time of one call (used on a freshly built module: the first-call cost)."""
+    if sync:
+        sync()
+    t0 = time.perf_counter()
+    fn()
+    if sync:
+        sync()
+    return time.perf_counter() - t0
+
+
+def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
+            warmup_calls: int = 1, min_runs: int = 5, max_run_time: float | None = None,
+            device: str = "cpu") -> Timing:
+    """Time ``fn()`` with torch.utils.benchmark after ``warmup_calls`` untimed calls.
+
+    ``min_run_time``: seconds of timed calls to aim for (blocked_autorange's knob);
+    ``max_run_time``: hard-ish cap for the top-up loop (default 3 × min_run_time);
+    ``num_threads``: passed to the Timer (which otherwise forces ONE thread).
+    On CUDA the Timer synchronises the device around each block.
+    """
+    from torch.utils import benchmark
+
+    for _ in range(warmup_calls):
+        fn()
+    timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads,
+                            label="rnncli bench")
+    m = timer.blocked_autorange(min_run_time=min_run_time)
+    cap = max_run_time if max_run_time is not None else 3 * min_run_time
+    spent = sum(m.raw_times)
+    parts = [m]
+    runs = len(m.times)
+    while runs < min_runs and spent < cap:
+        extra = timer.timeit(1)
+        parts.append(extra)
+        spent += sum(extra.raw_times)
+        runs += 1
+    if len(parts) > 1:
+        merged = benchmark.Measurement(number_per_run=1, raw_times=[
+            t for p in parts for t in (p.times if p.number_per_run != 1 else p.raw_times)
+        ], task_spec=m.task_spec)
+        m = merged
+    calls = sum(p.number_per_run * len(p.raw_times) for p in parts)
+    median, iqr = float(m.median), float(m.iqr)
+    noisy = median > 0 and iqr / median > NOISY_IQR_RATIO
+    return Timing(median_s=median, iqr_s=iqr, runs=len(m.times), calls=calls,
+                  warmup_calls=warmup_calls, noisy=noisy)

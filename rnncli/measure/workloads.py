@@ -1,0 +1,157 @@
+"""What one benchmark row runs: a callable per (arch, impl, mode, sizes, dtype, device).
+
+Implementations (PyTorch's ``benchmarks/fastrnns`` compares the same kinds):
+
+- ``torch``: ``nn.RNN/GRU/LSTM``, the fused path (one call for the whole sequence);
+- ``cell``: ``nn.RNNCell/GRUCell/LSTMCell`` stepped in a Python loop;
+- ``numpy``: the project's from-scratch cells (``rnncli.scratch``), forward and
+  hand-written backward;
+- ``naive``: the lesson's loop (see :mod:`rnncli.measure.naive`).
+
+Modes: ``forward`` is inference (``torch.no_grad``); ``train`` is the forward pass
+plus the backward of ``loss = sum of all outputs``, with gradients for the weights
+AND the input (DeepBench's backward times both; our FLOP formula counts both).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rnncli.measure import memory
+from rnncli.measure.spec import Case
+
+TORCH_CLASSES = {"rnn": ("RNN", "RNNCell"), "gru": ("GRU", "GRUCell"),
+                 "lstm": ("LSTM", "LSTMCell")}
+
+
+@dataclass
+class Workload:
+    """One step to time, plus what we learnt while building it."""
+
+    step: Callable[[], object]
+    params_module: int  # parameters counted on the built module
+    sync: Callable[[], None] | None = None
+    batch_timed: int | None = None  # naive: the subset of the batch actually run
+    memory: Callable[[], int] | None = None  # measures the step's memory (bytes), once
+    memory_how: str = ""
+    note: str = ""
+
+
+def torch_dtype(name: str):  # noqa: ANN201
+    import torch
+
+    return {"float32": torch.float32, "float64": torch.float64,
+            "bfloat16": torch.bfloat16}[name]
+
+
+def _torch_modules(case: Case):  # noqa: ANN202
+    """The fused module, or the per-layer cells, on the case's device and dtype."""
+    import torch
+
+    torch.manual_seed(0)
+    fused, cell = TORCH_CLASSES[case.arch]
+    kw = {"device": case.device, "dtype": torch_dtype(case.dtype)}
+    if case.impl == "torch":
+        return getattr(torch.nn, fused)(case.input_size, case.hidden_size, case.num_layers, **kw)
+    sizes = [case.input_size] + [case.hidden_size] * (case.num_layers - 1)
+    return torch.nn.ModuleList(getattr(torch.nn, cell)(i, case.hidden_size, **kw) for i in sizes)
+
+
+def cell_loop(cells, x, arch: str):  # noqa: ANN001, ANN201
+    """Run nn.*Cell layers step by step over x (T, B, I); returns outputs (T, B, H)."""
+    import torch
+
+    T, B = x.shape[0], x.shape[1]
+    layer_in = x
+    for cell in cells:
+        h = x.new_zeros(B, cell.hidden_size)
+        c = x.new_zeros(B, cell.hidden_size) if arch == "lstm" else None
+        outs = []
+        for t in range(T):
+            if c is None:
+                h = cell(layer_in[t], h)
+            else:
+                h, c = cell(layer_in[t], (h, c))
+            outs.append(h)
+        layer_in = torch.stack(outs)
+    return layer_in
+
+
+def _torch_workload(case: Case) -> Workload:
+    import torch
+
+    module = _torch_modules(case)
+    gen = torch.Generator(device="cpu").manual_seed(1)
+    x = torch.randn(case.seq_len, case.batch, case.input_size, generator=gen)
+    x = x.to(device=case.device, dtype=torch_dtype(case.dtype))
+    if case.impl == "torch":
+        def run(inp):  # noqa: ANN001, ANN202
+            return module(inp)[0]
+    else:
+        def run(inp):  # noqa: ANN001, ANN202
+            return cell_loop(module, inp, case.arch)
+
+    if case.mode == "forward":
+        def step() -> object:
+            with torch.no_grad():
+                return run(x)
+    else:
+        x.requires_grad_(True)
+
+        def step() -> object:
+            module.zero_grad(set_to_none=True)
+            x.grad = None
+            out = run(x)
+            out.sum().backward()
+            return out
+
+    sync = torch.cuda.synchronize if case.device == "cuda" else None
+    params = sum(p.numel() for p in module.parameters())
+    wl = Workload(step=step, params_module=params, sync=sync)
+    if case.device == "cuda":
+        wl.memory, wl.memory_how = (lambda: memory.cuda_peak_bytes(step)), "cuda-allocator-peak"
+    elif case.mode == "train":
+        wl.memory = lambda: memory.saved_tensor_bytes(lambda: run(x), [*module.parameters(), x])
+        wl.memory_how = "autograd-saved-tensors"
+    return wl
+
+
+def _numpy_workload(case: Case) -> Workload:
+    import numpy as np
+
+    from rnncli import scratch
+
+    cls = {"rnn": scratch.RNN, "gru": scratch.GRU, "lstm": scratch.LSTM}[case.arch]
+    dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
+    net = cls(case.input_size, case.hidden_size, num_layers=case.num_layers, dtype=dtype,
+              seed=0)
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((case.seq_len, case.batch, case.input_size)).astype(dtype)
+    ones = np.ones((case.seq_len, case.batch, case.hidden_size), dtype=dtype)
+
+    if case.mode == "forward":
+        def step() -> object:
+            return net.forward(x)[0]
+    else:
+        def step() -> object:
+            net.forward(x)
+            return net.backward(ones)  # dL/dout = 1 for loss = sum of outputs
+
+    params = sum(int(p.size) for p in net.params.values())
+    wl = Workload(step=step, params_module=params)
+    if case.mode == "train":
+        wl.memory = lambda: memory.traced_kept_bytes(lambda: net.forward(x))
+        wl.memory_how = "tracemalloc-forward-cache"
+    return wl
+
+
+def build(case: Case) -> Workload:
+    """Build a fresh model and input for ``case`` and return the step to time."""
+    if case.impl in ("torch", "cell"):
+        return _torch_workload(case)
+    if case.impl == "numpy":
+        return _numpy_workload(case)
+    from rnncli.measure import naive
+
+    return naive.workload(case)
