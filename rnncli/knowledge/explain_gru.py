@@ -59,7 +59,7 @@ def _conventions() -> dict[str, Any]:
                    ],
                    paragraphs=[
                        "The lesson uses the flipped convention: its GRUFromScratch writes "
-                       "h = (1 - z) ⊙ h_prev + z ⊙ h̃, so in the lesson z near 1 means "
+                       "h = (1 - z) ⊙ h_prev + z ⊙ h_tilde, so in the lesson z near 1 means "
                        "'update', while in nn.GRU (and in `rnncli gates`) z near 1 means "
                        "'keep'.",
                        "Both describe the same family of models: since σ(-a) = 1 - σ(a), "
@@ -117,7 +117,7 @@ def _faq() -> dict[str, Any]:
 def _notes() -> dict[str, Any]:
     return section("lesson-notes", "notes", "Where the lesson is loose", [], items=[
         note("Update-gate direction",
-             "GRUFromScratch computes h = (1 - z) ⊙ h_prev + z ⊙ h̃.",
+             "GRUFromScratch computes h = (1 - z) ⊙ h_prev + z ⊙ h_tilde.",
              "That is the flipped convention (Chung et al. 2014): z near 1 takes the "
              "candidate. nn.GRU and Cho et al. write h = (1 - z) ⊙ n + z ⊙ h, where z "
              "near 1 keeps the old state. Read gate plots with the right one in mind.",

@@ -97,7 +97,7 @@ def practices_topic() -> dict[str, Any]:
     return topic(
         "practices", "Training recurrent networks: practices",
         "The lesson's training advice with its typical values, the sources behind "
-        "each point, and two of its examples done properly.",
+        "each point, and where the lesson's own examples are loose.",
         [tips, notes], ["lesson"])
 
 

@@ -125,9 +125,9 @@ def _projects(s: dict[str, Any]) -> list[RenderableType]:
 
 
 def _table(s: dict[str, Any]) -> list[RenderableType]:
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, expand=True)
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
     for c in s["columns"]:
-        table.add_column(c, ratio=1)
+        table.add_column(c)
     for row in s["rows"]:
         table.add_row(*row)
     return [table, *[Text(p) for p in s.get("paragraphs", [])], _cite(s["sources"])]

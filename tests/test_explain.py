@@ -1,0 +1,263 @@
+"""`rnncli explain`: every topic renders in 80 columns, --json has the documented
+schema, every cited key exists, and the numbers and PyTorch facts it states hold
+(checked against torch itself)."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+from rich.cells import cell_len
+
+from rnncli.formulas import param_count, param_formula
+from rnncli.knowledge.explain_schema import KINDS, SCHEMA_VERSION
+from rnncli.knowledge.sources import SOURCES
+from rnncli.knowledge.topics import BUILDERS, TOPIC_NAMES, explain_data
+
+TOPICS = list(BUILDERS)
+
+ITEM_FIELDS = {
+    "gates": ("gates", {"symbol", "name", "range", "purpose", "analogy", "example",
+                        "sources"}),
+    "faq": ("items", {"question", "answer", "code", "sources"}),
+    "notes": ("items", {"title", "lesson_says", "actually", "code", "sources"}),
+    "advice": ("items", {"name", "advice", "values", "code", "sources"}),
+    "projects": ("items", {"rung", "name", "level", "task", "teaches", "architecture",
+                           "watch_out", "rnncli", "sources"}),
+}
+SECTION_FIELDS = {
+    "text": {"paragraphs"},
+    "equations": {"lines", "legend"},
+    "parameters": {"formula", "tensors", "examples", "paragraphs"},
+    "table": {"columns", "rows", "paragraphs"},
+}
+
+
+def _width(text: str) -> int:
+    """Widest line, in characters and in terminal cells (whichever is larger)."""
+    return max(max(len(line), cell_len(line)) for line in text.splitlines())
+
+
+def _section(data: dict, topic: str, section_id: str) -> dict:
+    (t,) = [t for t in data["topics"] if t["name"] == topic]
+    (s,) = [s for s in t["sections"] if s["id"] == section_id]
+    return s
+
+
+@pytest.fixture(scope="module")
+def data() -> dict:
+    return explain_data("all")
+
+
+@pytest.mark.parametrize("topic", TOPIC_NAMES)
+def test_topic_renders_in_80_columns(cli, topic):
+    res = cli("explain", topic)
+    assert res.exit_code == 0, res.output
+    assert "\x1b[" not in res.stdout
+    assert _width(res.stdout) <= 80
+    shown = [t["name"] for t in explain_data(topic)["topics"]]
+    for t in explain_data(topic)["topics"]:
+        assert f"rnncli explain {t['name']}" in res.stdout
+        for s in t["sections"]:
+            assert s["title"] in res.stdout, (t["name"], s["title"])
+    assert shown == (TOPICS if topic == "all" else [topic])
+
+
+def test_default_topic_is_all(cli):
+    assert cli.json("explain") == cli.json("explain", "all")
+
+
+def test_json_schema(cli):
+    data = cli.json("explain", "all")
+    assert data["schema_version"] == SCHEMA_VERSION == 1
+    assert [t["name"] for t in data["topics"]] == TOPICS
+    for t in data["topics"]:
+        assert set(t) == {"name", "title", "summary", "sources", "sections"}
+        assert t["title"] and t["summary"] and t["sections"]
+        ids = [s["id"] for s in t["sections"]]
+        assert len(ids) == len(set(ids)), ids
+        for s in t["sections"]:
+            assert s["kind"] in KINDS and s["title"] and s["sources"], s["id"]
+            if s["kind"] in ITEM_FIELDS:
+                key, fields = ITEM_FIELDS[s["kind"]]
+                assert s[key], s["id"]
+                for item in s[key]:
+                    assert set(item) == fields, (s["id"], set(item) ^ fields)
+                    assert item["sources"], item
+            else:
+                assert SECTION_FIELDS[s["kind"]] <= set(s), s["id"]
+            if s["kind"] == "table":
+                assert all(len(r) == len(s["columns"]) for r in s["rows"])
+
+
+def test_json_is_only_json_and_single_topic(cli):
+    res = cli("explain", "gru", "--json")
+    assert res.exit_code == 0
+    data = json.loads(res.stdout)  # nothing but JSON on stdout
+    assert [t["name"] for t in data["topics"]] == ["gru"]
+    assert set(data["sources"]) == set(data["topics"][0]["sources"])
+
+
+def _walk_sources(obj, found: list[str]) -> None:
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == "sources" and isinstance(v, list):
+                found += v
+            else:
+                _walk_sources(v, found)
+    elif isinstance(obj, list):
+        for v in obj:
+            _walk_sources(v, found)
+
+
+def test_every_cited_source_exists_and_is_listed(data):
+    found: list[str] = []
+    _walk_sources(data["topics"], found)
+    assert found
+    assert set(found) <= set(SOURCES), set(found) - set(SOURCES)
+    assert set(data["sources"]) == set(found)
+    assert all(data["sources"][k] == SOURCES[k] for k in data["sources"])
+
+
+def test_unknown_topic_is_one_line_exit_2(cli):
+    res = cli("explain", "transformer")
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    lines = res.stderr.splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rnncli: error:")
+    assert "'transformer'" in lines[0] and ", ".join(TOPIC_NAMES) in lines[0]
+
+
+def test_piped_output_has_no_ansi_and_fits():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "TTY_COMPATIBLE")}
+    proc = subprocess.run([sys.executable, "-m", "rnncli", "explain", "lstm"],
+                          capture_output=True, env=env, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout.decode("utf-8")
+    assert "\x1b[" not in out and proc.stderr == b""
+    assert "f: forget gate" in out
+    assert _width(out) <= 80
+
+
+# ---- the numbers and PyTorch facts the content states, checked against torch ----
+
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_parameter_numbers_match_formulas_and_torch(data, arch):
+    import torch
+
+    s = _section(data, arch, "parameters")
+    assert s["formula"] == param_formula(arch)
+    module = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[arch]
+    for ex in s["examples"]:
+        net = module(ex["input_size"], ex["hidden_size"], num_layers=ex["num_layers"])
+        n_torch = sum(p.numel() for p in net.parameters())
+        assert ex["count"] == n_torch == param_count(
+            arch, ex["input_size"], ex["hidden_size"], ex["num_layers"])
+    assert any(ex["input_size"] == 64 and ex["hidden_size"] == 128 for ex in s["examples"])
+    net = module(64, 128)
+    numel = {name: p.numel() for name, p in net.named_parameters()}
+    assert {t["name"]: t["count"] for t in s["tensors"]} == numel
+    one_layer = param_count(arch, 64, 128)
+    assert f"{one_layer:,}" in " ".join(s["paragraphs"])
+
+
+def test_forget_bias_snippet_sets_effective_forget_bias_to_one(data):
+    import torch
+
+    (item,) = [i for i in _section(data, "lstm", "faq")["items"] if "forget-gate" in
+               i["question"]]
+    scope: dict = {}
+    exec(item["code"], scope)  # the snippet the FAQ prints
+    lstm = scope["lstm"]
+    H = lstm.hidden_size
+    for layer in range(lstm.num_layers):
+        b = getattr(lstm, f"bias_ih_l{layer}") + getattr(lstm, f"bias_hh_l{layer}")
+        assert torch.equal(b[H:2 * H], torch.ones(H))
+        assert not torch.equal(b[:H], torch.ones(H))  # other gates untouched
+
+
+def test_lstm_output_vs_h_n_and_bounded_output():
+    import torch
+
+    torch.manual_seed(0)
+    T, B, I, H = 5, 3, 4, 6
+    x = 50 * torch.randn(T, B, I)  # large inputs saturate the gates
+    out, (h_n, c_n) = torch.nn.LSTM(I, H, num_layers=2)(x)
+    assert torch.equal(out[-1], h_n[-1])  # one direction: last output = top h_n
+    assert out.abs().max() <= 1.0 and c_n.abs().max() > 1.0  # h bounded, c is not
+    out, (h_n, _) = torch.nn.LSTM(I, H, bidirectional=True)(x)
+    assert torch.equal(out[-1, :, :H], h_n[0])  # forward direction ends at t = T-1
+    assert torch.equal(out[0, :, H:], h_n[1])  # backward direction ends at t = 0
+    assert not torch.equal(out[-1, :, H:], h_n[1])
+
+
+def test_packed_h_n_is_last_real_step_and_padded_last_step_is_not():
+    import torch
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, batch_first=True)
+    lengths = torch.tensor([5, 2])
+    x = torch.randn(2, 5, 3)
+    x[1, 2:] = 0.0  # padding
+    out, _ = lstm(x)
+    _, (h_n, _) = lstm(pack_padded_sequence(x, lengths, batch_first=True,
+                                            enforce_sorted=False))
+    gathered = out[torch.arange(2), lengths - 1]
+    assert torch.allclose(h_n[-1], gathered, atol=1e-6)
+    assert not torch.allclose(out[1, -1], gathered[1], atol=1e-3)  # padded step differs
+
+
+def _fold(net, rows: slice) -> None:
+    import torch
+
+    with torch.no_grad():
+        net.bias_ih_l0[rows] += net.bias_hh_l0[rows]
+        net.bias_hh_l0[rows] = 0.0
+
+
+def test_two_biases_redundant_except_grus_b_hn():
+    import torch
+
+    torch.manual_seed(0)
+    H, x = 4, torch.randn(6, 2, 3)
+    for module, rows in ((torch.nn.LSTM, slice(0, 4 * H)), (torch.nn.RNN, slice(0, H)),
+                         (torch.nn.GRU, slice(0, 2 * H))):
+        net = module(3, H)
+        before = net(x)[0]
+        _fold(net, rows)
+        assert torch.allclose(net(x)[0], before, atol=1e-6), module
+    gru = torch.nn.GRU(3, H)
+    before = gru(x)[0]
+    _fold(gru, slice(2 * H, 3 * H))  # b_hn sits inside r ⊙ (...): not foldable
+    assert not torch.allclose(gru(x)[0], before, atol=1e-4)
+
+
+def test_initialisation_facts_in_lesson_note(data):
+    import torch
+
+    (item,) = [i for i in _section(data, "lstm", "lesson-notes")["items"]
+               if i["title"] == "Initialisation"]
+    H, I = 128, 64
+    bound = 1 / math.sqrt(H)
+    net = torch.nn.LSTM(I, H)
+    params = list(net.parameters())
+    assert all(p.abs().max() <= bound for p in params)  # PyTorch: U(-1/√H, 1/√H)
+    assert net.bias_ih_l0.abs().max() > 0.9 * bound  # biases too, not zeros
+    w = torch.empty(H, I + H)
+    torch.nn.init.xavier_uniform_(w)  # fan_in = I + H, fan_out = H
+    xavier = math.sqrt(6 / (I + H + H))
+    assert 0.95 * xavier < w.abs().max() <= xavier
+    assert f"±{xavier:.3f}" in item["actually"] and f"±{bound:.3f}" in item["actually"]
+
+
+def test_single_layer_dropout_warning_claim():
+    import torch
+
+    with pytest.warns(UserWarning, match="num_layers greater than 1"):
+        torch.nn.LSTM(3, 4, dropout=0.5)
