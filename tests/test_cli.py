@@ -1,0 +1,167 @@
+"""CLI conventions that every command follows, checked on every command registered in
+``rnncli.cli.app`` (walked at collection time, so commands added later are covered):
+help on every level, --version, one-line errors with exit code 2, no torch import for
+help and explain, and no ANSI escapes when piped or colour when NO_COLOR is set."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import typer.main
+
+from rnncli import __version__
+from rnncli.cli import app
+
+
+def _walk(command, path: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], object]]:
+    """Every (path, command) below ``command``, sub-groups included."""
+    found = []
+    for name, sub in getattr(command, "commands", {}).items():
+        found.append(((*path, name), sub))
+        found += _walk(sub, (*path, name))
+    return found
+
+
+COMMANDS = _walk(typer.main.get_command(app))
+PATHS = [p for p, _ in COMMANDS]
+IDS = [" ".join(p) for p in PATHS]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "TTY_COMPATIBLE",
+                        "RNNCLI_DEBUG")}
+    env.update(extra)
+    return env
+
+
+def _run(*args: str, **extra_env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, *args], capture_output=True, text=True,
+                          env=_env(**extra_env), timeout=120, check=False)
+
+
+def _one_error_line(stderr: str) -> str:
+    lines = stderr.splitlines()
+    assert len(lines) == 1, stderr
+    assert lines[0].startswith("rnncli: error: ") and len(lines[0]) > len("rnncli: error: ")
+    assert "Traceback" not in stderr
+    return lines[0]
+
+
+def test_commands_are_registered():
+    assert "explain" in IDS and len(IDS) >= 1
+
+
+@pytest.mark.parametrize("path,command", COMMANDS, ids=IDS)
+def test_every_command_has_help_text(path, command):
+    text = (command.help or command.short_help or "").strip()
+    assert text, f"{' '.join(path)} has no help text"
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_every_command_help_exits_0(cli, path, flag):
+    res = cli(*path, flag)
+    assert res.exit_code == 0, res.output
+    assert "Usage" in res.stdout and f"rnncli {' '.join(path)}" in res.stdout
+    assert res.stderr == ""
+
+
+@pytest.mark.parametrize("path", PATHS, ids=IDS)
+def test_every_command_rejects_unknown_option(cli, path):
+    res = cli(*path, "--no-such-option")
+    assert res.exit_code == 2
+    assert "--no-such-option" in _one_error_line(res.stderr)
+
+
+@pytest.mark.parametrize("flag", ["-h", "--help"])
+def test_root_help(cli, flag):
+    res = cli(flag)
+    assert res.exit_code == 0
+    for name in IDS:
+        if " " not in name:
+            assert name in res.stdout
+
+
+def test_version(cli):
+    res = cli("--version")
+    assert res.exit_code == 0
+    assert res.stdout == f"rnncli {__version__}\n"
+
+
+def test_unknown_command_in_process(cli):
+    res = cli("no-such-command")
+    assert res.exit_code == 2
+    assert "no-such-command" in _one_error_line(res.stderr)
+
+
+@pytest.mark.parametrize("args", [["no-such-command"], ["--no-such-option"],
+                                  ["explain", "--no-such-option"]],
+                         ids=["command", "root-option", "explain-option"])
+def test_usage_errors_real_process(args):
+    proc = _run("-m", "rnncli", *args)
+    assert proc.returncode == 2
+    _one_error_line(proc.stderr)
+    assert proc.stdout == ""
+
+
+def test_version_real_process():
+    proc = _run("-m", "rnncli", "--version")
+    assert proc.returncode == 0 and proc.stdout == f"rnncli {__version__}\n"
+
+
+def _imported_modules(stderr: str) -> set[str]:
+    """Module names from ``python -X importtime`` output ("import time: a | b | name")."""
+    names = set()
+    for line in stderr.splitlines():
+        if line.startswith("import time:") and line.count("|") == 2:
+            names.add(line.rsplit("|", 1)[1].strip())
+    return names
+
+
+@pytest.mark.parametrize("args", [["--help"], ["explain", "lstm"],
+                                  *[[*p, "--help"] for p in PATHS]],
+                         ids=["root-help", "explain-lstm", *[f"{i}-help" for i in IDS]])
+def test_no_torch_import(args):
+    proc = _run("-X", "importtime", "-m", "rnncli", *args)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    modules = _imported_modules(proc.stderr)
+    assert "rnncli.cli" in modules  # the parse found real entries
+    assert "torch" not in modules and "matplotlib" not in modules
+
+
+_SGR = re.compile(r"\x1b\[([0-9;]*)m")
+
+
+def _colour_codes(text: str) -> list[str]:
+    """SGR sequences that set a foreground or background colour."""
+    bad = []
+    for params in _SGR.findall(text):
+        codes = [int(c) for c in params.split(";") if c]
+        if any(30 <= c <= 49 or 90 <= c <= 107 for c in codes):
+            bad.append(params)
+    return bad
+
+
+@pytest.mark.parametrize("args", [["--help"], ["explain", "gru"], ["explain", "--help"]])
+def test_piped_output_has_no_escape_codes(args):
+    proc = _run("-m", "rnncli", *args)
+    assert proc.returncode == 0
+    assert "\x1b[" not in proc.stdout and "\x1b[" not in proc.stderr
+    proc = _run("-m", "rnncli", *args, NO_COLOR="1")
+    assert proc.returncode == 0
+    assert "\x1b[" not in proc.stdout
+
+
+def test_no_color_is_respected_on_a_terminal():
+    # FORCE_COLOR makes rich behave as on a terminal; NO_COLOR must still remove colour
+    # (bold and other attributes may stay, as https://no-color.org allows).
+    coloured = _run("-m", "rnncli", "explain", "lstm", FORCE_COLOR="1")
+    assert _colour_codes(coloured.stdout)  # the check below can fail
+    plain = _run("-m", "rnncli", "explain", "lstm", FORCE_COLOR="1", NO_COLOR="1")
+    assert plain.returncode == 0
+    assert _colour_codes(plain.stdout) == []
