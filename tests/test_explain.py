@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import subprocess
 import sys
 
@@ -261,3 +262,38 @@ def test_single_layer_dropout_warning_claim():
 
     with pytest.warns(UserWarning, match="num_layers greater than 1"):
         torch.nn.LSTM(3, 4, dropout=0.5)
+
+
+def _mentioned_commands(data: dict) -> list[list[str]]:
+    """Every rnncli command line the content mentions (`rnncli ...` and project lists)."""
+    text = json.dumps(data["topics"], ensure_ascii=False)
+    found = [m.split() for m in re.findall(r"`(rnncli [^`]*)`", text)]
+    for t in data["topics"]:
+        for s in t["sections"]:
+            if s["kind"] == "projects":
+                found += [c.split() for p in s["items"] for c in p["rnncli"]]
+    return found
+
+
+def test_mentioned_commands_topics_and_options_exist(cli, data):
+    import typer.main
+
+    from rnncli.cli import app
+
+    commands = typer.main.get_command(app).commands
+    mentioned = _mentioned_commands(data)
+    assert len(mentioned) > 10
+    pending = []
+    for words in mentioned:
+        assert words[0] == "rnncli" and words[1] in commands, words
+        if words[1] == "explain" and len(words) > 2:
+            assert words[2] in TOPIC_NAMES, words
+        options = [w for w in words if w.startswith("--")]
+        if options:
+            help_text = cli(words[1], "--help").stdout
+            if "Not implemented yet" in help_text:  # placeholder: checked once it lands
+                pending.append(words)
+                continue
+            assert all(o in help_text for o in options), words
+    if pending:
+        pytest.skip(f"options of placeholder commands not checkable yet: {pending}")

@@ -102,7 +102,7 @@ def practices_topic() -> dict[str, Any]:
 
 
 def _project(rung: int, name: str, level: str, task: str, teaches: str, architecture: str,
-             watch_out: str, rnncli: str, sources: list[str]) -> dict[str, Any]:
+             watch_out: str, rnncli: list[str], sources: list[str]) -> dict[str, Any]:
     return {"rung": rung, "name": name, "level": level, "task": task, "teaches": teaches,
             "architecture": architecture, "watch_out": watch_out, "rnncli": rnncli,
             "sources": sources}
@@ -118,7 +118,7 @@ def projects_topic() -> dict[str, Any]:
                  "1-2 layer LSTM or GRU, nn.Linear head on h_n[-1].",
                  "h stays in (-1, 1): standardise targets and use a linear head. Beat "
                  "the 'tomorrow = today' baseline before trusting the model.",
-                 "explain lstm, gates, advise",
+                 ["rnncli explain lstm", "rnncli gates", "rnncli advise"],
                  ["lesson", "torch-lstm"]),
         _project(2, "Chatbot reply generator", "intermediate",
                  "Generate a reply to a message.",
@@ -127,7 +127,7 @@ def projects_topic() -> dict[str, Any]:
                  "LSTM encoder-decoder with attention.",
                  "Decode from a real start token and stop at the end token "
                  "(`explain practices`).",
-                 "explain practices, memory",
+                 ["rnncli explain practices", "rnncli memory"],
                  ["lesson", "sutskever2014", "bahdanau2015"]),
         _project(3, "Code comment generator", "intermediate",
                  "Write a comment for a code snippet.",
@@ -135,7 +135,7 @@ def projects_topic() -> dict[str, Any]:
                  "GRU encoder over code tokens, LSTM decoder for the comment (an LSTM "
                  "decoder needs an initial c too: zeros or a projection).",
                  "Long snippets stress memory; watch gradient norms and clip.",
-                 "gradients, compare, bench",
+                 ["rnncli gradients", "rnncli compare", "rnncli bench"],
                  ["lesson", "pascanu2013"]),
         _project(4, "Music composer", "advanced",
                  "Generate melodies or polyphonic music in a chosen style.",
@@ -143,7 +143,7 @@ def projects_topic() -> dict[str, Any]:
                  "conditioning on a style vector.",
                  "Stacked LSTM with attention and a style input.",
                  "Several layers and long pieces: dropout between layers only.",
-                 "gradients, memory, explain practices",
+                 ["rnncli gradients", "rnncli memory", "rnncli explain practices"],
                  ["lesson", "chung2014", "zaremba2014"]),
         _project(5, "Live sentiment monitor", "advanced",
                  "Score the sentiment of a stream of social-media posts as they arrive.",
@@ -152,7 +152,7 @@ def projects_topic() -> dict[str, Any]:
                  "Bidirectional LSTM over pre-trained embeddings, packed batches.",
                  "A bidirectional layer needs the whole post; classify from h_n, not "
                  "the padded last step.",
-                 "bench, explain practices",
+                 ["rnncli bench", "rnncli explain practices"],
                  ["lesson", "torch-pack", "torch-lstm"]),
     ])
     path = section("progression", "text", "How the rungs build on each other",

@@ -118,7 +118,7 @@ def _projects(s: dict[str, Any]) -> list[RenderableType]:
     for p in s["items"]:
         grid = _grid([("task", p["task"]), ("teaches", p["teaches"]),
                       ("build", p["architecture"]), ("watch out", p["watch_out"]),
-                      ("rnncli", p["rnncli"])])
+                      ("rnncli", ", ".join(p["rnncli"]))])
         out.append(_boxed(f"{p['rung']}. {p['name']} ({p['level']})",
                           Group(grid, _cite(p["sources"]))))
     return out
