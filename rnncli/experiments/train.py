@@ -44,9 +44,10 @@ class TrainConfig:
     eval_every: int = 25
     patience: int = 20  # evaluations without improvement before the lr is halved
     min_lr: float = 1e-4
-    val_size: int = 256
+    val_size: int = 512
     test_size: int = 1000
     seed: int = 0
+    init: str = "default"  # see rnncli.experiments.gradients.INITS
 
 
 @dataclass
@@ -80,16 +81,26 @@ class RunResult:
         return d
 
 
-def build_model(arch: str, input_size: int, hidden: int, output_size: int):  # noqa: ANN201
-    """A one-layer recurrent network (tanh RNN, GRU or LSTM) with a linear readout."""
+def build_model(  # noqa: ANN201
+    arch: str, input_size: int, hidden: int, output_size: int, init: str = "default", seed: int = 0
+):
+    """A one-layer recurrent network (tanh RNN, GRU or LSTM) with a linear readout.
+
+    ``init`` other than PyTorch's default is applied by ``experiments.gradients.init_torch``
+    (the identity init makes the RNN a ReLU IRNN).
+    """
     import torch
     from torch import nn
+
+    from rnncli.experiments.gradients import init_torch, nonlinearity
 
     class SeqModel(nn.Module):
         def __init__(self) -> None:
             super().__init__()
             cls = {"rnn": nn.RNN, "gru": nn.GRU, "lstm": nn.LSTM}[arch]
-            self.rnn = cls(input_size, hidden)
+            kw = {"nonlinearity": nonlinearity(arch, init)} if arch == "rnn" else {}
+            self.rnn = cls(input_size, hidden, **kw)
+            init_torch(self.rnn, arch, init, seed)
             self.readout = nn.Linear(hidden, output_size)
 
         def forward(self, x: torch.Tensor, last_only: bool = False) -> torch.Tensor:
@@ -164,7 +175,7 @@ def train_one(
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, seq_len, 0])
     val = to_torch(task.generate(seq_len, cfg.val_size, np.random.default_rng([cfg.seed, 1])))
-    model = build_model(arch, task.input_size, cfg.hidden, task.output_size)
+    model = build_model(arch, task.input_size, cfg.hidden, task.output_size, cfg.init, cfg.seed)
     opt_cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.RMSprop
     opt = opt_cls(model.parameters(), lr=cfg.lr)
 
