@@ -31,13 +31,13 @@ def practices_topic() -> dict[str, Any]:
         advice("Clip the gradient norm",
                "Recurrent nets can produce rare, huge gradients; rescaling the whole "
                "gradient when its norm passes a threshold keeps one bad batch from "
-               "wrecking the weights. Pascanu et al. (2013) introduced norm clipping for "
+               "wrecking the weights. Pascanu et al. (2013) proposed norm clipping for "
                "RNNs and suggest choosing the threshold from the typical gradient norm.",
                "max_norm 1-5 for LSTM/GRU, 0.5-1 for a vanilla RNN (lesson's rule of "
                "thumb)",
                ["pascanu2013", "torch-clip", "lesson"], code=CLIP_SNIPPET),
         advice("Start with a modest learning rate",
-               "Begin around 1e-3 to 1e-4 (Adam). Optionally warm up: raise the rate "
+               "Begin around 1e-3 to 1e-4. Optionally warm up: raise the rate "
                "linearly over the first steps (the lesson says about 1000). Halve it "
                "when the validation loss stops improving (ReduceLROnPlateau with "
                "factor=0.5), or cycle it between two bounds.",
@@ -56,7 +56,8 @@ def practices_topic() -> dict[str, Any]:
         advice("Weight decay",
                "A small L2 pull towards zero on the weights. With Adam, prefer AdamW: "
                "Adam's weight_decay adds the L2 term to the gradient, where the adaptive "
-               "scaling weakens it; AdamW decays the weights directly.",
+               "scaling decays weights with large gradients less; AdamW decays the "
+               "weights directly.",
                "1e-4 to 1e-6 (lesson)",
                ["loshchilov2019", "lesson"]),
         advice("Early stopping",

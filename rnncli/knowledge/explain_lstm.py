@@ -129,8 +129,8 @@ def _why() -> dict[str, Any]:
         "unchanged; a vanilla RNN instead multiplies by W_hhᵀ·diag(1 - h²) at every "
         "step, which shrinks or grows geometrically.",
         "The forget gate is not in the 1997 LSTM: Gers et al. (2000) added it. With "
-        "PyTorch's default initialisation f starts near 0.5, which halves the cell-path "
-        "gradient each step; that is why the forget bias is often set to 1 (see below).",
+        "PyTorch's default initialisation f starts near 0.5, which roughly halves the "
+        "cell-path gradient each step; that is why the forget bias is often set to 1 (see below).",
         "`rnncli gradients` measures ‖∂L/∂h_t‖ step by step for RNN, GRU and LSTM.",
     ], ["hochreiter1997", "gers2000", "bengio1994", "pascanu2013", "jozefowicz2015"])
 
