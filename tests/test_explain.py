@@ -297,3 +297,47 @@ def test_mentioned_commands_topics_and_options_exist(cli, data):
             assert all(o in help_text for o in options), words
     if pending:
         pytest.skip(f"options of placeholder commands not checkable yet: {pending}")
+
+
+def test_flipped_update_convention_is_the_same_model_with_z_negated():
+    """The gru topic: negating the update gate's weights and biases turns nn.GRU's
+    h = (1 - z) ⊙ n + z ⊙ h into the lesson's h = (1 - z') ⊙ h + z' ⊙ n."""
+    import torch
+
+    torch.manual_seed(0)
+    I, H = 3, 4
+    gru = torch.nn.GRU(I, H)
+    x = torch.randn(7, 2, I)
+    ref, _ = gru(x)
+    W_ih, W_hh = gru.weight_ih_l0.detach(), gru.weight_hh_l0.detach()
+    b_ih, b_hh = gru.bias_ih_l0.detach(), gru.bias_hh_l0.detach()
+    z_rows = slice(H, 2 * H)
+    h, outs = torch.zeros(2, H), []
+    for x_t in x:  # the lesson's convention, with the update block negated
+        gi, gh = x_t @ W_ih.T + b_ih, h @ W_hh.T + b_hh
+        r = torch.sigmoid(gi[:, :H] + gh[:, :H])
+        z_flipped = torch.sigmoid(-(gi[:, z_rows] + gh[:, z_rows]))
+        n = torch.tanh(gi[:, 2 * H:] + r * gh[:, 2 * H:])
+        h = (1 - z_flipped) * h + z_flipped * n
+        outs.append(h)
+    assert torch.allclose(torch.stack(outs), ref, atol=1e-6)
+
+
+def test_gru_variants_differ_and_cell_state_grows_by_less_than_one():
+    """The gru topic says the two variants are different functions; the lstm topic says
+    |c_t| < |c_{t-1}| + 1 per unit while h stays in (-1, 1)."""
+    import numpy as np
+    import torch
+
+    from rnncli.scratch import from_torch
+
+    torch.manual_seed(0)
+    x = np.random.default_rng(0).normal(size=(6, 2, 3)) * 3
+    gru = torch.nn.GRU(3, 4)
+    a = from_torch(gru, variant="pytorch", dtype=np.float64).forward(x)[0]
+    b = from_torch(gru, variant="cho2014", dtype=np.float64).forward(x)[0]
+    assert not np.allclose(a, b, atol=1e-4)
+    _, _, trace = from_torch(torch.nn.LSTM(3, 4), dtype=np.float64).forward(x)
+    c = np.concatenate([np.zeros((1, 2, 4)), trace["cell"]])
+    assert np.all(np.abs(c[1:]) < np.abs(c[:-1]) + 1)
+    assert np.all(np.abs(trace["hidden"]) < 1)

@@ -21,6 +21,8 @@ from rnncli.knowledge.explain_schema import (
     topic,
 )
 
+LESSON_ONE_BIAS = " (as in the lesson's from-scratch cells)"
+
 #: The worked example used in every parameter section (and checked against torch).
 EXAMPLE_I, EXAMPLE_H = 64, 128
 
@@ -55,8 +57,8 @@ def parameters_section(arch: str) -> dict[str, Any]:
         "2H counts the two bias vectors.",
         f"At I={i}, H={h}: {one:,} parameters for one layer; a second layer reads H "
         f"inputs and adds {two - one:,}, so two layers hold {two:,}.",
-        f"A single bias per gate block (as the lesson's from-scratch cells have) would "
-        f"give {one - g * h:,} for one layer: the same function with {g * h} fewer numbers.",
+        f"A single bias vector{LESSON_ONE_BIAS if g > 1 else ''} would give "
+        f"{one - g * h:,} for one layer: the same function with {g * h} fewer numbers.",
     ]
     examples = [
         {"input_size": i, "hidden_size": h, "num_layers": 1, "count": one},

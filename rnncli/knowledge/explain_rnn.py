@@ -24,8 +24,8 @@ def rnn_topic() -> dict[str, Any]:
              "Memory, output and input to the next step at once: every step rewrites "
              "all of it through W_hh and the nonlinearity.",
              "Taking notes by rewriting the whole page from memory after every sentence.",
-             "'The cat' must survive being re-encoded at every later word; after a few "
-             "dozen steps little of it is left.",
+             "'The cat' must survive being re-encoded at every later word, so over a "
+             "long gap its trace tends to fade.",
              ["torch-rnn", "bengio1994", "lesson"]),
     ])
     grads = text("gradients", "Why its gradients vanish or explode", [
@@ -37,7 +37,7 @@ def rnn_topic() -> dict[str, Any]:
         "necessary for it to explode. Exploding gradients are handled by clipping "
         "(`rnncli explain practices`); vanishing ones by gates (LSTM, GRU) or by "
         "initialisation, such as the identity-initialised ReLU RNN of Le et al. (2015).",
-        "`rnncli gradients` measures ‖∂L/∂h_t‖ against the distance t from the loss.",
+        "`rnncli gradients` measures ‖∂L/∂h_t‖ against the distance from the loss.",
     ], ["bengio1994", "pascanu2013", "le2015"])
     questions = section("faq", "faq", "Questions learners ask", [], items=[
         faq("Why does nn.RNN have two bias vectors?",
