@@ -14,6 +14,11 @@ _QUESTIONS = ("seq_len", "complexity", "budget", "data", "task", "latency_ms", "
               "input_size", "batch")
 
 
+def _terminal() -> bool:
+    """Prompts only when a person is there: stdin and stdout both terminals."""
+    return sys.stdin.isatty() and sys.stdout.isatty()
+
+
 def _ask(defaults: dict[str, Any]) -> dict[str, Any]:
     """The four questions (and the task) as rich prompts on the terminal."""
     from rich.prompt import IntPrompt, Prompt
@@ -73,15 +78,17 @@ def advise(
             given[key] = choice(given[key], f"--{key}", allowed)
     advice.validate(given)
     assumed: list[str] = []
-    if all(given[k] is None for k in _QUESTIONS) and sys.stdin.isatty() \
-            and sys.stdout.isatty():
+    if all(given[k] is None for k in _QUESTIONS) and _terminal():
         given.update(_ask(advice.DEFAULTS))
     for key, default in advice.DEFAULTS.items():
         if given[key] is None:
             given[key] = default
             if key != "batch" or measure:
                 assumed.append(f"{key.replace('_', '-')}={default}")
-    measured = advice.measure_costs(given) if measure else None
+    measured = None
+    if measure:
+        with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
+            measured = advice.measure_costs(given)
     result = advice.advise(given, assumed, measured)
     if json_:
         console.print_json(result)

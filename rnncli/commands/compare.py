@@ -34,9 +34,11 @@ def compare(
         from rnncli.measure import quick_measure
 
         settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
-        rows = quick_measure(list(comparison.ARCHS), input_size=input_size,
-                             hidden_size=hidden, num_layers=layers, seq_len=seq_len,
-                             batch=batch, **settings)
+        with console.err().status("Timing a training step of RNN, GRU and LSTM "
+                                  "(about 15 s)..."):
+            rows = quick_measure(list(comparison.ARCHS), input_size=input_size,
+                                 hidden_size=hidden, num_layers=layers, seq_len=seq_len,
+                                 batch=batch, **settings)
         comparison.add_measurements(data, rows, settings)
     if json_:
         console.print_json(data)

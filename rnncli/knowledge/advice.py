@@ -50,12 +50,19 @@ def _reason(question: str, answer: Any, points: dict[str, float], why: str,
             "why": why, "source": source, "evidence": "source" if source else kind}
 
 
+def _noisy(measured: dict[str, Any]) -> str:
+    noisy = measured.get("noisy") or []
+    if not noisy:
+        return ""
+    return f" (noisy: IQR > 10% of median for {', '.join(NAMES[a] for a in noisy)})"
+
+
 def _cost_points(cost: dict[str, float]) -> dict[str, float]:
     worst = max(cost.values())
     return {a: (1.0 if cost[a] <= CHEAPER * worst else 0.0) for a in ARCHS}
 
 
-def score(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None = None
+def score(answers: dict[str, Any], measured: dict[str, Any] | None = None
           ) -> list[dict[str, Any]]:
     """All reasons (with points) for these answers; see docs/advise.md for the table."""
     t, i = answers["seq_len"], answers["input_size"]
@@ -92,8 +99,9 @@ def score(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None 
             cost = measured["train"]
             what = ", ".join(f"{NAMES[a]} {cost[a] * 1e3:.2f} ms" for a in ARCHS)
             rs.append(_reason("budget", "limited", _cost_points(cost),
-                              f"limited compute, measured training step here: {what}; a "
-                              f"point to each cell at most {CHEAPER:.0%} of the slowest",
+                              f"limited compute, measured training step here: {what}"
+                              f"{_noisy(measured)}; a point to each cell at most "
+                              f"{CHEAPER:.0%} of the slowest",
                               None, "measured"))
         else:
             what = ", ".join(f"{NAMES[a]} {params[a]:,}" for a in ARCHS)
@@ -119,7 +127,7 @@ def score(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None 
     return rs
 
 
-def _refinements(answers: dict[str, Any], measured: dict[str, dict[str, float]] | None,
+def _refinements(answers: dict[str, Any], measured: dict[str, Any] | None,
                  h: int) -> list[dict[str, Any]]:
     rs: list[dict[str, Any]] = []
     task = answers.get("task")
@@ -149,7 +157,8 @@ def _refinements(answers: dict[str, Any], measured: dict[str, dict[str, float]] 
             over = {a: (SLOW_PENALTY if fwd[a] * 1e3 > lat else 0) for a in ARCHS}
             what = ", ".join(f"{NAMES[a]} {fwd[a] * 1e3:.2f} ms" for a in ARCHS)
             rs.append(_reason("latency_ms", lat, over,
-                              f"measured forward pass of one sequence (batch 1): {what}; "
+                              f"measured forward pass of one sequence (batch 1): {what}"
+                              f"{_noisy(measured or {})}; "
                               f"{SLOW_PENALTY} to each over your {lat:g} ms", None,
                               "measured"))
         else:
@@ -213,27 +222,37 @@ def tradeoff(reasons: list[dict[str, Any]], scores: dict[str, float],
     return text + " " + _COMPROMISE[best]
 
 
-def measure_costs(answers: dict[str, Any], budget_s: float = 6.0
-                  ) -> dict[str, dict[str, float]]:
-    """Time the three cells at the user's sizes with the bench engine (imports torch)."""
+def measure_costs(answers: dict[str, Any], budget_s: float = 12.0) -> dict[str, Any]:
+    """Time the three cells at the user's sizes with the bench engine (imports torch).
+
+    ``train``: median seconds of a training step at the user's batch; ``forward``
+    (only with a latency limit): one sequence at batch 1.  Cells of the same width
+    are timed in one call; ``noisy`` lists cells whose IQR exceeded 10% of the median.
+    """
     from rnncli.measure import quick_measure
 
     fit = advice_settings.fitted_widths(answers)
-    out: dict[str, dict[str, float]] = {"train": {}}
-    kinds = [("train", answers["batch"])]
+    out: dict[str, Any] = {"train": {}, "noisy": []}
+    kinds = [("train", answers["batch"], 2 / 3 if answers.get("latency_ms") else 1.0)]
     if answers.get("latency_ms") is not None:
         out["forward"] = {}
-        kinds.append(("forward", 1))
-    for mode, batch in kinds:
-        for arch in ARCHS:
-            h, layers = fit[arch]["hidden_size"], fit[arch]["num_layers"]
-            if h == 0:
-                out[mode][arch] = float("inf")
+        kinds.append(("forward", 1, 1 / 3))
+    groups: dict[tuple[int, int], list[str]] = {}
+    for arch in ARCHS:
+        key = (fit[arch]["hidden_size"], fit[arch]["num_layers"])
+        groups.setdefault(key, []).append(arch)
+    for mode, batch, share in kinds:
+        for (h, layers), archs in groups.items():
+            if h == 0:  # does not fit --params-max: nothing to time
+                out[mode].update({a: float("inf") for a in archs})
                 continue
-            rows = quick_measure([arch], input_size=answers["input_size"], hidden_size=h,
+            rows = quick_measure(archs, input_size=answers["input_size"], hidden_size=h,
                                  num_layers=layers, seq_len=answers["seq_len"], batch=batch,
-                                 mode=mode, budget_s=budget_s / (3 * len(kinds)))
-            out[mode][arch] = float(rows[0]["median_s"])
+                                 mode=mode, budget_s=budget_s * share * len(archs) / 3)
+            for row in rows:
+                out[mode][row["arch"]] = float(row["median_s"])
+                if row.get("noisy") and row["arch"] not in out["noisy"]:
+                    out["noisy"].append(row["arch"])
     return out
 
 
@@ -260,7 +279,7 @@ def validate(answers: dict[str, Any]) -> dict[str, Any]:
 
 
 def advise(answers: dict[str, Any], assumed: list[str] | None = None,
-           measured: dict[str, dict[str, float]] | None = None) -> dict[str, Any]:
+           measured: dict[str, Any] | None = None) -> dict[str, Any]:
     """The whole advice as data (the ``--json`` schema of ``rnncli advise``)."""
     validate(answers)
     reasons = score(answers, measured)

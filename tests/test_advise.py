@@ -1,0 +1,163 @@
+"""`rnncli advise`: schema, determinism, the scoring's reasons, fitted settings, the snippet."""
+
+from __future__ import annotations
+
+import json
+import math
+import subprocess
+import sys
+
+import pytest
+
+from rnncli import formulas
+from rnncli.knowledge import advice, advice_settings
+from rnncli.knowledge.sources import SOURCES
+
+ALL = ["--seq-len", "50", "--complexity", "complex", "--budget", "abundant", "--data",
+       "large", "--task", "generation", "--input-size", "16"]
+
+
+def test_json_schema(cli):
+    d = cli.json("advise", "--seq-len", "300", "--budget", "limited")
+    assert set(d) >= {"recommendation", "runner_up", "scores", "reasons", "settings",
+                      "assumed"}
+    assert set(d["scores"]) == {"rnn", "gru", "lstm"}
+    assert all(isinstance(v, (int, float)) for v in d["scores"].values())
+    assert d["recommendation"] != d["runner_up"]
+    assert d["scores"][d["recommendation"]] >= d["scores"][d["runner_up"]]
+    for r in d["reasons"]:
+        assert set(r) >= {"question", "answer", "points", "why", "source"}
+        assert r["why"] and (r["source"] in SOURCES or r["evidence"] in ("computed",
+                                                                          "measured"))
+    for n in d["settings"]["notes"]:
+        assert n["source"] is None or n["source"] in SOURCES
+    # every point has a reason: the scores are the sums of the reasons' points
+    for arch in ("rnn", "gru", "lstm"):
+        assert d["scores"][arch] == sum(r["points"][arch] for r in d["reasons"])
+
+
+def test_same_answers_same_advice(cli):
+    assert cli.json("advise", *ALL) == cli.json("advise", *ALL)
+
+
+def test_assumed_lists_defaults_only_when_missing(cli):
+    d = cli.json("advise", "--seq-len", "10")
+    assert "complexity=simple" in d["assumed"] and "data=small" in d["assumed"]
+    assert not any(a.startswith("seq-len") for a in d["assumed"])
+    assert cli.json("advise", *ALL)["assumed"] == []
+
+
+@pytest.mark.parametrize("args, best", [
+    (["--seq-len", "10", "--complexity", "simple", "--budget", "limited", "--data", "large"],
+     "rnn"),
+    (["--seq-len", "10", "--complexity", "simple", "--budget", "limited", "--data", "small"],
+     "gru"),  # a 4-4 tie with the RNN goes to the GRU (the lesson: start with GRU)
+    (["--seq-len", "200", "--task", "counting"], "lstm"),
+    (["--seq-len", "200", "--complexity", "simple", "--budget", "limited", "--data",
+      "small"], "gru"),
+])
+def test_recommendations_follow_the_guide(cli, args, best):
+    assert cli.json("advise", *args)["recommendation"] == best
+
+
+def test_long_sequences_with_tiny_budget_is_a_reasoned_tradeoff(cli):
+    d = cli.json("advise", "--seq-len", "500", "--budget", "limited", "--data", "large",
+                 "--complexity", "complex")
+    assert d["tradeoff"] and "favours" in d["tradeoff"]
+    assert d["recommendation"] in ("gru", "lstm")
+    cited = {r["source"] for r in d["reasons"]}
+    assert "bengio1994" in cited and "arjovsky2016" in cited
+
+
+def test_counting_cites_weiss(cli):
+    d = cli.json("advise", "--task", "counting", "--seq-len", "40")
+    r = next(r for r in d["reasons"] if r["question"] == "task")
+    assert r["source"] == "weiss2018" and r["points"]["lstm"] > r["points"]["gru"]
+
+
+def test_params_max_fits_the_widest_hidden_size(cli):
+    d = cli.json("advise", "--params-max", "50000", "--input-size", "32", "--task",
+                 "counting", "--seq-len", "60")
+    s = d["settings"]
+    arch, h, layers = s["arch"], s["hidden_size"], s["num_layers"]
+    assert s["params"] == formulas.param_count(arch, 32, h, layers) <= 50000
+    assert formulas.param_count(arch, 32, h + 1, layers) > 50000
+
+
+def test_dropout_only_between_layers(cli):
+    one = cli.json("advise", "--complexity", "simple")["settings"]
+    two = cli.json("advise", "--complexity", "complex", "--data", "large")["settings"]
+    assert one["num_layers"] == 1 and one["dropout"] == 0.0
+    assert two["num_layers"] == 2 and two["dropout"] > 0
+
+
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("task", ["classification", "streaming"])
+def test_snippet_runs_with_torch(arch, task):
+    torch = pytest.importorskip("torch")
+    answers = {**advice.DEFAULTS, "input_size": 5, "task": task, "params_max": 2000,
+               "complexity": "complex", "data": "large", "budget": "abundant"}
+    s = advice_settings.settings(arch, answers)
+    assert max(len(line) for line in s["snippet"].splitlines()) <= 80
+    ns: dict = {}
+    exec(compile(s["snippet"], "<snippet>", "exec"), ns)  # noqa: S102
+    model = ns["model"]
+    assert sum(p.numel() for p in model.rnn.parameters()) == s["params"]
+    x = torch.randn(3, 4, 5)
+    y = torch.randint(0, 2, (3,)) if task == "classification" else torch.randn(3, 4, 1)
+    assert math.isfinite(ns["train_step"](x, y, 0))
+    if arch == "lstm":
+        h = s["hidden_size"]
+        total = model.rnn.bias_ih_l0[h:2 * h] + model.rnn.bias_hh_l0[h:2 * h]
+        assert torch.allclose(total, torch.ones(h), atol=0.05)  # one AdamW step moved it
+
+
+def test_measure_feeds_the_compute_question(cli, monkeypatch):
+    pytest.importorskip("torch")
+    import rnncli.measure as measure
+
+    real = measure.quick_measure
+    monkeypatch.setattr(measure, "quick_measure",
+                        lambda *a, **k: real(*a, **{**k, "budget_s": 0.3}))
+    d = cli.json("advise", "--measure", "--seq-len", "3", "--input-size", "2",
+                 "--params-max", "300", "--batch", "2", "--budget", "limited",
+                 "--latency-ms", "10000")
+    kinds = {r["question"]: r["evidence"] for r in d["reasons"]}
+    assert kinds["budget"] == "measured" and kinds["latency_ms"] == "measured"
+    assert set(d["measured"]["train"]) == {"rnn", "gru", "lstm"}
+    assert all(v > 0 for v in d["measured"]["forward"].values())
+
+
+def test_prompts_on_a_terminal(cli, monkeypatch):
+    from rnncli.commands import advise as cmd
+
+    monkeypatch.setattr(cmd, "_terminal", lambda: True)
+    res = cli("advise", "--json", input="300\ncomplex\nlimited\nsmall\ncounting\n")
+    assert res.exit_code == 0, res.output
+    d = json.loads(res.stdout)
+    assert d["answers"]["seq_len"] == 300 and d["answers"]["task"] == "counting"
+    assert d["recommendation"] == "lstm"
+
+
+@pytest.mark.parametrize("args", [["--complexity", "medium"], ["--seq-len", "0"],
+                                  ["--params-max", "1"], ["--latency-ms", "-5"],
+                                  ["--task", "poetry"], ["--budget", "huge"],
+                                  ["--input-size", "0"]])
+def test_bad_input_is_one_line_exit_2(cli, args):
+    res = cli("advise", *args)
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_table_fits_80_columns(cli):
+    res = cli("advise", "--seq-len", "500", "--budget", "limited", "--task", "counting")
+    assert res.exit_code == 0
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+
+
+def test_never_waits_without_a_terminal():
+    p = subprocess.run([sys.executable, "-m", "rnncli", "advise"], capture_output=True,
+                       text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert p.returncode == 0
+    assert "Recommendation" in p.stdout and "Assumed" in p.stdout

@@ -1,0 +1,144 @@
+"""`rnncli compare`: exact figures against torch, the lesson's rows with evidence, bad input."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from rnncli.knowledge import comparison
+from rnncli.knowledge.sources import SOURCES
+
+ASPECTS = {"parameters", "memory", "training_speed", "long_sequences",
+           "vanishing_gradients", "best_for"}
+
+
+def test_json_schema(cli):
+    d = cli.json("compare", "--input-size", "10", "--hidden", "20", "--layers", "2",
+                 "--seq-len", "7", "--batch", "3")
+    assert set(d) >= {"schema_version", "sizes", "archs", "rows", "measured", "sources"}
+    assert d["sizes"] == {"input_size": 10, "hidden_size": 20, "num_layers": 2, "seq_len": 7,
+                          "batch": 3, "dtype_bytes": 4}
+    assert set(d["archs"]) == {"rnn", "gru", "lstm"}
+    for a in d["archs"].values():
+        assert set(a) >= {"equations", "gates", "state", "params", "param_formula",
+                          "forward_flops_per_step", "activation_bytes_per_step"}
+        assert a["equations"] and all("\n" not in e for e in a["equations"])
+    assert d["archs"]["lstm"]["state"] == "h and c" and d["archs"]["gru"]["state"] == "h"
+    assert {r["aspect"] for r in d["rows"]} == ASPECTS
+    assert d["measured"] is None
+
+
+def test_every_row_has_evidence_with_known_sources(cli):
+    d = cli.json("compare")
+    for row in d["rows"]:
+        assert set(row["lesson"]) == {"rnn", "gru", "lstm"}
+        assert row["evidence"], row["aspect"]
+        for ev in row["evidence"]:
+            assert ev["kind"] in ("computed", "source", "measured")
+            if ev["kind"] == "source":
+                assert ev["source"] in SOURCES
+    assert set(d["sources"]) <= set(SOURCES)
+    cited = {ev["source"] for r in d["rows"] for ev in r["evidence"] if ev["source"]}
+    for key in ("chung2014", "jozefowicz2015", "greff2017", "weiss2018", "arjovsky2016"):
+        assert key in cited
+
+
+@pytest.mark.parametrize("sizes", [(3, 5, 1), (64, 128, 1), (7, 4, 3)])
+def test_params_match_torch_modules(cli, sizes):
+    torch = pytest.importorskip("torch")
+    i, h, layers = sizes
+    d = cli.json("compare", "--input-size", str(i), "--hidden", str(h), "--layers",
+                 str(layers))
+    for arch, cls in (("rnn", torch.nn.RNN), ("gru", torch.nn.GRU), ("lstm", torch.nn.LSTM)):
+        module = cls(i, h, num_layers=layers)
+        assert d["archs"][arch]["params"] == sum(p.numel() for p in module.parameters())
+    # the lesson's Low / Medium / High is an exact ratio
+    assert d["archs"]["gru"]["params"] * 4 == d["archs"]["lstm"]["params"] * 3
+    assert d["archs"]["rnn"]["params"] * 4 == d["archs"]["lstm"]["params"]
+
+
+def test_memory_scales_with_sequence_and_kept_values(cli):
+    d = cli.json("compare", "--hidden", "16", "--seq-len", "9", "--batch", "2")
+    for a in d["archs"].values():
+        assert a["activation_bytes_sequence"] == 9 * a["activation_bytes_per_step"]
+        assert a["activation_bytes_per_step"] == a["kept_values_per_unit"] * 16 * 2 * 4
+    assert (d["archs"]["rnn"]["activation_bytes_per_step"]
+            < d["archs"]["gru"]["activation_bytes_per_step"]
+            < d["archs"]["lstm"]["activation_bytes_per_step"])
+
+
+def test_lesson_corrections_are_stated(cli):
+    rows = {r["aspect"]: r for r in cli.json("compare")["rows"]}
+    assert "3/4" in rows["parameters"]["finding"]
+    assert "Solved" in rows["vanishing_gradients"]["verdict"]
+    assert "rnncli gradients" in rows["vanishing_gradients"]["finding"]
+    assert "--measure" in rows["training_speed"]["finding"]
+
+
+def _row(arch, median, iqr=0.0):
+    return {"arch": arch, "median_s": median, "iqr_s": iqr, "tokens_per_s": 1 / median}
+
+
+def test_speed_verdict_says_when_gru_is_not_faster():
+    v = comparison.speed_verdict([_row("rnn", 0.01), _row("gru", 0.03), _row("lstm", 0.02)])
+    assert v["gru_faster_than_lstm"] is False
+    assert "does not" in v["text"] and "30.00 ms" in v["text"] and "20.00 ms" in v["text"]
+    v = comparison.speed_verdict([_row("gru", 0.01), _row("lstm", 0.02)])
+    assert v["gru_faster_than_lstm"] is True and "faster" in v["text"]
+    v = comparison.speed_verdict([_row("gru", 0.0200, 0.002), _row("lstm", 0.0201, 0.002)])
+    assert v["gru_faster_than_lstm"] is False and "not measurably" in v["text"]
+
+
+def test_measure_adds_timings(cli, monkeypatch):
+    pytest.importorskip("torch")
+    import rnncli.measure as measure
+
+    real = measure.quick_measure
+    monkeypatch.setattr(measure, "quick_measure",
+                        lambda *a, **k: real(*a, **{**k, "budget_s": 1.5}))
+    d = cli.json("compare", "--measure", "--input-size", "2", "--hidden", "4",
+                 "--seq-len", "3", "--batch", "2")
+    m = d["measured"]
+    assert set(m["archs"]) == {"rnn", "gru", "lstm"}
+    for a in m["archs"].values():
+        assert a["median_s"] > 0 and a["iqr_s"] >= 0
+    assert "GRU" in m["text"] and "LSTM" in m["text"]
+    speed = next(r for r in d["rows"] if r["aspect"] == "training_speed")
+    assert any(ev["kind"] == "measured" for ev in speed["evidence"])
+
+
+@pytest.mark.parametrize("args", [["--hidden", "0"], ["--layers", "-1"], ["--batch", "x"],
+                                  ["--seq-len", "0"], ["--input-size", "0"]])
+def test_bad_input_is_one_line_exit_2(cli, args):
+    res = cli("compare", *args)
+    assert res.exit_code == 2
+    assert "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+
+
+def test_table_fits_80_columns(cli):
+    res = cli("compare")
+    assert res.exit_code == 0
+    assert max(len(line) for line in res.stdout.splitlines()) <= 80
+
+
+def test_no_torch_import():
+    for cmd in (["compare"], ["advise", "--seq-len", "5"], ["quiz", "--count", "1",
+                                                               "--answers", "1"]):
+        p = subprocess.run([sys.executable, "-X", "importtime", "-m", "rnncli", *cmd],
+                           capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                           timeout=60)
+        assert p.returncode == 0, p.stderr[-500:]
+        mods = {line.rsplit("|", 1)[-1].strip() for line in p.stderr.splitlines()
+                if line.startswith("import time:")}
+        assert "torch" not in mods, cmd
+
+
+def test_subprocess_smoke():
+    p = subprocess.run([sys.executable, "-m", "rnncli", "compare", "--json"],
+                       capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    assert p.returncode == 0
+    assert json.loads(p.stdout)["archs"]["lstm"]["params"] == 99328
