@@ -15,8 +15,9 @@ the other fields depend on ``kind``:
 - ``text``        paragraphs: [str]
 - ``equations``   lines: [{equation, note}], legend: str
 - ``gates``       gates: [{symbol, name, range, purpose, analogy, example, sources}]
-- ``parameters``  formula, tensors: [{name, shape, count}], examples:
-                  [{input_size, hidden_size, num_layers, count}], paragraphs
+- ``parameters``  formula, tensors: [{name, shape, count}] (layer 0 at the sizes of
+                  the first example), examples: [{input_size, hidden_size, num_layers,
+                  count}], paragraphs
 - ``faq``         items: [{question, answer, code, sources}]
 - ``notes``       items: [{title, lesson_says, actually, code, sources}]
 - ``advice``      items: [{name, advice, values, code, sources}]

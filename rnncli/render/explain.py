@@ -63,7 +63,8 @@ def _gates(s: dict[str, Any]) -> list[RenderableType]:
 
 def _parameters(s: dict[str, Any]) -> list[RenderableType]:
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
-    table.add_column("tensor (layer 0, I=64, H=128)")
+    ex = s["examples"][0]  # the tensors are listed at the first example's sizes
+    table.add_column(f"tensor (layer 0, I={ex['input_size']}, H={ex['hidden_size']})")
     table.add_column("shape")
     table.add_column("count", justify="right")
     for t in s["tensors"]:
