@@ -22,6 +22,11 @@ def _cite(keys: list[str]) -> Text:
     return Text(f"[{', '.join(keys)}]", style="dim") if keys else Text("")
 
 
+def _paragraphs(paragraphs: list[str]) -> list[RenderableType]:
+    """Paragraphs separated by a blank line."""
+    return [Text("\n\n".join(paragraphs))] if paragraphs else []
+
+
 def _code(code: str) -> Text:
     return Text(code.rstrip("\n"), style="green")
 
@@ -73,7 +78,7 @@ def _parameters(s: dict[str, Any]) -> list[RenderableType]:
     table.add_row(Text("total", style="bold"), "", Text(f"{total:,}", style="bold"))
     out: list[RenderableType] = [Text.assemble(("formula per layer: ", "bold"),
                                                (s["formula"], "bold cyan")), table]
-    out += [Text(p) for p in s["paragraphs"]]
+    out += _paragraphs(s["paragraphs"])
     out.append(_cite(s["sources"]))
     return out
 
@@ -131,11 +136,11 @@ def _table(s: dict[str, Any]) -> list[RenderableType]:
         table.add_column(c)
     for row in s["rows"]:
         table.add_row(*row)
-    return [table, *[Text(p) for p in s.get("paragraphs", [])], _cite(s["sources"])]
+    return [table, *_paragraphs(s.get("paragraphs", [])), _cite(s["sources"])]
 
 
 def _text(s: dict[str, Any]) -> list[RenderableType]:
-    return [*[Text(p) for p in s["paragraphs"]], _cite(s["sources"])]
+    return [*_paragraphs(s["paragraphs"]), _cite(s["sources"])]
 
 
 RENDERERS = {"text": _text, "equations": _equations, "gates": _gates,
