@@ -342,3 +342,11 @@ def test_gru_variants_differ_and_cell_state_grows_by_less_than_one():
     c = np.concatenate([np.zeros((1, 2, 4)), trace["cell"]])
     assert np.all(np.abs(c[1:]) < np.abs(c[:-1]) + 1)
     assert np.all(np.abs(trace["hidden"]) < 1)
+
+
+@pytest.mark.parametrize("columns,widest", [(40, 40), (200, 100)])
+def test_view_follows_terminal_width_up_to_100(cli, monkeypatch, columns, widest):
+    monkeypatch.setenv("COLUMNS", str(columns))
+    res = cli("explain", "all")
+    assert res.exit_code == 0
+    assert _width(res.stdout) == widest

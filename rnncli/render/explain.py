@@ -160,8 +160,13 @@ def render_topic(console: Console, topic: dict[str, Any]) -> None:
             console.print(part)
 
 
+#: Prose is hard to read in very wide lines; wider terminals get this width.
+MAX_WIDTH = 100
+
+
 def render_explain(console: Console, data: dict[str, Any]) -> None:
     """Print every topic of ``data`` (from ``explain_data``) and the references used."""
+    console.width = min(console.width, MAX_WIDTH)
     for i, topic in enumerate(data["topics"]):
         if i:
             console.print()
