@@ -123,9 +123,10 @@ def _imported_modules(stderr: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("args", [["--help"], ["explain", "lstm"],
+@pytest.mark.parametrize("args", [["--help"], ["explain", "lstm"], ["explain", "--json"],
                                   *[[*p, "--help"] for p in PATHS]],
-                         ids=["root-help", "explain-lstm", *[f"{i}-help" for i in IDS]])
+                         ids=["root-help", "explain-lstm", "explain-json",
+                              *[f"{i}-help" for i in IDS]])
 def test_no_torch_import(args):
     proc = _run("-X", "importtime", "-m", "rnncli", *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
