@@ -8,6 +8,8 @@ import subprocess
 import sys
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnncli import formulas
 from rnncli.knowledge import advice, advice_settings
@@ -161,3 +163,13 @@ def test_never_waits_without_a_terminal():
                        text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert p.returncode == 0
     assert "Recommendation" in p.stdout and "Assumed" in p.stdout
+
+
+@settings(max_examples=60, deadline=None)
+@given(arch=st.sampled_from(["rnn", "gru", "lstm"]), i=st.integers(1, 300),
+       layers=st.integers(1, 3), pmax=st.integers(1, 3_000_000))
+def test_max_hidden_is_the_widest_that_fits(arch, i, layers, pmax):
+    h = formulas.max_hidden_for_params(arch, i, pmax, layers)
+    assert formulas.param_count(arch, i, h + 1, layers) > pmax
+    if h:
+        assert formulas.param_count(arch, i, h, layers) <= pmax

@@ -1,9 +1,9 @@
 """`rnncli quiz`: the lesson's quick check (and more) as a seeded multiple-choice quiz.
 
-Where answers come from, in order: ``--answers 1,3,2,...``; a terminal on stdin
-(rich prompts, unless ``--json``); otherwise whatever arrives on a piped stdin
-within a second (one answer per line, or comma-separated). Nothing there: the
-questions are printed with a score of 0 and the command exits at once.
+Where answers come from, in order: ``--answers 1,3,2,...``; rich prompts when
+stdin and stdout are terminals (not with ``--json``); otherwise whatever arrives
+on a piped stdin within a second (one answer per line, or comma-separated).
+Nothing there: the questions are printed with a score of 0 and it exits at once.
 """
 
 from __future__ import annotations
@@ -74,7 +74,8 @@ def quiz(
     con = console.out()
     if answers is not None:
         given: list[int | None] = list(parse_answers(answers, questions))
-    elif interactive or (interactive is None and not json_ and sys.stdin.isatty()):
+    elif interactive or (interactive is None and not json_ and sys.stdin.isatty()
+                         and sys.stdout.isatty()):
         from rnncli.render.quiz import ask, results
 
         try:
