@@ -350,3 +350,21 @@ def test_view_follows_terminal_width_up_to_100(cli, monkeypatch, columns, widest
     res = cli("explain", "all")
     assert res.exit_code == 0
     assert _width(res.stdout) == widest
+
+
+def test_gru_b_hn_folds_only_in_the_cho2014_form():
+    import numpy as np
+    import torch
+
+    from rnncli.scratch import from_torch
+
+    torch.manual_seed(1)
+    H, x = 4, np.random.default_rng(1).normal(size=(6, 2, 3))
+    gru = torch.nn.GRU(3, H)
+    before = {v: from_torch(gru, variant=v, dtype=np.float64).forward(x)[0]
+              for v in ("pytorch", "cho2014")}
+    _fold(gru, slice(2 * H, 3 * H))  # b_in += b_hn, b_hn = 0
+    after = {v: from_torch(gru, variant=v, dtype=np.float64).forward(x)[0]
+             for v in ("pytorch", "cho2014")}
+    assert np.allclose(after["cho2014"], before["cho2014"], atol=1e-12)
+    assert not np.allclose(after["pytorch"], before["pytorch"], atol=1e-4)

@@ -21,7 +21,16 @@ from rnncli.knowledge.explain_schema import (
     topic,
 )
 
-LESSON_ONE_BIAS = " (as in the lesson's from-scratch cells)"
+#: What a single bias vector per gate block would mean, per architecture.
+ONE_BIAS = {
+    "rnn": "A single bias vector would give {count:,} for one layer: the same function "
+           "with {fewer} fewer numbers.",
+    "lstm": "A single bias vector, as in the lesson's LSTMFromScratch, would give "
+            "{count:,} for one layer: the same function with {fewer} fewer numbers.",
+    "gru": "A single bias vector, as in the lesson's GRUFromScratch, would give {count:,} "
+           "for one layer. That is the same function only in the 'cho2014' form; in "
+           "nn.GRU's form b_hn is scaled by r and cannot be folded (see the FAQ).",
+}
 
 #: The worked example used in every parameter section (and checked against torch).
 EXAMPLE_I, EXAMPLE_H = 64, 128
@@ -57,8 +66,7 @@ def parameters_section(arch: str) -> dict[str, Any]:
         "2H counts the two bias vectors.",
         f"At I={i}, H={h}: {one:,} parameters for one layer; a second layer reads H "
         f"inputs and adds {two - one:,}, so two layers hold {two:,}.",
-        f"A single bias vector{LESSON_ONE_BIAS if g > 1 else ''} would give "
-        f"{one - g * h:,} for one layer: the same function with {g * h} fewer numbers.",
+        ONE_BIAS[arch].format(count=one - g * h, fewer=g * h),
     ]
     examples = [
         {"input_size": i, "hidden_size": h, "num_layers": 1, "count": one},
