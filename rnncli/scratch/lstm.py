@@ -33,39 +33,40 @@ class LSTM(Recurrent):
     n_states = 2
     trace_names = ("input", "forget", "candidate", "output", "cell", "hidden")
 
-    def _activation_constants(self):
-        """s, s2, shift with gates = s ⊙ tanh(s ⊙ a) + shift: σ on i, f, o; tanh on g."""
-        H = self.hidden_size
-        s = np.full(4 * H, 0.5, dtype=self.dtype)
-        s[2 * H : 3 * H] = 1.0  # the candidate g is a plain tanh
-        shift = np.where(s == 0.5, 0.5, 0.0).astype(self.dtype)  # σ(a) = ½ tanh(a/2) + ½
-        return s, shift
-
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
         T, B, _ = x.shape
         H = self.hidden_size
         h0, c0 = state0
-        s, shift = self._activation_constants()
-        # (T, B, 4H): W_ih x_t + b_ih + b_hh for every step in one product
-        gates = (x.reshape(T * B, -1) @ W_ih.T).reshape(T, B, 4 * H)
-        gates += b_ih + b_hh
-        hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_{-1}=h_0 .. h_T
+        # One tanh gives all four gates: σ(a) = ½ tanh(a/2) + ½. So the i, f, o rows of the
+        # weights are halved ONCE here (s = ½ there, 1 on g), and after the tanh the values
+        # are mapped back with s ⊙ tanh(.) + shift (shift = ½ on i, f, o, 0 on g).
+        s = np.full(4 * H, 0.5, dtype=self.dtype)
+        s[2 * H : 3 * H] = 1.0
+        shift = np.where(s == 1.0, 0.0, 0.5).astype(self.dtype)
+        W_ihT = np.multiply(W_ih.T, s, order="C")  # (I, 4H), scaled columns
+        W_hhT = np.multiply(W_hh.T, s, order="C")  # (H, 4H), C order: a faster product
+        # (T, B, 4H): s ⊙ (W_ih x_t + b_ih + b_hh) for every step in one product
+        gates = (x.reshape(T * B, -1) @ W_ihT).reshape(T, B, 4 * H)
+        gates += (b_ih + b_hh) * s
+        hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         cs = np.empty((T + 1, B, H), dtype=self.dtype)  # c_0 .. c_T
         tanh_c = np.empty((T, B, H), dtype=self.dtype)  # tanh(c_t), reused by backward
         hs[0], cs[0] = h0, c0
-        W_hhT = W_hh.T
+        rec = np.empty((B, 4 * H), dtype=self.dtype)  # W_hh h_{t-1}, reused every step
+        ig = np.empty((B, H), dtype=self.dtype)  # i ⊙ g, reused every step
         for t in range(T):
-            a = gates[t]  # (B, 4H), becomes the gate values in place
-            a += hs[t] @ W_hhT  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
-            a *= s  # [a_i/2, a_f/2, a_g, a_o/2]
+            a = gates[t]  # (B, 4H): s ⊙ a_t, becomes [i, f, g, o] in place
+            np.matmul(hs[t], W_hhT, out=rec)
+            a += rec  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (times s)
             np.tanh(a, out=a)
             a *= s
-            a += shift  # [i, f, o] = σ(a) = ½tanh(a/2)+½, g = tanh(a_g)
+            a += shift  # i, f, o = σ(a_i), σ(a_f), σ(a_o); g = tanh(a_g), (B, H) each
             i, f, g, o = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H], a[:, 3 * H :]
             np.multiply(f, cs[t], out=cs[t + 1])  # f ⊙ c_{t-1}
-            cs[t + 1] += i * g  # c_t = f ⊙ c_{t-1} + i ⊙ g, (B, H)
-            np.tanh(cs[t + 1], out=tanh_c[t])  # tanh(c_t)
+            np.multiply(i, g, out=ig)
+            cs[t + 1] += ig  # c_t = f ⊙ c_{t-1} + i ⊙ g, (B, H)
+            np.tanh(cs[t + 1], out=tanh_c[t])
             np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh(c_t), (B, H)
         cache = (x, hs, cs, tanh_c, gates)
         return hs[1:], (hs[T], cs[T]), cache
@@ -86,27 +87,37 @@ class LSTM(Recurrent):
         W_ih, W_hh, _, _ = p
         x, hs, cs, tanh_c, gates = cache
         T, B, H = dy.shape
-        # local slopes of the activations, all steps at once: σ' = σ(1-σ), tanh' = 1-tanh²
-        slope = gates * (1 - gates)  # (T, B, 4H) for i, f, o
-        g_all = gates[..., 2 * H : 3 * H]
-        slope[..., 2 * H : 3 * H] = 1 - g_all * g_all  # candidate g
-        dtanh_c = 1 - tanh_c * tanh_c  # (T, B, H)
-        dA = np.empty_like(gates)  # dL/da_t, (T, B, 4H)
+        i_all, g_all, o_all = gates[..., :H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
+        # local slopes, all steps at once: σ' = σ(1 - σ) on i, f, o; tanh' = 1 - g² on g
+        slope = np.subtract(1, gates)  # (T, B, 4H), computed in place below
+        slope *= gates
+        np.multiply(g_all, g_all, out=slope[..., 2 * H : 3 * H])
+        np.subtract(1, slope[..., 2 * H : 3 * H], out=slope[..., 2 * H : 3 * H])
+        # dh_t reaches c_t through h_t = o ⊙ tanh(c_t): dc += dh ⊙ o ⊙ (1 - tanh² c_t)
+        h_to_c = np.multiply(tanh_c, tanh_c)  # (T, B, H)
+        np.subtract(1, h_to_c, out=h_to_c)
+        h_to_c *= o_all
+        dA = np.empty_like(gates)  # dL/da_t = dL/d[a_i, a_f, a_g, a_o], (T, B, 4H)
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
-        dh = np.array(d_final[0], dtype=self.dtype)  # dL/dh_T from the final state
         dc = np.array(d_final[1], dtype=self.dtype)  # dL/dc_T from the final state
+        tmp = np.empty((B, H), dtype=self.dtype)
+        np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
-            dh += dy[t]  # dL/dh_t: from the output at t and from step t+1
-            dh_all[t] = dh
-            i, f, g, o = (gates[t, :, k * H : (k + 1) * H] for k in range(4))
-            di, df, dg, do = (dA[t, :, k * H : (k + 1) * H] for k in range(4))
+            dh = dh_all[t]  # dL/dh_t, complete: output at t + step t+1 (added below)
+            f = gates[t, :, H : 2 * H]
+            di, df = dA[t, :, :H], dA[t, :, H : 2 * H]
+            dg, do = dA[t, :, 2 * H : 3 * H], dA[t, :, 3 * H :]
             np.multiply(dh, tanh_c[t], out=do)  # dL/do = dh ⊙ tanh(c_t)
-            dc += dh * o * dtanh_c[t]  # dL/dc_t += dh ⊙ o ⊙ (1 - tanh²c_t)
-            np.multiply(dc, g, out=di)  # dL/di = dc ⊙ g
+            np.multiply(dh, h_to_c[t], out=tmp)
+            dc += tmp  # dL/dc_t = dL/dc_t (from t+1) + dh ⊙ o ⊙ (1 - tanh² c_t)
+            np.multiply(dc, g_all[t], out=di)  # dL/di = dc ⊙ g
             np.multiply(dc, cs[t], out=df)  # dL/df = dc ⊙ c_{t-1}
-            np.multiply(dc, i, out=dg)  # dL/dg = dc ⊙ i
+            np.multiply(dc, i_all[t], out=dg)  # dL/dg = dc ⊙ i
             dA[t] *= slope[t]  # through σ and tanh: dL/da_t, (B, 4H)
-            dc *= f  # dL/dc_{t-1} (the cell path)
-            dh = dA[t] @ W_hh  # dL/dh_{t-1} = dA_t W_hh, (B, H)
+            dc *= f  # dL/dc_{t-1}, the cell path
+            if t:  # dL/dh_{t-1} = dy_{t-1} + dA_t W_hh, (B, H)
+                np.matmul(dA[t], W_hh, out=dh_all[t - 1])
+                dh_all[t - 1] += dy[t - 1]
+        dh0 = dA[0] @ W_hh  # dL/dh_0, the initial state
         dW_ih, dW_hh, db, dx = weight_grads(dA, x, hs[:-1], W_ih)
-        return dx, (dh, dc), (dW_ih, dW_hh, db, db.copy()), dh_all
+        return dx, (dh0, dc), (dW_ih, dW_hh, db, db.copy()), dh_all
