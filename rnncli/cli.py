@@ -43,6 +43,8 @@ class RnncliGroup(TyperGroup):
             sys.exit(130)
         except Exception as e:  # click's UsageError/Abort live in typer's vendored click
             name = type(e).__name__
+            if name == "NoArgsIsHelpError":  # bare `rnncli`: help was printed
+                sys.exit(0)
             if name == "Abort":
                 sys.stderr.write("rnncli: aborted\n")
                 sys.exit(130 if isinstance(e.__context__, KeyboardInterrupt) else 1)
