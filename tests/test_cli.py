@@ -166,3 +166,10 @@ def test_no_color_is_respected_on_a_terminal():
     plain = _run("-m", "rnncli", "explain", "lstm", FORCE_COLOR="1", NO_COLOR="1")
     assert plain.returncode == 0
     assert _colour_codes(plain.stdout) == []
+
+
+def test_bare_command_prints_help_and_succeeds(cli):
+    res = cli()
+    assert res.exit_code == 0
+    assert "Usage" in res.stdout and "gates" in res.stdout
+    assert res.stderr == ""
