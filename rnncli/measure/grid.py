@@ -3,9 +3,10 @@
 Presets:
 
 - ``deepbench-train`` / ``deepbench-inference``: the RNN kernel sizes Baidu's
-  DeepBench publishes (source: deepbench; its ``rnn_problems.h``, "training" and
-  "inference" sets, listed below as (arch, hidden, batch, seq_len)); DeepBench
-  gives the input size equal to the hidden size, one layer.
+  DeepBench publishes (source: deepbench; ``code/kernels/rnn_problems.h``, its
+  ``training_set`` and ``inference_server_set``), input size = hidden size, one
+  layer.  These are data-centre sizes: on a laptop they take far more than 10
+  minutes, so the estimate refuses them unless ``--force`` (or filter with ``--arch``).
 - ``small``: a scaled-down laptop set (hidden 64..256, seq 50..200).
 
 Estimates are deliberately rough (a simple cost model: fixed per-step overhead
@@ -18,46 +19,33 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from rnncli import formulas
 from rnncli.errors import BadInput
 from rnncli.measure.spec import DTYPE_BYTES, Case
 
-#: DeepBench RNN problems (arch, hidden, batch, seq_len); input size = hidden.
-#: Training set (DeepBench rnn_problems.h, training_set):
+#: DeepBench's RNN problems as (arch, hidden, batch, seq_len), transcribed from
+#: baidu-research/DeepBench, code/kernels/rnn_problems.h ("vanilla" is our "rnn");
+#: its benchmark feeds inputs of the hidden size, one layer.
+_T4 = (1500, 750, 375, 187)
 DEEPBENCH_TRAIN: tuple[tuple[str, int, int, int], ...] = (
-    ("rnn", 1760, 16, 50), ("rnn", 1760, 32, 50), ("rnn", 1760, 64, 50),
-    ("rnn", 1760, 128, 50), ("rnn", 2048, 32, 50), ("rnn", 2048, 64, 50),
-    ("rnn", 2048, 128, 50), ("rnn", 2560, 32, 50), ("rnn", 2560, 64, 50),
-    ("rnn", 2560, 128, 50),
-    ("lstm", 512, 16, 25), ("lstm", 512, 32, 25), ("lstm", 512, 64, 25),
-    ("lstm", 512, 128, 25), ("lstm", 1024, 16, 25), ("lstm", 1024, 32, 25),
-    ("lstm", 1024, 64, 25), ("lstm", 1024, 128, 25), ("lstm", 2048, 16, 25),
-    ("lstm", 2048, 32, 25), ("lstm", 2048, 64, 25), ("lstm", 2048, 128, 25),
-    ("lstm", 4096, 16, 25), ("lstm", 4096, 32, 25), ("lstm", 4096, 64, 25),
-    ("lstm", 4096, 128, 25), ("lstm", 1536, 8, 50), ("lstm", 1536, 16, 50),
-    ("lstm", 1536, 32, 50), ("lstm", 256, 16, 150), ("lstm", 256, 32, 150),
-    ("lstm", 256, 64, 150),
-    ("gru", 512, 32, 1), ("gru", 1024, 32, 1), ("gru", 1536, 32, 1), ("gru", 2048, 32, 1),
-    ("gru", 2560, 32, 1), ("gru", 512, 64, 1), ("gru", 1024, 64, 1), ("gru", 1536, 64, 1),
-    ("gru", 2048, 64, 1), ("gru", 2560, 64, 1), ("gru", 512, 128, 1),
-    ("gru", 1024, 128, 1), ("gru", 1536, 128, 1), ("gru", 2048, 128, 1),
-    ("gru", 2560, 128, 1), ("gru", 2816, 32, 750), ("gru", 2816, 32, 1500),
-    ("gru", 2048, 32, 375), ("gru", 2048, 32, 187), ("gru", 1536, 32, 375),
-    ("gru", 2560, 32, 375),
+    *(("rnn", h, b, 50) for h in (1760, 2048, 2560) for b in (16, 32, 64, 128)),
+    *(("lstm", h, b, 25) for h in (512, 1024, 2048, 4096) for b in (16, 32, 64, 128)),
+    *(("lstm", 1536, b, 50) for b in (8, 16, 32)),
+    *(("lstm", 256, b, 150) for b in (16, 32, 64)),
+    *(("gru", 2816, 32, t) for t in _T4[1:]),  # DeepBench comments out T = 1500 here
+    *(("gru", h, 32, t) for h in (2048, 1536, 2560) for t in _T4),
+    ("gru", 512, 32, 1), ("gru", 1024, 32, 1500), ("gru", 1024, 64, 1500),
 )
-#: Inference set (DeepBench rnn_problems.h, inference_server_set): small batches.
+#: The "inference_server_set" of the same file: batches of 1, 2 and 4.
 DEEPBENCH_INFERENCE: tuple[tuple[str, int, int, int], ...] = (
-    ("rnn", 1760, 1, 50), ("rnn", 1760, 2, 50), ("rnn", 1760, 4, 50),
-    ("rnn", 2048, 1, 50), ("rnn", 2048, 2, 50), ("rnn", 2048, 4, 50),
-    ("rnn", 2560, 1, 50), ("rnn", 2560, 2, 50), ("rnn", 2560, 4, 50),
-    ("lstm", 512, 1, 25), ("lstm", 512, 2, 25), ("lstm", 512, 4, 25),
-    ("lstm", 1024, 1, 25), ("lstm", 1024, 2, 25), ("lstm", 1024, 4, 25),
-    ("lstm", 2048, 1, 25), ("lstm", 2048, 2, 25), ("lstm", 2048, 4, 25),
-    ("lstm", 1536, 1, 50), ("lstm", 1536, 2, 50), ("lstm", 1536, 4, 50),
-    ("gru", 512, 1, 1), ("gru", 1024, 1, 1), ("gru", 1536, 1, 1), ("gru", 2048, 1, 1),
-    ("gru", 2816, 1, 1500), ("gru", 2816, 2, 1500), ("gru", 2816, 4, 1500),
-    ("gru", 2816, 1, 750), ("gru", 2816, 2, 750), ("gru", 2816, 4, 750),
+    *(("lstm", h, b, 25) for h in (512, 1024, 2048) for b in (1, 2, 4)),
+    *(("lstm", 1536, b, 50) for b in (1, 2, 4)),
+    *(("lstm", 256, b, 150) for b in (1, 2, 4)),
+    *(("gru", h, b, t) for h in (2816, 2048, 1536, 2560) for b in (1, 2, 4) for t in _T4),
+    *(("gru", 512, b, 1) for b in (1, 2, 4)),
+    *(("gru", 1024, b, 1500) for b in (1, 2, 4)),
 )
 #: A laptop-sized set: (hidden, batch, seq_len) for every arch, input 64, one layer.
 SMALL: tuple[tuple[int, int, int], ...] = ((64, 16, 50), (128, 32, 100), (256, 32, 200))
@@ -164,3 +152,84 @@ def preset_cases(name: str, impls: Sequence[str], modes: Sequence[str], dtype: s
         for mode, impl in itertools.product(modes, impls):
             out.append(Case(arch, impl, mode, t, b, h, h, 1, dtype, device))
     return out
+
+
+@dataclass
+class Plan:
+    """The cases to run and the notes on combinations left out."""
+
+    cases: list[Case]
+    skipped: list[str]
+
+
+def plan(archs: Sequence[str], impls: Sequence[str], modes: Sequence[str],
+         seq_lens: Sequence[int], batches: Sequence[int], input_sizes: Sequence[int],
+         hiddens: Sequence[int], layers: Sequence[int], dtype: str, device: str,
+         preset: str | None = None) -> Plan:
+    """Every runnable case; unsupported combinations are skipped with one note each."""
+    if preset:
+        cases = preset_cases(preset, impls, modes, dtype, device, archs)
+    else:
+        cases = build_cases(archs, impls, modes, seq_lens, batches, input_sizes, hiddens,
+                            layers, dtype, device)
+    keep, notes = [], []
+    for c in cases:
+        why = unsupported(c)
+        if why is None:
+            keep.append(c)
+        elif why not in notes:
+            notes.append(why)
+    if not keep:
+        raise BadInput(notes[0] if notes else "no case to run (check --arch with --preset)")
+    return Plan(keep, notes)
+
+
+@dataclass
+class Estimate:
+    seconds: float
+    memory_bytes: int  # the largest row
+    free_bytes: int | None
+
+    def too_long(self) -> bool:
+        return self.seconds > MAX_SECONDS
+
+    def too_big(self) -> bool:
+        return self.free_bytes is not None and self.memory_bytes > self.free_bytes
+
+
+def free_memory_bytes(device: str = "cpu") -> int | None:
+    """MemAvailable from /proc/meminfo (CPU) or torch.cuda.mem_get_info (CUDA)."""
+    if device == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info()[0])
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
+
+
+def estimate(cases: Sequence[Case], min_time: float, peak_s: float = 1.0) -> Estimate:
+    """Rough time and memory of the whole run (torch start-up included)."""
+    seconds = 2.0 + peak_s + sum(estimate_row_s(c, min_time) for c in cases)
+    mem = max((estimate_memory_bytes(c) for c in cases), default=0)
+    device = cases[0].device if cases else "cpu"
+    return Estimate(seconds, mem, free_memory_bytes(device))
+
+
+def check(est: Estimate, force: bool) -> None:
+    """Refuse a grid over 10 minutes or over the free memory, unless ``force``."""
+    if force:
+        return
+    if est.too_big():
+        raise BadInput(f"estimated memory {est.memory_bytes / 2**30:.1f} GiB for the largest "
+                       f"row exceeds the free {est.free_bytes / 2**30:.1f} GiB; shrink the "
+                       "grid or pass --force")
+    if est.too_long():
+        raise BadInput(f"estimated run time {est.seconds / 60:.0f} min exceeds "
+                       f"{MAX_SECONDS / 60:.0f} min; shrink the grid, lower --min-time or "
+                       "pass --force")

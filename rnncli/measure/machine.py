@@ -1,0 +1,138 @@
+"""What the numbers were measured on: versions, BLAS, CPU, threads, commit.
+
+pyperf and pytest-benchmark store the same kind of metadata beside every result;
+without it a timing cannot be compared with another.  Sources of each field:
+``torch.__config__.show()`` (BLAS, MKL, oneDNN, CPU capability),
+``numpy.show_config(mode="dicts")`` (NumPy's BLAS), ``/proc/cpuinfo`` (CPU model),
+``git rev-parse`` (commit, only when rnncli runs from a git checkout).
+"""
+
+from __future__ import annotations
+
+import os
+import platform
+import re
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+SCHEMA_VERSION = 1
+
+
+def cpu_model() -> str | None:
+    """The CPU model name from /proc/cpuinfo (Linux), else platform.processor()."""
+    try:
+        text = Path("/proc/cpuinfo").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return platform.processor() or None
+    m = re.search(r"^model name\s*:\s*(.+)$", text, re.M)
+    return m.group(1).strip() if m else (platform.processor() or None)
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except (AttributeError, OSError):
+        return None
+
+
+def busy_warning(threads: int) -> str | None:
+    """A warning when other processes already keep the cores busy.
+
+    With more runnable threads than cores, OpenMP threads wait on each other at every
+    parallel region and small kernels (one RNN step) slow down by 10× or more.
+    """
+    load, cores = load_average(), usable_cores()
+    if load is None or load + threads <= cores + 0.5:
+        return None
+    hint = " (try --threads 1)" if threads > 1 else ""
+    return (f"load average {load:.1f} on {cores} cores before starting: other processes "
+            f"compete for the CPU, timings will be noisy{hint}")
+
+
+def git_commit() -> str | None:
+    """``HEAD`` of the checkout rnncli runs from (``+dirty`` if modified), else None."""
+    root = Path(__file__).resolve().parents[2]
+    if not (root / ".git").exists():
+        return None
+    try:
+        sha = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD"], capture_output=True,
+                             text=True, timeout=5, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "-uno"],
+                               capture_output=True, text=True, timeout=5).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return sha + ("+dirty" if dirty else "") if sha else None
+
+
+def _torch_build() -> dict:
+    import torch
+
+    show = torch.__config__.show()
+
+    def line(pattern: str) -> str | None:
+        m = re.search(pattern, show)
+        return m.group(1).strip() if m else None
+
+    return {
+        "blas": line(r"BLAS_INFO=([^,\s]+)"),
+        "mkl": line(r"- (Intel\(R\) (?:oneAPI )?Math Kernel Library[^\n]*)"),
+        "onednn": line(r"- (Intel\(R\) MKL-DNN[^\n]*|oneDNN[^\n]*)"),
+        "cpu_capability": line(r"CPU capability usage: (\S+)"),
+        "mkldnn_enabled": bool(torch.backends.mkldnn.is_available()),
+        "interop_threads": torch.get_num_interop_threads(),
+    }
+
+
+def _numpy_blas() -> dict:
+    import numpy as np
+
+    try:
+        cfg = np.show_config(mode="dicts")
+        blas = cfg.get("Build Dependencies", {}).get("blas", {})
+        name, version = blas.get("name"), blas.get("version")
+    except Exception:  # older NumPy: no dict mode
+        name = version = None
+    env = {k: os.environ[k] for k in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                      "MKL_NUM_THREADS") if k in os.environ}
+    return {"name": name, "version": version,
+            "threads": "set by " + ", ".join(f"{k}={v}" for k, v in env.items()) if env
+            else "BLAS default (usually one per core); not controlled by --threads"}
+
+
+def meta(*, threads: int, device: str, extra: dict | None = None) -> dict:
+    """The ``meta`` block of ``rnncli bench --json``."""
+    import numpy as np
+    import torch
+
+    from rnncli import __version__
+
+    info = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": f"rnncli {__version__}",
+        "utc": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "platform": platform.platform(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "torch_build": _torch_build(),
+        "numpy_blas": _numpy_blas(),
+        "cpu": cpu_model(),
+        "cores": usable_cores(),
+        "threads": threads,
+        "load_average": load_average(),
+        "device": device,
+        "cuda_device": (torch.cuda.get_device_name(0) if device == "cuda" else None),
+        "git_commit": git_commit(),
+    }
+    info.update(extra or {})
+    return info

@@ -1,0 +1,47 @@
+"""This machine's own matrix-multiply limit, measured in the same run.
+
+A recurrent step is a few matrix products plus element-wise work, so the best a
+step can do is the rate of a large, square matrix product (GEMM) of the same dtype
+on the same device with the same threads.  We time ``a @ b`` for n × n matrices
+(2·n³ FLOPs) with torch.utils.benchmark and call that the peak; ``peak_fraction``
+of a row is its achieved GFLOP/s divided by this.  DeepBench reports RNN kernels
+in TFLOPS for the same reason (source: deepbench).  The measured GEMM is the
+practical peak (what MKL/oneDNN reach), below the datasheet's theoretical one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+#: Matrix side of the peak GEMM: big enough to be compute-bound on a CPU core.
+DEFAULT_N = 1024
+
+
+@dataclass
+class Peak:
+    dtype: str
+    device: str
+    n: int
+    median_s: float
+    iqr_s: float
+    gflops: float
+    noisy: bool
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def measure_peak(dtype: str = "float32", device: str = "cpu", n: int = DEFAULT_N, *,
+                 min_run_time: float = 0.5, threads: int = 1) -> Peak:
+    """Median GFLOP/s of an n × n GEMM in ``dtype`` on ``device``."""
+    import torch
+
+    from rnncli.measure.timing import measure
+    from rnncli.measure.workloads import torch_dtype
+
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randn(n, n, generator=gen).to(device=device, dtype=torch_dtype(dtype))
+    b = torch.randn(n, n, generator=gen).to(device=device, dtype=torch_dtype(dtype))
+    t = measure(lambda: torch.mm(a, b), min_run_time=min_run_time, num_threads=threads,
+                warmup_calls=2, device=device)
+    return Peak(dtype, device, n, t.median_s, t.iqr_s, 2 * n**3 / t.median_s / 1e9, t.noisy)

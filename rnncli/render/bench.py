@@ -1,0 +1,204 @@
+"""Rendering ``rnncli bench``: one table per size, the verdict, scaling, the plot.
+
+Tables fit 80 columns: the sizes go in each table's title, so the columns only hold
+what differs between rows.  No torch or matplotlib at import time.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.table import Table
+
+SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
+SHORT = {"forward": "fwd", "train": "train"}
+
+
+def _si(n: float | None, digits: int = 3) -> str:
+    if n is None:
+        return "-"
+    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(n) >= scale:
+            return f"{n / scale:.{digits}g}{unit}"
+    return f"{n:.{digits}g}"
+
+
+def _ratio(x: float | None) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def _title(r: dict) -> str:
+    return (f"seq {r['seq_len']} · batch {r['batch']} · input {r['input_size']} · "
+            f"hidden {r['hidden_size']} · layers {r['num_layers']} · {r['dtype']} · "
+            f"{r['device']}")
+
+
+def tables(rows: Sequence[dict]) -> list[Table]:
+    """One rich table per size group (rows keep their run order)."""
+    groups: dict[tuple, list[dict]] = defaultdict(list)
+    for r in rows:
+        groups[tuple(r[f] for f in SIZE_TITLE)].append(r)
+    several_impls = len({r["impl"] for r in rows}) > 1
+    has_compare = any(r.get("speedup") is not None for r in rows)
+    out = []
+    for members in groups.values():
+        t = Table(title=_title(members[0]), box=None, pad_edge=False, padding=(0, 1),
+                  header_style="bold", title_justify="left")
+        t.add_column("arch")
+        if several_impls:
+            t.add_column("impl")
+        t.add_column("mode")
+        t.add_column("params", justify="right")
+        t.add_column("median", justify="right")
+        t.add_column("±IQR", justify="right")
+        t.add_column("1st call", justify="right")
+        t.add_column("tok/s", justify="right")
+        t.add_column("GF/s", justify="right")
+        t.add_column("peak", justify="right")
+        t.add_column("mem MiB", justify="right")
+        t.add_column("×LSTM", justify="right")
+        if several_impls:
+            t.add_column("×torch", justify="right")
+        if has_compare:
+            t.add_column("speedup", justify="right")
+        for r in members:
+            med = r["median_s"]
+            flags = ("*" if r.get("noisy") else "") + ("~" if r.get("note") else "")
+            cells = [r["arch"].upper()]
+            if several_impls:
+                cells.append(r["impl"])
+            cells += [
+                SHORT[r["mode"]],
+                _si(r["params"]),
+                _time(med) + flags,
+                f"{100 * r['iqr_s'] / med:.0f}%" if med else "-",
+                _time(r["first_call_s"]),
+                _si(r["tokens_per_s"]),
+                f"{r['gflops']:.3g}" if r.get("gflops") else "-",
+                f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else "-",
+                f"{r['memory_bytes'] / 2**20:.1f}" if r.get("memory_bytes") else "-",
+                _ratio(r.get("vs_lstm")),
+            ]
+            if several_impls:
+                cells.append(_ratio(r.get("vs_torch")))
+            if has_compare:
+                cells.append(_ratio(r.get("speedup")))
+            t.add_row(*cells)
+        out.append(t)
+    return out
+
+
+def _time(s: float | None) -> str:
+    if s is None:
+        return "-"
+    if s < 1e-3:
+        return f"{s * 1e6:.3g}µs"
+    if s < 1:
+        return f"{s * 1e3:.3g}ms"
+    return f"{s:.3g}s"
+
+
+def render(report: dict, console: Console) -> None:
+    """Print the tables, footnotes, scaling lines and verdict."""
+    rows = report["results"]
+    meta = report["meta"]
+    if not rows:
+        console.print("No row was measured.")
+        return
+    for t in tables(rows):
+        console.print(t)
+        console.print()
+    notes = ["median and ±IQR over repeated calls after warm-up; 1st call timed apart on a "
+             "fresh model"]
+    peaks = meta.get("peaks") or []
+    if peaks:
+        notes.append("peak = share of " + ", ".join(
+            f"{p['gflops']:.0f} GF/s ({p['n']}² GEMM, {p['dtype']})" for p in peaks))
+    notes.append("mem = activation bytes kept for backward (train; measured, see --json for "
+                 "the formula); ×LSTM = time / LSTM's")
+    if any(r.get("noisy") for r in rows):
+        notes.append("* noisy: IQR above 10% of the median")
+    if any(r.get("note") for r in rows):
+        notes.append("~ " + "; ".join(sorted({r["note"] for r in rows if r.get("note")})))
+    if meta.get("flop_count") == "recurrent":
+        notes.append("FLOPs count the recurrent products only (DeepBench's convention)")
+    for n in notes:
+        console.print(f"[dim]{n}[/]", soft_wrap=True)
+    summary = report.get("summary", {})
+    for s in summary.get("scaling", []):
+        if s["field"] == "seq_len":
+            console.print(f"scaling: {s['arch'].upper()} {s['impl']} {s['mode']}: time ∝ "
+                          f"seq_len^{s['exponent']:.2f} over {s['values']}", soft_wrap=True)
+    if "compare" in summary:
+        c = summary["compare"]
+        console.print(f"compared with baseline of {c.get('baseline_utc')}: {c['matched']} of "
+                      f"{c['rows']} rows matched; speedup = baseline / now", soft_wrap=True)
+    console.print()
+    for line in summary.get("verdict", []):
+        console.print(line, soft_wrap=True)
+    if meta.get("interrupted"):
+        console.print(f"[bold]interrupted[/]: {len(rows)} of {meta.get('rows_planned')} rows "
+                      "measured", soft_wrap=True)
+
+
+def estimate_line(n_rows: int, seconds: float, memory_bytes: int, notes: Sequence[str]) -> str:
+    text = (f"bench: {n_rows} row{'s' if n_rows != 1 else ''}, estimated {seconds:.0f} s "
+            f"(largest row about {memory_bytes / 2**20:.0f} MiB)")
+    return "\n".join([text, *(f"skipped: {n}" for n in notes)])
+
+
+@contextmanager
+def progress(total: int, console: Console):  # noqa: ANN201
+    """A stderr progress bar; yields ``(start(case), done(case, row))`` callbacks."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                   TimeElapsedColumn(), console=console, transient=True)
+    task = bar.add_task("starting", total=total)
+
+    def start(case) -> None:  # noqa: ANN001
+        bar.update(task, description=f"{case.arch} {case.impl} {case.mode} T={case.seq_len} "
+                                     f"B={case.batch} H={case.hidden_size}")
+
+    def done(case, row) -> None:  # noqa: ANN001
+        bar.advance(task)
+
+    with bar:
+        yield start, done
+
+
+def plot(report: dict, path: str) -> None:
+    """Time against each swept size, one panel per size that takes several values."""
+    from rnncli.fileio import save_figure_atomic
+    from rnncli.render import pyplot
+
+    rows = report["results"]
+    swept = [f for f in ("seq_len", "batch", "input_size", "hidden_size", "num_layers")
+             if len({r[f] for r in rows}) > 1] or ["seq_len"]
+    plt = pyplot()
+    fig, axes = plt.subplots(1, len(swept), figsize=(5 * len(swept), 4), squeeze=False)
+    for ax, field in zip(axes[0], swept, strict=True):
+        lines: dict[tuple, list[tuple]] = defaultdict(list)
+        for r in rows:
+            others = tuple((f, r[f]) for f in ("arch", "impl", "mode", "seq_len", "batch",
+                                               "input_size", "hidden_size", "num_layers")
+                           if f != field)
+            lines[others].append((r[field], r["median_s"]))
+        for others, pts in lines.items():
+            pts.sort()
+            d = dict(others)
+            label = " ".join(str(d.get(k)) for k in ("arch", "impl", "mode") if k in d)
+            ax.plot([p[0] for p in pts], [p[1] * 1e3 for p in pts], marker="o", label=label)
+        ax.set_xlabel(field)
+        ax.set_ylabel("median time per step (ms)")
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.grid(True, which="both", alpha=0.3)
+        if len(lines) <= 12:
+            ax.legend(fontsize=7)
+    fig.suptitle("rnncli bench: time against size")
+    save_figure_atomic(fig, path)
+    plt.close(fig)

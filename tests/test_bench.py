@@ -1,0 +1,284 @@
+"""`rnncli bench` and rnncli.measure: schema, formulas against modules, files, errors.
+
+Tiny sizes and a tiny --min-time keep this fast; no test asserts a timing.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncli import formulas
+from rnncli.measure import analysis, engine, grid, naive, workloads
+from rnncli.measure.spec import Case
+
+TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")
+RESULT_KEYS = {"arch", "impl", "mode", "seq_len", "batch", "input_size", "hidden_size",
+               "num_layers", "dtype", "device", "params", "median_s", "iqr_s", "first_call_s",
+               "tokens_per_s", "flops", "gflops", "peak_fraction", "memory_bytes"}
+META_KEYS = {"schema_version", "utc", "python", "torch", "numpy", "torch_build", "numpy_blas",
+             "cpu", "cores", "threads", "device", "git_commit"}
+
+
+def _one_line_error(res, *words: str) -> None:
+    assert res.exit_code == 2, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("rnncli: error:"), res.stderr
+    assert "Traceback" not in res.output
+    for w in words:
+        assert w in lines[0], lines[0]
+
+
+def test_json_schema_and_formulas(cli):
+    data = cli.json("bench", *TINY, "--peak-n", "64")
+    assert set(data) >= {"meta", "results", "summary"}
+    assert META_KEYS <= set(data["meta"])
+    rows = data["results"]
+    assert {(r["arch"], r["mode"]) for r in rows} == {
+        (a, m) for a in ("rnn", "gru", "lstm") for m in ("forward", "train")}
+    for r in rows:
+        assert RESULT_KEYS <= set(r)
+        assert r["params"] == r["params_formula"] == formulas.param_count(r["arch"], 3, 4)
+        assert r["median_s"] > 0 and r["iqr_s"] >= 0 and r["first_call_s"] > 0
+        assert r["tokens_per_s"] == pytest.approx(6 / r["median_s"])
+        assert 0 < r["peak_fraction"]
+        want = (formulas.forward_flops if r["mode"] == "forward" else formulas.train_flops)(
+            r["arch"], 3, 4, 1, 3, 2)
+        assert r["flops"] == want
+        if r["mode"] == "train":
+            assert r["memory_measured_bytes"] > 0
+            assert r["memory_formula_bytes"] == formulas.activation_bytes(r["arch"], 4, 1, 3, 2)
+    lstm = {r["mode"]: r for r in rows if r["arch"] == "lstm"}
+    assert all(r["vs_lstm"] == pytest.approx(r["median_s"] / lstm[r["mode"]]["median_s"])
+               for r in rows)
+    assert data["summary"]["verdict"]
+
+
+@pytest.mark.parametrize("impl", ["torch", "cell", "numpy", "naive"])
+@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+def test_params_formula_equals_module(impl, arch):
+    case = Case(arch, impl, "forward", 2, 2, 3, 5, 2)
+    wl = workloads.build(case)
+    assert wl.params_module == engine.formula_params(case)
+    wl.step()  # runs
+
+
+def test_flops_by_hand():
+    case = Case("lstm", "torch", "forward", 2, 1, 3, 4, 1)
+    # matmuls 2·4·H·(I+H) per step = 2·4·4·7 = 224, two steps; element-wise 17·H per step
+    assert engine.case_flops(case) == 2 * 224 + 2 * 17 * 4
+    assert engine.case_flops(case, "recurrent") == 2 * (2 * 4 * 4 * 4) + 2 * 17 * 4
+    train = Case("lstm", "torch", "train", 2, 1, 3, 4, 1)
+    assert engine.case_flops(train) == 3 * 2 * 224 + 2 * 2 * 17 * 4
+
+
+def test_naive_lstm_matches_torch():
+    import torch
+
+    case = Case("lstm", "naive", "forward", 4, 1, 3, 5, 1, "float64")
+    net = naive.NaiveNet(case)
+    ref = torch.nn.LSTM(3, 5, dtype=torch.float64)
+    p = net.layers[0]
+    with torch.no_grad():  # torch rows i, f, g, o; the lesson's per-gate [W_x | W_h]
+        for k, g in enumerate(("i", "f", "c", "o")):
+            w, b = p[g]
+            ref.weight_ih_l0[5 * k:5 * k + 5] = torch.from_numpy(w[:, :3])
+            ref.weight_hh_l0[5 * k:5 * k + 5] = torch.from_numpy(w[:, 3:])
+            ref.bias_ih_l0[5 * k:5 * k + 5] = torch.from_numpy(b[:, 0])
+            ref.bias_hh_l0[5 * k:5 * k + 5] = 0
+    x = np.random.default_rng(0).standard_normal((4, 1, 3))
+    ours = np.stack([h[:, 0] for h in net.forward(x)[0]])
+    theirs = ref(torch.from_numpy(x))[0][:, 0].detach().numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def test_numpy_memory_measurement_matches_formula():
+    case = Case("lstm", "numpy", "train", 20, 8, 6, 16, 1)
+    measured = workloads.build(case).memory()
+    want = engine.formula_memory(case)
+    assert abs(measured - want) / want < 0.15
+
+
+def test_output_csv_and_json_atomic(cli, tmp_path):
+    out = tmp_path / "r.csv"
+    res = cli("bench", *TINY, "--arch", "gru", "--no-peak", "--output", str(out))
+    assert res.exit_code == 0, res.output
+    rows = list(csv.DictReader(out.open()))
+    assert [r["mode"] for r in rows] == ["forward", "train"]
+    assert float(rows[0]["median_s"]) > 0
+    jout = tmp_path / "r.json"
+    res = cli("bench", *TINY, "--arch", "gru", "--no-peak", "-o", str(jout), "--json")
+    assert res.exit_code == 0, res.output
+    saved = json.loads(jout.read_text())
+    assert saved["results"] and saved == json.loads(res.stdout)
+    assert sorted(os.listdir(tmp_path)) == ["r.csv", "r.json"]  # no temporary left
+
+
+def test_output_validated_before_work(cli, tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise AssertionError("measured before validating the output path")
+
+    monkeypatch.setattr(engine, "run_case", boom)
+    _one_line_error(cli("bench", *TINY, "-o", str(tmp_path / "r.txt")), ".json or .csv")
+    _one_line_error(cli("bench", *TINY, "-o", str(tmp_path / "no" / "r.json")), "does not exist")
+
+
+def test_compare_with_baseline(cli, tmp_path):
+    base = tmp_path / "base.json"
+    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "-o", str(base))
+    assert res.exit_code == 0, res.output
+    data = cli.json("bench", *TINY, "--arch", "rnn,gru", "--mode", "forward", "--no-peak",
+                    "--compare", str(base))
+    rows = {r["arch"]: r for r in data["results"]}
+    assert rows["rnn"]["speedup"] > 0 and rows["gru"]["speedup"] is None
+    assert data["summary"]["compare"]["matched"] == 1
+
+
+@pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"meta": {}, "results": []}',
+                                     '{"meta": {"schema_version": 1}, "results": [{"a": 1}]}'])
+def test_compare_foreign_file(cli, tmp_path, content):
+    p = tmp_path / "base.json"
+    p.write_text(content)
+    _one_line_error(cli("bench", *TINY, "--compare", str(p)), "--compare")
+
+
+def test_compare_missing_file(cli, tmp_path):
+    _one_line_error(cli("bench", *TINY, "--compare", str(tmp_path / "nope.json")), "read")
+
+
+def test_ctrl_c_saves_partial(cli, tmp_path, monkeypatch):
+    real = engine.run_case
+    calls = []
+
+    def flaky(case, cfg):
+        calls.append(case)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return real(case, cfg)
+
+    monkeypatch.setattr(engine, "run_case", flaky)
+    out = tmp_path / "partial.json"
+    res = cli("bench", *TINY, "--no-peak", "-o", str(out))
+    assert res.exit_code == 130
+    saved = json.loads(out.read_text())
+    assert len(saved["results"]) == 2 and saved["meta"]["interrupted"] is True
+    assert saved["meta"]["rows_planned"] == 6
+
+
+@pytest.mark.parametrize("args,words", [
+    (("--seq-len", "0"), ["--seq-len"]), (("--batch", "-3"), ["--batch"]),
+    (("--hidden", "1.5"), ["--hidden"]), (("--input-size", ""), ["--input-size"]),
+    (("--layers", "a"), ["--layers"]), (("--arch", "transformer"), ["--arch"]),
+    (("--impl", "jax"), ["--impl"]), (("--mode", "eval"), ["--mode"]),
+    (("--dtype", "float16"), ["--dtype"]), (("--flops", "some"), ["--flops"]),
+    (("--impl", "numpy", "--dtype", "bfloat16"), ["bfloat16"]),
+    (("--impl", "naive", "--mode", "train"), ["forward-only"]),
+    (("--threads", "0"), ["--threads"]), (("--min-time", "0"), ["--min-time"]),
+])
+def test_bad_input(cli, args, words):
+    _one_line_error(cli("bench", *args), *words)
+
+
+def test_bad_preset(cli):
+    _one_line_error(cli("bench", "--preset", "huge"), "--preset")
+    _one_line_error(cli("bench", "--preset", "small", "--seq-len", "5"), "--seq-len")
+
+
+def test_cuda_without_cuda(cli):
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    _one_line_error(cli("bench", *TINY, "--device", "cuda"), "CUDA")
+
+
+def test_estimate_refusal(cli, monkeypatch):
+    monkeypatch.setattr(engine, "run_case", lambda *a: pytest.fail("should not run"))
+    _one_line_error(cli("bench", "-T", "5000", "-H", "1024", "-B", "16"), "min", "--force")
+    _one_line_error(cli("bench", "--preset", "deepbench-train"), "--force")
+    _one_line_error(cli("bench", "-T", "100000", "-H", "8192", "-B", "4096"), "memory")
+
+
+def test_naive_scales_a_subset_and_flags_it():
+    case = Case("lstm", "naive", "forward", 400, 64, 64, 512, 1)
+    wl = workloads.build(case)
+    assert 1 <= wl.batch_timed < 64 and "scaled" in wl.note
+
+
+def test_skipped_combinations_are_reported():
+    plan = grid.plan(["lstm"], ["torch", "naive"], ["forward", "train"], [3], [2], [3], [4],
+                     [1], "float32", "cpu")
+    assert [(c.impl, c.mode) for c in plan.cases] == [
+        ("torch", "forward"), ("naive", "forward"), ("torch", "train")]
+    assert any("forward-only" in n for n in plan.skipped)
+
+
+def test_presets_sizes():
+    assert len(grid.DEEPBENCH_TRAIN) == 52 and len(grid.DEEPBENCH_INFERENCE) == 69
+    cases = grid.preset_cases("deepbench-inference", ["torch"], ["forward"], "float32", "cpu",
+                              ["lstm"])
+    assert {c.batch for c in cases} == {1, 2, 4} and all(c.input_size == c.hidden_size
+                                                          for c in cases)
+
+
+@settings(max_examples=30, deadline=None)
+@given(k=st.floats(0.5, 2.5), c=st.floats(1e-4, 1.0),
+       xs=st.lists(st.integers(1, 5000), min_size=2, max_size=6, unique=True))
+def test_scaling_exponent_recovers_power_law(k, c, xs):
+    assert analysis.fit_exponent(xs, [c * x**k for x in xs]) == pytest.approx(k, rel=1e-6)
+
+
+def test_scaling_groups_and_verdict_on_synthetic_rows():
+    def row(arch, t, s):
+        return dict(arch=arch, impl="torch", mode="train", seq_len=t, batch=1, input_size=1,
+                    hidden_size=1, num_layers=1, dtype="float32", device="cpu",
+                    median_s=s, iqr_s=0.0, params={"gru": 3, "lstm": 4}[arch])
+
+    rows = [row("gru", 10, 2.0), row("gru", 20, 4.0), row("lstm", 10, 1.0), row("lstm", 20, 2.0)]
+    fits = {f["arch"]: f["exponent"] for f in analysis.scaling(rows)}
+    assert fits == {"gru": pytest.approx(1.0), "lstm": pytest.approx(1.0)}
+    analysis.add_ratios(rows)
+    assert [r["vs_lstm"] for r in rows] == [2.0, 2.0, 1.0, 1.0]
+    text = " ".join(analysis.verdict(rows))
+    assert "LSTM was fastest" in text and "contradicts" in text
+
+
+def test_plot_written(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    png = tmp_path / "t.png"
+    res = cli("bench", "-T", "2,4", "-B", "1", "-I", "2", "-H", "2", "--arch", "rnn",
+              "--mode", "forward", "--min-time", "0.005", "--no-peak", "--plot", str(png))
+    assert res.exit_code == 0, res.output
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    assert "seq_len^" in res.stdout
+
+
+def test_subprocess_smoke_and_fast_help():
+    res = subprocess.run([sys.executable, "-m", "rnncli", "bench", "-T", "2", "-B", "1", "-I",
+                          "2", "-H", "2", "--arch", "lstm", "--mode", "forward", "--min-time",
+                          "0.005", "--no-peak", "--json"], capture_output=True, text=True,
+                         timeout=120)
+    assert res.returncode == 0, res.stderr
+    assert json.loads(res.stdout)["results"][0]["arch"] == "lstm"
+    res = subprocess.run([sys.executable, "-X", "importtime", "-m", "rnncli", "bench", "--help"],
+                         capture_output=True, text=True, timeout=60)
+    assert res.returncode == 0
+    assert not [ln for ln in res.stderr.splitlines() if ln.rstrip().endswith(" torch")]
+
+
+def test_quick_measure_rows():
+    from rnncli.measure import quick_measure
+
+    rows = quick_measure(["gru", "lstm"], input_size=3, hidden_size=4, seq_len=3, batch=2,
+                         budget_s=1.0)
+    assert [r["arch"] for r in rows] == ["gru", "lstm"]
+    for r in rows:
+        assert RESULT_KEYS <= set(r) and r["params"] == r["params_formula"]
