@@ -271,8 +271,8 @@ def speed_verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
         out["gru_faster_than_lstm"] = faster
         nums = f"GRU {gm * 1e3:.2f} ms vs LSTM {lm * 1e3:.2f} ms (median per training step)"
         if faster:
-            out["text"] = (f"Here the GRU is faster, as the lesson says: {nums}, "
-                           f"{lm / gm:.2f}× .")
+            out["text"] = (f"Here the GRU is faster, as the lesson says: {nums}; the LSTM "
+                           f"takes {lm / gm:.2f}× the GRU's time.")
         elif overlap:
             out["text"] = (f"Here the GRU is not measurably faster than the LSTM: {nums}; "
                            f"the difference is within the spread (IQR).")
