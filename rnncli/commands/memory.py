@@ -35,6 +35,9 @@ def memory(
     optimizer: Annotated[str, typer.Option("--optimizer", help="adam or rmsprop.")] = "adam",
     clip: Annotated[float, typer.Option("--clip", help="Gradient-norm clip.")] = 1.0,
     max_steps: Annotated[int, typer.Option("--max-steps", help="Step cap per run.")] = 100_000,
+    threads: Annotated[
+        int, typer.Option("--threads", help="torch CPU threads (0: torch's default).")
+    ] = 0,
     quick: Annotated[
         bool,
         typer.Option("--quick", help="Adding task, T=50,100, all archs, 25 s per run (< 3 min)."),
@@ -71,6 +74,7 @@ def memory(
         hidden=positive_int(hidden, "--hidden"), batch=positive_int(batch, "--batch"), lr=lr,
         optimizer=choice(optimizer, "--optimizer", ("adam", "rmsprop")), clip=clip,
         max_steps=positive_int(max_steps, "--max-steps"), budget_s=budget_s, seed=seed,
+        threads=positive_int(threads, "--threads", minimum=0),
     )
     if output is not None:
         check_writable(output, (".json",))
@@ -87,7 +91,7 @@ def memory(
         "solved_rule": the_task.solved_rule,
         "source": the_task.source,
         "config": {k: getattr(cfg, k) for k in ("hidden", "batch", "lr", "optimizer", "clip",
-                                                "warmup", "budget_s", "seed")},
+                                                "warmup", "budget_s", "seed", "threads")},
         "interrupted": interrupted,
         "results": results,
     }

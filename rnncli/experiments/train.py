@@ -48,6 +48,7 @@ class TrainConfig:
     test_size: int = 1000
     seed: int = 0
     init: str = "default"  # see rnncli.experiments.gradients.INITS
+    threads: int = 0  # torch intra-op threads for this run; 0 keeps torch's default
 
 
 @dataclass
@@ -170,6 +171,19 @@ def train_one(
     task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress: Progress | None = None
 ) -> RunResult:
     """Train one architecture on one length until solved, out of budget or out of steps."""
+    import torch
+
+    if cfg.threads <= 0:
+        return _train_one(task, arch, seq_len, cfg, progress)
+    before = torch.get_num_threads()
+    torch.set_num_threads(cfg.threads)
+    try:
+        return _train_one(task, arch, seq_len, cfg, progress)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) -> RunResult:  # noqa: ANN001
     import torch
 
     torch.manual_seed(cfg.seed)
