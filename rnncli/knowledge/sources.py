@@ -62,6 +62,15 @@ SOURCES: dict[str, str] = {
     "smith2017": "Smith (2017), Cyclical Learning Rates for Training Neural Networks, WACV.",
     "d2l-gru": "Zhang, Lipton, Li & Smola, Dive into Deep Learning, section 'Gated "
     "Recurrent Units (GRU)' (z near 1 keeps the old state).",
+    "torch-aten-rnn": "PyTorch source, aten/src/ATen/native/RNN.cpp, use_mkldnn (on CPU, "
+    "float32/bfloat16 LSTMs run oneDNN's fused RNN primitive; GRU and RNN run generic ATen "
+    "ops step by step).",
+    "torch-benchmark": "PyTorch documentation, torch.utils.benchmark (Timer.blocked_autorange; "
+    "Measurement median and IQR, warning when the IQR exceeds 10% of the median).",
+    "torch-fastrnns": "PyTorch repository, benchmarks/fastrnns (fused nn.LSTM against cell "
+    "loops and premultiplied variants).",
+    "torch-saved-tensors": "PyTorch documentation, Autograd mechanics, Hooks for saved "
+    "tensors (torch.autograd.graph.saved_tensors_hooks).",
     "lesson": "The course lesson 'LSTM and GRU: Advanced Sequence Architectures' "
     "(../shared/lesson in the repository's workspace).",
 }
