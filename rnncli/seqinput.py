@@ -92,8 +92,8 @@ def read_npy(path: Path) -> np.ndarray:
     except ValueError as exc:
         if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
             raise BadInput(
-                f"{path}: holds pickled Python objects, which are never loaded; save a "
-                "numeric array with numpy.save"
+                f"{path}: not a plain .npy array: reading it would unpickle Python objects, "
+                "which is never done; save a numeric array with numpy.save"
             ) from None
         raise BadInput(f"{path}: not a readable .npy file ({_short(exc)})") from None
     except (OSError, EOFError) as exc:
