@@ -6,7 +6,8 @@ lengths raises :class:`~rnncli.errors.BadInput` with one line naming the problem
 
 Text (``--seq``): without ``;`` every comma-separated value is one step of one feature
 (``1,0,0,1`` is T=4, I=1); with ``;`` steps split at ``;`` and features at ``,``
-(``"0.5,1;0,1;1,0"`` is T=3, I=2). Files: ``.npy`` of shape (T,) or (T, I), read with
+(``"0.5,1;0,1;1,0"`` is T=3, I=2; one trailing ``;`` is allowed, so ``"0.5,1;"`` is one
+step of two features). Files: ``.npy`` of shape (T,) or (T, I), read with
 ``numpy.load(allow_pickle=False)`` so a file can never run code; ``.csv``/``.txt`` with
 one step per row and features separated by commas (blank lines are skipped).
 """
@@ -59,6 +60,8 @@ def parse_seq(text: str) -> np.ndarray:
         raise BadInput("--seq: the sequence is empty; e.g. --seq 1,0,0,1 or --seq '0.5,1;0,1'")
     if ";" in text:
         steps = text.split(";")
+        if len(steps) > 1 and not steps[-1].strip():
+            steps = steps[:-1]  # one trailing ';' is allowed: "0.5,1;" is 1 step, 2 features
         rows = [
             [_number(v, f"--seq step {t + 1}") for v in step.split(",")]
             for t, step in enumerate(steps)

@@ -32,7 +32,7 @@ def fails(cli, *args: str, expect: str) -> str:
         ("1,-Infinity", "not finite"),
         ("1e999", "not finite"),
         ("1,2;3", "ragged"),
-        ("1,2;3,4;", "empty value"),
+        ("1,2;;3,4", "empty value"),
     ],
 )
 def test_bad_seq(cli, seq, expect):
