@@ -110,7 +110,8 @@ def bench(
     _busy_warning(threads)
 
     settings = session.Settings(threads=threads, min_time=min_time, flop_count=flop_count,
-                                peak=not no_peak, peak_n=peak_n, options={
+                                peak=not no_peak, peak_n=peak_n,
+                                budget_s=max(20.0, 2.0 * est.seconds), options={
                                     "preset": preset_name, "archs": archs, "impls": impls,
                                     "modes": modes, "force": force})
     with view.progress(len(the_plan.cases), err) as (start, done):

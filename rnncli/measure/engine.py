@@ -92,6 +92,7 @@ def run_case(case: Case, cfg: RunConfig) -> dict:
         memory_formula_bytes=formula_mem,
         memory_how=wl.memory_how or ("formula" if formula_mem is not None else None),
         batch_timed=wl.batch_timed,
+        kernel=wl.kernel() if callable(wl.kernel) else wl.kernel,
         note=wl.note,
     )
     return row

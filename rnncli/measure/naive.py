@@ -124,4 +124,4 @@ def workload(case: Case):  # noqa: ANN201
         (case.seq_len, b, case.input_size)).astype(dtype)
     note = "" if b == case.batch else f"timed {b} of {case.batch} samples, scaled"
     return Workload(step=lambda: net.forward(x), params_module=net.n_params(),
-                    batch_timed=b, note=note)
+                    batch_timed=b, note=note, kernel="NumPy, one matrix-vector product per gate")

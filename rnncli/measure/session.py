@@ -8,8 +8,9 @@ the report of what was finished, with ``meta.interrupted = true``.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rnncli.measure import analysis, engine
 from rnncli.measure.spec import Case
@@ -30,6 +31,7 @@ class Settings:
     flop_count: str = "full"
     peak: bool = True
     peak_n: int = 1024
+    budget_s: float | None = None  # soft cap on the rows' time: later rows time less
     options: dict = field(default_factory=dict)  # recorded in meta
 
 
@@ -65,9 +67,15 @@ def run(cases: Sequence[Case], settings: Settings, baseline: dict | None = None,
                 cfg.peaks[(dtype, device)] = p.gflops
                 peaks.append(p.as_dict())
 
+        deadline = time.perf_counter() + settings.budget_s if settings.budget_s else None
+        done_rows = [0]
+
         def started(case: Case, c: engine.RunConfig) -> dict:
             if on_start:
                 on_start(case)
+            if deadline is not None:
+                c = shrink(c, deadline - time.perf_counter(), len(cases) - done_rows[0])
+            done_rows[0] += 1
             return (runner or engine.run_case)(case, c)
 
         outcome = engine.run_cases(cases, cfg, on_done=on_done, runner=started)
@@ -80,6 +88,20 @@ def run(cases: Sequence[Case], settings: Settings, baseline: dict | None = None,
         "rows_planned": len(cases), "interrupted": interrupted, "options": settings.options,
     })
     return build_report(meta, rows, baseline)
+
+
+def shrink(cfg: engine.RunConfig, seconds_left: float, rows_left: int) -> engine.RunConfig:
+    """Per-row timing that keeps the remaining rows within ``seconds_left`` if it can.
+
+    Only shortens: a row gets at most its share (half of it timed); the top-up to
+    ``min_runs`` replicates stops at the share, so slow rows get fewer runs (and are
+    flagged noisy when fewer than 3).
+    """
+    share = max(seconds_left, 0.0) / max(rows_left, 1)
+    if share >= 3 * cfg.min_time:
+        return cfg
+    return replace(cfg, min_time=max(0.02, min(cfg.min_time, share / 2)),
+                   max_time=max(0.05, share))
 
 
 def build_report(meta: dict, rows: list[dict], baseline: dict | None = None) -> dict:

@@ -32,6 +32,7 @@ class Timing:
     calls: int  # total calls timed, warm-up excluded
     warmup_calls: int
     noisy: bool
+    best_s: float  # the fastest replicate (used for the GEMM peak: a limit is a best case)
 
 
 def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = None) -> float:
@@ -53,6 +54,8 @@ def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
     ``min_run_time``: seconds of timed calls to aim for (blocked_autorange's knob);
     ``max_run_time``: hard-ish cap for the top-up loop (default 3 × min_run_time);
     ``num_threads``: passed to the Timer (which otherwise forces ONE thread).
+    The Timer's block-size estimate calls ``fn`` once more, untimed: with the first call
+    that makes at least two warm-up calls even with ``warmup_calls=0``.
     On CUDA the Timer synchronises the device around each block.
     """
     from torch.utils import benchmark
@@ -78,6 +81,8 @@ def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
         m = merged
     calls = sum(p.number_per_run * len(p.raw_times) for p in parts)
     median, iqr = float(m.median), float(m.iqr)
-    noisy = median > 0 and iqr / median > NOISY_IQR_RATIO
-    return Timing(median_s=median, iqr_s=iqr, runs=len(m.times), calls=calls,
-                  warmup_calls=warmup_calls, noisy=noisy)
+    runs = len(m.times)
+    # too few replicates for a spread: flag it rather than show an IQR of 0
+    noisy = (median > 0 and iqr / median > NOISY_IQR_RATIO) or runs < 3
+    return Timing(median_s=median, iqr_s=iqr, runs=runs, calls=calls,
+                  warmup_calls=warmup_calls, noisy=noisy, best_s=float(min(m.times)))

@@ -36,6 +36,7 @@ class Workload:
     memory: Callable[[], int] | None = None  # measures the step's memory (bytes), once
     memory_how: str = ""
     note: str = ""
+    kernel: Callable[[], str] | str = ""  # which code path ran (a callable probes after timing)
 
 
 def torch_dtype(name: str):  # noqa: ANN201
@@ -109,12 +110,36 @@ def _torch_workload(case: Case) -> Workload:
     sync = torch.cuda.synchronize if case.device == "cuda" else None
     params = sum(p.numel() for p in module.parameters())
     wl = Workload(step=step, params_module=params, sync=sync)
+    if case.impl == "torch":
+        wl.kernel = lambda: fused_kernel(module, x)
+    else:
+        wl.kernel = "ATen ops per step, Python loop"
     if case.device == "cuda":
         wl.memory, wl.memory_how = (lambda: memory.cuda_peak_bytes(step)), "cuda-allocator-peak"
     elif case.mode == "train":
         wl.memory = lambda: memory.saved_tensor_bytes(lambda: run(x), [*module.parameters(), x])
         wl.memory_how = "autograd-saved-tensors"
     return wl
+
+
+def fused_kernel(module, x) -> str:  # noqa: ANN001
+    """Which kernel nn.RNN/GRU/LSTM used, read from the autograd node of a 1-step probe.
+
+    On CPU, torch sends float32/bfloat16 LSTMs to oneDNN's fused RNN primitive
+    (``aten::mkldnn_rnn_layer``) and runs GRU and RNN as generic ATen ops, step by
+    step (source: torch-aten-rnn).
+    """
+    import torch
+
+    with torch.enable_grad():
+        probe = x[:1, :1].detach().requires_grad_(True)
+        node = module(probe)[0].grad_fn
+    name = node.name() if node is not None else ""
+    if "Mkldnn" in name:
+        return "oneDNN fused RNN"
+    if "Cudnn" in name:
+        return "cuDNN fused RNN"
+    return "ATen ops per step"
 
 
 def _numpy_workload(case: Case) -> Workload:
@@ -139,7 +164,7 @@ def _numpy_workload(case: Case) -> Workload:
             return net.backward(ones)  # dL/dout = 1 for loss = sum of outputs
 
     params = sum(int(p.size) for p in net.params.values())
-    wl = Workload(step=step, params_module=params)
+    wl = Workload(step=step, params_module=params, kernel="NumPy, batched matrix products")
     if case.mode == "train":
         wl.memory = lambda: memory.traced_kept_bytes(lambda: net.forward(x))
         wl.memory_how = "tracemalloc-forward-cache"

@@ -14,7 +14,6 @@ from rich.console import Console
 from rich.table import Table
 
 SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
-SHORT = {"forward": "fwd", "train": "train"}
 
 
 def _si(n: float | None, digits: int = 3) -> str:
@@ -27,39 +26,34 @@ def _si(n: float | None, digits: int = 3) -> str:
 
 
 def _ratio(x: float | None) -> str:
-    return "-" if x is None else f"{x:.2f}"
+    return "-" if x is None else f"{x:.3g}"
 
 
 def _title(r: dict) -> str:
-    return (f"seq {r['seq_len']} · batch {r['batch']} · input {r['input_size']} · "
-            f"hidden {r['hidden_size']} · layers {r['num_layers']} · {r['dtype']} · "
-            f"{r['device']}")
+    return (f"T={r['seq_len']} B={r['batch']} I={r['input_size']} H={r['hidden_size']} "
+            f"L={r['num_layers']} {r['dtype']} {r['device']}")
 
 
 def tables(rows: Sequence[dict]) -> list[Table]:
-    """One rich table per size group (rows keep their run order)."""
+    """One rich table per size and mode (rows keep their run order)."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[tuple(r[f] for f in SIZE_TITLE)].append(r)
+        groups[(*(r[f] for f in SIZE_TITLE), r["mode"])].append(r)
     several_impls = len({r["impl"] for r in rows}) > 1
     has_compare = any(r.get("speedup") is not None for r in rows)
     out = []
     for members in groups.values():
-        t = Table(title=_title(members[0]), box=None, pad_edge=False, padding=(0, 1),
-                  header_style="bold", title_justify="left")
+        first = members[0]
+        title = "train (fwd+bwd)" if first["mode"] == "train" else "forward"
+        t = Table(title=f"{title} · {_title(first)}", box=None, pad_edge=False,
+                  padding=(0, 1), collapse_padding=True, header_style="bold",
+                  title_justify="left")
         t.add_column("arch")
         if several_impls:
             t.add_column("impl")
-        t.add_column("mode")
-        t.add_column("params", justify="right")
-        t.add_column("median", justify="right")
-        t.add_column("±IQR", justify="right")
-        t.add_column("1st call", justify="right")
-        t.add_column("tok/s", justify="right")
-        t.add_column("GF/s", justify="right")
-        t.add_column("peak", justify="right")
-        t.add_column("mem MiB", justify="right")
-        t.add_column("×LSTM", justify="right")
+        for name in ("params", "median", "±IQR", "1st call", "tok/s", "GF/s", "peak",
+                     "mem MiB", "×LSTM"):
+            t.add_column(name, justify="right", no_wrap=True)
         if several_impls:
             t.add_column("×torch", justify="right")
         if has_compare:
@@ -71,7 +65,6 @@ def tables(rows: Sequence[dict]) -> list[Table]:
             if several_impls:
                 cells.append(r["impl"])
             cells += [
-                SHORT[r["mode"]],
                 _si(r["params"]),
                 _time(med) + flags,
                 f"{100 * r['iqr_s'] / med:.0f}%" if med else "-",
@@ -79,7 +72,7 @@ def tables(rows: Sequence[dict]) -> list[Table]:
                 _si(r["tokens_per_s"]),
                 f"{r['gflops']:.3g}" if r.get("gflops") else "-",
                 f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else "-",
-                f"{r['memory_bytes'] / 2**20:.1f}" if r.get("memory_bytes") else "-",
+                f"{r['memory_bytes'] / 2**20:.3g}" if r.get("memory_bytes") else "-",
                 _ratio(r.get("vs_lstm")),
             ]
             if several_impls:
@@ -111,8 +104,8 @@ def render(report: dict, console: Console) -> None:
     for t in tables(rows):
         console.print(t)
         console.print()
-    notes = ["median and ±IQR over repeated calls after warm-up; 1st call timed apart on a "
-             "fresh model"]
+    notes = ["median, ±IQR (as % of the median) over repeated calls after warm-up; 1st call "
+             "timed apart on a fresh model; tok/s = batch × seq_len / median"]
     peaks = meta.get("peaks") or []
     if peaks:
         notes.append("peak = share of " + ", ".join(
@@ -122,11 +115,12 @@ def render(report: dict, console: Console) -> None:
     if any(r.get("noisy") for r in rows):
         notes.append("* noisy: IQR above 10% of the median")
     if any(r.get("note") for r in rows):
-        notes.append("~ " + "; ".join(sorted({r["note"] for r in rows if r.get("note")})))
+        notes.append("~ naive: timed on part of the batch and scaled to all of it (samples "
+                     "are independent; batch_timed in --json)")
     if meta.get("flop_count") == "recurrent":
         notes.append("FLOPs count the recurrent products only (DeepBench's convention)")
     for n in notes:
-        console.print(f"[dim]{n}[/]", soft_wrap=True)
+        console.print(f"[dim]{n}[/]")
     summary = report.get("summary", {})
     for s in summary.get("scaling", []):
         if s["field"] == "seq_len":
@@ -138,7 +132,7 @@ def render(report: dict, console: Console) -> None:
                       f"{c['rows']} rows matched; speedup = baseline / now", soft_wrap=True)
     console.print()
     for line in summary.get("verdict", []):
-        console.print(line, soft_wrap=True)
+        console.print(line)
     if meta.get("interrupted"):
         console.print(f"[bold]interrupted[/]: {len(rows)} of {meta.get('rows_planned')} rows "
                       "measured", soft_wrap=True)
