@@ -111,7 +111,7 @@ def test_no_recurrent_layer_and_ambiguous_prefix(cli, tmp_path):
     fails(cli, "--weights", str(tmp_path / "two.pt"), "--prefix", "c", "--seq", "1",
           expect="matches no recurrent layer")
     fails(cli, "--weights", str(tmp_path / "two.pt"), "--prefix", "a", "--arch", "gru",
-          "--seq", "1", expect="hold a LSTM")
+          "--seq", "1", expect="are LSTM weights")
     torch.save(torch.nn.LSTM(1, 2, bidirectional=True).state_dict(), tmp_path / "bi.pt")
     fails(cli, "--weights", str(tmp_path / "bi.pt"), "--seq", "1", expect="bidirectional")
     bad = torch.nn.LSTM(1, 2).state_dict()
@@ -182,6 +182,8 @@ def test_pickled_code_is_refused_and_never_runs(cli, tmp_path):
         (["--init", "trained", "--weights", "w.pt"], "not both"),
         (["--prefix", "lstm"], "--prefix applies"),
         (["--hidden", "abc"], "valid integer"),
+        (["--gru-variant", "cho2014"], "applies to a GRU"),
+        (["--arch", "gru", "--nonlinearity", "relu"], "applies to an RNN"),
     ],
 )
 def test_bad_options(cli, args, expect):

@@ -98,8 +98,16 @@ def gates(
 ) -> None:
     """Trace every gate over your sequence: a heat-map table per step with a plain reading.
 
-    Examples: `rnncli gates --seq 1,0,0,1`, `rnncli gates --arch all --init trained
-    --seq 1,0,0,0,1,0,0`, `rnncli gates --weights model.pt --prefix encoder.lstm --input x.npy`.
+    Weights: --init random (seeded, PyTorch's uniform init), --init trained (a toy task:
+    steps since the last 1) or --weights your checkpoint. Docs: docs/gates.md.
+
+    Examples:
+
+    rnncli gates --seq 1,0,0,1
+
+    rnncli gates --arch all --init trained --seq 1,0,0,0,1,0,0
+
+    rnncli gates --weights model.pt --prefix encoder.lstm --input x.npy --json
     """
     from rnncli import checkpoint, seqinput
     from rnncli.console import out, print_json
@@ -136,11 +144,15 @@ def gates(
     if how == "weights":
         wts = checkpoint.load_weights(weights_path, prefix)
         if arch is not None and archs != [wts.arch]:
-            raise BadInput(f"--arch {arch}: the weights hold a {wts.arch.upper()}; drop --arch")
+            raise BadInput(f"--arch {arch}: these are {wts.arch.upper()} weights; drop --arch")
         archs = [wts.arch]
         wts_cell = checkpoint.to_cell(wts, variant, nonlin)
     elif prefix is not None:
         raise BadInput("--prefix applies to --weights only")
+    if variant != "pytorch" and "gru" not in archs:
+        raise BadInput(f"--gru-variant applies to a GRU; this is {', '.join(archs).upper()}")
+    if nonlin != "tanh" and "rnn" not in archs:
+        raise BadInput(f"--nonlinearity applies to an RNN; this is {', '.join(archs).upper()}")
     input_size = wts.input_size if wts else (1 if how == "trained" else x.shape[1])
     if x.shape[1] != input_size:
         raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the "

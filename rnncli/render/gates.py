@@ -30,7 +30,8 @@ GATES = {"lstm": ("input", "forget", "candidate", "output"),
          "gru": ("reset", "update", "candidate"), "rnn": ()}
 LEGEND = {
     "lstm": "f forget, i input, o output gate: σ, 0 (blue) .. 1 (red); g candidate, "
-    "c cell, h hidden: -1 (blue) .. 1 (red). c_t = f·c_(t-1) + i·g, h_t = o·tanh(c_t).",
+    "c cell (unbounded, colour clipped), h hidden: -1 (blue) .. 1 (red). "
+    "c_t = f·c_(t-1) + i·g, h_t = o·tanh(c_t).",
     "gru": "r reset, z update gate: σ, 0 (blue) .. 1 (red); n candidate, h hidden: "
     "-1 .. 1. h_t = (1-z)·n + z·h_(t-1): z near 1 keeps the old state (PyTorch).",
     "rnn": "no gates: h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
@@ -196,8 +197,11 @@ def plot(panels: list[tuple], path) -> None:  # noqa: ANN001
                 ax.axis("off")
                 continue
             label, data, (lo, hi) = rows[r]
-            if lo is None:
+            if lo is None:  # the input: its own range
                 lo, hi = float(data.min()), float(max(data.max(), data.min() + 1e-9))
+            elif label.endswith("cell"):  # unbounded: symmetric, at least -1..1
+                hi = max(1.0, float(np.abs(data).max()))
+                lo = -hi
             extent = (0.5, data.shape[1] + 0.5, data.shape[0] - 0.5, -0.5)
             im = ax.imshow(data, aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
                            interpolation="nearest", extent=extent)
