@@ -108,6 +108,18 @@ class Recurrent:
         for name, shape in self._param_shapes().items():
             self.params[name] = rng.uniform(-bound, bound, shape).astype(self.dtype)
         self._cache: tuple | None = None
+        self._work: dict[str, np.ndarray] = {}
+
+    def _buffer(self, name: str, shape: tuple[int, ...]) -> np.ndarray:
+        """A scratch array kept between calls (never returned to the caller).
+
+        Fresh large arrays cost page faults on every call; reusing the internal ones
+        (the BPTT work arrays) keeps backward's time in the arithmetic.
+        """
+        buf = self._work.get(name)
+        if buf is None or buf.shape != shape or buf.dtype != self.dtype:
+            buf = self._work[name] = np.empty(shape, dtype=self.dtype)
+        return buf
 
     # ----------------------------------------------------------------- parameters
     def _param_shapes(self) -> dict[str, tuple[int, ...]]:

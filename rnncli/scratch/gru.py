@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, sigmoid, weight_grads
+from rnncli.scratch.base import Recurrent, weight_grads
 
 VARIANTS = ("pytorch", "cho2014")
 
@@ -65,37 +65,51 @@ class GRU(Recurrent):
         T, B, _ = x.shape
         H = self.hidden_size
         cho = self.variant == "cho2014"
+        # σ(a) = ½ tanh(a/2) + ½: the r and z columns of the weights are halved ONCE here
+        # (s = ½ there, 1 on n) so each step needs a single tanh for both gates.
+        s = np.ones(3 * H, dtype=self.dtype)
+        s[: 2 * H] = 0.5
+        W_ihT = np.multiply(W_ih.T, s, order="C")  # (I, 3H)
+        W_hhT = np.multiply(W_hh.T, s, order="C")  # (H, 3H), C order: a faster product
         # (T, B, 3H): W_ih x_t + b_ih for every step in one product; the recurrent biases of
         # r and z (and, for cho2014, of n, which sits outside r there) are folded in too
-        gates = (x.reshape(T * B, -1) @ W_ih.T).reshape(T, B, 3 * H)
-        gates += b_ih
-        gates[..., : 2 * H] += b_hh[: 2 * H]
-        if cho:
-            gates[..., 2 * H :] += b_hh[2 * H :]
+        bias = b_ih + b_hh
+        if not cho:
+            bias[2 * H :] = b_ih[2 * H :]  # pytorch: b_hn stays inside r ⊙ (W_hn h + b_hn)
+        gates = (x.reshape(T * B, -1) @ W_ihT).reshape(T, B, 3 * H)
+        gates += bias * s
         hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         hs[0] = state0[0]
         # pytorch: W_hn h_{t-1} + b_hn; cho2014: r ⊙ h_{t-1}. (T, B, H), kept for backward
         inner = np.empty((T, B, H), dtype=self.dtype)
-        W_rzT, W_hnT, b_hn = W_hh[: 2 * H].T, W_hh[2 * H :].T, b_hh[2 * H :]
-        W_hhT = W_hh.T
+        W_rzT = np.ascontiguousarray(W_hhT[:, : 2 * H])  # (H, 2H), cho2014's first product
+        W_hnT = np.ascontiguousarray(W_hhT[:, 2 * H :])  # (H, H), cho2014's second product
+        b_hn = b_hh[2 * H :]
+        rec = np.empty((B, 2 * H if cho else 3 * H), dtype=self.dtype)  # reused every step
+        rec_n = np.empty((B, H), dtype=self.dtype)
         for t in range(T):
             h = hs[t]
             a = gates[t]  # (B, 3H), becomes [r, z, n] in place
-            rz = a[:, : 2 * H]
-            n = a[:, 2 * H :]
+            rz, n = a[:, : 2 * H], a[:, 2 * H :]
+            r, z = a[:, :H], a[:, H : 2 * H]
             if cho:
-                rz += h @ W_rzT  # [a_r, a_z] += W_h{r,z} h_{t-1}
-                sigmoid(rz, out=rz)  # r, z = σ(a_r), σ(a_z)
-                r, z = rz[:, :H], rz[:, H:]
+                np.matmul(h, W_rzT, out=rec)
+                rz += rec  # [a_r, a_z] = W_i{r,z} x + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z}
+                np.tanh(rz, out=rz)
+                rz *= 0.5
+                rz += 0.5  # r, z = σ(a_r), σ(a_z)
                 np.multiply(r, h, out=inner[t])  # r ⊙ h_{t-1}
-                n += inner[t] @ W_hnT  # a_n = W_in x + b_in + W_hn (r ⊙ h_{t-1}) + b_hn
+                np.matmul(inner[t], W_hnT, out=rec_n)
+                n += rec_n  # a_n = W_in x + b_in + W_hn (r ⊙ h_{t-1}) + b_hn
             else:
-                hh = h @ W_hhT  # W_hh h_{t-1}, (B, 3H)
-                rz += hh[:, : 2 * H]
-                sigmoid(rz, out=rz)  # r, z = σ(a_r), σ(a_z)
-                r, z = rz[:, :H], rz[:, H:]
-                np.add(hh[:, 2 * H :], b_hn, out=inner[t])  # W_hn h_{t-1} + b_hn
-                n += r * inner[t]  # a_n = W_in x + b_in + r ⊙ (W_hn h_{t-1} + b_hn)
+                np.matmul(h, W_hhT, out=rec)  # W_hh h_{t-1}, (B, 3H)
+                rz += rec[:, : 2 * H]  # [a_r, a_z] (halved)
+                np.tanh(rz, out=rz)
+                rz *= 0.5
+                rz += 0.5  # r, z = σ(a_r), σ(a_z)
+                np.add(rec[:, 2 * H :], b_hn, out=inner[t])  # W_hn h_{t-1} + b_hn
+                np.multiply(r, inner[t], out=rec_n)
+                n += rec_n  # a_n = W_in x + b_in + r ⊙ (W_hn h_{t-1} + b_hn)
             np.tanh(n, out=n)  # n_t = tanh(a_n)
             h_new = hs[t + 1]
             np.subtract(h, n, out=h_new)  # h_{t-1} - n
@@ -120,49 +134,57 @@ class GRU(Recurrent):
         x, hs, inner, gates = cache
         T, B, H = dy.shape
         cho = self.variant == "cho2014"
-        slope = gates * (1 - gates)  # σ' = σ(1 - σ) for r, z
+        W_rz, W_hn = W_hh[: 2 * H], W_hh[2 * H :]  # (2H, H), (H, H)
+        # local slopes, all steps at once: σ' = σ(1 - σ) on r, z; tanh' = 1 - n² on n
+        slope = np.subtract(1, gates, out=self._buffer("slope", gates.shape))
+        slope *= gates
         n_all = gates[..., 2 * H :]
-        slope[..., 2 * H :] = 1 - n_all * n_all  # tanh' = 1 - n²
-        dA = np.empty_like(gates)  # dL/d[a_r, a_z, a_n] (the input path), (T, B, 3H)
-        # pytorch: dL/d(W_hh h_{t-1} + b_hh) = [da_r, da_z, r ⊙ da_n], (T, B, 3H)
-        # cho2014: dL/d(r ⊙ h_{t-1}) in the last H columns
-        dAh = np.empty_like(gates)
-        dh_all = np.empty_like(dy)
-        W_rz, W_hn = W_hh[: 2 * H], W_hh[2 * H :]
-        dh = np.array(d_final[0], dtype=self.dtype)
+        np.multiply(n_all, n_all, out=slope[..., 2 * H :])
+        np.subtract(1, slope[..., 2 * H :], out=slope[..., 2 * H :])
+        dA = self._buffer("dA", gates.shape)  # dL/d[a_r, a_z, a_n] (input path), (T, B, 3H)
+        # pytorch only: dL/d(W_hh h_{t-1} + b_hh) = [da_r, da_z, r ⊙ da_n], (T, B, 3H)
+        dAh = None if cho else self._buffer("dAh", gates.shape)
+        d_inner = np.empty((B, H), dtype=self.dtype)  # cho2014: dL/d(r ⊙ h_{t-1})
+        direct = np.empty((B, H), dtype=self.dtype)  # the part of dL/dh_{t-1} not via W_hh
+        dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
+        np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
-            h = hs[t]
-            dh += dy[t]  # dL/dh_t: from the output at t and from step t+1
-            dh_all[t] = dh
+            h, dh = hs[t], dh_all[t]  # h_{t-1}; dL/dh_t, complete
             r, z, n = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :]
             dr, dz, dn = dA[t, :, :H], dA[t, :, H : 2 * H], dA[t, :, 2 * H :]
-            d_rz, d_inner = dAh[t, :, : 2 * H], dAh[t, :, 2 * H :]
-            np.subtract(dh, dh * z, out=dn)  # dL/dn = dh ⊙ (1 - z)
+            np.multiply(dh, z, out=direct)  # z ⊙ dh: h_t = ... + z ⊙ h_{t-1}
+            np.subtract(dh, direct, out=dn)  # dL/dn = dh ⊙ (1 - z)
             np.subtract(h, n, out=dz)
             dz *= dh  # dL/dz = dh ⊙ (h_{t-1} - n)
             dn *= slope[t, :, 2 * H :]  # dL/da_n = dL/dn ⊙ (1 - n²)
-            dh_prev = dh * z  # the direct path z ⊙ h_{t-1}
             if cho:
                 np.matmul(dn, W_hn, out=d_inner)  # dL/d(r ⊙ h) = da_n W_hn
                 np.multiply(d_inner, h, out=dr)  # dL/dr = dL/d(r ⊙ h) ⊙ h_{t-1}
-                dh_prev += d_inner * r  # r ⊙ dL/d(r ⊙ h) flows into h_{t-1}
+                d_inner *= r
+                direct += d_inner  # ... and r ⊙ dL/d(r ⊙ h) flows into h_{t-1}
                 dA[t, :, : 2 * H] *= slope[t, :, : 2 * H]  # through σ: da_r, da_z
-                dh_prev += dA[t, :, : 2 * H] @ W_rz  # through W_h{r,z} h_{t-1}
+                d_rec, W_rec = dA[t, :, : 2 * H], W_rz  # the product W_h{r,z} h_{t-1}
             else:
                 np.multiply(dn, inner[t], out=dr)  # dL/dr = da_n ⊙ (W_hn h + b_hn)
-                np.multiply(dn, r, out=d_inner)  # dL/d(W_hn h + b_hn) = r ⊙ da_n
-                np.multiply(dA[t, :, : 2 * H], slope[t, :, : 2 * H], out=d_rz)  # da_r, da_z
-                dA[t, :, : 2 * H] = d_rz
-                dh_prev += dAh[t] @ W_hh  # through W_hh h_{t-1}, one product
-            dh = dh_prev  # dL/dh_{t-1} (before the output's share is added)
-        dW_ih, dW_hh, db_ih, dx = weight_grads(dA, x, hs[:-1] if cho else None, W_ih)
+                dA[t, :, : 2 * H] *= slope[t, :, : 2 * H]  # through σ: da_r, da_z
+                dAh[t, :, : 2 * H] = dA[t, :, : 2 * H]
+                np.multiply(dn, r, out=dAh[t, :, 2 * H :])  # dL/d(W_hn h + b_hn) = r ⊙ da_n
+                d_rec, W_rec = dAh[t], W_hh  # the product W_hh h_{t-1}, (B, 3H)
+            if t:  # dL/dh_{t-1} = dy_{t-1} + direct + d_rec W_rec
+                np.matmul(d_rec, W_rec, out=dh_all[t - 1])
+                dh_all[t - 1] += direct
+                dh_all[t - 1] += dy[t - 1]
+        dh0 = d_rec @ W_rec + direct  # dL/dh_0, the initial state
+        dW_ih, dW_hh, db_ih, dx = weight_grads(dA, x, None, W_ih)
+        h_prev = hs[:-1].reshape(T * B, H)
         if cho:
-            db_hh = db_ih.copy()  # b_hn sits beside b_in inside the tanh
-            # the n rows of W_hh multiply r ⊙ h_{t-1}, not h_{t-1}
-            dn_all = dA[..., 2 * H :].reshape(T * B, H)
-            dW_hh[2 * H :] = dn_all.T @ inner.reshape(T * B, H)
+            dW_hh = np.empty_like(W_hh)
+            dA2 = dA.reshape(T * B, 3 * H)
+            dW_hh[: 2 * H] = dA2[:, : 2 * H].T @ h_prev  # W_h{r,z} multiply h_{t-1}
+            dW_hh[2 * H :] = dA2[:, 2 * H :].T @ inner.reshape(T * B, H)  # W_hn: r ⊙ h_{t-1}
+            db_hh = db_ih.copy()  # every b_h* sits beside its b_i*
         else:
             dAh2 = dAh.reshape(T * B, 3 * H)
-            dW_hh = dAh2.T @ hs[:-1].reshape(T * B, H)  # (3H, H)
+            dW_hh = dAh2.T @ h_prev  # (3H, H)
             db_hh = dAh2.sum(axis=0)  # (3H,)
-        return dx, (dh,), (dW_ih, dW_hh, db_ih, db_hh), dh_all
+        return dx, (dh0,), (dW_ih, dW_hh, db_ih, db_hh), dh_all

@@ -89,15 +89,15 @@ class LSTM(Recurrent):
         T, B, H = dy.shape
         i_all, g_all, o_all = gates[..., :H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
         # local slopes, all steps at once: σ' = σ(1 - σ) on i, f, o; tanh' = 1 - g² on g
-        slope = np.subtract(1, gates)  # (T, B, 4H), computed in place below
+        slope = np.subtract(1, gates, out=self._buffer("slope", gates.shape))  # (T, B, 4H)
         slope *= gates
         np.multiply(g_all, g_all, out=slope[..., 2 * H : 3 * H])
         np.subtract(1, slope[..., 2 * H : 3 * H], out=slope[..., 2 * H : 3 * H])
         # dh_t reaches c_t through h_t = o ⊙ tanh(c_t): dc += dh ⊙ o ⊙ (1 - tanh² c_t)
-        h_to_c = np.multiply(tanh_c, tanh_c)  # (T, B, H)
+        h_to_c = np.multiply(tanh_c, tanh_c, out=self._buffer("h_to_c", tanh_c.shape))
         np.subtract(1, h_to_c, out=h_to_c)
         h_to_c *= o_all
-        dA = np.empty_like(gates)  # dL/da_t = dL/d[a_i, a_f, a_g, a_o], (T, B, 4H)
+        dA = self._buffer("dA", gates.shape)  # dL/da_t = dL/d[a_i, a_f, a_g, a_o], (T, B, 4H)
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
         dc = np.array(d_final[1], dtype=self.dtype)  # dL/dc_T from the final state
         tmp = np.empty((B, H), dtype=self.dtype)
