@@ -48,13 +48,15 @@ class RNN(Recurrent):
         hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         hs[0] = state0[0]
         # (T, B, H): W_ih x_t + b_ih + b_hh for every step in one product, written into hs[1:]
-        np.matmul(x, W_ih.T, out=hs[1:])
+        np.matmul(x.reshape(T * B, -1), W_ih.T, out=hs[1:].reshape(T * B, H))
         hs[1:] += b_ih + b_hh
-        W_hhT = W_hh.T
+        W_hhT = np.ascontiguousarray(W_hh.T)  # (H, H), C order: a faster product
+        rec = np.empty((B, H), dtype=self.dtype)  # W_hh h_{t-1}, reused every step
         relu = self.nonlinearity == "relu"
         for t in range(T):
             a = hs[t + 1]  # (B, H), becomes h_t in place
-            a += hs[t] @ W_hhT  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
+            np.matmul(hs[t], W_hhT, out=rec)
+            a += rec  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh
             if relu:
                 np.maximum(a, 0, out=a)  # h_t = relu(a_t)
             else:
@@ -70,14 +72,20 @@ class RNN(Recurrent):
         T = dy.shape[0]
         h_all = hs[1:]
         # local slope, all steps at once: tanh' = 1 - h², relu' = [h > 0]
-        slope = (h_all > 0).astype(self.dtype) if self.nonlinearity == "relu" else 1 - h_all * h_all
-        dA = np.empty_like(dy)  # dL/da_t, (T, B, H)
-        dh_all = np.empty_like(dy)
-        dh = np.array(d_final[0], dtype=self.dtype)
+        slope = self._buffer("slope", dy.shape)
+        if self.nonlinearity == "relu":
+            np.greater(h_all, 0, out=slope)
+        else:
+            np.multiply(h_all, h_all, out=slope)
+            np.subtract(1, slope, out=slope)
+        dA = self._buffer("dA", dy.shape)  # dL/da_t, (T, B, H)
+        dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
+        np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
-            dh += dy[t]  # dL/dh_t: from the output at t and from step t+1
-            dh_all[t] = dh
-            np.multiply(dh, slope[t], out=dA[t])  # dL/da_t = dL/dh_t ⊙ f'(a_t)
-            dh = dA[t] @ W_hh  # dL/dh_{t-1} = dA_t W_hh, (B, H)
+            np.multiply(dh_all[t], slope[t], out=dA[t])  # dL/da_t = dL/dh_t ⊙ f'(a_t)
+            if t:  # dL/dh_{t-1} = dy_{t-1} + dA_t W_hh, (B, H)
+                np.matmul(dA[t], W_hh, out=dh_all[t - 1])
+                dh_all[t - 1] += dy[t - 1]
+        dh0 = dA[0] @ W_hh  # dL/dh_0, the initial state
         dW_ih, dW_hh, db, dx = weight_grads(dA, x, hs[:-1], W_ih)
-        return dx, (dh,), (dW_ih, dW_hh, db, db.copy()), dh_all
+        return dx, (dh0,), (dW_ih, dW_hh, db, db.copy()), dh_all
