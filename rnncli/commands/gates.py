@@ -98,8 +98,9 @@ def gates(
 ) -> None:
     """Trace every gate over your sequence: a heat-map table per step with a plain reading.
 
-    Weights: --init random (seeded, PyTorch's uniform init), --init trained (a toy task:
-    steps since the last 1) or --weights your checkpoint. Docs: docs/gates.md.
+    Weights: --init random (seeded, PyTorch's uniform init),
+    --init trained (toy task: steps since the last 1), or --weights FILE.
+    Guide: docs/gates.md.
 
     Examples:
 
