@@ -25,47 +25,64 @@ RANDOM_NOTE = (
 )
 
 
-def _network(arch, x, init, weights, hidden, layers, seed, variant, nonlin):  # noqa: ANN001, ANN202
+def _network(arch, x, how, wts, hidden, layers, seed, variant, nonlin):  # noqa: ANN001, ANN202
     """(cell, header lines, per-step notes or None) for one architecture."""
     import numpy as np
 
-    from rnncli.errors import BadInput
-    from rnncli.scratch import build, from_state_dict
+    from rnncli.checkpoint import to_cell
+    from rnncli.scratch import build
 
-    kw = {"variant": variant} if arch == "gru" else {}
-    kw.update({"nonlinearity": nonlin} if arch == "rnn" else {})
-    if init == "weights":
-        wts, cell = weights
-        head = [f"weights: {wts.path}" + (f" (prefix {wts.prefix!r})" if wts.prefix else "")
-                + f", read as {arch.upper()} from the shapes"]
-        notes = None
-    elif init == "trained":
+    if how == "weights":
+        where = f" (prefix {wts.prefix!r})" if wts.prefix else ""
+        head = [f"weights: {wts.path}{where}, read as {arch.upper()} from the shapes"]
+        return to_cell(wts, variant, nonlin), head, None
+    if how == "trained":
         from rnncli.experiments import toy
 
-        if arch == "gru" and variant != "pytorch":
-            raise BadInput("--init trained: the GRU was trained as torch.nn.GRU; use "
-                           "--gru-variant pytorch (cho2014 would compute another function)")
-        if arch == "rnn" and nonlin != "tanh":
-            raise BadInput("--init trained: the RNN was trained with tanh; drop --nonlinearity")
-        sd, readout, meta = toy.load_trained(arch, hidden)
-        cell = from_state_dict(sd, arch, dtype=np.float64, **kw)
-        score = meta["scores"][arch]["val_rmse_steps"]
-        head = [f"trained on the toy task {toy.describe()}; validation RMSE {score} steps "
-                "(rnncli/data/gates_toy.json, scripts/train_gates_toy.py)"]
-        if x.shape[1] == 1 and not np.isin(x, (0.0, 1.0)).all():
-            head.append("note: the task's inputs are 0 and 1; other values are extrapolation")
-        notes = None
-        if x.shape[1] == 1:
-            _, _, top = cell.forward(x)
-            guess = toy.readout_steps(top["hidden"], readout)
-            true = toy.targets((x[:, 0] > 0.5).astype(float)) * toy.CAP
-            notes = [f"model: {g:.1f} steps since a 1 (true {y:.0f})"
-                     for g, y in zip(guess, true, strict=True)]
-    else:
-        cell = build(arch, x.shape[1], hidden, layers, seed=seed, dtype=np.float64, **kw)
-        notes = None
-        head = [RANDOM_NOTE.replace("torch-lstm", f"torch-{arch}") + f" Seed {seed}."]
-    return cell, head, notes
+        return toy.trained_network(arch, x, hidden, variant)
+    kw = {"variant": variant} if arch == "gru" else {}
+    kw.update({"nonlinearity": nonlin} if arch == "rnn" else {})
+    cell = build(arch, x.shape[1], hidden, layers, seed=seed, dtype=np.float64, **kw)
+    return cell, [RANDOM_NOTE.replace("torch-lstm", f"torch-{arch}") + f" Seed {seed}."], None
+
+
+def _check(how, archs, variant, nonlin, seed, layers, hidden, prefix):  # noqa: ANN001, ANN202
+    """Refuse options that do not apply to this weight source or these architectures."""
+    from rnncli.errors import BadInput
+
+    for name, value, allowed in (("--seed", seed, "random"), ("--layers", layers, "random"),
+                                 ("--hidden", hidden, "random trained")):
+        if value is not None and how not in allowed.split():
+            raise BadInput(f"{name} applies to --init {' or '.join(allowed.split())} only; "
+                           + ("--weights gives the sizes" if how == "weights" else "drop it"))
+    if prefix is not None and how != "weights":
+        raise BadInput("--prefix applies to --weights only")
+    if how == "trained" and variant != "pytorch":
+        raise BadInput("--init trained: the GRU was trained as torch.nn.GRU; use --gru-variant "
+                       "pytorch (cho2014 computes another function with the same weights)")
+    if how == "trained" and nonlin != "tanh":
+        raise BadInput("--init trained: the RNN was trained with tanh; drop --nonlinearity")
+    if variant != "pytorch" and "gru" not in archs:
+        raise BadInput(f"--gru-variant applies to a GRU; this is {', '.join(archs).upper()}")
+    if nonlin != "tanh" and "rnn" not in archs:
+        raise BadInput(f"--nonlinearity applies to an RNN; this is {', '.join(archs).upper()}")
+
+
+def _show(results, x, chosen, rows, variant) -> None:  # noqa: ANN001
+    """Print one table per traced network."""
+    from rnncli.console import out
+    from rnncli.render import gates as view
+
+    console = out()
+    for a, cell, k, trace, head, notes in results:
+        H = cell.hidden_size
+        shown = chosen or view.pick_units(trace)
+        if chosen is None and len(shown) < H:
+            head = head + [f"hidden size {H}: showing the {len(shown)} most active units "
+                           f"({', '.join(map(str, shown))}); choose with --units"]
+        title = (f"{a.upper()}{' (' + variant + ')' if a == 'gru' else ''}: input {x.shape[1]},"
+                 f" hidden {H}, layer {k} (of 0..{cell.num_layers - 1}), {x.shape[0]} steps")
+        console.print(view.render(a, x, trace, shown, rows, title, head, notes))
 
 
 def gates(
@@ -119,75 +136,50 @@ def gates(
 
     if init is not None and weights_path is not None:
         raise BadInput("give --init or --weights, not both")
-    how = "weights" if weights_path is not None else choice(init or "random", "--init",
-                                                             ("random", "trained"))
+    how = "weights" if weights_path else choice(init or "random", "--init", ("random", "trained"))
     variant = choice(gru_variant, "--gru-variant", ("pytorch", "cho2014"))
     nonlin = choice(nonlinearity, "--nonlinearity", ("tanh", "relu"))
     archs = None if arch is None else choice(arch, "--arch", (*ARCHS, "all"))
     archs = list(ARCHS)[::-1] if archs == "all" else [archs or "lstm"]
     positive_int(rows, "--rows")
-    for name, value, allowed in (("--seed", seed, "random"), ("--layers", layers, "random"),
-                                 ("--hidden", hidden, "random trained")):
-        if value is not None and how not in allowed.split():
-            raise BadInput(f"{name} applies to --init {' or '.join(allowed.split())} only; "
-                           + ("--weights gives the sizes" if how == "weights" else "drop it"))
     hidden_n = positive_int(3 if hidden is None else hidden, "--hidden")
     layers_n = positive_int(1 if layers is None else layers, "--layers")
-    if how == "trained" and layers_n != 1:
-        raise BadInput("--init trained has one layer; --layers applies to --init random")
     if plot is not None:
         check_writable(plot, PLOT_SUFFIXES)
     x = seqinput.load_sequence(seq, input_file, DEFAULT_SEQ)
     if x.shape[0] > MAX_STEPS:
-        raise BadInput(f"{x.shape[0]} steps is more than {MAX_STEPS} that gates traces; the "
-                       "JSON would take gigabytes. Cut the sequence")
-    wts = wts_cell = None
-    if how == "weights":
-        wts = checkpoint.load_weights(weights_path, prefix)
+        raise BadInput(f"{x.shape[0]} steps is more than the {MAX_STEPS} gates traces (the "
+                       "JSON would take gigabytes); cut the sequence")
+    wts = checkpoint.load_weights(weights_path, prefix) if how == "weights" else None
+    if wts is not None:
         if arch is not None and archs != [wts.arch]:
             raise BadInput(f"--arch {arch}: these are {wts.arch.upper()} weights; drop --arch")
         archs = [wts.arch]
-        wts_cell = checkpoint.to_cell(wts, variant, nonlin)
-    elif prefix is not None:
-        raise BadInput("--prefix applies to --weights only")
-    if variant != "pytorch" and "gru" not in archs:
-        raise BadInput(f"--gru-variant applies to a GRU; this is {', '.join(archs).upper()}")
-    if nonlin != "tanh" and "rnn" not in archs:
-        raise BadInput(f"--nonlinearity applies to an RNN; this is {', '.join(archs).upper()}")
-    input_size = wts.input_size if wts else (1 if how == "trained" else x.shape[1])
-    if x.shape[1] != input_size:
-        raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the "
-                       f"{'weights expect' if wts else 'trained network expects'} {input_size}")
+        if x.shape[1] != wts.input_size:
+            raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the weights "
+                           f"expect {wts.input_size} (input size of {wts.path.name})")
+    _check(how, archs, variant, nonlin, seed, layers, hidden, prefix)
     results = []
     for a in archs:
-        cell, head, notes = _network(a, x, how, (wts, wts_cell), hidden_n, layers_n,
-                                     0 if seed is None else seed, variant, nonlin)
+        cell, head, notes = _network(a, x, how, wts, hidden_n, layers_n, seed or 0, variant,
+                                     nonlin)
         k = cell.num_layers - 1 if layer is None else layer
         if not 0 <= k < cell.num_layers:
             raise BadInput(f"--layer {layer}: the network has {cell.num_layers} layer(s); "
                            f"use 0..{cell.num_layers - 1} (0 is the bottom)")
-        _, _, trace = cell.forward(x, trace_layer=k)
-        results.append((a, cell, k, trace, head, notes))
+        results.append((a, cell, k, cell.forward(x, trace_layer=k)[2], head, notes))
     H = results[0][1].hidden_size
     chosen = None if units is None else int_list(units, "--units", minimum=0)
     if chosen and max(chosen) >= H:
         raise BadInput(f"--units {units}: hidden size is {H}; units are 0..{H - 1}")
-    records = [view.record(a, variant if a == "gru" else None, x, tr, c.num_layers, k, how)
-               for a, c, k, tr, _, _ in results]
     if plot is not None:
         view.plot([(a, f"{a.upper()} layer {k}", x, tr, chosen or view.pick_units(tr, 64))
-                   for a, c, k, tr, _, _ in results], plot)
+                   for a, _, k, tr, _, _ in results], plot)
     if json:
-        print_json(records[0] if len(records) == 1 else records)
+        docs = [view.record(a, variant, x, tr, c.num_layers, k, how)
+                for a, c, k, tr, _, _ in results]
+        print_json(docs[0] if len(docs) == 1 else docs)
         return
-    console = out()
-    for a, c, k, tr, head, notes in results:
-        shown = chosen or view.pick_units(tr)
-        if chosen is None and len(shown) < H:
-            head = head + [f"hidden size {H}: showing the {len(shown)} most active units "
-                           f"({', '.join(map(str, shown))}); choose with --units"]
-        title = (f"{a.upper()}{' (' + variant + ')' if a == 'gru' else ''}: input {x.shape[1]},"
-                 f" hidden {H}, layer {k} (of 0..{c.num_layers - 1}), {x.shape[0]} steps")
-        console.print(view.render(a, x, tr, shown, rows, title, head, notes))
+    _show(results, x, chosen, rows, variant)
     if plot is not None:
-        console.print(f"plot saved to {plot}")
+        out().print(f"plot saved to {plot}")

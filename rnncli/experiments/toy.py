@@ -122,3 +122,31 @@ def load_trained(arch: str, hidden: int = HIDDEN):
 def readout_steps(hidden: np.ndarray, readout: dict[str, np.ndarray]) -> np.ndarray:
     """The trained read-out's answer in steps: CAP * (W h_t + b), shape (T,)."""
     return CAP * (hidden @ readout["weight"].T + readout["bias"])[:, 0]
+
+
+def trained_network(arch: str, x: np.ndarray, hidden: int = HIDDEN, variant: str = "pytorch"):
+    """(cell, header lines, per-step notes) of the shipped network for ``arch`` on x (T, 1).
+
+    The notes give the read-out's answer at each step beside the true count (when x holds
+    only 0s and 1s), so a reader can see the network does the task.
+    """
+    from rnncli.scratch import from_state_dict
+
+    if x.ndim != 2 or x.shape[1] != 1:
+        raise BadInput(f"the sequence has {x.shape[-1]} feature(s) per step but the trained "
+                       "network expects 1 (a 0/1 stream)")
+    sd, readout, meta = load_trained(arch, hidden)
+    cell = from_state_dict(sd, arch, variant=variant, dtype=np.float64)
+    score = meta["scores"][arch]["val_rmse_steps"]
+    head = [f"trained on the toy task {describe()}; validation RMSE {score} steps, answering "
+            f"the mean: {meta['baseline_rmse_steps']} (rnncli/data/gates_toy.json)"]
+    _, _, top = cell.forward(x)
+    guess = readout_steps(top["hidden"], readout)
+    if np.isin(x, (0.0, 1.0)).all():
+        true = targets(x[:, 0]) * CAP
+        notes = [f"model: {g:.1f} steps since a 1 (true {y:.0f})"
+                 for g, y in zip(guess, true, strict=True)]
+    else:
+        head.append("note: the task's inputs are 0 and 1; other values are extrapolation")
+        notes = [f"model: {g:.1f} steps since a 1" for g in guess]
+    return cell, head, notes
