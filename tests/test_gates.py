@@ -258,3 +258,14 @@ def test_subprocess_smoke_without_torch(tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stdout == ""
     assert proc.stderr.startswith("rnncli: error: ") and proc.stderr.count("\n") == 1
+
+
+def test_default_sequence_and_units_leave_json_whole(cli):
+    doc = cli.json("gates")
+    assert [s["input"] for s in doc["steps"]] == [[1.0], [0.0], [0.0], [1.0], [0.0], [0.0],
+                                                   [1.0]]
+    res = cli("gates")
+    assert "the lesson's sequence" in res.stdout and "'Xavier'; it is not" in res.stdout
+    full = cli.json("gates", "--hidden", "8", "--seq", "1,0")
+    some = cli.json("gates", "--hidden", "8", "--seq", "1,0", "--units", "2")
+    assert full == some and len(full["steps"][0]["hidden"]) == 8

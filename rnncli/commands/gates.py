@@ -167,6 +167,9 @@ def gates(
         if not 0 <= k < cell.num_layers:
             raise BadInput(f"--layer {layer}: the network has {cell.num_layers} layer(s); "
                            f"use 0..{cell.num_layers - 1} (0 is the bottom)")
+        if seq is None and input_file is None:
+            head = [f"input: the lesson's sequence {DEFAULT_SEQ} (give yours with --seq or "
+                    "--input)", *head]
         results.append((a, cell, k, cell.forward(x, trace_layer=k)[2], head, notes))
     H = results[0][1].hidden_size
     chosen = None if units is None else int_list(units, "--units", minimum=0)
