@@ -309,6 +309,29 @@ class Recurrent:
         raise NotImplementedError
 
 
+def input_projection(x, W_ih, bias, scale=None, out=None) -> np.ndarray:
+    """W_ih x_t + bias for ALL steps in one matrix product (PyTorch's CPU path does the same).
+
+    x (T, B, I), W_ih (G*H, I), bias (G*H,) -> (T, B, G*H). The bias rides in the product as
+    an extra input fixed at 1 ([x_t, 1] times [W_ihᵀ; bias]), which is cheaper than adding it
+    to the (T, B, G*H) result afterwards. ``scale`` (G*H,) multiplies every column (the cells
+    use it to halve the rows of sigmoid gates, see lstm.py).
+    """
+    T, B, n_in = x.shape
+    W = np.empty((n_in + 1, W_ih.shape[0]), dtype=x.dtype)  # [W_ihᵀ; bias]
+    W[:n_in] = W_ih.T
+    W[n_in] = bias
+    if scale is not None:
+        W *= scale
+    x1 = np.empty((T * B, n_in + 1), dtype=x.dtype)  # [x_t, 1]
+    x1[:, :n_in] = x.reshape(T * B, n_in)
+    x1[:, n_in] = 1
+    if out is None:
+        return (x1 @ W).reshape(T, B, -1)
+    np.matmul(x1, W, out=out.reshape(T * B, -1))
+    return out
+
+
 def weight_grads(dA: np.ndarray, x: np.ndarray, h_prev: np.ndarray | None, W_ih: np.ndarray):
     """The batched end of BPTT: every step's weight gradient in ONE matrix product each.
 

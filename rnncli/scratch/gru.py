@@ -31,7 +31,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, weight_grads
+from rnncli.scratch.base import Recurrent, input_projection, weight_grads
 
 VARIANTS = ("pytorch", "cho2014")
 
@@ -69,15 +69,13 @@ class GRU(Recurrent):
         # (s = ½ there, 1 on n) so each step needs a single tanh for both gates.
         s = np.ones(3 * H, dtype=self.dtype)
         s[: 2 * H] = 0.5
-        W_ihT = np.multiply(W_ih.T, s, order="C")  # (I, 3H)
         W_hhT = np.multiply(W_hh.T, s, order="C")  # (H, 3H), C order: a faster product
         # (T, B, 3H): W_ih x_t + b_ih for every step in one product; the recurrent biases of
         # r and z (and, for cho2014, of n, which sits outside r there) are folded in too
         bias = b_ih + b_hh
         if not cho:
             bias[2 * H :] = b_ih[2 * H :]  # pytorch: b_hn stays inside r ⊙ (W_hn h + b_hn)
-        gates = (x.reshape(T * B, -1) @ W_ihT).reshape(T, B, 3 * H)
-        gates += bias * s
+        gates = input_projection(x, W_ih, bias, scale=s)  # (T, B, 3H), r and z halved
         hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         hs[0] = state0[0]
         # pytorch: W_hn h_{t-1} + b_hn; cho2014: r ⊙ h_{t-1}. (T, B, H), kept for backward

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.scratch.base import Recurrent, weight_grads
+from rnncli.scratch.base import Recurrent, input_projection, weight_grads
 
 
 class LSTM(Recurrent):
@@ -44,11 +44,9 @@ class LSTM(Recurrent):
         s = np.full(4 * H, 0.5, dtype=self.dtype)
         s[2 * H : 3 * H] = 1.0
         shift = np.where(s == 1.0, 0.0, 0.5).astype(self.dtype)
-        W_ihT = np.multiply(W_ih.T, s, order="C")  # (I, 4H), scaled columns
         W_hhT = np.multiply(W_hh.T, s, order="C")  # (H, 4H), C order: a faster product
         # (T, B, 4H): s ⊙ (W_ih x_t + b_ih + b_hh) for every step in one product
-        gates = (x.reshape(T * B, -1) @ W_ihT).reshape(T, B, 4 * H)
-        gates += (b_ih + b_hh) * s
+        gates = input_projection(x, W_ih, b_ih + b_hh, scale=s)
         hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         cs = np.empty((T + 1, B, H), dtype=self.dtype)  # c_0 .. c_T
         tanh_c = np.empty((T, B, H), dtype=self.dtype)  # tanh(c_t), reused by backward
@@ -87,33 +85,33 @@ class LSTM(Recurrent):
         W_ih, W_hh, _, _ = p
         x, hs, cs, tanh_c, gates = cache
         T, B, H = dy.shape
-        i_all, g_all, o_all = gates[..., :H], gates[..., 2 * H : 3 * H], gates[..., 3 * H :]
-        # local slopes, all steps at once: σ' = σ(1 - σ) on i, f, o; tanh' = 1 - g² on g
-        slope = np.subtract(1, gates, out=self._buffer("slope", gates.shape))  # (T, B, 4H)
-        slope *= gates
-        np.multiply(g_all, g_all, out=slope[..., 2 * H : 3 * H])
-        np.subtract(1, slope[..., 2 * H : 3 * H], out=slope[..., 2 * H : 3 * H])
         # dh_t reaches c_t through h_t = o ⊙ tanh(c_t): dc += dh ⊙ o ⊙ (1 - tanh² c_t)
         h_to_c = np.multiply(tanh_c, tanh_c, out=self._buffer("h_to_c", tanh_c.shape))
         np.subtract(1, h_to_c, out=h_to_c)
-        h_to_c *= o_all
+        h_to_c *= gates[..., 3 * H :]
         dA = self._buffer("dA", gates.shape)  # dL/da_t = dL/d[a_i, a_f, a_g, a_o], (T, B, 4H)
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
         dc = np.array(d_final[1], dtype=self.dtype)  # dL/dc_T from the final state
         tmp = np.empty((B, H), dtype=self.dtype)
+        slope = np.empty((B, 4 * H), dtype=self.dtype)  # this step's σ' and tanh'
         np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
             dh = dh_all[t]  # dL/dh_t, complete: output at t + step t+1 (added below)
-            f = gates[t, :, H : 2 * H]
+            a = gates[t]
+            i, f, g = a[:, :H], a[:, H : 2 * H], a[:, 2 * H : 3 * H]
             di, df = dA[t, :, :H], dA[t, :, H : 2 * H]
             dg, do = dA[t, :, 2 * H : 3 * H], dA[t, :, 3 * H :]
+            np.subtract(1, a, out=slope)
+            slope *= a  # σ' = σ(1 - σ) on i, f, o
+            np.multiply(g, g, out=slope[:, 2 * H : 3 * H])
+            np.subtract(1, slope[:, 2 * H : 3 * H], out=slope[:, 2 * H : 3 * H])  # 1 - g²
             np.multiply(dh, tanh_c[t], out=do)  # dL/do = dh ⊙ tanh(c_t)
             np.multiply(dh, h_to_c[t], out=tmp)
             dc += tmp  # dL/dc_t = dL/dc_t (from t+1) + dh ⊙ o ⊙ (1 - tanh² c_t)
-            np.multiply(dc, g_all[t], out=di)  # dL/di = dc ⊙ g
+            np.multiply(dc, g, out=di)  # dL/di = dc ⊙ g
             np.multiply(dc, cs[t], out=df)  # dL/df = dc ⊙ c_{t-1}
-            np.multiply(dc, i_all[t], out=dg)  # dL/dg = dc ⊙ i
-            dA[t] *= slope[t]  # through σ and tanh: dL/da_t, (B, 4H)
+            np.multiply(dc, i, out=dg)  # dL/dg = dc ⊙ i
+            dA[t] *= slope  # through σ and tanh: dL/da_t, (B, 4H)
             dc *= f  # dL/dc_{t-1}, the cell path
             if t:  # dL/dh_{t-1} = dy_{t-1} + dA_t W_hh, (B, H)
                 np.matmul(dA[t], W_hh, out=dh_all[t - 1])

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, weight_grads
+from rnncli.scratch.base import Recurrent, input_projection, weight_grads
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -48,8 +48,7 @@ class RNN(Recurrent):
         hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
         hs[0] = state0[0]
         # (T, B, H): W_ih x_t + b_ih + b_hh for every step in one product, written into hs[1:]
-        np.matmul(x.reshape(T * B, -1), W_ih.T, out=hs[1:].reshape(T * B, H))
-        hs[1:] += b_ih + b_hh
+        input_projection(x, W_ih, b_ih + b_hh, out=hs[1:])
         W_hhT = np.ascontiguousarray(W_hh.T)  # (H, H), C order: a faster product
         rec = np.empty((B, H), dtype=self.dtype)  # W_hh h_{t-1}, reused every step
         relu = self.nonlinearity == "relu"
