@@ -111,7 +111,7 @@ def bench(
 
     settings = session.Settings(threads=threads, min_time=min_time, flop_count=flop_count,
                                 peak=not no_peak, peak_n=peak_n,
-                                budget_s=max(20.0, 2.0 * est.seconds), options={
+                                budget_s=max(15.0, 1.5 * est.seconds), options={
                                     "preset": preset_name, "archs": archs, "impls": impls,
                                     "modes": modes, "force": force})
     with view.progress(len(the_plan.cases), err) as (start, done):
@@ -143,16 +143,23 @@ def _finish(report: dict, output: str | None, plot: str | None, json_out: bool) 
 
     interrupted = report["meta"].get("interrupted")
     for r in report["results"]:
-        if r.get("noisy"):
-            console.warn(f"{r['arch']} {r['impl']} {r['mode']} T={r['seq_len']}: IQR "
-                         f"{r['iqr_s'] / r['median_s']:.0%} of the median (noisy machine?)")
+        if not r.get("noisy"):
+            continue
+        where = f"{r['arch']} {r['impl']} {r['mode']} T={r['seq_len']} H={r['hidden_size']}"
+        if r.get("runs", 3) < 3:
+            console.warn(f"{where}: only {r['runs']} timed run(s), no reliable spread "
+                         "(raise --min-time)")
+        else:
+            console.warn(f"{where}: IQR {r['iqr_s'] / r['median_s']:.0%} of the median "
+                         "(noisy machine?)")
     save_to = output
     if interrupted and not output and report["results"]:
         save_to = "rnncli-bench-partial.json"
     if save_to:
         try:
             out_mod.save(report, save_to)
-            console.err().print(f"saved {len(report['results'])} rows to {save_to}",
+            what = "partial result, " if interrupted else ""
+            console.err().print(f"saved {what}{len(report['results'])} rows, to {save_to}",
                                 soft_wrap=True)
         except OSError as e:
             console.warn(f"could not save {save_to}: {e}")

@@ -51,7 +51,7 @@ def busy_warning(threads: int) -> str | None:
     parallel region and small kernels (one RNN step) slow down by 10× or more.
     """
     load, cores = load_average(), usable_cores()
-    if load is None or load + threads <= cores + 0.5:
+    if load is None or load + threads <= cores + 1:
         return None
     hint = " (try --threads 1)" if threads > 1 else ""
     return (f"load average {load:.1f} on {cores} cores before starting: other processes "
