@@ -32,6 +32,13 @@ def _clean(obj: Any) -> Any:
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
+    if hasattr(obj, "dtype") and hasattr(obj, "tolist"):  # numpy array or scalar
+        import numpy as np  # already imported by whoever made the array
+
+        arr = np.asarray(obj)
+        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+            arr = np.where(np.isfinite(arr), arr, None)  # object array: None for nan/inf
+        return arr.tolist()
     if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
         return _clean(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
