@@ -73,6 +73,8 @@ SOURCES: dict[str, str] = {
     "tensors (torch.autograd.graph.saved_tensors_hooks).",
     "lesson": "The course lesson 'LSTM and GRU: Advanced Sequence Architectures' "
     "(../shared/lesson in the repository's workspace).",
+    "saxe2014": "Saxe, McClelland & Ganguli (2014), Exact solutions to the nonlinear dynamics "
+    "of learning in deep linear neural networks, ICLR (orthogonal initialisation).",
 }
 
 
