@@ -114,7 +114,8 @@ def _render(console, results: list[dict], seq_len: int, skipped: list[str]) -> N
         groups.setdefault((r["init"], r.get("phase", "init")), []).append(r)
     for (init, phase), rs in groups.items():
         when = "at initialisation" if phase == "init" else "after training"
-        console.print(table(rs, f"‖∂L/∂h_t‖, T={seq_len}, init {init}, {when}"))
+        console.print(f"‖∂L/∂h_t‖, T={seq_len}, init {init}, {when}", soft_wrap=True)
+        console.print(table(rs))
         console.print("log scale, left = first step, right = last; fitted decay per step:")
         for line in lines(rs):
             console.print(line, soft_wrap=True)

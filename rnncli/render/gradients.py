@@ -41,9 +41,9 @@ def label(r: dict) -> str:
     return f"{r['arch']}{phase}"
 
 
-def table(results: list[dict], title: str) -> Table:
+def table(results: list[dict]) -> Table:
     """Rows: distance back from the last step; columns: mean ‖∂L/∂h‖ and max/min over seeds."""
-    t = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left", min_width=len(title) + 2)
+    t = Table(box=box.SIMPLE_HEAD)
     t.add_column("back", justify="right")
     for r in results:
         t.add_column(label(r), justify="right")
