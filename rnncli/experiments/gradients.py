@@ -10,8 +10,8 @@ Initialisations (applied to the parameter dict, so the same code serves the
 NumPy cell and a torch module):
 
 * ``default``: PyTorch's U(-1/√H, 1/√H) for every weight and bias (torch-rnn).
-* ``orthogonal`` (Saxe et al. 2014): every H×H gate block of ``weight_hh`` a random orthogonal matrix
-  (Q of a Gaussian's QR, signs fixed), biases as PyTorch's.
+* ``orthogonal`` (Saxe et al. 2014): every H×H gate block of ``weight_hh`` a
+  random orthogonal matrix (Q of a Gaussian's QR, signs fixed), biases as PyTorch's.
 * ``identity``: the IRNN of Le et al. (2015): a ReLU RNN with ``weight_hh = I`` and
   zero biases.  It is defined for the plain RNN only; for GRU and LSTM this tool
   puts I in every gate block of ``weight_hh`` (biases kept), our own extension
