@@ -22,18 +22,18 @@ _SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
 
 def bench(
     seq_len: Annotated[str | None, typer.Option("--seq-len", "-T", help="Sequence lengths, "
-                       "comma list. [default: 200]")] = None,
+                       "comma list. (default 200)")] = None,
     batch: Annotated[str | None, typer.Option("--batch", "-B", help="Batch sizes. "
-                     "[default: 32]")] = None,
+                     "(default 32)")] = None,
     input_size: Annotated[str | None, typer.Option("--input-size", "-I", help="Input sizes. "
-                          "[default: 64]")] = None,
+                          "(default 64)")] = None,
     hidden: Annotated[str | None, typer.Option("--hidden", "-H", help="Hidden sizes. "
-                      "[default: 128]")] = None,
+                      "(default 128)")] = None,
     layers: Annotated[str | None, typer.Option("--layers", "-L", help="Layer counts. "
-                      "[default: 1]")] = None,
+                      "(default 1)")] = None,
     arch: Annotated[str, typer.Option(help="Architectures: rnn, gru, lstm or all.")] = "all",
     mode: Annotated[str | None, typer.Option(help="forward (inference, no_grad), train "
-                    "(forward + backward) or both. [default: both; a preset's own]")] = None,
+                    "(forward + backward) or both. (default both; a preset's own)")] = None,
     impl: Annotated[str, typer.Option(help="Implementations, comma list: torch (fused), "
                     "cell (nn.*Cell loop), numpy (rnncli.scratch), naive (the lesson's "
                     "per-sample loop, forward only) or all.")] = "torch",
@@ -41,18 +41,18 @@ def bench(
     dtype: Annotated[str, typer.Option(help="float32, float64 or bfloat16 (torch/cell "
                      "only).")] = "float32",
     threads: Annotated[int | None, typer.Option(help="torch threads (recorded). "
-                       "[default: torch's]")] = None,
+                       "(default torch's)")] = None,
     preset: Annotated[str | None, typer.Option(help="deepbench-train, deepbench-inference "
                       "(DeepBench's published sizes) or small.")] = None,
     flops: Annotated[str, typer.Option(help="FLOP count: full (input projection "
                      "included) or recurrent (DeepBench's W_hh-only count).")] = "full",
     min_time: Annotated[float | None, typer.Option("--min-time", help="Timed seconds per "
-                        "row. [default: 1 s, less for big grids]")] = None,
+                        "row. (default 1 s, less for big grids)")] = None,
     no_peak: Annotated[bool, typer.Option("--no-peak", help="Skip the GEMM peak "
                        "(peak_fraction empty).")] = False,
     peak_n: Annotated[int, typer.Option("--peak-n", help="Side n of the n × n GEMM that "
                       "measures the peak.")] = 1024,
-    force: Annotated[bool, typer.Option(help="Run even if the estimate exceeds 10 minutes "
+    force: Annotated[bool, typer.Option("--force", help="Run even if the estimate exceeds 10 minutes "
                      "or the free memory.")] = False,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Save to FILE.json "
                       "or FILE.csv (atomic).")] = None,

@@ -16,6 +16,14 @@ from rich.table import Table
 SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
 
 
+ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
+
+
+def _swept(rows: Sequence[dict]) -> list[str]:
+    """The size fields that take several values in ``rows``."""
+    return [f for f in ABBR if len({r[f] for r in rows}) > 1]
+
+
 def _si(n: float | None, digits: int = 3) -> str:
     if n is None:
         return "-"
@@ -112,6 +120,11 @@ def render(report: dict, console: Console) -> None:
             f"{p['gflops']:.0f} GF/s ({p['n']}² GEMM, {p['dtype']})" for p in peaks))
     notes.append("mem = activation bytes kept for backward (train; measured, see --json for "
                  "the formula); ×LSTM = time / LSTM's")
+    if all(r["params"] == r.get("params_formula") for r in rows):
+        notes.append("params counted on each module; equal to the formula in every row")
+    else:
+        bad = [r["arch"] for r in rows if r["params"] != r.get("params_formula")]
+        notes.append(f"params: module count differs from the formula for {', '.join(bad)}")
     if any(r.get("noisy") for r in rows):
         notes.append("* noisy: IQR above 10% of the median")
     if any(r.get("note") for r in rows):
@@ -122,10 +135,13 @@ def render(report: dict, console: Console) -> None:
     for n in notes:
         console.print(f"[dim]{n}[/]")
     summary = report.get("summary", {})
+    swept = _swept(rows)
     for s in summary.get("scaling", []):
         if s["field"] == "seq_len":
-            console.print(f"scaling: {s['arch'].upper()} {s['impl']} {s['mode']}: time ∝ "
-                          f"seq_len^{s['exponent']:.2f} over {s['values']}", soft_wrap=True)
+            at = "".join(f" {ABBR[f]}={s[f]}" for f in swept if f in s)
+            console.print(f"scaling: {s['arch'].upper()} {s['impl']} {s['mode']}{at}: time ∝ "
+                          f"seq_len^{s['exponent']:.2f} over T = "
+                          f"{', '.join(map(str, s['values']))}")
     if "compare" in summary:
         c = summary["compare"]
         console.print(f"compared with baseline of {c.get('baseline_utc')}: {c['matched']} of "
@@ -170,8 +186,8 @@ def plot(report: dict, path: str) -> None:
     from rnncli.render import pyplot
 
     rows = report["results"]
-    swept = [f for f in ("seq_len", "batch", "input_size", "hidden_size", "num_layers")
-             if len({r[f] for r in rows}) > 1] or ["seq_len"]
+    swept_all = _swept(rows)
+    swept = swept_all or ["seq_len"]
     plt = pyplot()
     fig, axes = plt.subplots(1, len(swept), figsize=(5 * len(swept), 4), squeeze=False)
     for ax, field in zip(axes[0], swept, strict=True):
@@ -185,11 +201,15 @@ def plot(report: dict, path: str) -> None:
             pts.sort()
             d = dict(others)
             label = " ".join(str(d.get(k)) for k in ("arch", "impl", "mode") if k in d)
+            label += "".join(f" {ABBR[f]}={d[f]}" for f in swept_all if f in d)
             ax.plot([p[0] for p in pts], [p[1] * 1e3 for p in pts], marker="o", label=label)
         ax.set_xlabel(field)
-        ax.set_ylabel("median time per step (ms)")
+        ax.set_ylabel("median time per call, whole sequence (ms)")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ticks = sorted({r[field] for r in rows})
+        ax.set_xticks(ticks, [str(t) for t in ticks])
+        ax.minorticks_off()
         ax.grid(True, which="both", alpha=0.3)
         if len(lines) <= 12:
             ax.legend(fontsize=7)
