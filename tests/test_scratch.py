@@ -7,6 +7,8 @@ is compared with torch autograd; tolerance: max relative error <= 1e-10 in float
 
 from __future__ import annotations
 
+import copy
+
 import numpy as np
 import pytest
 import torch
@@ -29,61 +31,107 @@ def rel_err(ours, ref) -> float:
     return float(np.max(np.abs(ours - ref)) / max(np.max(np.abs(ref)), 1e-30))
 
 
+def torch_results(module, x, states, with_state, g_out, g_fin):
+    """Forward + backward in torch: {name: tensor} for outputs, states and every gradient."""
+    x = x.detach().clone().requires_grad_()
+    states = [s.detach().clone().requires_grad_() for s in states]
+    t_state = (tuple(states) if len(states) == 2 else states[0]) if with_state else None
+    out, t_final = module(x, t_state)
+    finals = t_final if isinstance(t_final, tuple) else (t_final,)
+    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
+    params = dict(module.named_parameters())
+    grads = torch.autograd.grad(loss, [*params.values(), x, *states], allow_unused=True)
+    res = {"output": out, **{f"final state {j}": f for j, f in enumerate(finals)}}
+    res |= {f"grad {name}": gr for name, gr in zip(params, grads, strict=False)}
+    res["grad input"] = grads[len(params)]
+    if with_state:
+        for j, gr in enumerate(grads[len(params) + 1 :]):
+            res[f"grad initial state {j}"] = gr
+    return res
+
+
 def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", batched=True):
-    """Forward + backward in torch and in NumPy with the same weights, data and upstream grads."""
+    """The same weights, data and upstream gradients through torch and through NumPy.
+
+    Returns (ours, torch's, truth): dicts of named arrays/tensors; truth is torch in float64
+    on the same float32 values (None for float64 runs), used to judge float32 rounding.
+    """
     gen = torch.Generator().manual_seed(seed)
     kw = {"nonlinearity": nonlinearity} if arch == "rnn" else {}
     torch.manual_seed(seed)
-    module = MODULES[arch](I, H, L, **kw).to(TORCH_DTYPE[dtype])
+    tdt = TORCH_DTYPE[dtype]
+    module = MODULES[arch](I, H, L, **kw).to(tdt)
     cell = from_torch(module)
     assert cell.dtype is dtype and cell.arch == arch
-    tdt = TORCH_DTYPE[dtype]
     lead = (T, B) if batched else (T,)
     sshape = (L, B, H) if batched else (L, H)
-    x = torch.randn(*lead, I, generator=gen, dtype=tdt).requires_grad_()
     n_states = 2 if arch == "lstm" else 1
-    states = [
-        torch.randn(sshape, generator=gen, dtype=tdt).requires_grad_() for _ in range(n_states)
-    ]
-    t_state = (tuple(states) if n_states == 2 else states[0]) if with_state else None
-    out, t_final = module(x, t_state)
-    finals = t_final if n_states == 2 else (t_final,)
-    g_out = torch.randn(out.shape, generator=gen, dtype=tdt)
-    g_fin = [torch.randn(f.shape, generator=gen, dtype=tdt) for f in finals]
-    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
-    loss.backward()
+    x = torch.randn(*lead, I, generator=gen, dtype=tdt)
+    states = [torch.randn(sshape, generator=gen, dtype=tdt) for _ in range(n_states)]
+    g_out = torch.randn(*lead, H, generator=gen, dtype=tdt)
+    g_fin = [torch.randn(sshape, generator=gen, dtype=tdt) for _ in range(n_states)]
+    ref = torch_results(module, x, states, with_state, g_out, g_fin)
+    truth = None
+    if dtype is np.float32:
+        m64 = copy.deepcopy(module).double()
+        dbl = [t.double() for t in (x, *states, g_out, *g_fin)]
+        n = n_states
+        truth = torch_results(m64, dbl[0], dbl[1 : 1 + n], with_state, dbl[1 + n], dbl[2 + n :])
 
     def np_(ts):
-        arrays = [t.detach().numpy() for t in ts]
+        arrays = [t.numpy() for t in ts]
         return tuple(arrays) if n_states == 2 else arrays[0]
 
-    o, final, trace = cell.forward(x.detach().numpy(), np_(states) if with_state else None)
-    grads = cell.backward(g_out.numpy(), np_(g_fin))
-    return module, x, states, out, finals, (o, final, trace, grads)
+    o, final, trace = cell.forward(x.numpy(), np_(states) if with_state else None)
+    g = cell.backward(g_out.numpy(), np_(g_fin))
+    finals = final if n_states == 2 else (final,)
+    inits = g.state if n_states == 2 else (g.state,)
+    ours = {"output": o, **{f"final state {j}": f for j, f in enumerate(finals)}}
+    assert list(g.params) == [n for n, _ in module.named_parameters()]
+    ours |= {f"grad {name}": v for name, v in g.params.items()}
+    ours["grad input"] = g.input
+    if with_state:
+        ours |= {f"grad initial state {j}": v for j, v in enumerate(inits)}
+    assert set(ours) == set(ref)
+    return ours, ref, truth, (cell, trace, g)
 
 
 def check_against_torch(arch, T, B, I, H, L, dtype, with_state, seed, **kw):
-    module, x, states, out, finals, (o, final, trace, g) = run_both(
+    """Every named result within TOL of torch's.
+
+    float32 only: where float32 rounding alone puts two correct implementations more than
+    1e-5 apart (a gradient that is a sum of many terms cancelling, e.g. H = 1), the value
+    must be within four times torch's own float32 error of the float64 truth (our float64
+    run of the same equations matches torch to 1e-10, so what is left is rounding).
+    """
+    ours, ref, truth, (cell, trace, g) = run_both(
         arch, T, B, I, H, L, dtype, with_state, seed, **kw
     )
     tol = TOL[dtype]
-    assert o.dtype == dtype and g.input.dtype == dtype
-    errors = {"output": rel_err(o, out)}
-    ours_final = final if arch == "lstm" else (final,)
-    for j, (a, b) in enumerate(zip(ours_final, finals, strict=True)):
-        errors[f"final state {j}"] = rel_err(a, b)
-    assert list(g.params) == [n for n, _ in module.named_parameters()]
-    for name, p in module.named_parameters():
-        errors[f"grad {name}"] = rel_err(g.params[name], p.grad)
-    errors["grad input"] = rel_err(g.input, x.grad)
-    if with_state:
-        ours_init = g.state if arch == "lstm" else (g.state,)
-        for j, (a, b) in enumerate(zip(ours_init, states, strict=True)):
-            errors[f"grad initial state {j}"] = rel_err(a, b.grad)
-    worst = max(errors, key=errors.get)
-    assert errors[worst] <= tol, f"{worst}: {errors[worst]:.3g} > {tol}"
-    np.testing.assert_array_equal(trace["hidden"], o)
+    for name, value in ours.items():
+        assert value.dtype == dtype, name
+        err = rel_err(value, ref[name])
+        if err > tol and truth is not None:
+            ours_vs_truth = rel_err(value, truth[name])
+            torch_vs_truth = rel_err(ref[name].detach().numpy(), truth[name])
+            assert ours_vs_truth <= max(tol, 4 * torch_vs_truth), (
+                f"{name}: {err:.3g} from torch float32; {ours_vs_truth:.3g} from the float64 "
+                f"truth where torch float32 is {torch_vs_truth:.3g} from it"
+            )
+        else:
+            assert err <= tol, f"{name}: {err:.3g} > {tol}"
+    np.testing.assert_array_equal(trace["hidden"], ours["output"])
     return g
+
+
+@pytest.fixture(autouse=True)
+def _torch_reference_without_onednn():
+    """torch's oneDNN LSTM/GRU spends seconds building a kernel for every new shape; the
+    plain ATen path computes the same function and keeps these shape-drawing tests fast."""
+    before = torch.backends.mkldnn.enabled
+    torch.backends.mkldnn.enabled = False
+    yield
+    torch.backends.mkldnn.enabled = before
 
 
 shapes = st.fixed_dictionaries(
@@ -101,7 +149,7 @@ shapes = st.fixed_dictionaries(
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
-@settings(max_examples=12, deadline=None)
+@settings(max_examples=25, deadline=None)
 @given(s=shapes)
 def test_matches_torch_forward_and_every_gradient(arch, dtype, s):
     check_against_torch(arch, dtype=dtype, **s)
@@ -119,21 +167,25 @@ def test_relu_rnn(dtype):
     assert np.any(g.params["weight_hh_l1"] != 0)
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
-def test_unbatched_sequence(arch):
-    module, x, states, out, finals, (o, final, trace, g) = run_both(
-        arch, 9, None, 3, 5, 2, np.float64, True, seed=4, batched=False
+def test_unbatched_sequence(arch, dtype):
+    ours, ref, _, (cell, trace, g) = run_both(
+        arch, 9, None, 3, 5, 2, dtype, True, seed=4, batched=False
     )
-    assert o.shape == (9, 5) and g.input.shape == (9, 3) and g.hidden.shape == (9, 5)
+    assert ours["output"].shape == (9, 5) and g.input.shape == (9, 3)
+    assert g.hidden.shape == (9, 5) and g.hidden_norms.shape == (9,)
     assert all(v.shape == (9, 5) for v in trace.values())
-    assert rel_err(o, out) <= 1e-10 and rel_err(g.input, x.grad) <= 1e-10
-    ours_final = final if arch == "lstm" else (final,)
-    ours_init = g.state if arch == "lstm" else (g.state,)
-    for a, b, ga, s in zip(ours_final, finals, ours_init, states, strict=True):
-        assert a.shape == (2, 5) and rel_err(a, b) <= 1e-10
-        assert rel_err(ga, s.grad) <= 1e-10
-    for name, p in module.named_parameters():
-        assert rel_err(g.params[name], p.grad) <= 1e-10
+    assert ours["final state 0"].shape == (2, 5) and ours["grad initial state 0"].shape == (2, 5)
+    for name, value in ours.items():
+        assert rel_err(value, ref[name]) <= TOL[dtype], name
+
+
+def test_single_step_and_single_unit():
+    """T = 1 (the loop runs once and dL/dh_0 comes from the first step) and H = 1."""
+    for arch in ("rnn", "gru", "lstm"):
+        check_against_torch(arch, 1, 3, 2, 4, 2, np.float64, True, seed=8)
+        check_against_torch(arch, 7, 2, 3, 1, 1, np.float64, True, seed=9)
 
 
 def _torch_cells(module, arch):
