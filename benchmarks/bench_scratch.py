@@ -46,6 +46,8 @@ def parse_args(argv=None):
     p.add_argument("--min-run-time", type=float, default=0.3, help="seconds per case per round")
     p.add_argument("--lesson-samples", type=int, default=2, help="sequences the lesson loop runs")
     p.add_argument("--json", action="store_true", help="print only JSON")
+    p.add_argument("--markdown", action="store_true", help="print a Markdown table (README)")
+    p.add_argument("--from-json", metavar="FILE", help="render a saved --json report, no timing")
     args = p.parse_args(argv)
     archs = [a.strip().lower() for a in args.arch.split(",") if a.strip()]
     bad = [a for a in archs if a not in ("rnn", "gru", "lstm")]
@@ -229,7 +231,11 @@ def run(args):
         stats = {}
         for name, ts in by_case.items():
             q1, med, q3 = np.percentile(ts, [25, 50, 75])
-            stats[name] = {"median_ms": med * 1e3, "iqr_ms": (q3 - q1) * 1e3, "blocks": len(ts)}
+            stats[name] = {
+                "median_ms": float(med * 1e3),
+                "iqr_ms": float((q3 - q1) * 1e3),
+                "blocks": len(ts),
+            }
         r = {
             "fwd_ratio": stats["numpy_fwd"]["median_ms"] / stats["torch_fwd"]["median_ms"],
             "fwd_bwd_ratio": stats["numpy_fwd_bwd"]["median_ms"]
@@ -240,9 +246,9 @@ def run(args):
         results[arch] = {"cases": stats, "ratios": r}
     met = {}
     if "lstm" in results:
-        met["lstm_fwd_within_2x"] = results["lstm"]["ratios"]["fwd_ratio"] <= 2.0
+        met["lstm_fwd_within_2x"] = bool(results["lstm"]["ratios"]["fwd_ratio"] <= 2.0)
     for arch in results:
-        met[f"{arch}_fwd_bwd_not_slower"] = results[arch]["ratios"]["fwd_bwd_ratio"] <= 1.0
+        met[f"{arch}_fwd_bwd_not_slower"] = bool(results[arch]["ratios"]["fwd_bwd_ratio"] <= 1.0)
     return {
         "schema": SCHEMA,
         "sizes": {"T": T, "B": B, "I": I, "H": H, "dtype": args.dtype},
@@ -299,8 +305,55 @@ def render(report):
         con.print(f"[yellow]warning: IQR > 10% of the median for {', '.join(noisy)}[/]")
 
 
+def markdown(report):
+    """The same table as ``render`` in Markdown, for benchmarks/README.md."""
+    s, m = report["sizes"], report["machine"]
+    lines = [
+        f"T={s['T']}, B={s['B']}, I={s['I']}, H={s['H']}, {s['dtype']}, "
+        f"{report['threads']} thread(s), {report['rounds']} interleaved rounds; "
+        "median [IQR] in ms.",
+        "",
+        "| arch | case | torch | NumPy (ours) | NumPy / torch |",
+        "|---|---|---:|---:|---:|",
+    ]
+    for arch, res in report["results"].items():
+        c, r = res["cases"], res["ratios"]
+
+        def cell(k, c=c):
+            return f"{c[k]['median_ms']:.2f} [{c[k]['iqr_ms']:.2f}]"
+
+        lines.append(
+            f"| {arch} | forward | {cell('torch_fwd')} | {cell('numpy_fwd')} "
+            f"| {r['fwd_ratio']:.2f}x |"
+        )
+        lines.append(
+            f"| {arch} | fwd+bwd | {cell('torch_fwd_bwd')} | {cell('numpy_fwd_bwd')} "
+            f"| {r['fwd_bwd_ratio']:.2f}x |"
+        )
+        lines.append(
+            f"| {arch} | lesson loop, forward | | {cell('lesson_fwd')} "
+            f"| {r['lesson_vs_numpy_fwd']:.0f}x slower than ours |"
+        )
+    lines += [
+        "",
+        f"Machine: {m['cpu']}, {m['cores']} cores, 1-min load average "
+        f"{m['load_average_1min_at_start']:.1f} at start; Python {m['python']}, "
+        f"torch {m['torch']}, NumPy {m['numpy']} "
+        f"({m['numpy_blas']}); commit {m['commit']}; {m['utc']}.",
+    ]
+    return "\n".join(lines)
+
+
 def main(argv=None):
     args = parse_args(argv)
+    if args.from_json:
+        with open(args.from_json) as fh:
+            report = json.load(fh)
+        if args.markdown:
+            print(markdown(report))
+        else:
+            render(report)
+        return
     for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ[var] = str(args.threads)  # before NumPy loads its BLAS
     if "numpy" in sys.modules:
@@ -308,6 +361,8 @@ def main(argv=None):
     report = run(args)
     if args.json:
         print(json.dumps(report, indent=2))
+    elif args.markdown:
+        print(markdown(report))
     else:
         render(report)
 

@@ -80,8 +80,9 @@ class GRU(Recurrent):
         hs[0] = state0[0]
         # pytorch: W_hn h_{t-1} + b_hn; cho2014: r ⊙ h_{t-1}. (T, B, H), kept for backward
         inner = np.empty((T, B, H), dtype=self.dtype)
-        W_rzT = np.ascontiguousarray(W_hhT[:, : 2 * H])  # (H, 2H), cho2014's first product
-        W_hnT = np.ascontiguousarray(W_hhT[:, 2 * H :])  # (H, H), cho2014's second product
+        if cho:  # two products per step: W_h{r,z} h_{t-1}, then W_hn (r ⊙ h_{t-1})
+            W_rzT = np.ascontiguousarray(W_hhT[:, : 2 * H])  # (H, 2H)
+            W_hnT = np.ascontiguousarray(W_hhT[:, 2 * H :])  # (H, H)
         b_hn = b_hh[2 * H :]
         rec = np.empty((B, 2 * H if cho else 3 * H), dtype=self.dtype)  # reused every step
         rec_n = np.empty((B, H), dtype=self.dtype)
