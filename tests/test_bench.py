@@ -154,7 +154,7 @@ def test_compare_missing_file(cli, tmp_path):
     _one_line_error(cli("bench", *TINY, "--compare", str(tmp_path / "nope.json")), "read")
 
 
-def test_ctrl_c_saves_partial(cli, tmp_path, monkeypatch):
+def test_ctrl_c_saves_partial_sequential(cli, tmp_path, monkeypatch):
     real = engine.run_case
     calls = []
 
@@ -166,11 +166,31 @@ def test_ctrl_c_saves_partial(cli, tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine, "run_case", flaky)
     out = tmp_path / "partial.json"
-    res = cli("bench", *TINY, "--no-peak", "-o", str(out))
+    res = cli("bench", *TINY, "--no-peak", "--rounds", "1", "-o", str(out))
     assert res.exit_code == 130
     saved = json.loads(out.read_text())
     assert len(saved["results"]) == 2 and saved["meta"]["interrupted"] is True
     assert saved["meta"]["rows_planned"] == 6
+
+
+def test_ctrl_c_saves_partial_interleaved(cli, tmp_path, monkeypatch):
+    real = engine.time_round
+    calls = []
+
+    def flaky(p, cfg, min_time=None):
+        calls.append(p.case)
+        if len(calls) == 8:  # round 2, second case
+            raise KeyboardInterrupt
+        return real(p, cfg, min_time)
+
+    monkeypatch.setattr(engine, "time_round", flaky)
+    out = tmp_path / "partial.json"
+    res = cli("bench", *TINY, "--no-peak", "--rounds", "3", "-o", str(out), "--json")
+    assert res.exit_code == 130
+    saved = json.loads(out.read_text())
+    assert saved == json.loads(res.stdout) and saved["meta"]["interrupted"] is True
+    # every case finished round 1; only the first finished round 2
+    assert [r["rounds"] for r in saved["results"]] == [2, 1, 1, 1, 1, 1]
 
 
 @pytest.mark.parametrize("args,words", [

@@ -48,12 +48,15 @@ def bench(
                      "included) or recurrent (DeepBench's W_hh-only count).")] = "full",
     min_time: Annotated[float | None, typer.Option("--min-time", help="Timed seconds per "
                         "row. (default 1 s, less for big grids)")] = None,
+    rounds: Annotated[int | None, typer.Option(help="Interleaved timing rounds (load "
+                      "spikes then hit every row alike). (default 3 for grids up to 24 rows, "
+                      "else 1)")] = None,
     no_peak: Annotated[bool, typer.Option("--no-peak", help="Skip the GEMM peak "
                        "(peak_fraction empty).")] = False,
     peak_n: Annotated[int, typer.Option("--peak-n", help="Side n of the n × n GEMM that "
                       "measures the peak.")] = 1024,
-    force: Annotated[bool, typer.Option("--force", help="Run even if the estimate exceeds 10 minutes "
-                     "or the free memory.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Run even if the estimate exceeds "
+                     "10 minutes or the free memory.")] = False,
     output: Annotated[str | None, typer.Option("--output", "-o", help="Save to FILE.json "
                       "or FILE.csv (atomic).")] = None,
     compare: Annotated[str | None, typer.Option("--compare", help="Earlier --output "
@@ -89,6 +92,8 @@ def bench(
     if threads is not None:
         positive_int(threads, "--threads")
     positive_int(peak_n, "--peak-n", minimum=16)
+    if rounds is not None:
+        positive_int(rounds, "--rounds")
     if min_time is not None and not min_time > 0:
         raise BadInput(f"--min-time must be a positive number of seconds, got {min_time}")
     if output:
@@ -114,8 +119,10 @@ def bench(
                                 budget_s=max(15.0, 1.5 * est.seconds), options={
                                     "preset": preset_name, "archs": archs, "impls": impls,
                                     "modes": modes, "force": force})
-    with view.progress(len(the_plan.cases), err) as (start, done):
-        report = session.run(the_plan.cases, settings, baseline, on_start=start, on_done=done)
+    settings.rounds = session.choose_rounds(the_plan.cases, rounds)
+    total = session.steps(len(the_plan.cases), settings.rounds)
+    with view.progress(total, err) as step:
+        report = session.run(the_plan.cases, settings, baseline, on_step=step)
     _finish(report, output, plot, json_out)
 
 

@@ -108,10 +108,11 @@ def verdict(rows: Sequence[dict]) -> list[str]:
                              "smaller than the IQR).")
             else:
                 lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where} "
-                             f"({detail}); {second.upper()} took {rel[second]:.2f}× as long.")
+                             f"({detail}); the runner-up, {second.upper()}, took "
+                             f"{rel[second]:.2f}× as long.")
         else:
-            lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where}; "
-                         f"{second.upper()} took {rel[second]:.2f}× as long.")
+            lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where}; the "
+                         f"runner-up, {second.upper()}, took {rel[second]:.2f}× as long.")
         pairs = [s for s in sizes.values() if "gru" in s and "lstm" in s]
         if pairs:
             lines.append("  " + _gru_vs_lstm(pairs))

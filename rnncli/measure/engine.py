@@ -14,7 +14,7 @@ Ctrl-C: :func:`run_cases` stops at once and returns the rows finished so far wit
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rnncli import formulas
 from rnncli.measure.spec import DTYPE_BYTES, Case
@@ -57,17 +57,49 @@ def formula_memory(case: Case) -> int | None:
                                      case.seq_len, case.batch, DTYPE_BYTES[case.dtype])
 
 
-def run_case(case: Case, cfg: RunConfig) -> dict:
-    """Measure one case; returns its result row (JSON-ready)."""
+@dataclass
+class Prepared:
+    """A built case: its workload, first-call time, Timer and the times collected so far."""
+
+    case: Case
+    wl: object
+    first_s: float
+    timer: object
+    times: list[float] = field(default_factory=list)
+    calls: int = 0
+    rounds: int = 0
+
+
+def prepare(case: Case, cfg: RunConfig) -> Prepared:
+    """Build a fresh model, time its first call, make the warm-up calls and a Timer."""
     from rnncli.measure import timing, workloads
 
     wl = workloads.build(case)
     first = timing.time_first_call(wl.step, wl.sync)
-    t = timing.measure(wl.step, min_run_time=cfg.min_time, num_threads=cfg.threads,
-                       warmup_calls=cfg.warmup_calls, min_runs=cfg.min_runs,
-                       max_run_time=cfg.max_time, device=case.device)
+    for _ in range(cfg.warmup_calls):
+        wl.step()
+    return Prepared(case, wl, first, timing.make_timer(wl.step, cfg.threads))
+
+
+def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> None:
+    """One timing round of ``p`` (``min_time`` seconds, default cfg.min_time)."""
+    from rnncli.measure import timing
+
+    times, calls = timing.timed_round(p.timer, min_run_time=min_time or cfg.min_time,
+                                      min_runs=cfg.min_runs, max_run_time=cfg.max_time)
+    p.times += times
+    p.calls += calls
+    p.rounds += 1
+
+
+def finish(p: Prepared, cfg: RunConfig) -> dict:
+    """Statistics, FLOPs, memory and the rest: the result row of a timed case."""
+    from rnncli.measure import timing
+
+    case, wl = p.case, p.wl
+    t = timing.summarize(p.times, p.calls, cfg.warmup_calls)
     scale = case.batch / wl.batch_timed if wl.batch_timed else 1.0
-    median, iqr, first = t.median_s * scale, t.iqr_s * scale, first * scale
+    median, iqr, first = t.median_s * scale, t.iqr_s * scale, p.first_s * scale
     flops = case_flops(case, cfg.flop_count)
     gflops = flops / median / 1e9 if median > 0 else None
     peak = cfg.peaks.get((case.dtype, case.device))
@@ -81,6 +113,7 @@ def run_case(case: Case, cfg: RunConfig) -> dict:
         iqr_s=iqr,
         noisy=t.noisy,
         runs=t.runs,
+        rounds=p.rounds,
         first_call_s=first,
         tokens_per_s=case.tokens / median if median > 0 else None,
         flops=flops,
@@ -96,6 +129,13 @@ def run_case(case: Case, cfg: RunConfig) -> dict:
         note=wl.note,
     )
     return row
+
+
+def run_case(case: Case, cfg: RunConfig) -> dict:
+    """Measure one case from start to end; returns its result row (JSON-ready)."""
+    p = prepare(case, cfg)
+    time_round(p, cfg)
+    return finish(p, cfg)
 
 
 @dataclass
@@ -118,3 +158,47 @@ def run_cases(cases: Sequence[Case], cfg: RunConfig,
     except KeyboardInterrupt:
         return RunOutcome(rows, interrupted=True)
     return RunOutcome(rows)
+
+
+def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
+                    on_step: Callable[[str], None] | None = None,
+                    stop_early: Callable[[], bool] | None = None) -> RunOutcome:
+    """Build every case, then time them in ``rounds`` interleaved rounds.
+
+    Load from other processes then falls on every row alike instead of on whichever
+    row ran during a spike (the idea of pyperf's interleaved runs).  Each round times
+    a case for ``cfg.min_time / rounds`` seconds; the median and IQR pool all rounds.
+    On Ctrl-C, or when ``stop_early()`` says the time budget is spent, cases with at
+    least one finished round become rows (``rounds`` in the row says how many).
+    """
+    prepared: list[Prepared] = []
+    interrupted = False
+    per_round = max(0.02, cfg.min_time / rounds)
+    round_cfg = replace(cfg, min_runs=max(2, -(-cfg.min_runs // rounds)),
+                        max_time=(cfg.max_time / rounds) if cfg.max_time else None)
+    try:
+        for case in cases:
+            if on_step:
+                on_step(f"build {case.arch} {case.impl} {case.mode} T={case.seq_len} "
+                        f"H={case.hidden_size}")
+            prepared.append(prepare(case, cfg))
+        for r in range(rounds):
+            if r > 0 and stop_early and stop_early():
+                break
+            for p in prepared:
+                if on_step:
+                    on_step(f"round {r + 1}/{rounds} {p.case.arch} {p.case.impl} "
+                            f"{p.case.mode} T={p.case.seq_len} H={p.case.hidden_size}")
+                time_round(p, round_cfg, per_round)
+    except KeyboardInterrupt:
+        interrupted = True
+    rows: list[dict] = []
+    for p in prepared:
+        if not p.times:
+            continue
+        try:
+            rows.append(finish(p, cfg))
+        except KeyboardInterrupt:  # a second Ctrl-C: keep what is finished
+            interrupted = True
+            break
+    return RunOutcome(rows, interrupted=interrupted)

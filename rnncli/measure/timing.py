@@ -46,43 +46,60 @@ def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = 
     return time.perf_counter() - t0
 
 
-def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
-            warmup_calls: int = 1, min_runs: int = 5, max_run_time: float | None = None,
-            device: str = "cpu") -> Timing:
-    """Time ``fn()`` with torch.utils.benchmark after ``warmup_calls`` untimed calls.
+def make_timer(fn: Callable[[], object], num_threads: int):  # noqa: ANN201
+    """A torch.utils.benchmark Timer for ``fn()`` with the given thread count.
 
-    ``min_run_time``: seconds of timed calls to aim for (blocked_autorange's knob);
-    ``max_run_time``: hard-ish cap for the top-up loop (default 3 × min_run_time);
-    ``num_threads``: passed to the Timer (which otherwise forces ONE thread).
-    The Timer's block-size estimate calls ``fn`` once more, untimed: with the first call
-    that makes at least two warm-up calls even with ``warmup_calls=0``.
-    On CUDA the Timer synchronises the device around each block.
+    The Timer would otherwise force ONE thread; on CUDA it synchronises the device
+    around each block.
     """
     from torch.utils import benchmark
 
-    for _ in range(warmup_calls):
-        fn()
-    timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads,
-                            label="rnncli bench")
+    return benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads,
+                           label="rnncli bench")
+
+
+def timed_round(timer, *, min_run_time: float, min_runs: int = 5,  # noqa: ANN001
+                max_run_time: float | None = None) -> tuple[list[float], int]:
+    """One ``blocked_autorange`` (plus single-call top-ups): per-call times and calls made.
+
+    ``min_run_time``: seconds of timed calls to aim for; ``max_run_time``: cap of the
+    top-up loop (default 3 × min_run_time).  The Timer's block-size estimate calls
+    ``fn`` once more, untimed (one more warm-up call).
+    """
     m = timer.blocked_autorange(min_run_time=min_run_time)
+    times = list(m.times)  # per call (block totals divided by the block size)
+    calls = m.number_per_run * len(m.raw_times)
     cap = max_run_time if max_run_time is not None else 3 * min_run_time
     spent = sum(m.raw_times)
-    parts = [m]
-    runs = len(m.times)
-    while runs < min_runs and spent < cap:
+    while len(times) < min_runs and spent < cap:
         extra = timer.timeit(1)
-        parts.append(extra)
+        times += extra.raw_times
         spent += sum(extra.raw_times)
-        runs += 1
-    if len(parts) > 1:
-        merged = benchmark.Measurement(number_per_run=1, raw_times=[
-            t for p in parts for t in (p.times if p.number_per_run != 1 else p.raw_times)
-        ], task_spec=m.task_spec)
-        m = merged
-    calls = sum(p.number_per_run * len(p.raw_times) for p in parts)
+        calls += 1
+    return times, calls
+
+
+def summarize(times: list[float], calls: int, warmup_calls: int) -> Timing:
+    """Median and IQR of per-call times, computed by torch.utils.benchmark.Measurement."""
+    from torch.utils import benchmark
+
+    m = benchmark.Measurement(number_per_run=1, raw_times=list(times),
+                              task_spec=benchmark.TaskSpec(stmt="fn()", setup="pass"))
     median, iqr = float(m.median), float(m.iqr)
-    runs = len(m.times)
+    runs = len(times)
     # too few replicates for a spread: flag it rather than show an IQR of 0
     noisy = (median > 0 and iqr / median > NOISY_IQR_RATIO) or runs < 3
     return Timing(median_s=median, iqr_s=iqr, runs=runs, calls=calls,
-                  warmup_calls=warmup_calls, noisy=noisy, best_s=float(min(m.times)))
+                  warmup_calls=warmup_calls, noisy=noisy, best_s=float(min(times)))
+
+
+def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
+            warmup_calls: int = 1, min_runs: int = 5, max_run_time: float | None = None,
+            device: str = "cpu") -> Timing:
+    """Time ``fn()`` with torch.utils.benchmark after ``warmup_calls`` untimed calls."""
+    for _ in range(warmup_calls):
+        fn()
+    timer = make_timer(fn, num_threads)
+    times, calls = timed_round(timer, min_run_time=min_run_time, min_runs=min_runs,
+                               max_run_time=max_run_time)
+    return summarize(times, calls, warmup_calls)

@@ -162,22 +162,22 @@ def estimate_line(n_rows: int, seconds: float, memory_bytes: int, notes: Sequenc
 
 @contextmanager
 def progress(total: int, console: Console):  # noqa: ANN201
-    """A stderr progress bar; yields ``(start(case), done(case, row))`` callbacks."""
+    """A stderr progress bar; yields ``step(label)``: advance past the previous step."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                    TimeElapsedColumn(), console=console, transient=True)
     task = bar.add_task("starting", total=total)
+    started = [False]
 
-    def start(case) -> None:  # noqa: ANN001
-        bar.update(task, description=f"{case.arch} {case.impl} {case.mode} T={case.seq_len} "
-                                     f"B={case.batch} H={case.hidden_size}")
-
-    def done(case, row) -> None:  # noqa: ANN001
-        bar.advance(task)
+    def step(label: str) -> None:
+        if started[0] and not label.startswith("peak"):
+            bar.advance(task)
+        started[0] = started[0] or not label.startswith("peak")
+        bar.update(task, description=label)
 
     with bar:
-        yield start, done
+        yield step
 
 
 def plot(report: dict, path: str) -> None:
