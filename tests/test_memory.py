@@ -33,6 +33,18 @@ def test_budget_stops_a_run():
     assert r.stopped == "budget" and r.seconds < 3
 
 
+def test_warm_up_and_plateau_decay():
+    lrs = []
+    cfg = TrainConfig(hidden=4, batch=8, lr=0.01, warmup=10, max_steps=60, eval_every=1,
+                      patience=1, budget_s=60, test_size=50, val_size=50, min_lr=1e-9)
+    r = train_one(TASKS["temporal-order"], "rnn", 10, cfg,
+                  lambda step, loss, lr, elapsed: lrs.append(lr))
+    assert lrs[0] == pytest.approx(0.001) and lrs[9] == pytest.approx(0.01)  # linear warm-up
+    assert lrs == sorted(lrs[:10]) + lrs[10:] and max(lrs) <= 0.01
+    assert r.extra["final_lr"] < 0.01  # halved at least once when validation stalled
+    assert min(lrs[10:]) < 0.01
+
+
 def test_json_schema(cli):
     data = cli.json("memory", "--seq-len", "4,6", "--arch", "gru,lstm", *TINY)
     assert data["task"] == "adding" and data["interrupted"] is False

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnncli.errors import BadInput
 from rnncli.experiments.tasks import COPY_LEN, Batch, Task
 from rnncli.options import ARCHS
 
@@ -69,8 +70,9 @@ class RunResult:
     solved: bool
     steps: int
     seconds: float
-    stopped: str  # solved | budget | max-steps
+    stopped: str  # solved | budget | max-steps | diverged
     extra: dict = field(default_factory=dict)
+    model: object = field(default=None, repr=False, compare=False)  # the trained torch model
 
     def as_dict(self) -> dict:
         d = {
@@ -213,6 +215,9 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
         opt.step()
         step += 1
         value = float(loss.detach())
+        if not math.isfinite(value):
+            stopped = "diverged"
+            break
         loss_ema = value if math.isnan(loss_ema) else 0.9 * loss_ema + 0.1 * value
         elapsed = time.perf_counter() - start
         if progress is not None:
@@ -225,7 +230,7 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
                 break
             if float(vloss) < 0.99 * best:
                 best, bad = float(vloss), 0
-            else:
+            elif step > cfg.warmup:  # no plateau decay while still warming up
                 bad += 1
                 if bad >= cfg.patience and cfg.lr * scale > cfg.min_lr:
                     scale, bad = scale * 0.5, 0  # plateau: halve the learning rate
@@ -241,12 +246,10 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
         )
     extra = {"final_lr": cfg.lr * scale, "train_loss": loss_ema}
     extra.update(extra_metrics(model, task, seq_len, test_rng, cfg.test_size))
-    result = RunResult(
+    return RunResult(
         arch, seq_len, task.metric_name, metric, task.baseline(seq_len),
-        task.solved(metric, seq_len), step, seconds, stopped, extra,
+        task.solved(metric, seq_len), step, seconds, stopped, extra, model,
     )
-    result.model = model  # type: ignore[attr-defined]  # for gradients --after-training
-    return result
 
 
 def iter_runs(
@@ -263,7 +266,7 @@ def iter_runs(
     """
     for arch in archs:
         if arch not in ARCHS:
-            raise ValueError(arch)
+            raise BadInput(f"--arch: unknown value {arch!r}; accepted: {', '.join(ARCHS)}")
     for seq_len in lengths:
         for arch in archs:
             cb = progress(arch, seq_len) if progress is not None else None
