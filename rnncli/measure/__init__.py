@@ -21,7 +21,10 @@ def quick_measure(archs: Sequence[str], *, input_size: int = 64, hidden_size: in
 
     Returns one result row per arch (the keys of ``rnncli bench --json`` results).
     No GEMM peak is measured, so ``peak_fraction`` is None.  Timing per row is
-    shortened to fit the budget (median and IQR still over several runs).
+    shortened to fit the budget (median and IQR still over several runs).  When other
+    processes already keep the cores busy (load average), it measures with ONE torch
+    thread (``threads`` and ``note`` in each row say so): with competing threads, small
+    RNN kernels slow down 10× and more and no budget holds.
     Raises ``BadInput`` for unknown archs, impl, mode or dtype.
     """
     import time
@@ -38,17 +41,32 @@ def quick_measure(archs: Sequence[str], *, input_size: int = 64, hidden_size: in
         raise BadInput("quick_measure: no architecture given")
     import torch
 
-    threads = torch.get_num_threads()
+    from rnncli.measure import machine
+
+    threads_before = torch.get_num_threads()
+    threads = threads_before
+    busy = machine.busy_warning(threads)
+    if busy and threads > 1:
+        # other processes hold the cores: OpenMP threads would wait on each other at every
+        # small kernel (10× and more slower, wildly variable); one thread keeps the budget
+        threads = 1
+        torch.set_num_threads(1)
     rows: list[dict] = []
-    for i, case in enumerate(cases):
-        left = budget_s - (time.perf_counter() - start)
-        share = left / (len(cases) - i)
-        est_call = grid.estimate_call_s(case)
-        # build + first call + warm-up ≈ 2 calls; keep the timed part to about half the share
-        min_time = max(0.02, min(1.0, 0.5 * share - 2 * est_call))
-        cfg = engine.RunConfig(min_time=min_time, max_time=max(min_time, 0.6 * share),
-                               min_runs=5, threads=threads, measure_memory=True)
-        rows.append(engine.run_case(case, cfg))
+    try:
+        for i, case in enumerate(cases):
+            left = budget_s - (time.perf_counter() - start)
+            share = left / (len(cases) - i)
+            est_call = grid.estimate_call_s(case)
+            # build + first call + warm-up ≈ 2 calls; keep the timed part to half the share
+            min_time = max(0.02, min(1.0, 0.5 * share - 2 * est_call))
+            cfg = engine.RunConfig(min_time=min_time, max_time=max(min_time, 0.6 * share),
+                                   min_runs=5, threads=threads, measure_memory=True)
+            row = engine.run_case(case, cfg)
+            if threads != threads_before:
+                row["note"] = (row.get("note") or "") + "busy machine: measured with 1 thread"
+            rows.append(row)
+    finally:
+        torch.set_num_threads(threads_before)
     return rows
 
 

@@ -114,6 +114,7 @@ def finish(p: Prepared, cfg: RunConfig) -> dict:
         noisy=t.noisy,
         runs=t.runs,
         rounds=p.rounds,
+        threads=cfg.threads,
         first_call_s=first,
         tokens_per_s=case.tokens / median if median > 0 else None,
         flops=flops,

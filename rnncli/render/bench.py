@@ -24,6 +24,11 @@ def _swept(rows: Sequence[dict]) -> list[str]:
     return [f for f in ABBR if len({r[f] for r in rows}) > 1]
 
 
+def _scaled(r: dict) -> bool:
+    """A naive row timed on part of the batch and scaled."""
+    return bool(r.get("batch_timed")) and r["batch_timed"] != r["batch"]
+
+
 def _si(n: float | None, digits: int = 3) -> str:
     if n is None:
         return "-"
@@ -68,7 +73,7 @@ def tables(rows: Sequence[dict]) -> list[Table]:
             t.add_column("speedup", justify="right")
         for r in members:
             med = r["median_s"]
-            flags = ("*" if r.get("noisy") else "") + ("~" if r.get("note") else "")
+            flags = ("*" if r.get("noisy") else "") + ("~" if _scaled(r) else "")
             cells = [r["arch"].upper()]
             if several_impls:
                 cells.append(r["impl"])
@@ -127,7 +132,7 @@ def render(report: dict, console: Console) -> None:
         notes.append(f"params: module count differs from the formula for {', '.join(bad)}")
     if any(r.get("noisy") for r in rows):
         notes.append("* noisy: IQR above 10% of the median")
-    if any(r.get("note") for r in rows):
+    if any(_scaled(r) for r in rows):
         notes.append("~ naive: timed on part of the batch and scaled to all of it (samples "
                      "are independent; batch_timed in --json)")
     if meta.get("flop_count") == "recurrent":
