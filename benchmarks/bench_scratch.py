@@ -41,7 +41,13 @@ def parse_args(argv=None):
     p.add_argument("--hidden-size", "-H", type=int, default=128)
     p.add_argument("--arch", default="rnn,gru,lstm", help="comma list of rnn, gru, lstm")
     p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    p.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="threads for torch and NumPy's BLAS (default 1: on a shared machine more threads "
+        "measure the contention of busy-waiting thread pools, not the code)",
+    )
     p.add_argument("--rounds", type=int, default=3, help="interleaved timing rounds")
     p.add_argument("--min-run-time", type=float, default=0.3, help="seconds per case per round")
     p.add_argument("--lesson-samples", type=int, default=2, help="sequences the lesson loop runs")
