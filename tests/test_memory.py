@@ -12,7 +12,7 @@ from rnncli.experiments import train
 from rnncli.experiments.tasks import TASKS
 from rnncli.experiments.train import TrainConfig, train_one
 
-TINY = ["--hidden", "8", "--batch", "16", "--budget-s", "1", "--threads", "1"]
+TINY = ["--hidden", "8", "--batch", "16", "--budget-s", "1", "--max-steps", "30", "--threads", "1"]
 KEYS = {"arch", "seq_len", "metric_name", "metric", "baseline", "solved", "steps", "seconds"}
 
 
