@@ -39,7 +39,13 @@ def _si(n: float | None, digits: int = 3) -> str:
 
 
 def _ratio(x: float | None) -> str:
-    return "-" if x is None else f"{x:.3g}"
+    if x is None:
+        return "-"
+    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
+
+
+def _percent(x: float) -> str:
+    return ">999%" if x >= 9.995 else f"{100 * x:.0f}%"
 
 
 def _title(r: dict) -> str:
@@ -64,13 +70,13 @@ def tables(rows: Sequence[dict]) -> list[Table]:
         t.add_column("arch")
         if several_impls:
             t.add_column("impl")
-        for name in ("params", "median", "±IQR", "1st call", "tok/s", "GF/s", "peak",
-                     "mem MiB", "×LSTM"):
+        for name in ("params", "median", "±IQR", "1st", "tok/s", "GF/s", "peak", "MiB",
+                     "×LSTM"):
             t.add_column(name, justify="right", no_wrap=True)
         if several_impls:
-            t.add_column("×torch", justify="right")
+            t.add_column("×torch", justify="right", no_wrap=True)
         if has_compare:
-            t.add_column("speedup", justify="right")
+            t.add_column("×base", justify="right", no_wrap=True)
         for r in members:
             med = r["median_s"]
             flags = ("*" if r.get("noisy") else "") + ("~" if _scaled(r) else "")
@@ -80,7 +86,7 @@ def tables(rows: Sequence[dict]) -> list[Table]:
             cells += [
                 _si(r["params"]),
                 _time(med) + flags,
-                f"{100 * r['iqr_s'] / med:.0f}%" if med else "-",
+                _percent(r["iqr_s"] / med) if med else "-",
                 _time(r["first_call_s"]),
                 _si(r["tokens_per_s"]),
                 f"{r['gflops']:.3g}" if r.get("gflops") else "-",
@@ -117,14 +123,18 @@ def render(report: dict, console: Console) -> None:
     for t in tables(rows):
         console.print(t)
         console.print()
-    notes = ["median, ±IQR (as % of the median) over repeated calls after warm-up; 1st call "
-             "timed apart on a fresh model; tok/s = batch × seq_len / median"]
+    notes = ["median, ±IQR (as % of the median) over repeated calls after warm-up; "
+             "tok/s = batch × seq_len / median"]
     peaks = meta.get("peaks") or []
     if peaks:
         notes.append("peak = share of " + ", ".join(
             f"{p['gflops']:.0f} GF/s ({p['n']}² GEMM, {p['dtype']})" for p in peaks))
-    notes.append("mem = activation bytes kept for backward (train; measured, see --json for "
-                 "the formula); ×LSTM = time / LSTM's")
+    notes.append("1st = first call on a fresh model; MiB = activation memory kept for "
+                 "backward (train; measured, see --json for the formula); ×LSTM = time / "
+                 "LSTM's" + ("; ×torch = time / torch's" if len({r["impl"] for r in rows}) > 1
+                             else "")
+                 + ("; ×base = baseline time / now (above 1: faster now)"
+                    if any(r.get("speedup") is not None for r in rows) else ""))
     if all(r["params"] == r.get("params_formula") for r in rows):
         notes.append("params counted on each module; equal to the formula in every row")
     else:
