@@ -140,6 +140,12 @@ def test_compare_with_baseline(cli, tmp_path):
     rows = {r["arch"]: r for r in data["results"]}
     assert rows["rnn"]["speedup"] > 0 and rows["gru"]["speedup"] is None
     assert data["summary"]["compare"]["matched"] == 1
+    res = cli("bench", *TINY, "--arch", "rnn", "--impl", "torch,cell,numpy", "--no-peak",
+              "--compare", str(base))
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert "×base" in res.stdout and "×torch" in res.stdout
+    assert max(len(ln.rstrip()) for ln in lines) <= 80 and "…" not in res.stdout
 
 
 @pytest.mark.parametrize("content", ["not json", "[1, 2]", '{"meta": {}, "results": []}',

@@ -44,6 +44,17 @@ def _ratio(x: float | None) -> str:
     return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
+def _num(x: float | None) -> str:
+    """At most 5 characters: 3 significant digits, ``<0.01`` for tiny values."""
+    if x is None:
+        return "-"
+    if x >= 1000:
+        return _si(x)
+    if x < 0.01:
+        return "<0.01"
+    return f"{x:.2f}" if x < 1 else f"{x:.3g}"
+
+
 def _percent(x: float) -> str:
     return ">999%" if x >= 9.995 else f"{100 * x:.0f}%"
 
@@ -89,9 +100,9 @@ def tables(rows: Sequence[dict]) -> list[Table]:
                 _percent(r["iqr_s"] / med) if med else "-",
                 _time(r["first_call_s"]),
                 _si(r["tokens_per_s"]),
-                f"{r['gflops']:.3g}" if r.get("gflops") else "-",
+                _num(r.get("gflops")),
                 f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else "-",
-                f"{r['memory_bytes'] / 2**20:.3g}" if r.get("memory_bytes") else "-",
+                _num(r["memory_bytes"] / 2**20 if r.get("memory_bytes") else None),
                 _ratio(r.get("vs_lstm")),
             ]
             if several_impls:
@@ -160,13 +171,13 @@ def render(report: dict, console: Console) -> None:
     if "compare" in summary:
         c = summary["compare"]
         console.print(f"compared with baseline of {c.get('baseline_utc')}: {c['matched']} of "
-                      f"{c['rows']} rows matched; speedup = baseline / now", soft_wrap=True)
+                      f"{c['rows']} rows matched; ×base = baseline / now")
     console.print()
     for line in summary.get("verdict", []):
         console.print(line)
     if meta.get("interrupted"):
         console.print(f"[bold]interrupted[/]: {len(rows)} of {meta.get('rows_planned')} rows "
-                      "measured", soft_wrap=True)
+                      "measured")
 
 
 def estimate_line(n_rows: int, seconds: float, memory_bytes: int, notes: Sequence[str]) -> str:
