@@ -308,3 +308,13 @@ def test_quick_measure_rows():
     assert [r["arch"] for r in rows] == ["gru", "lstm"]
     for r in rows:
         assert RESULT_KEYS <= set(r) and r["params"] == r["params_formula"]
+
+
+def test_verdict_does_not_call_a_winner_from_single_runs():
+    rows = [dict(arch=a, impl="torch", mode="forward", seq_len=5, batch=1, input_size=1,
+                 hidden_size=1, num_layers=1, dtype="float32", device="cpu", median_s=s,
+                 iqr_s=0.0, runs=1, params=p)
+            for a, s, p in (("gru", 1.0, 3), ("lstm", 2.0, 4))]
+    text = " ".join(analysis.verdict(rows))
+    assert "within noise" in text and "no gap is clear" in text
+    assert "matches the lesson's claim" not in text

@@ -102,10 +102,10 @@ def verdict(rows: Sequence[dict]) -> list[str]:
             s = full[0]
             detail = ", ".join(f"{a.upper()} {_ms(s[a]['median_s'])}" for a in order)
             b, n = s[best], s[second]
-            if n["median_s"] - b["median_s"] <= max(b["iqr_s"], n["iqr_s"]):
+            if not _clear_gap(b, n):
                 lines.append(f"{mode}, {impl}: {best.upper()} and {second.upper()} were "
                              f"within noise of each other {where} ({detail}; the gap is "
-                             "smaller than the IQR).")
+                             "smaller than the IQR, or too few runs).")
             else:
                 lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where} "
                              f"({detail}); the runner-up, {second.upper()}, took "
@@ -121,16 +121,23 @@ def verdict(rows: Sequence[dict]) -> list[str]:
     return lines
 
 
+def _clear_gap(a: dict, b: dict) -> bool:
+    """Two rows differ clearly: both have 3+ runs and the gap exceeds both IQRs."""
+    if min(a.get("runs", 3), b.get("runs", 3)) < 3:
+        return False
+    return abs(a["median_s"] - b["median_s"]) > max(a["iqr_s"], b["iqr_s"])
+
+
 def _gru_vs_lstm(pairs: list[dict[str, dict]]) -> str:
     """The lesson's speed claim (GRU faster than LSTM) against the measured pairs."""
-    clear = [s for s in pairs if abs(s["gru"]["median_s"] - s["lstm"]["median_s"])
-             > max(s["gru"]["iqr_s"], s["lstm"]["iqr_s"])]
+    clear = [s for s in pairs if _clear_gap(s["gru"], s["lstm"])]
     gru_wins = sum(s["gru"]["median_s"] < s["lstm"]["median_s"] for s in clear)
     ratio = _geomean([s["gru"]["median_s"] / s["lstm"]["median_s"] for s in pairs])
     n, c = len(pairs), len(clear)
     head = f"GRU/LSTM time {ratio:.2f}×"
     if c == 0:
-        text = (f"{head}, but no gap exceeds the IQR: no clear difference, so the lesson's "
+        text = (f"{head}, but no gap is clear (larger than the IQR, 3+ runs each), so the "
+                "lesson's "
                 "'GRU is faster' is neither shown nor refuted here")
     elif gru_wins == c:
         text = f"{head}; GRU clearly faster in {gru_wins} of {n}: matches the lesson's claim"

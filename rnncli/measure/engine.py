@@ -27,7 +27,7 @@ class RunConfig:
     min_time: float = 1.0
     max_time: float | None = None  # per-row cap on the top-up loop (default 3 × min_time)
     min_runs: int = 5
-    warmup_calls: int = 1
+    warmup_calls: int = 0  # beyond the two built in: the first call and the block estimate
     threads: int = 1
     flop_count: str = "full"  # "full" (input projection included) or "recurrent"
     measure_memory: bool = True
@@ -68,6 +68,7 @@ class Prepared:
     times: list[float] = field(default_factory=list)
     calls: int = 0
     rounds: int = 0
+    number: int | None = None  # block size found by the first round
 
 
 def prepare(case: Case, cfg: RunConfig) -> Prepared:
@@ -85,8 +86,9 @@ def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> No
     """One timing round of ``p`` (``min_time`` seconds, default cfg.min_time)."""
     from rnncli.measure import timing
 
-    times, calls = timing.timed_round(p.timer, min_run_time=min_time or cfg.min_time,
-                                      min_runs=cfg.min_runs, max_run_time=cfg.max_time)
+    times, calls, p.number = timing.timed_round(
+        p.timer, min_run_time=min_time or cfg.min_time, min_runs=cfg.min_runs,
+        max_run_time=cfg.max_time, number=p.number)
     p.times += times
     p.calls += calls
     p.rounds += 1
@@ -183,6 +185,7 @@ def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
                 on_step(f"build {case.arch} {case.impl} {case.mode} T={case.seq_len} "
                         f"H={case.hidden_size}")
             prepared.append(prepare(case, cfg))
+        late_cfg = replace(round_cfg, min_runs=1, max_time=1e-9)  # one block each
         for r in range(rounds):
             if r > 0 and stop_early and stop_early():
                 break
@@ -190,7 +193,8 @@ def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
                 if on_step:
                     on_step(f"round {r + 1}/{rounds} {p.case.arch} {p.case.impl} "
                             f"{p.case.mode} T={p.case.seq_len} H={p.case.hidden_size}")
-                time_round(p, round_cfg, per_round)
+                late = stop_early is not None and stop_early()
+                time_round(p, late_cfg if late else round_cfg, per_round)
     except KeyboardInterrupt:
         interrupted = True
     rows: list[dict] = []

@@ -59,24 +59,31 @@ def make_timer(fn: Callable[[], object], num_threads: int):  # noqa: ANN201
 
 
 def timed_round(timer, *, min_run_time: float, min_runs: int = 5,  # noqa: ANN001
-                max_run_time: float | None = None) -> tuple[list[float], int]:
-    """One ``blocked_autorange`` (plus single-call top-ups): per-call times and calls made.
+                max_run_time: float | None = None,
+                number: int | None = None) -> tuple[list[float], int, int]:
+    """One round of timing: per-call times, calls made, and the block size used.
 
-    ``min_run_time``: seconds of timed calls to aim for; ``max_run_time``: cap of the
-    top-up loop (default 3 × min_run_time).  The Timer's block-size estimate calls
-    ``fn`` once more, untimed (one more warm-up call).
+    Without ``number``: ``blocked_autorange`` (its block-size estimate calls ``fn`` once
+    more, untimed: a warm-up), topped up with single calls until ``min_runs``
+    replicates.  With ``number`` (the block size of an earlier round): blocks of that
+    size, no estimate, until ``min_run_time`` has passed and ``min_runs`` blocks exist.
+    Either way the loop stops at ``max_run_time`` (default 3 × min_run_time).
     """
-    m = timer.blocked_autorange(min_run_time=min_run_time)
-    times = list(m.times)  # per call (block totals divided by the block size)
-    calls = m.number_per_run * len(m.raw_times)
     cap = max_run_time if max_run_time is not None else 3 * min_run_time
-    spent = sum(m.raw_times)
-    while len(times) < min_runs and spent < cap:
-        extra = timer.timeit(1)
-        times += extra.raw_times
+    times: list[float] = []
+    calls = spent = 0
+    if number is None:
+        m = timer.blocked_autorange(min_run_time=min_run_time)
+        times = list(m.times)  # per call (block totals divided by the block size)
+        number = m.number_per_run
+        calls = number * len(m.raw_times)
+        spent = sum(m.raw_times)
+    while (len(times) < min_runs or spent < min_run_time) and spent < cap:
+        extra = timer.timeit(number)
+        times += extra.times
+        calls += extra.number_per_run * len(extra.raw_times)
         spent += sum(extra.raw_times)
-        calls += 1
-    return times, calls
+    return times, calls, number
 
 
 def summarize(times: list[float], calls: int, warmup_calls: int) -> Timing:
@@ -100,6 +107,6 @@ def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
     for _ in range(warmup_calls):
         fn()
     timer = make_timer(fn, num_threads)
-    times, calls = timed_round(timer, min_run_time=min_run_time, min_runs=min_runs,
-                               max_run_time=max_run_time)
+    times, calls, _ = timed_round(timer, min_run_time=min_run_time, min_runs=min_runs,
+                                  max_run_time=max_run_time)
     return summarize(times, calls, warmup_calls)
