@@ -69,7 +69,8 @@ def gradients(
 
     results, interrupted = _run(archs, inits, task, seq_len, hidden, seeds, train_cfg)
     skipped = [a for a in archs if a != "lstm"] if "forget-bias-1" in inits else []
-    data = {"seq_len": seq_len, "hidden": hidden, "seeds": seeds, "probe_task": task.name,
+    data = {"seq_len": seq_len, "steps": task.seq_steps(seq_len), "hidden": hidden,
+            "seeds": seeds, "probe_task": task.name,
             "interrupted": interrupted, "results": results}
     if plot is not None and results:
         from rnncli.render.gradients import plot as save_plot
