@@ -179,12 +179,12 @@ class Recurrent:
         like the initial one. trace: {name: (T, B, H)} of layer ``trace_layer`` (default: the
         last); the arrays are read-only views of what ``backward`` will use.
         """
-        x = np.asarray(x, dtype=self.dtype)
+        x = np.array(x, dtype=self.dtype)  # a copy: backward needs x as it was
         batched = x.ndim == 3
-        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size or x.shape[0] < 1:
+        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size or 0 in x.shape:
             raise ShapeError(
                 f"input must have shape (T, B, {self.input_size}) or (T, {self.input_size})"
-                f" with T >= 1, got {x.shape}"
+                f" with T, B >= 1, got {x.shape}"
             )
         if not batched:
             x = x[:, None, :]
