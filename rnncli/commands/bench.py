@@ -68,7 +68,7 @@ def bench(
     """Benchmark RNN, GRU and LSTM: parameters, time, throughput, share of peak, memory."""
     from rnncli import fileio
     from rnncli.measure import compare as cmp
-    from rnncli.measure import grid, session, spec
+    from rnncli.measure import grid, machine, session, spec
     from rnncli.measure import output as out_mod
     from rnncli.render import bench as view
 
@@ -105,14 +105,16 @@ def bench(
     the_plan = grid.plan(archs, impls, modes, sizes["seq_len"], sizes["batch"],
                          sizes["input_size"], sizes["hidden"], sizes["layers"], dtype_name,
                          device_name, preset_name)
-    _check_device(device_name, dtype_name)
+    machine.check_device(device_name)
     per_row = min_time or session.auto_min_time(len(the_plan.cases))
     est = grid.estimate(the_plan.cases, per_row)
     grid.check(est, force)
     err = console.err()
     err.print(view.estimate_line(len(the_plan.cases), est.seconds, est.memory_bytes,
                                  the_plan.skipped), soft_wrap=True)
-    _busy_warning(threads)
+    busy = machine.busy_warning(threads)
+    if busy:
+        console.warn(busy)
 
     settings = session.Settings(threads=threads, min_time=min_time, flop_count=flop_count,
                                 peak=not no_peak, peak_n=peak_n,
@@ -126,39 +128,13 @@ def bench(
     _finish(report, output, plot, json_out)
 
 
-def _busy_warning(threads: int | None) -> None:
-    import torch
-
-    from rnncli.measure import machine
-
-    msg = machine.busy_warning(threads or torch.get_num_threads())
-    if msg:
-        console.warn(msg)
-
-
-def _check_device(device: str, dtype: str) -> None:
-    import torch
-
-    if device == "cuda" and not torch.cuda.is_available():
-        raise BadInput("--device cuda: CUDA is not available here (torch "
-                       f"{torch.__version__}); use --device cpu")
-
-
 def _finish(report: dict, output: str | None, plot: str | None, json_out: bool) -> None:
     from rnncli.measure import output as out_mod
     from rnncli.render import bench as view
 
     interrupted = report["meta"].get("interrupted")
-    for r in report["results"]:
-        if not r.get("noisy"):
-            continue
-        where = f"{r['arch']} {r['impl']} {r['mode']} T={r['seq_len']} H={r['hidden_size']}"
-        if r.get("runs", 3) < 3:
-            console.warn(f"{where}: only {r['runs']} timed run(s), no reliable spread "
-                         "(raise --min-time)")
-        else:
-            console.warn(f"{where}: IQR {r['iqr_s'] / r['median_s']:.0%} of the median "
-                         "(noisy machine?)")
+    for line in view.noisy_warnings(report["results"]):
+        console.warn(line)
     save_to = output
     if interrupted and not output and report["results"]:
         save_to = "rnncli-bench-partial.json"

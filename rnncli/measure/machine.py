@@ -44,12 +44,27 @@ def load_average() -> float | None:
         return None
 
 
-def busy_warning(threads: int) -> str | None:
+def check_device(device: str) -> None:
+    """BadInput for ``--device cuda`` where torch sees no CUDA device."""
+    import torch
+
+    from rnncli.errors import BadInput
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise BadInput(f"--device cuda: CUDA is not available here (torch {torch.__version__}); "
+                       "use --device cpu")
+
+
+def busy_warning(threads: int | None = None) -> str | None:
     """A warning when other processes already keep the cores busy.
 
     With more runnable threads than cores, OpenMP threads wait on each other at every
     parallel region and small kernels (one RNN step) slow down by 10× or more.
     """
+    if threads is None:
+        import torch
+
+        threads = torch.get_num_threads()
     load, cores = load_average(), usable_cores()
     if load is None or load + threads <= cores + 1:
         return None

@@ -180,6 +180,22 @@ def render(report: dict, console: Console) -> None:
                       "measured")
 
 
+def noisy_warnings(rows: Sequence[dict]) -> list[str]:
+    """One warning per noisy row: too few runs, or an IQR above 10 % of the median."""
+    out = []
+    for r in rows:
+        if not r.get("noisy"):
+            continue
+        where = f"{r['arch']} {r['impl']} {r['mode']} T={r['seq_len']} H={r['hidden_size']}"
+        if r.get("runs", 3) < 3:
+            out.append(f"{where}: only {r['runs']} timed run(s), no reliable spread "
+                       "(raise --min-time)")
+        else:
+            out.append(f"{where}: IQR {r['iqr_s'] / r['median_s']:.0%} of the median "
+                       "(noisy machine?)")
+    return out
+
+
 def estimate_line(n_rows: int, seconds: float, memory_bytes: int, notes: Sequence[str]) -> str:
     text = (f"bench: {n_rows} row{'s' if n_rows != 1 else ''}, estimated {seconds:.0f} s "
             f"(largest row about {memory_bytes / 2**20:.0f} MiB)")
