@@ -136,6 +136,8 @@ def render(report: dict, console: Console) -> None:
         console.print()
     notes = ["median, ±IQR (as % of the median) over repeated calls after warm-up; "
              "tok/s = batch × seq_len / median"]
+    notes.append(f"threads: {meta.get('threads')} (torch); {meta.get('rounds', 1)} interleaved "
+                 f"round(s); CPU: {meta.get('cpu')}, {meta.get('cores')} cores")
     peaks = meta.get("peaks") or []
     if peaks:
         notes.append("peak = share of " + ", ".join(
