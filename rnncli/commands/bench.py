@@ -66,6 +66,7 @@ def bench(
     json_out: JsonFlag = False,
 ) -> None:
     """Benchmark RNN, GRU and LSTM: parameters, time, throughput, share of peak, memory."""
+    _blas_threads(threads)
     from rnncli import fileio
     from rnncli.measure import compare as cmp
     from rnncli.measure import grid, machine, session, spec
@@ -126,6 +127,15 @@ def bench(
     with view.progress(total, err) as step:
         report = session.run(the_plan.cases, settings, baseline, on_step=step)
     _finish(report, output, plot, json_out)
+
+
+def _blas_threads(threads: int | None) -> None:
+    """Apply --threads to NumPy's OpenBLAS too: only possible before NumPy is loaded."""
+    import os
+    import sys
+
+    if threads and threads > 0 and "numpy" not in sys.modules:
+        os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
 
 
 def _finish(report: dict, output: str | None, plot: str | None, json_out: bool) -> None:

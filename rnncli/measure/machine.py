@@ -120,7 +120,7 @@ def _numpy_blas() -> dict:
                                       "MKL_NUM_THREADS") if k in os.environ}
     return {"name": name, "version": version,
             "threads": "set by " + ", ".join(f"{k}={v}" for k, v in env.items()) if env
-            else "BLAS default (usually one per core); not controlled by --threads"}
+            else "BLAS default (usually one per core)"}
 
 
 def meta(*, threads: int, device: str, extra: dict | None = None) -> dict:
