@@ -73,6 +73,13 @@ def test_other_tasks_report_their_metric_and_baseline(cli, task, T, metric, extr
         assert r["generalisation"]["n_range"] == [4, 6]
 
 
+def test_init_applies_where_it_means_something(cli):
+    data = cli.json("memory", "--seq-len", "4", "--arch", "rnn,lstm", "--init", "forget-bias-1",
+                    *TINY)
+    assert [r["init"] for r in data["results"]] == ["default", "forget-bias-1"]
+    assert data["config"]["init"] == "forget-bias-1"
+
+
 def test_output_file_matches_stdout(cli, tmp_path):
     path = tmp_path / "mem.json"
     res = cli("memory", "--seq-len", "4", "--arch", "rnn", *TINY, "--output", str(path), "--json")
@@ -93,6 +100,7 @@ def test_output_file_matches_stdout(cli, tmp_path):
         (["--task", "temporal-order", "--seq-len", "9"], ">= 10"),
         (["--task", "copy", "--quick"], "--quick"),
         (["--optimizer", "sgd"], "--optimizer"),
+        (["--init", "xavier"], "--init"),
         (["--output", "/nonexistent-dir/x.json"], "does not exist"),
         (["--output", "results.txt"], ".json"),
     ],

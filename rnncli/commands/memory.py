@@ -36,6 +36,11 @@ def memory(
     optimizer: Annotated[str, typer.Option("--optimizer", help="adam or rmsprop.")] = "adam",
     clip: Annotated[float, typer.Option("--clip", help="Gradient-norm clip.")] = 1.0,
     max_steps: Annotated[int, typer.Option("--max-steps", help="Step cap per run.")] = 100_000,
+    init: Annotated[
+        str,
+        typer.Option("--init", help="default, orthogonal, identity (IRNN) or forget-bias-1 "
+                     "(LSTM only; the others keep the default)."),
+    ] = "default",
     threads: Annotated[
         int, typer.Option("--threads", help="torch CPU threads (0: torch's default).")
     ] = 1,
@@ -56,6 +61,7 @@ def memory(
     """
     from rnncli.console import err, out, print_json, to_json
     from rnncli.errors import BadInput
+    from rnncli.experiments.gradients import INITS
     from rnncli.experiments.tasks import get_task
     from rnncli.experiments.train import TrainConfig
     from rnncli.fileio import check_writable, write_text_atomic
@@ -77,6 +83,7 @@ def memory(
         optimizer=choice(optimizer, "--optimizer", ("adam", "rmsprop")), clip=clip,
         max_steps=positive_int(max_steps, "--max-steps"), budget_s=budget_s, seed=seed,
         threads=positive_int(threads, "--threads", minimum=0),
+        init=choice(init, "--init", INITS),
     )
     if output is not None:
         check_writable(output, (".json",))
@@ -93,7 +100,7 @@ def memory(
         "solved_rule": the_task.solved_rule,
         "source": the_task.source,
         "config": {k: getattr(cfg, k) for k in ("hidden", "batch", "lr", "optimizer", "clip",
-                                                "warmup", "budget_s", "seed", "threads")},
+                                                "warmup", "budget_s", "seed", "threads", "init")},
         "interrupted": interrupted,
         "results": results,
     }

@@ -204,7 +204,10 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, seq_len, 0])
     val = to_torch(task.generate(seq_len, cfg.val_size, np.random.default_rng([cfg.seed, 1])))
-    model = build_model(arch, task.input_size, cfg.hidden, task.output_size, cfg.init, cfg.seed)
+    from rnncli.experiments.gradients import applies
+
+    init = cfg.init if applies(cfg.init, arch) else "default"  # forget-bias-1: LSTM only
+    model = build_model(arch, task.input_size, cfg.hidden, task.output_size, init, cfg.seed)
     opt_cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.RMSprop
     opt = opt_cls(model.parameters(), lr=cfg.lr)
 
@@ -251,7 +254,7 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
         _, metric = loss_and_metric(
             model, task, to_torch(task.generate(seq_len, cfg.test_size, test_rng))
         )
-    extra = {"final_lr": cfg.lr * scale, "train_loss": loss_ema}
+    extra = {"init": init, "final_lr": cfg.lr * scale, "train_loss": loss_ema}
     extra.update(extra_metrics(model, task, seq_len, test_rng, cfg.test_size))
     return RunResult(
         arch, seq_len, task.metric_name, metric, task.baseline(seq_len),
