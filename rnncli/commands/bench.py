@@ -40,8 +40,8 @@ def bench(
     device: Annotated[str, typer.Option(help="cpu or cuda.")] = "cpu",
     dtype: Annotated[str, typer.Option(help="float32, float64 or bfloat16 (torch/cell "
                      "only).")] = "float32",
-    threads: Annotated[int | None, typer.Option(help="torch threads (recorded). "
-                       "(default torch's)")] = None,
+    threads: Annotated[int | None, typer.Option(help="Threads for torch and NumPy's BLAS "
+                       "(recorded). (default torch's)")] = None,
     preset: Annotated[str | None, typer.Option(help="deepbench-train, deepbench-inference "
                       "(DeepBench's published sizes) or small.")] = None,
     flops: Annotated[str, typer.Option(help="FLOP count: full (input projection "
