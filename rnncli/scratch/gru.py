@@ -134,12 +134,7 @@ class GRU(Recurrent):
         T, B, H = dy.shape
         cho = self.variant == "cho2014"
         W_rz, W_hn = W_hh[: 2 * H], W_hh[2 * H :]  # (2H, H), (H, H)
-        # local slopes, all steps at once: σ' = σ(1 - σ) on r, z; tanh' = 1 - n² on n
-        slope = np.subtract(1, gates, out=self._buffer("slope", gates.shape))
-        slope *= gates
-        n_all = gates[..., 2 * H :]
-        np.multiply(n_all, n_all, out=slope[..., 2 * H :])
-        np.subtract(1, slope[..., 2 * H :], out=slope[..., 2 * H :])
+        slope = np.empty((B, 3 * H), dtype=self.dtype)  # this step's σ' and tanh'
         dA = self._buffer("dA", gates.shape)  # dL/d[a_r, a_z, a_n] (input path), (T, B, 3H)
         # pytorch only: dL/d(W_hh h_{t-1} + b_hh) = [da_r, da_z, r ⊙ da_n], (T, B, 3H)
         dAh = None if cho else self._buffer("dAh", gates.shape)
@@ -149,23 +144,28 @@ class GRU(Recurrent):
         np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
             h, dh = hs[t], dh_all[t]  # h_{t-1}; dL/dh_t, complete
-            r, z, n = gates[t, :, :H], gates[t, :, H : 2 * H], gates[t, :, 2 * H :]
+            a = gates[t]
+            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
             dr, dz, dn = dA[t, :, :H], dA[t, :, H : 2 * H], dA[t, :, 2 * H :]
+            np.subtract(1, a, out=slope)
+            slope *= a  # σ' = σ(1 - σ) on r, z
+            np.multiply(n, n, out=slope[:, 2 * H :])
+            np.subtract(1, slope[:, 2 * H :], out=slope[:, 2 * H :])  # tanh' = 1 - n² on n
             np.multiply(dh, z, out=direct)  # z ⊙ dh: h_t = ... + z ⊙ h_{t-1}
             np.subtract(dh, direct, out=dn)  # dL/dn = dh ⊙ (1 - z)
             np.subtract(h, n, out=dz)
             dz *= dh  # dL/dz = dh ⊙ (h_{t-1} - n)
-            dn *= slope[t, :, 2 * H :]  # dL/da_n = dL/dn ⊙ (1 - n²)
+            dn *= slope[:, 2 * H :]  # dL/da_n = dL/dn ⊙ (1 - n²)
             if cho:
                 np.matmul(dn, W_hn, out=d_inner)  # dL/d(r ⊙ h) = da_n W_hn
                 np.multiply(d_inner, h, out=dr)  # dL/dr = dL/d(r ⊙ h) ⊙ h_{t-1}
                 d_inner *= r
                 direct += d_inner  # ... and r ⊙ dL/d(r ⊙ h) flows into h_{t-1}
-                dA[t, :, : 2 * H] *= slope[t, :, : 2 * H]  # through σ: da_r, da_z
+                dA[t, :, : 2 * H] *= slope[:, : 2 * H]  # through σ: da_r, da_z
                 d_rec, W_rec = dA[t, :, : 2 * H], W_rz  # the product W_h{r,z} h_{t-1}
             else:
                 np.multiply(dn, inner[t], out=dr)  # dL/dr = da_n ⊙ (W_hn h + b_hn)
-                dA[t, :, : 2 * H] *= slope[t, :, : 2 * H]  # through σ: da_r, da_z
+                dA[t, :, : 2 * H] *= slope[:, : 2 * H]  # through σ: da_r, da_z
                 dAh[t, :, : 2 * H] = dA[t, :, : 2 * H]
                 np.multiply(dn, r, out=dAh[t, :, 2 * H :])  # dL/d(W_hn h + b_hn) = r ⊙ da_n
                 d_rec, W_rec = dAh[t], W_hh  # the product W_hh h_{t-1}, (B, 3H)
