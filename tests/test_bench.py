@@ -318,3 +318,28 @@ def test_verdict_does_not_call_a_winner_from_single_runs():
     text = " ".join(analysis.verdict(rows))
     assert "within noise" in text and "no gap is clear" in text
     assert "matches the lesson's claim" not in text
+
+
+def test_naive_gru_is_cho2014_with_the_update_gate_flipped():
+    """The lesson's GRU keeps h when z ≈ 0 (h = (1-z)·h + z·h̃); Cho et al. and rnncli.scratch
+    keep it when z ≈ 1.  Negating the z weights (σ(-a) = 1 - σ(a)) maps one onto the other."""
+    from rnncli import scratch
+
+    case = Case("gru", "naive", "forward", 4, 1, 3, 5, 1, "float64")
+    net = naive.NaiveNet(case)
+    p = net.layers[0]
+    w = {g: p[g][0] for g in ("r", "z", "h")}
+    b = {g: p[g][1][:, 0] + np.random.default_rng(2).normal(size=5) for g in ("r", "z", "h")}
+    for g in b:  # non-zero biases make the check stronger
+        p[g] = (w[g], b[g][:, None])
+    sign = {"r": 1, "z": -1, "h": 1}
+    ref = scratch.GRU(3, 5, variant="cho2014", dtype=np.float64, seed=0)
+    ref.load_state_dict({
+        "weight_ih_l0": np.concatenate([sign[g] * w[g][:, :3] for g in ("r", "z", "h")]),
+        "weight_hh_l0": np.concatenate([sign[g] * w[g][:, 3:] for g in ("r", "z", "h")]),
+        "bias_ih_l0": np.concatenate([sign[g] * b[g] for g in ("r", "z", "h")]),
+        "bias_hh_l0": np.zeros(15),
+    })
+    x = np.random.default_rng(0).standard_normal((4, 1, 3))
+    ours = np.stack([h[:, 0] for h in net.forward(x)[0]])
+    np.testing.assert_allclose(ours, ref.forward(x)[0][:, 0], rtol=1e-10, atol=1e-12)

@@ -3,9 +3,11 @@
 Written anew after the lesson's ``LSTMFromScratch`` / ``GRUFromScratch`` (source:
 lesson): each gate has its own (H × (I+H)) matrix and ONE bias column; at every step
 the input and the previous hidden state are stacked into a column vector
-``[x_t; h_{t-1}]`` and multiplied by each gate matrix separately.  Its GRU is Cho
-et al.'s original form (reset applied to h before the product, h_t = (1-z)·h + z·h̃;
-source: cho2014), and it has no vanilla RNN, so ours uses the same style:
+``[x_t; h_{t-1}]`` and multiplied by each gate matrix separately.  Its GRU applies
+the reset gate to h before the product, as Cho et al. do (source: cho2014), but with
+the update gate's roles swapped: h_t = (1-z)·h + z·h̃ keeps the old state when z ≈ 0
+(Cho et al. and PyTorch keep it when z ≈ 1; the two are equal up to z ↔ 1-z, which the
+tests check).  It has no vanilla RNN, so ours uses the same style:
 h_t = tanh(W·[x_t; h_{t-1}] + b).  There is no backward: the lesson's cells only
 run forward, so ``naive`` is forward-only.
 
