@@ -59,4 +59,8 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
 def save_figure_atomic(fig, path: str | os.PathLike[str]) -> Path:  # noqa: ANN001
     """Save a matplotlib figure atomically (format from the suffix)."""
     fmt = Path(path).suffix.lstrip(".") or "png"
-    return write_atomic(path, lambda tmp: fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight"))
+
+    def _write(tmp: str) -> None:
+        fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
+
+    return write_atomic(path, _write)
