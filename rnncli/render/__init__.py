@@ -58,3 +58,16 @@ def sparkline(values, log: bool = False) -> str:  # noqa: ANN001
         else:
             out.append(SPARK[int((v - lo) / (hi - lo) * (len(SPARK) - 1))])
     return "".join(out)
+
+
+def sources_grid(sources: dict[str, str]):  # noqa: ANN201
+    """A two-column rich grid ``[key]  full reference`` for a command's source list."""
+    from rich.markup import escape
+    from rich.table import Table
+
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    for key, ref in sources.items():
+        grid.add_row(f"  {escape(f'[{key}]')}", escape(ref))
+    return grid

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from rnncli.knowledge.advice import ARCHS, NAMES
 from rnncli.knowledge.advice_settings import sci
+from rnncli.render import sources_grid
 
 
 def _pts(x: float) -> str:
@@ -70,9 +71,4 @@ def render(data: dict[str, Any], console: Console) -> None:
         console.print("[bold]Assumed[/] (not given, defaults used): "
                       + escape(", ".join(data["assumed"])))
     console.print("[dim]Scoring rules: docs/advise.md. Sources:[/]")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column()
-    for key, ref in data["sources"].items():
-        grid.add_row(f"  {escape(f'[{key}]')}", escape(ref))
-    console.print(grid)
+    console.print(sources_grid(data["sources"]))

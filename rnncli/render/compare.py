@@ -14,6 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rnncli.knowledge.comparison import ARCHS, NAMES
+from rnncli.render import sources_grid
 
 
 def _si(n: float) -> str:
@@ -96,9 +97,4 @@ def render(data: dict[str, Any], console: Console) -> None:
                       f"{m['impl']}, {m['dtype']}; median and IQR over repeated runs.[/]")
     console.print()
     console.print("[bold]Sources[/]")
-    grid = Table.grid(padding=(0, 1))
-    grid.add_column(no_wrap=True)
-    grid.add_column()
-    for key, ref in data["sources"].items():
-        grid.add_row(f"  {escape(f'[{key}]')}", escape(ref))
-    console.print(grid)
+    console.print(sources_grid(data["sources"]))

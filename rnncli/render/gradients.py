@@ -27,13 +27,10 @@ def sci(v: float | None) -> str:
 
 
 def distances(steps: int) -> list[int]:
-    out, d = [0], 1
-    while d < steps - 1:
-        out.append(d)
-        d *= 2
-    if steps > 1:
-        out.append(steps - 1)
-    return out
+    """0 (the last step itself), then the log-spaced distances of the measurement."""
+    from rnncli.experiments.gradients import log_distances
+
+    return [0, *log_distances(steps)]
 
 
 def label(r: dict) -> str:
