@@ -173,3 +173,21 @@ def test_bare_command_prints_help_and_succeeds(cli):
     assert res.exit_code == 0
     assert "Usage" in res.stdout and "gates" in res.stdout
     assert res.stderr == ""
+
+
+@pytest.mark.parametrize("args", [
+    ["gradients", "--seq-len", "5", "--arch", "rnn", "--seeds", "1"],
+    ["gates", "--seq", "1,0,1"],
+])
+def test_missing_plot_extra_gives_one_line_hint(cli, monkeypatch, tmp_path, args):
+    import sys
+
+    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
+        monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "matplotlib", None)  # import matplotlib -> ImportError
+    target = tmp_path / "fig.png"
+    res = cli(*args, "--plot", str(target))
+    assert res.exit_code == 1
+    line = _one_error_line(res.stderr)
+    assert "matplotlib" in line and "pip install 'rnncli[plot]'" in line
+    assert not target.exists()
