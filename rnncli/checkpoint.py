@@ -27,7 +27,8 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncli.errors import BadInput
+from rnncli.errors import BadInput, short
+from rnncli.fileio import load_numpy
 
 TORCH_SUFFIXES = (".pt", ".pth", ".ckpt", ".bin")
 NPZ_SUFFIXES = (".npz",)
@@ -47,11 +48,6 @@ class Weights:
     hidden_size: int
     num_layers: int
     path: Path
-
-
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 100 else text[:97] + "..."
 
 
 def _flatten(obj: object, prefix: str, out: dict[str, object]) -> None:
@@ -97,7 +93,7 @@ def _load_torch(path: Path) -> dict[str, object]:
                 "tensors, and loading never runs code; save model.state_dict() instead"
             ) from None
         raise BadInput(
-            f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {_short(exc)})"
+            f"{path}: not a readable PyTorch checkpoint ({type(exc).__name__}: {short(exc)})"
         ) from None
     if hasattr(obj, "shape"):
         raise BadInput(f"{path}: holds a single tensor, not a state_dict of named parameters")
@@ -111,24 +107,7 @@ def _load_torch(path: Path) -> dict[str, object]:
 
 
 def _load_npz(path: Path) -> dict[str, object]:
-    try:
-        with np.load(path, allow_pickle=False) as data:
-            if not hasattr(data, "files"):
-                raise BadInput(f"{path}: a single array, not an .npz archive of named arrays")
-            return {name: data[name] for name in data.files}
-    except BadInput:
-        raise
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
-            raise BadInput(
-                f"{path}: refused: an array holds pickled Python objects, which are never "
-                "loaded; save numeric arrays with numpy.savez"
-            ) from None
-        raise BadInput(f"{path}: not a readable .npz file ({_short(exc)})") from None
-    except Exception as exc:  # BadZipFile, OSError, EOFError ...
-        raise BadInput(
-            f"{path}: not a readable .npz file ({type(exc).__name__}: {_short(exc)})"
-        ) from None
+    return load_numpy(path, ".npz")
 
 
 def read_arrays(path: str | Path) -> dict[str, object]:

@@ -25,3 +25,9 @@ class MissingExtra(RnncliError):
         super().__init__(
             f"{package} is not installed; install the extra: pip install 'rnncli[{extra}]'"
         )
+
+
+def short(exc: BaseException, limit: int = 100) -> str:
+    """An exception's message on one line, cut to ``limit`` characters (for error lines)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -64,3 +64,35 @@ def save_figure_atomic(fig, path: str | os.PathLike[str]) -> Path:  # noqa: ANN0
         fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
 
     return write_atomic(path, _write)
+
+
+def load_numpy(path: str | os.PathLike[str], kind: str):  # noqa: ANN201
+    """``numpy.load(path, allow_pickle=False)`` of a ``.npy`` (one array) or ``.npz`` (a
+    dict of named arrays); a pickle is never loaded, and every failure is one BadInput line."""
+    import numpy as np
+
+    from rnncli.errors import short
+
+    try:
+        data = np.load(path, allow_pickle=False)
+        if kind == ".npz":
+            if not hasattr(data, "files"):
+                raise BadInput(f"{path}: a single array, not an .npz archive of named arrays")
+            with data:
+                return {name: data[name] for name in data.files}
+        if not isinstance(data, np.ndarray):
+            raise BadInput(f"{path}: expected a single array in .npy format")
+        return data
+    except BadInput:
+        raise
+    except ValueError as exc:
+        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
+            raise BadInput(
+                f"{path}: not a plain {kind} of numbers: it holds pickled Python objects, which "
+                "are never loaded (that would unpickle code); save numeric arrays with numpy"
+            ) from None
+        raise BadInput(f"{path}: not a readable {kind} file ({short(exc)})") from None
+    except Exception as exc:  # BadZipFile, OSError, EOFError ...
+        raise BadInput(
+            f"{path}: not a readable {kind} file ({type(exc).__name__}: {short(exc)})"
+        ) from None

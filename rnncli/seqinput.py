@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.errors import BadInput
+from rnncli.fileio import load_numpy
 
 CSV_SUFFIXES = (".csv", ".txt")
 NPY_SUFFIXES = (".npy",)
@@ -90,19 +91,7 @@ def read_csv(path: Path) -> np.ndarray:
 
 def read_npy(path: Path) -> np.ndarray:
     """A ``.npy`` array of shape (T,) or (T, I) with real numbers; never unpickles."""
-    try:
-        arr = np.load(path, allow_pickle=False)
-    except ValueError as exc:
-        if "allow_pickle" in str(exc) or "Object arrays" in str(exc):
-            raise BadInput(
-                f"{path}: not a plain .npy array: reading it would unpickle Python objects, "
-                "which is never done; save a numeric array with numpy.save"
-            ) from None
-        raise BadInput(f"{path}: not a readable .npy file ({_short(exc)})") from None
-    except (OSError, EOFError) as exc:
-        raise BadInput(f"{path}: not a readable .npy file ({_short(exc)})") from None
-    if not isinstance(arr, np.ndarray):
-        raise BadInput(f"{path}: expected a single array in .npy format")
+    arr = load_numpy(path, ".npy")
     if arr.dtype.kind not in "biuf":
         raise BadInput(f"{path}: array of dtype {arr.dtype}; expected real numbers")
     if arr.ndim == 1:
@@ -144,6 +133,3 @@ def load_sequence(seq: str | None, input_path: str | Path | None, default: str) 
     return parse_seq(default if seq is None else seq)
 
 
-def _short(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text if len(text) <= 100 else text[:97] + "..."
