@@ -11,6 +11,7 @@ import pytest
 
 from rnncli.errors import BadInput
 from rnncli.experiments import gradients as G
+from rnncli.experiments import inits
 from rnncli.experiments.tasks import TASKS
 
 ADDING = TASKS["adding"]
@@ -49,31 +50,31 @@ def test_orthogonal_identity_and_forget_bias_inits():
         from rnncli.scratch import build
 
         cell = build(arch, 2, H, seed=0)
-        G.init_params(cell.params, arch, "orthogonal", rng)
+        inits.init_params(cell.params, arch, "orthogonal", rng)
         W = cell.params["weight_hh_l0"]
         for g in range(gates):
             block = W[g * H : (g + 1) * H]
             np.testing.assert_allclose(block @ block.T, np.eye(H), atol=1e-12)
-        G.init_params(cell.params, arch, "identity", rng)
+        inits.init_params(cell.params, arch, "identity", rng)
         for g in range(gates):
             np.testing.assert_array_equal(cell.params["weight_hh_l0"][g * H : (g + 1) * H],
                                           np.eye(H))
-    irnn = build("rnn", 2, H, seed=0, nonlinearity=G.nonlinearity("rnn", "identity"))
-    G.init_params(irnn.params, "rnn", "identity", rng)
+    irnn = build("rnn", 2, H, seed=0, nonlinearity=inits.nonlinearity("rnn", "identity"))
+    inits.init_params(irnn.params, "rnn", "identity", rng)
     assert irnn.nonlinearity == "relu" and not irnn.params["bias_ih_l0"].any()
     lstm = build("lstm", 2, H, seed=0)
-    G.init_params(lstm.params, "lstm", "forget-bias-1", rng)
+    inits.init_params(lstm.params, "lstm", "forget-bias-1", rng)
     forget = lstm.params["bias_ih_l0"][H : 2 * H] + lstm.params["bias_hh_l0"][H : 2 * H]
     np.testing.assert_array_equal(forget, np.ones(H))
     with pytest.raises(BadInput, match="LSTM only"):
-        G.init_params(build("gru", 2, H).params, "gru", "forget-bias-1", rng)
+        inits.init_params(build("gru", 2, H).params, "gru", "forget-bias-1", rng)
 
 
 def test_init_torch_applies_the_same_init():
     import torch
 
     m = torch.nn.LSTM(2, 4)
-    G.init_torch(m, "lstm", "forget-bias-1", seed=0)
+    inits.init_torch(m, "lstm", "forget-bias-1", seed=0)
     b = (m.bias_ih_l0 + m.bias_hh_l0).detach().numpy()
     np.testing.assert_allclose(b[4:8], 1.0)
 

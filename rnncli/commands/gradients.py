@@ -43,7 +43,7 @@ def gradients(
     """
     from rnncli.console import err, out, print_json
     from rnncli.errors import BadInput
-    from rnncli.experiments.gradients import INITS, applies
+    from rnncli.experiments.inits import INITS, applies
     from rnncli.experiments.tasks import get_task
     from rnncli.experiments.train import TrainConfig
     from rnncli.fileio import check_writable

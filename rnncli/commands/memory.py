@@ -61,7 +61,7 @@ def memory(
     """
     from rnncli.console import err, out, print_json, to_json
     from rnncli.errors import BadInput
-    from rnncli.experiments.gradients import INITS
+    from rnncli.experiments.inits import INITS
     from rnncli.experiments.tasks import get_task
     from rnncli.experiments.train import TrainConfig
     from rnncli.fileio import check_writable, write_text_atomic

@@ -50,7 +50,7 @@ class TrainConfig:
     val_size: int = 512
     test_size: int = 1000
     seed: int = 0
-    init: str = "default"  # see rnncli.experiments.gradients.INITS
+    init: str = "default"  # see rnncli.experiments.inits.INITS
     # torch intra-op threads during the run; 0 keeps torch's default.  1 by default: these
     # small models gain nothing from a second thread (T=100, H=64, B=64, per step: rnn
     # 5.4/6.6 ms, gru 16.3/17.2, lstm 7.8/6.5 with 1/2 threads), and on a busy 2-core machine
@@ -95,13 +95,13 @@ def build_model(  # noqa: ANN201
 ):
     """A one-layer recurrent network (tanh RNN, GRU or LSTM) with a linear readout.
 
-    ``init`` other than PyTorch's default is applied by ``experiments.gradients.init_torch``
+    ``init`` other than PyTorch's default is applied by ``experiments.inits.init_torch``
     (the identity init makes the RNN a ReLU IRNN).
     """
     import torch
     from torch import nn
 
-    from rnncli.experiments.gradients import init_torch, nonlinearity
+    from rnncli.experiments.inits import init_torch, nonlinearity
 
     class SeqModel(nn.Module):
         def __init__(self) -> None:
@@ -204,7 +204,7 @@ def _train_one(task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) 
     torch.manual_seed(cfg.seed)
     rng = np.random.default_rng([cfg.seed, seq_len, 0])
     val = to_torch(task.generate(seq_len, cfg.val_size, np.random.default_rng([cfg.seed, 1])))
-    from rnncli.experiments.gradients import applies
+    from rnncli.experiments.inits import applies
 
     init = cfg.init if applies(cfg.init, arch) else "default"  # forget-bias-1: LSTM only
     model = build_model(arch, task.input_size, cfg.hidden, task.output_size, init, cfg.seed)
