@@ -10,11 +10,13 @@ torch-lstm, hochreiter1997, gers2000 for the forget gate)::
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t                      cell state      unbounded
     h_t = o_t ⊙ tanh(c_t)                                hidden state    (-1, 1)
 
-Each step is ONE matrix product of [x_t, 1, h_{t-1}] (B, I+1+H) with the four gates'
-stacked weights [W_ihᵀ; b_ih + b_hh; W_hhᵀ], done gate by gate (4 products of
-(B, I+1+H) @ (I+1+H, H) in one batched call), so the gates come out gate-major, (4, B, H):
-i, f, g, o = gates[:, t] are four contiguous blocks. Backward reuses the same [x_t, 1, h_{t-1}]
-rows: dW_ih, the bias gradient and dW_hh are one product after the time loop.
+Each step is ONE matrix product of [x_t, 1, h_{t-1}] (B, I+1+H) with the stacked weights
+[W_ihᵀ; b_ih + b_hh; W_hhᵀ], done gate by gate (four (B, I+1+H) @ (I+1+H, H) products in
+one batched call: OpenBLAS runs these small products faster than one (B, I+1+H) @ (I+1+H, 4H)),
+so each step's gates come out gate-major, (4, B, H): i, f, g, o = gates[t] are four
+contiguous blocks. One tanh gives all four gates (σ(a) = ½ tanh(a/2) + ½). Backward reuses
+the [x_t, 1, h_{t-1}] rows: dW_ih, the bias gradient and dW_hh are one product after the
+time loop, and dx another.
 """
 
 from __future__ import annotations
@@ -74,11 +76,11 @@ class LSTM(Recurrent):
         hs = xh[:, :, I + 1 :]  # h_0 .. h_T, a view, (T+1, B, H)
         cs = np.empty((T + 1, B, H), dtype=self.dtype)  # c_0 .. c_T
         tanh_c = np.empty((T, B, H), dtype=self.dtype)  # tanh(c_t), reused by backward
-        gates = np.empty((4, T, B, H), dtype=self.dtype)  # i, f, g, o of every step
+        gates = np.empty((T, 4, B, H), dtype=self.dtype)  # [i, f, g, o] of every step
         ig = np.empty((B, H), dtype=self.dtype)  # i ⊙ g, reused every step
         hs[0], cs[0] = h0, c0
         for t in range(T):
-            a = gates[:, t]  # (4, B, H): s ⊙ a_t, becomes [i, f, g, o] in place
+            a = gates[t]  # (4, B, H): s ⊙ a_t, becomes [i, f, g, o] in place
             np.matmul(xh[t], W, out=a)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (times s)
             np.tanh(a, out=a)
             a *= s_b
@@ -96,10 +98,10 @@ class LSTM(Recurrent):
         xh, cs, _, gates = cache
         H = self.hidden_size
         return {
-            "input": gates[0],
-            "forget": gates[1],
-            "candidate": gates[2],
-            "output": gates[3],
+            "input": gates[:, 0],
+            "forget": gates[:, 1],
+            "candidate": gates[:, 2],
+            "output": gates[:, 3],
             "cell": cs[1:],
             "hidden": xh[1:, :, -H:],
         }
@@ -114,7 +116,9 @@ class LSTM(Recurrent):
         W_hh_k = _aligned_empty((4, H, H), self.dtype)
         W_hh_k[:] = W_hh.reshape(4, H, H)
         dA = self._buffer("dA", (T, B, 4 * H))  # dL/da_t = dL/d[a_i, a_f, a_g, a_o]
-        dA_k = dA.reshape(T, B, 4, H).transpose(2, 0, 1, 3)  # the same, gate-major (4, T, B, H)
+        # the same array seen gate-major, (4, T, B, H): the loop writes dA_t[k] gate by gate,
+        # the products after it read dA as (T·B, 4H)
+        dA_k = dA.reshape(T, B, 4, H).transpose(2, 0, 1, 3)
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
         dc = np.array(d_final[1], dtype=self.dtype)  # dL/dc_T from the final state
         slope = np.empty((4, B, H), dtype=self.dtype)  # each gate's slope times its partner
@@ -125,10 +129,10 @@ class LSTM(Recurrent):
         np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
         for t in reversed(range(T)):
             dh = dh_all[t]  # dL/dh_t, complete: output at t + step t+1 (added below)
-            a = gates[:, t]
+            a = gates[t]
             i, f, g, o = a
             ig, fc = terms
-            np.multiply(i, g, out=ig)
+            np.multiply(i, g, out=ig)  # the two terms of c_t, recomputed: cheaper than storing
             np.multiply(f, cs[t], out=fc)
             h, dA_t = hs[t + 1], dA_k[:, t]
             # σ'(a) = σ (1 - σ), tanh'(a) = (1 - g)(1 + g); each times what the gate multiplies
