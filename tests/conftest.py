@@ -3,11 +3,19 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+from hypothesis import settings
 from typer.testing import CliRunner
 
 from rnncli.cli import app
+
+# CI draws the same hypothesis examples every run (a red CI is always reproducible);
+# local runs keep exploring new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 @pytest.fixture(autouse=True)
