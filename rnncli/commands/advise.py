@@ -88,7 +88,10 @@ def advise(
     measured = None
     if measure:
         with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
-            measured = advice.measure_costs(given)
+            from rnncli.knowledge.advice_settings import fitted_widths
+            from rnncli.measure import cell_costs
+
+            measured = cell_costs(given, fitted_widths(given))
     result = advice.advise(given, assumed, measured)
     if json_:
         console.print_json(result)

@@ -7,7 +7,7 @@ in docs/advise.md; the same answers always give the same advice (measured
 costs, with ``--measure``, are the only input that can change between runs).
 
 Ties are broken in the order GRU, LSTM, RNN: the lesson's "starting out: try GRU
-first".  No torch here; :func:`measure_costs` imports the bench engine inside.
+first".  No torch here; ``--measure`` timings come from :func:`rnncli.measure.cell_costs`.
 """
 
 from __future__ import annotations
@@ -220,40 +220,6 @@ def tradeoff(reasons: list[dict[str, Any]], scores: dict[str, float],
         text = (f"Your answers pull toward different cells ({said(pulling)}); "
                 f"{NAMES[best]} is the one every one of them accepts.")
     return text + " " + _COMPROMISE[best]
-
-
-def measure_costs(answers: dict[str, Any], budget_s: float = 12.0) -> dict[str, Any]:
-    """Time the three cells at the user's sizes with the bench engine (imports torch).
-
-    ``train``: median seconds of a training step at the user's batch; ``forward``
-    (only with a latency limit): one sequence at batch 1.  Cells of the same width
-    are timed in one call; ``noisy`` lists cells whose IQR exceeded 10% of the median.
-    """
-    from rnncli.measure import quick_measure
-
-    fit = advice_settings.fitted_widths(answers)
-    out: dict[str, Any] = {"train": {}, "noisy": []}
-    kinds = [("train", answers["batch"], 2 / 3 if answers.get("latency_ms") else 1.0)]
-    if answers.get("latency_ms") is not None:
-        out["forward"] = {}
-        kinds.append(("forward", 1, 1 / 3))
-    groups: dict[tuple[int, int], list[str]] = {}
-    for arch in ARCHS:
-        key = (fit[arch]["hidden_size"], fit[arch]["num_layers"])
-        groups.setdefault(key, []).append(arch)
-    for mode, batch, share in kinds:
-        for (h, layers), archs in groups.items():
-            if h == 0:  # does not fit --params-max: nothing to time
-                out[mode].update({a: float("inf") for a in archs})
-                continue
-            rows = quick_measure(archs, input_size=answers["input_size"], hidden_size=h,
-                                 num_layers=layers, seq_len=answers["seq_len"], batch=batch,
-                                 mode=mode, budget_s=budget_s * share * len(archs) / 3)
-            for row in rows:
-                out[mode][row["arch"]] = float(row["median_s"])
-                if row.get("noisy") and row["arch"] not in out["noisy"]:
-                    out["noisy"].append(row["arch"])
-    return out
 
 
 def validate(answers: dict[str, Any]) -> dict[str, Any]:

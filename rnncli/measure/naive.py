@@ -25,7 +25,7 @@ import math
 
 import numpy as np
 
-from rnncli.measure.spec import Case
+from rnncli.measure.spec import Case, Workload
 
 GATES = {"rnn": ("h",), "gru": ("r", "z", "h"), "lstm": ("f", "i", "c", "o")}
 
@@ -117,8 +117,6 @@ class NaiveNet:
 
 def workload(case: Case):  # noqa: ANN201
     """The naive loop over a (possibly smaller) batch; the engine scales the time."""
-    from rnncli.measure.workloads import Workload
-
     net = NaiveNet(case)
     b = batch_to_time(case)
     dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]

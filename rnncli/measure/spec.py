@@ -5,6 +5,7 @@ No torch here: the command validates options with these before importing anythin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
 ARCHS = ("rnn", "gru", "lstm")
@@ -49,3 +50,17 @@ class Case:
 def row_key(row: dict) -> tuple:
     """The identifying key of a result row (dict), comparable with ``Case.key()``."""
     return tuple(row.get(f) for f in KEY_FIELDS)
+
+
+@dataclass
+class Workload:
+    """One step to time, plus what we learnt while building it."""
+
+    step: Callable[[], object]
+    params_module: int  # parameters counted on the built module
+    sync: Callable[[], None] | None = None
+    batch_timed: int | None = None  # naive: the subset of the batch actually run
+    memory: Callable[[], int] | None = None  # measures the step's memory (bytes), once
+    memory_how: str = ""
+    note: str = ""
+    kernel: Callable[[], str] | str = ""  # which code path ran (a callable probes after timing)

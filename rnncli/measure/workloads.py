@@ -15,28 +15,11 @@ AND the input (DeepBench's backward times both; our FLOP formula counts both).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
 from rnncli.measure import memory
-from rnncli.measure.spec import Case
+from rnncli.measure.spec import Case, Workload
 
 TORCH_CLASSES = {"rnn": ("RNN", "RNNCell"), "gru": ("GRU", "GRUCell"),
                  "lstm": ("LSTM", "LSTMCell")}
-
-
-@dataclass
-class Workload:
-    """One step to time, plus what we learnt while building it."""
-
-    step: Callable[[], object]
-    params_module: int  # parameters counted on the built module
-    sync: Callable[[], None] | None = None
-    batch_timed: int | None = None  # naive: the subset of the batch actually run
-    memory: Callable[[], int] | None = None  # measures the step's memory (bytes), once
-    memory_how: str = ""
-    note: str = ""
-    kernel: Callable[[], str] | str = ""  # which code path ran (a callable probes after timing)
 
 
 def torch_dtype(name: str):  # noqa: ANN201
