@@ -95,28 +95,21 @@ def _faq(s: dict[str, Any]) -> list[RenderableType]:
     return out
 
 
+def _card(title: str, head: list[RenderableType], item: dict[str, Any]) -> RenderableType:
+    """A boxed item: its text, its code (if any) and its sources."""
+    code = [_code(item["code"])] if item["code"] else []
+    return _boxed(title, Group(*head, *code, _cite(item["sources"])))
+
+
 def _notes(s: dict[str, Any]) -> list[RenderableType]:
-    out: list[RenderableType] = []
-    for n in s["items"]:
-        parts: list[RenderableType] = [_grid([("The lesson says", n["lesson_says"]),
-                                               ("Actually", n["actually"])])]
-        if n["code"]:
-            parts.append(_code(n["code"]))
-        parts.append(_cite(n["sources"]))
-        out.append(_boxed(n["title"], Group(*parts)))
-    return out
+    return [_card(n["title"], [_grid([("The lesson says", n["lesson_says"]),
+                                      ("Actually", n["actually"])])], n)
+            for n in s["items"]]
 
 
 def _advice(s: dict[str, Any]) -> list[RenderableType]:
-    out: list[RenderableType] = []
-    for a in s["items"]:
-        parts: list[RenderableType] = [Text(a["advice"]),
-                                       _grid([("typical values:", a["values"])])]
-        if a["code"]:
-            parts.append(_code(a["code"]))
-        parts.append(_cite(a["sources"]))
-        out.append(_boxed(a["name"], Group(*parts)))
-    return out
+    return [_card(a["name"], [Text(a["advice"]), _grid([("typical values:", a["values"])])], a)
+            for a in s["items"]]
 
 
 def _projects(s: dict[str, Any]) -> list[RenderableType]:
