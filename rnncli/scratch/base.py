@@ -197,6 +197,8 @@ class Recurrent:
         if not -self.num_layers <= trace_layer < self.num_layers:
             raise BadInput(f"trace_layer must be in 0..{self.num_layers - 1}, got {trace_layer}")
         init = self._initial_states(state, B, batched)  # list over layers of tuples
+        # drop the previous call's arrays first: the new ones then reuse their memory
+        self._cache = None
         caches, finals, inp = [], [], x
         for k in range(self.num_layers):
             inp, final, cache = self._layer_forward(self._layer_params(k), inp, init[k])

@@ -1,7 +1,7 @@
 """LSTM in NumPy: the equations of ``torch.nn.LSTM``, forward and hand-written BPTT.
 
-One layer, one step (PyTorch's gate order i, f, g, o; both bias vectors; sources:
-torch-lstm, hochreiter1997, gers2000 for the forget gate)::
+One layer, one step (PyTorch's gates i, f, g, o; both bias vectors; sources: torch-lstm,
+hochreiter1997, gers2000 for the forget gate)::
 
     i_t = σ(W_ii x_t + b_ii + W_hi h_{t-1} + b_hi)       input gate      (0, 1)
     f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)       forget gate     (0, 1)
@@ -10,13 +10,21 @@ torch-lstm, hochreiter1997, gers2000 for the forget gate)::
     c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t                      cell state      unbounded
     h_t = o_t ⊙ tanh(c_t)                                hidden state    (-1, 1)
 
-Each step is ONE matrix product of [x_t, 1, h_{t-1}] (B, I+1+H) with the stacked weights
-[W_ihᵀ; b_ih + b_hh; W_hhᵀ], done gate by gate (four (B, I+1+H) @ (I+1+H, H) products in
-one batched call: OpenBLAS runs these small products faster than one (B, I+1+H) @ (I+1+H, 4H)),
-so each step's gates come out gate-major, (4, B, H): i, f, g, o = gates[t] are four
-contiguous blocks. One tanh gives all four gates (σ(a) = ½ tanh(a/2) + ½). Backward reuses
-the [x_t, 1, h_{t-1}] rows: dW_ih, the bias gradient and dW_hh are one product after the
-time loop, and dx another.
+How it is laid out for speed (benchmarks/README.md has the measurements):
+
+- Each step is ONE matrix product of [x_t, 1, h_{t-1}] (B, I+1+H) with the stacked weights
+  [W_ihᵀ; b_ih + b_hh; W_hhᵀ], done gate by gate (four (B, I+1+H) @ (I+1+H, H) products in one
+  batched call: OpenBLAS runs these small products faster than one (B, I+1+H) @ (I+1+H, 4H)).
+- Inside, the gates are kept in the order o, i, f, g (``ORDER``), and each step's block of the
+  gate array holds [o, i, f, g, c_{t-1}], (5, B, H): the three sigmoid gates are one contiguous
+  slice, and (i, f) ⊙ (g, c_{t-1}) is ONE element-wise product of two contiguous slices.
+  Parameters and gradients stay in PyTorch's order i, f, g, o.
+- One tanh gives all four gates: σ(a) = ½ tanh(a/2) + ½ (the o, i, f weights are halved once).
+- NumPy's cost is per call, and a call on contiguous same-shape arrays is 2 to 3 times cheaper
+  than one that broadcasts or writes through strides, so every per-step array is contiguous.
+- Backward recomputes tanh(c_t) (cheaper than storing it), computes dL/da of all four gates into
+  one contiguous (4, B, H) block per step, and after the time loop gets dW_ih, the bias
+  gradient and dW_hh from ONE product with the stored [x_t, 1, h_{t-1}] rows, and dx from another.
 """
 
 from __future__ import annotations
@@ -24,6 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.scratch.base import Recurrent
+
+ORDER = [3, 0, 1, 2]  # internal gate block k is PyTorch's gate ORDER[k]: o, i, f, g
+TO_TORCH = [1, 2, 3, 0]  # PyTorch's gate j (i, f, g, o) is internal block TO_TORCH[j]
 
 
 def _aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
@@ -37,6 +48,11 @@ def _aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
     raw = np.empty(int(np.prod(shape)) * itemsize + 64, dtype=np.uint8)
     start = -raw.ctypes.data % 64
     return raw[start : start + int(np.prod(shape)) * itemsize].view(dtype).reshape(shape)
+
+
+def _gate_blocks(W: np.ndarray, H: int) -> np.ndarray:
+    """(4H, n) rows in PyTorch's order i, f, g, o -> (4, H, n) blocks in the order o, i, f, g."""
+    return W.reshape(4, H, -1)[ORDER]
 
 
 class LSTM(Recurrent):
@@ -54,108 +70,107 @@ class LSTM(Recurrent):
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
         T, B, I = x.shape
-        H = self.hidden_size
+        H, dt = self.hidden_size, self.dtype
         h0, c0 = state0
-        # One tanh gives all four gates: σ(a) = ½ tanh(a/2) + ½. So the i, f, o weights are
-        # halved ONCE here (s = ½ there, 1 on g), and after the tanh the values are mapped
-        # back with s ⊙ tanh(.) + shift (shift = ½ on i, f, o, 0 on g).
-        s = np.array([0.5, 0.5, 1.0, 0.5], dtype=self.dtype)[:, None, None]  # (4, 1, 1)
-        # as full (4, B, H) blocks: a same-shape product is cheaper than a broadcast one
-        s_b = np.repeat(np.repeat(s, B, axis=1), H, axis=2)
-        shift_b = np.where(s_b == 1.0, 0.0, 0.5).astype(self.dtype)
-        # W[k] = s_k [W_ih,kᵀ; b_ih,k + b_hh,k; W_hh,kᵀ], (4, I+1+H, H): gate k acts on
-        # [x_t, 1, h_{t-1}] (k = i, f, g, o; W_ih,k = rows kH..(k+1)H of W_ih)
-        W = _aligned_empty((4, I + 1 + H, H), self.dtype)
-        W[:, :I] = W_ih.reshape(4, H, I).transpose(0, 2, 1)
-        W[:, I] = (b_ih + b_hh).reshape(4, H)
-        W[:, I + 1 :] = W_hh.reshape(4, H, H).transpose(0, 2, 1)
-        W *= s
+        # W[k] = [W_ih,kᵀ; b_ih,k + b_hh,k; W_hh,kᵀ], (4, I+1+H, H), k = o, i, f, g: gate k acts
+        # on [x_t, 1, h_{t-1}]. The sigmoid gates' weights are halved: σ(a) = ½ tanh(a/2) + ½.
+        W = _aligned_empty((4, I + 1 + H, H), dt)
+        W[:, :I] = _gate_blocks(W_ih, H).transpose(0, 2, 1)
+        W[:, I] = _gate_blocks(b_ih + b_hh, H)[:, :, 0]
+        W[:, I + 1 :] = _gate_blocks(W_hh, H).transpose(0, 2, 1)
+        W[:3] *= 0.5
         # xh[t] = [x_t, 1, h_{t-1}], (T+1, B, I+1+H); the last row only holds h_T
-        xh = np.empty((T + 1, B, I + 1 + H), dtype=self.dtype)
+        xh = np.empty((T + 1, B, I + 1 + H), dtype=dt)
         xh[:T, :, :I], xh[:T, :, I], xh[T, :, : I + 1] = x, 1, 0
         hs = xh[:, :, I + 1 :]  # h_0 .. h_T, a view, (T+1, B, H)
-        cs = np.empty((T + 1, B, H), dtype=self.dtype)  # c_0 .. c_T
-        tanh_c = np.empty((T, B, H), dtype=self.dtype)  # tanh(c_t), reused by backward
-        gates = np.empty((T, 4, B, H), dtype=self.dtype)  # [i, f, g, o] of every step
-        ig = np.empty((B, H), dtype=self.dtype)  # i ⊙ g, reused every step
-        hs[0], cs[0] = h0, c0
+        # Z[t] = [o_t, i_t, f_t, g_t, c_{t-1}], (T+1, 5, B, H); Z[T] only holds c_T
+        Z = np.empty((T + 1, 5, B, H), dtype=dt)
+        ig_fc = np.empty((2, B, H), dtype=dt)  # i ⊙ g, f ⊙ c_{t-1}
+        ig, fc = ig_fc
+        tanh_c = np.empty((B, H), dtype=dt)
+        hs[0], Z[0, 4] = h0, c0
+        matmul, tanh, mul, add = np.matmul, np.tanh, np.multiply, np.add
         for t in range(T):
-            a = gates[t]  # (4, B, H): s ⊙ a_t, becomes [i, f, g, o] in place
-            np.matmul(xh[t], W, out=a)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (times s)
-            np.tanh(a, out=a)
-            a *= s_b
-            a += shift_b  # i, f, o = σ(a_i), σ(a_f), σ(a_o); g = tanh(a_g), (B, H) each
-            i, f, g, o = a
-            np.multiply(f, cs[t], out=cs[t + 1])  # f ⊙ c_{t-1}
-            np.multiply(i, g, out=ig)
-            cs[t + 1] += ig  # c_t = f ⊙ c_{t-1} + i ⊙ g, (B, H)
-            np.tanh(cs[t + 1], out=tanh_c[t])
-            np.multiply(o, tanh_c[t], out=hs[t + 1])  # h_t = o ⊙ tanh(c_t), (B, H)
-        cache = (xh, cs, tanh_c, gates)
-        return hs[1:], (hs[T], cs[T]), cache
+            z = Z[t]
+            a = z[:4]  # (4, B, H), becomes [o, i, f, g] in place
+            matmul(xh[t], W, a)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (σ rows halved)
+            tanh(a, a)
+            sig = z[:3]
+            sig *= 0.5
+            sig += 0.5  # o, i, f = σ(a_o), σ(a_i), σ(a_f); g = tanh(a_g), (B, H) each
+            mul(z[1:3], z[3:5], ig_fc)  # (i, f) ⊙ (g, c_{t-1})
+            c = Z[t + 1, 4]
+            add(ig, fc, c)  # c_t = f ⊙ c_{t-1} + i ⊙ g
+            tanh(c, tanh_c)
+            mul(z[0], tanh_c, hs[t + 1])  # h_t = o ⊙ tanh(c_t)
+        cache = (xh, Z)
+        return hs[1:], (hs[T], Z[T, 4]), cache
 
     def _layer_trace(self, cache):
-        xh, cs, _, gates = cache
+        xh, Z = cache
         H = self.hidden_size
         return {
-            "input": gates[:, 0],
-            "forget": gates[:, 1],
-            "candidate": gates[:, 2],
-            "output": gates[:, 3],
-            "cell": cs[1:],
+            "input": Z[:-1, 1],
+            "forget": Z[:-1, 2],
+            "candidate": Z[:-1, 3],
+            "output": Z[:-1, 0],
+            "cell": Z[1:, 4],
             "hidden": xh[1:, :, -H:],
         }
 
     def _layer_backward(self, p, cache, dy, d_final):
         W_ih, W_hh, _, _ = p
-        xh, cs, tanh_c, gates = cache
+        xh, Z = cache
         T, B, H = dy.shape
-        I = W_ih.shape[1]
-        hs = xh[:, :, I + 1 :]  # h_0 .. h_T
+        I, dt = W_ih.shape[1], self.dtype
         # dL/dh_{t-1} = Σ_k dA_k W_hh,k: gate by gate, like the forward, (4, H, H)
-        W_hh_k = _aligned_empty((4, H, H), self.dtype)
-        W_hh_k[:] = W_hh.reshape(4, H, H)
-        dA = self._buffer("dA", (T, B, 4 * H))  # dL/da_t = dL/d[a_i, a_f, a_g, a_o]
-        # the same array seen gate-major, (4, T, B, H): the loop writes dA_t[k] gate by gate,
-        # the products after it read dA as (T·B, 4H)
-        dA_k = dA.reshape(T, B, 4, H).transpose(2, 0, 1, 3)
+        W_hh_k = _aligned_empty((4, H, H), dt)
+        W_hh_k[:] = _gate_blocks(W_hh, H)
+        dA = self._buffer("dA", (T, B, 4 * H))  # dL/da_t of all steps, rows like xh's
+        dA_rows = dA.reshape(T, B, 4, H)
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
-        dc = np.array(d_final[1], dtype=self.dtype)  # dL/dc_T from the final state
-        slope = np.empty((4, B, H), dtype=self.dtype)  # each gate's slope times its partner
-        rec = np.empty((4, B, H), dtype=self.dtype)  # dA_k W_hh,k for the four gates
-        tmp = np.empty((B, H), dtype=self.dtype)
-        ipg = np.empty((B, H), dtype=self.dtype)  # i ⊙ (1 + g)
-        terms = np.empty((2, B, H), dtype=self.dtype)  # i ⊙ g, f ⊙ c_{t-1}
-        np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
-        for t in reversed(range(T)):
-            dh = dh_all[t]  # dL/dh_t, complete: output at t + step t+1 (added below)
-            a = gates[t]
-            i, f, g, o = a
-            ig, fc = terms
-            np.multiply(i, g, out=ig)  # the two terms of c_t, recomputed: cheaper than storing
-            np.multiply(f, cs[t], out=fc)
-            h, dA_t = hs[t + 1], dA_k[:, t]
-            # σ'(a) = σ (1 - σ), tanh'(a) = (1 - g)(1 + g); each times what the gate multiplies
-            np.subtract(1, a, out=slope)  # 1 - [i, f, g, o]
-            slope[:2] *= terms  # i ⊙ g ⊙ (1-i) = g σ'(a_i); f c_{t-1} (1-f) = c_{t-1} σ'(a_f)
-            np.add(i, ig, out=ipg)
-            slope[2] *= ipg  # i ⊙ (1+g) ⊙ (1-g) = i ⊙ tanh'(a_g)
-            slope[3] *= h  # o ⊙ tanh(c_t) ⊙ (1-o) = tanh(c_t) ⊙ σ'(a_o)
-            np.multiply(h, tanh_c[t], out=tmp)
-            np.subtract(o, tmp, out=tmp)  # o ⊙ (1 - tanh² c_t) = dh_t/dc_t
-            tmp *= dh
-            dc += tmp  # dL/dc_t = dL/dc_t (from t+1) + dh ⊙ o ⊙ (1 - tanh² c_t)
-            np.multiply(slope[:3], dc, out=dA_t[:3])  # dL/da_i, dL/da_f, dL/da_g, (3, B, H)
-            np.multiply(slope[3], dh, out=dA_t[3])  # dL/da_o = dh ⊙ tanh(c_t) ⊙ σ'(a_o)
-            dc *= f  # dL/dc_{t-1}, the cell path
+        dc = np.array(d_final[1], dtype=dt)  # dL/dc_T from the final state
+        dA_t = np.empty((4, B, H), dtype=dt)  # dL/d[a_o, a_i, a_f, a_g] of this step
+        dA_o, dA_if, dA_g, dA_ifg = dA_t[0], dA_t[1:3], dA_t[3], dA_t[1:]
+        dA_t_rows = dA_t.transpose(1, 0, 2)  # (B, 4, H), how dA stores it
+        rec = np.empty((4, B, H), dtype=dt)  # dA_k W_hh,k for the four gates
+        r0, r1, r2, r3 = rec
+        ig_fc = np.empty((2, B, H), dtype=dt)
+        ig = ig_fc[0]
+        tanh_c, odh, u, ipg, r23 = (np.empty((B, H), dtype=dt) for _ in range(5))
+        mul, add, sub, tanh = np.multiply, np.add, np.subtract, np.tanh
+        matmul, copyto = np.matmul, np.copyto
+        add(dy[T - 1], d_final[0], dh_all[T - 1])  # dL/dh_T: output + final state
+        for t in range(T - 1, -1, -1):
+            dh, z = dh_all[t], Z[t]  # dL/dh_t is complete: step t+1 added it below
+            tanh(Z[t + 1, 4], tanh_c)  # tanh(c_t), recomputed
+            # each gate's slope times what it multiplies; σ' = σ(1-σ), tanh' = (1-g)(1+g)
+            mul(z[1:3], z[3:5], ig_fc)  # i ⊙ g, f ⊙ c_{t-1}
+            sub(1, z[:4], dA_t)  # 1 - [o, i, f, g]
+            dA_if *= ig_fc  # i(1-i) ⊙ g = σ'(a_i) g;  f(1-f) ⊙ c_{t-1} = σ'(a_f) c_{t-1}
+            add(z[1], ig, ipg)
+            dA_g *= ipg  # i ⊙ (1+g)(1-g) = i ⊙ tanh'(a_g)
+            mul(z[0], dh, odh)  # o ⊙ dh
+            mul(odh, tanh_c, u)  # o ⊙ tanh(c_t) ⊙ dh
+            dA_o *= u  # dL/da_o = dh ⊙ tanh(c_t) ⊙ σ'(a_o)
+            mul(u, tanh_c, u)
+            sub(odh, u, u)  # dh ⊙ o ⊙ (1 - tanh² c_t) = dh ⊙ dh_t/dc_t
+            dc += u  # dL/dc_t = (from step t+1) + (through h_t)
+            dA_ifg *= dc  # dL/da_i, dL/da_f, dL/da_g
+            copyto(dA_rows[t], dA_t_rows)
+            dc *= z[2]  # dL/dc_{t-1} = f ⊙ dL/dc_t, the cell path
             if t:  # dL/dh_{t-1} = dy_{t-1} + Σ_k dA_k W_hh,k, (B, H)
-                np.matmul(dA_t, W_hh_k, out=rec)
-                np.add.reduce(rec, axis=0, out=dh_all[t - 1])
-                dh_all[t - 1] += dy[t - 1]
-        dh0 = dA[0] @ W_hh  # dL/dh_0, the initial state
+                matmul(dA_t, W_hh_k, rec)
+                dh_prev = dh_all[t - 1]
+                add(r0, r1, dh_prev)
+                add(r2, r3, r23)
+                dh_prev += r23
+                dh_prev += dy[t - 1]
+        dA2 = dA.reshape(T * B, 4 * H)  # columns o, i, f, g
+        dh0 = dA2[:B] @ W_hh_k.reshape(4 * H, H)  # dL/dh_0, the initial state
         # every step's weight gradients in ONE product: Σ_t dA_tᵀ [x_t, 1, h_{t-1}]
-        dA2 = dA.reshape(T * B, 4 * H)
-        dW = dA2.T @ xh[:T].reshape(T * B, -1)  # [dW_ih | db | dW_hh], (4H, I+1+H)
-        dx = (dA2 @ W_ih).reshape(T, B, I)  # dL/dx_t = dA_t W_ih, (T, B, I)
+        dW = dA2.T @ xh[:T].reshape(T * B, -1)  # [dW_ih | db | dW_hh], (4H, I+1+H), o, i, f, g
+        dW = dW.reshape(4, H, -1)[TO_TORCH].reshape(4 * H, -1)  # rows back to i, f, g, o
+        dx = (dA2 @ _gate_blocks(W_ih, H).reshape(4 * H, I)).reshape(T, B, I)  # dA_t W_ih
         dW_ih, db, dW_hh = dW[:, :I].copy(), dW[:, I].copy(), dW[:, I + 1 :].copy()
         return dx, (dh0, dc), (dW_ih, dW_hh, db, db.copy()), dh_all
