@@ -134,10 +134,12 @@ class LSTM(Recurrent):
         dA_o, dA_if, dA_g, dA_ifg = dA_t[0], dA_t[1:3], dA_t[3], dA_t[1:]
         dA_t_rows = dA_t.transpose(1, 0, 2)  # (B, 4, H), how dA stores it
         rec = np.empty((4, B, H), dtype=dt)  # dA_k W_hh,k for the four gates
-        r0, r1, r2, r3 = rec
+        rec_oi, rec_fg = rec.reshape(2, 2 * B * H)
+        pair = np.empty(2 * B * H, dtype=dt)
+        pair0, pair1 = pair.reshape(2, B, H)
         ig_fc = np.empty((2, B, H), dtype=dt)
         ig = ig_fc[0]
-        tanh_c, odh, u, ipg, r23 = (np.empty((B, H), dtype=dt) for _ in range(5))
+        tanh_c, odh, u, ipg = (np.empty((B, H), dtype=dt) for _ in range(4))
         mul, add, sub, tanh = np.multiply, np.add, np.subtract, np.tanh
         matmul, copyto = np.matmul, np.copyto
         add(dy[T - 1], d_final[0], dh_all[T - 1])  # dL/dh_T: output + final state
@@ -161,10 +163,9 @@ class LSTM(Recurrent):
             dc *= z[2]  # dL/dc_{t-1} = f ⊙ dL/dc_t, the cell path
             if t:  # dL/dh_{t-1} = dy_{t-1} + Σ_k dA_k W_hh,k, (B, H)
                 matmul(dA_t, W_hh_k, rec)
+                add(rec_oi, rec_fg, pair)  # [o + f, i + g]: the four summed in two adds
                 dh_prev = dh_all[t - 1]
-                add(r0, r1, dh_prev)
-                add(r2, r3, r23)
-                dh_prev += r23
+                add(pair0, pair1, dh_prev)
                 dh_prev += dy[t - 1]
         dA2 = dA.reshape(T * B, 4 * H)  # columns o, i, f, g
         dh0 = dA2[:B] @ W_hh_k.reshape(4 * H, H)  # dL/dh_0, the initial state
