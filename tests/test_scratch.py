@@ -71,12 +71,15 @@ def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", 
     g_out = torch.randn(*lead, H, generator=gen, dtype=tdt)
     g_fin = [torch.randn(sshape, generator=gen, dtype=tdt) for _ in range(n_states)]
     ref = torch_results(module, x, states, with_state, g_out, g_fin)
-    truth = None
+    truth = noise = None
     if dtype is np.float32:
         m64 = copy.deepcopy(module).double()
         dbl = [t.double() for t in (x, *states, g_out, *g_fin)]
         n = n_states
         truth = torch_results(m64, dbl[0], dbl[1 : 1 + n], with_state, dbl[1 + n], dbl[2 + n :])
+
+        def noise():
+            return float32_noise(module, x, states, with_state, g_out, g_fin, truth, seed)
 
     def np_(ts):
         arrays = [t.numpy() for t in ts]
@@ -93,7 +96,36 @@ def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", 
     if with_state:
         ours |= {f"grad initial state {j}": v for j, v in enumerate(inits)}
     assert set(ours) == set(ref)
-    return ours, ref, truth, (cell, trace, g)
+    return ours, ref, (truth, noise), (cell, trace, g)
+
+
+def float32_noise(module, x, states, with_state, g_out, g_fin, truth, seed, draws=4):
+    """How far a correct float32 computation of this problem can land from the truth.
+
+    torch in float32 on the same problem with every weight and input moved by one unit in
+    the last place (random direction), ``draws`` times: {name: the largest relative error
+    from the float64 truth}. A backward-stable float32 implementation is exact for inputs
+    perturbed at that level, so an error within a few times this spread is rounding (the
+    spread is large exactly where the result cancels and its conditioning is poor).
+    """
+    rng = np.random.default_rng(seed)
+
+    def nudge(t):
+        a = t.detach().numpy()
+        away = np.where(rng.random(a.shape) < 0.5, -np.inf, np.inf).astype(a.dtype)
+        return torch.from_numpy(np.nextafter(a, away))
+
+    worst: dict[str, float] = {}
+    for _ in range(draws):
+        mod = copy.deepcopy(module)
+        with torch.no_grad():
+            for p in mod.parameters():
+                p.copy_(nudge(p))
+        res = torch_results(mod, nudge(x), [nudge(s) for s in states], with_state, g_out, g_fin)
+        for name, value in res.items():
+            err = rel_err(value.detach().numpy(), truth[name])
+            worst[name] = max(worst.get(name, 0.0), err)
+    return worst
 
 
 def check_against_torch(arch, T, B, I, H, L, dtype, with_state, seed, **kw):
@@ -101,13 +133,16 @@ def check_against_torch(arch, T, B, I, H, L, dtype, with_state, seed, **kw):
 
     float32 only: where float32 rounding alone puts two correct implementations more than
     1e-5 apart (a gradient that is a sum of many terms cancelling, e.g. H = 1), the value
-    must be within 1e-5 of the float64 truth, or within ten times torch's own float32
-    error of it when the problem is so ill-conditioned that torch misses it too (two
-    correct float32 summation orders of a cancelling sum differ by a few times; measured
-    over 400 random small-H cases: at most 3.2x, hypothesis found 5.4x). Our float64 run
-    of the same equations matches torch to 1e-10, so what is left is rounding.
+    must be within 1e-5 of the float64 truth, or, when the problem is so ill-conditioned
+    that float32 cannot get that close, within ten times the error of torch's float32 on
+    the same problem, or within three times the spread of torch's float32 results under
+    one-ulp perturbations of the weights and inputs (``float32_noise``). Torch's own error
+    alone is not a safe yardstick: on a cancelling sum it is sometimes lucky (hypothesis
+    found an H = 1 RNN where torch's dW_ih was 2.4e-5 from the truth, ours 4.2e-4, and
+    torch's results under one-ulp nudges 1e-3). Our float64 run of the same equations
+    matches torch to 1e-10, so what is left is rounding.
     """
-    ours, ref, truth, (cell, trace, g) = run_both(
+    ours, ref, (truth, noise), (cell, trace, g) = run_both(
         arch, T, B, I, H, L, dtype, with_state, seed, **kw
     )
     tol = TOL[dtype]
@@ -125,9 +160,13 @@ def check_against_torch(arch, T, B, I, H, L, dtype, with_state, seed, **kw):
         if err > tol and truth is not None:
             ours_vs_truth = rel_err(value, truth[name])
             torch_vs_truth = rel_err(ref[name].detach().numpy(), truth[name])
-            assert ours_vs_truth <= max(tol, 10 * torch_vs_truth), (
+            if ours_vs_truth <= max(tol, 10 * torch_vs_truth):
+                continue
+            spread = noise()[name]
+            assert ours_vs_truth <= 3 * spread, (
                 f"{name}: {err:.3g} from torch float32; {ours_vs_truth:.3g} from the float64 "
-                f"truth where torch float32 is {torch_vs_truth:.3g} from it"
+                f"truth where torch float32 is {torch_vs_truth:.3g} from it and "
+                f"{spread:.3g} under one-ulp nudges"
             )
         else:
             assert err <= tol, f"{name}: {err:.3g} > {tol}"
