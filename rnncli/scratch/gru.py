@@ -24,6 +24,14 @@ Which way the update gate points:
   there z ≈ 1 takes the new candidate. That is the same model with z renamed to 1 - z (the
   update-gate weights and biases change sign); it is not a different architecture, but a
   reader comparing gate values across the two conventions must flip them.
+
+Layout, for speed (the same reasons as in lstm.py; measurements in benchmarks/README.md): the
+input part of every gate for every step comes from one batched product before the time loop,
+stored gate-major per step, G[t] = [r, z, n] as three contiguous (B, H) blocks; the recurrent
+products are three (B, H) @ (H, H) products in one batched call; every per-step element-wise
+call works on contiguous same-shape arrays (NumPy's fast path). Backward writes each step's
+pre-activation gradients into one contiguous block, copies it into a (T, B, ·) array, and gets
+all weight gradients from single products after the loop.
 """
 
 from __future__ import annotations
@@ -31,9 +39,12 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, input_projection, weight_grads
+from rnncli.scratch.base import Recurrent
+from rnncli.scratch.lstm import _aligned_empty
 
 VARIANTS = ("pytorch", "cho2014")
+NRZ = [2, 0, 1]  # backward keeps the input-path gradients as [n, r, z] (PyTorch: r, z, n)
+RZN = [1, 2, 0]  # ... and PyTorch's gate j is block RZN[j] there
 
 
 class GRU(Recurrent):
@@ -62,128 +73,139 @@ class GRU(Recurrent):
     # ------------------------------------------------------------------ forward
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
-        T, B, _ = x.shape
-        H = self.hidden_size
+        T, B, I = x.shape
+        H, dt = self.hidden_size, self.dtype
         cho = self.variant == "cho2014"
-        # σ(a) = ½ tanh(a/2) + ½: the r and z columns of the weights are halved ONCE here
-        # (s = ½ there, 1 on n) so each step needs a single tanh for both gates.
-        s = np.ones(3 * H, dtype=self.dtype)
-        s[: 2 * H] = 0.5
-        W_hhT = np.multiply(W_hh.T, s, order="C")  # (H, 3H), C order: a faster product
-        # (T, B, 3H): W_ih x_t + b_ih for every step in one product; the recurrent biases of
-        # r and z (and, for cho2014, of n, which sits outside r there) are folded in too
+        # Wx[k] = [W_ik^T; bias_k], (3, I+1, H), k = r, z, n, acting on [x_t, 1]. The recurrent
+        # biases of r and z (and for cho2014 of n, which sits outside r there) are folded in;
+        # pytorch keeps b_hn inside r ⊙ (W_hn h + b_hn). σ(a) = ½ tanh(a/2) + ½: the r and z
+        # weights are halved once, so one tanh gives both gates.
         bias = b_ih + b_hh
         if not cho:
-            bias[2 * H :] = b_ih[2 * H :]  # pytorch: b_hn stays inside r ⊙ (W_hn h + b_hn)
-        gates = input_projection(x, W_ih, bias, scale=s)  # (T, B, 3H), r and z halved
-        hs = np.empty((T + 1, B, H), dtype=self.dtype)  # h_0 .. h_T
+            bias[2 * H :] = b_ih[2 * H :]
+        Wx = np.empty((3, I + 1, H), dtype=dt)
+        Wx[:, :I] = W_ih.reshape(3, H, I).transpose(0, 2, 1)
+        Wx[:, I] = bias.reshape(3, H)
+        Wx[:2] *= 0.5
+        W_hh_k = _aligned_empty((3, H, H), dt)  # W_hh,k^T: h_{t-1} @ W_hh_k[k] = W_hk h_{t-1}
+        W_hh_k[:] = W_hh.reshape(3, H, H).transpose(0, 2, 1)
+        W_hh_k[:2] *= 0.5
+        x1 = np.empty((T, B, I + 1), dtype=dt)  # [x_t, 1]
+        x1[..., :I], x1[..., I] = x, 1
+        G = np.empty((T, 3, B, H), dtype=dt)  # G[t] = [r, z, n], input parts to start with
+        np.matmul(x1[:, None], Wx[None], out=G)  # W_i x_t + b for every step and gate
+        hs = np.empty((T + 1, B, H), dtype=dt)  # h_0 .. h_T
         hs[0] = state0[0]
         # pytorch: W_hn h_{t-1} + b_hn; cho2014: r ⊙ h_{t-1}. (T, B, H), kept for backward
-        inner = np.empty((T, B, H), dtype=self.dtype)
-        if cho:  # two products per step: W_h{r,z} h_{t-1}, then W_hn (r ⊙ h_{t-1})
-            W_rzT = np.ascontiguousarray(W_hhT[:, : 2 * H])  # (H, 2H)
-            W_hnT = np.ascontiguousarray(W_hhT[:, 2 * H :])  # (H, H)
-        b_hn = b_hh[2 * H :]
-        rec = np.empty((B, 2 * H if cho else 3 * H), dtype=self.dtype)  # reused every step
-        rec_n = np.empty((B, H), dtype=self.dtype)
+        inner = np.empty((T, B, H), dtype=dt)
+        b_hn = np.broadcast_to(b_hh[2 * H :], (B, H)).copy()  # same shape: a fast add
+        rec = np.empty((3, B, H), dtype=dt)
+        rec_rz, rec_n = rec[:2], rec[2]
+        W_rz, W_n = W_hh_k[:2], W_hh_k[2]
+        matmul, tanh, mul, add, sub = np.matmul, np.tanh, np.multiply, np.add, np.subtract
         for t in range(T):
-            h = hs[t]
-            a = gates[t]  # (B, 3H), becomes [r, z, n] in place
-            rz, n = a[:, : 2 * H], a[:, 2 * H :]
-            r, z = a[:, :H], a[:, H : 2 * H]
+            h, g, h_new = hs[t], G[t], hs[t + 1]
+            rz, n = g[:2], g[2]
             if cho:
-                np.matmul(h, W_rzT, out=rec)
-                rz += rec  # [a_r, a_z] = W_i{r,z} x + b_i{r,z} + W_h{r,z} h_{t-1} + b_h{r,z}
-                np.tanh(rz, out=rz)
-                rz *= 0.5
-                rz += 0.5  # r, z = σ(a_r), σ(a_z)
-                np.multiply(r, h, out=inner[t])  # r ⊙ h_{t-1}
-                np.matmul(inner[t], W_hnT, out=rec_n)
+                matmul(h, W_rz, rec_rz)  # W_h{r,z} h_{t-1} (halved), (2, B, H)
+            else:
+                matmul(h, W_hh_k, rec)  # W_h{r,z,n} h_{t-1}, (3, B, H)
+            rz += rec_rz  # [a_r, a_z]
+            tanh(rz, rz)
+            rz *= 0.5
+            rz += 0.5  # r, z = σ(a_r), σ(a_z)
+            if cho:
+                mul(g[0], h, inner[t])  # r ⊙ h_{t-1}
+                matmul(inner[t], W_n, rec_n)
                 n += rec_n  # a_n = W_in x + b_in + W_hn (r ⊙ h_{t-1}) + b_hn
             else:
-                np.matmul(h, W_hhT, out=rec)  # W_hh h_{t-1}, (B, 3H)
-                rz += rec[:, : 2 * H]  # [a_r, a_z] (halved)
-                np.tanh(rz, out=rz)
-                rz *= 0.5
-                rz += 0.5  # r, z = σ(a_r), σ(a_z)
-                np.add(rec[:, 2 * H :], b_hn, out=inner[t])  # W_hn h_{t-1} + b_hn
-                np.multiply(r, inner[t], out=rec_n)
+                add(rec_n, b_hn, inner[t])  # W_hn h_{t-1} + b_hn
+                mul(g[0], inner[t], rec_n)
                 n += rec_n  # a_n = W_in x + b_in + r ⊙ (W_hn h_{t-1} + b_hn)
-            np.tanh(n, out=n)  # n_t = tanh(a_n)
-            h_new = hs[t + 1]
-            np.subtract(h, n, out=h_new)  # h_{t-1} - n
-            h_new *= z
+            tanh(n, n)  # n_t = tanh(a_n)
+            sub(h, n, h_new)  # h_{t-1} - n
+            h_new *= g[1]
             h_new += n  # h_t = n + z ⊙ (h_{t-1} - n) = (1 - z) ⊙ n + z ⊙ h_{t-1}
-        cache = (x, hs, inner, gates)
+        cache = (x1, hs, inner, G)
         return hs[1:], (hs[T],), cache
 
     def _layer_trace(self, cache):
-        _, hs, _, gates = cache
-        H = self.hidden_size
-        return {
-            "reset": gates[..., :H],
-            "update": gates[..., H : 2 * H],
-            "candidate": gates[..., 2 * H :],
-            "hidden": hs[1:],
-        }
+        _, hs, _, G = cache
+        return {"reset": G[:, 0], "update": G[:, 1], "candidate": G[:, 2], "hidden": hs[1:]}
 
     # ------------------------------------------------------------------ backward
     def _layer_backward(self, p, cache, dy, d_final):
         W_ih, W_hh, _, _ = p
-        x, hs, inner, gates = cache
+        x1, hs, inner, G = cache
         T, B, H = dy.shape
+        I, dt = x1.shape[2] - 1, self.dtype
         cho = self.variant == "cho2014"
-        W_rz, W_hn = W_hh[: 2 * H], W_hh[2 * H :]  # (2H, H), (H, H)
-        slope = np.empty((B, 3 * H), dtype=self.dtype)  # this step's σ' and tanh'
-        dA = self._buffer("dA", gates.shape)  # dL/d[a_r, a_z, a_n] (input path), (T, B, 3H)
-        # pytorch only: dL/d(W_hh h_{t-1} + b_hh) = [da_r, da_z, r ⊙ da_n], (T, B, 3H)
-        dAh = None if cho else self._buffer("dAh", gates.shape)
-        d_inner = np.empty((B, H), dtype=self.dtype)  # cho2014: dL/d(r ⊙ h_{t-1})
-        direct = np.empty((B, H), dtype=self.dtype)  # the part of dL/dh_{t-1} not via W_hh
+        W_hh_k = _aligned_empty((3, H, H), dt)  # W_hh,k (out, in): dL/dh_{t-1} += dA_k W_hh,k
+        W_hh_k[:] = W_hh.reshape(3, H, H)
+        W_rz, W_n = W_hh_k[:2], W_hh_k[2]
+        # per step, contiguous: E = [da_n, da_r, da_z] (+ r ⊙ da_n for pytorch, the gradient
+        # of W_hn h + b_hn); D stores every step's E as rows, for the products after the loop
+        nb = 3 if cho else 4
+        D = self._buffer("dA", (T, B, nb * H))
+        D_rows = D.reshape(T, B, nb, H)
+        E = np.empty((nb, B, H), dtype=dt)
+        E_rows = E.transpose(1, 0, 2)
+        dn, dr, dz = E[0], E[1], E[2]
+        d_rz = E[1:3]
+        slope = np.empty((2, B, H), dtype=dt)  # σ'(a_r), σ'(a_z)
+        rec = np.empty((nb - 1, B, H), dtype=dt)
+        direct, tanh_d, d_inner, s01 = (np.empty((B, H), dtype=dt) for _ in range(4))
         dh_all = np.empty_like(dy)  # total dL/dh_t, (T, B, H)
-        np.add(dy[T - 1], d_final[0], out=dh_all[T - 1])  # dL/dh_T: output + final state
-        for t in reversed(range(T)):
-            h, dh = hs[t], dh_all[t]  # h_{t-1}; dL/dh_t, complete
-            a = gates[t]
-            r, z, n = a[:, :H], a[:, H : 2 * H], a[:, 2 * H :]
-            dr, dz, dn = dA[t, :, :H], dA[t, :, H : 2 * H], dA[t, :, 2 * H :]
-            np.subtract(1, a, out=slope)
-            slope *= a  # σ' = σ(1 - σ) on r, z
-            np.multiply(n, n, out=slope[:, 2 * H :])
-            np.subtract(1, slope[:, 2 * H :], out=slope[:, 2 * H :])  # tanh' = 1 - n² on n
-            np.multiply(dh, z, out=direct)  # z ⊙ dh: h_t = ... + z ⊙ h_{t-1}
-            np.subtract(dh, direct, out=dn)  # dL/dn = dh ⊙ (1 - z)
-            np.subtract(h, n, out=dz)
-            dz *= dh  # dL/dz = dh ⊙ (h_{t-1} - n)
-            dn *= slope[:, 2 * H :]  # dL/da_n = dL/dn ⊙ (1 - n²)
+        matmul, mul, add, sub, copyto = np.matmul, np.multiply, np.add, np.subtract, np.copyto
+        add(dy[T - 1], d_final[0], dh_all[T - 1])  # dL/dh_T: output + final state
+        for t in range(T - 1, -1, -1):
+            dh, g, h = dh_all[t], G[t], hs[t]  # dL/dh_t (complete), [r, z, n], h_{t-1}
+            r, z, n = g
+            sub(1, g[:2], slope)
+            slope *= g[:2]  # σ' = σ(1 - σ) on r, z
+            mul(z, dh, direct)  # z ⊙ dh: h_t = ... + z ⊙ h_{t-1}
+            sub(dh, direct, dn)  # dL/dn = dh ⊙ (1 - z)
+            mul(n, n, tanh_d)
+            sub(1, tanh_d, tanh_d)
+            dn *= tanh_d  # dL/da_n = dL/dn ⊙ (1 - n²)
             if cho:
-                np.matmul(dn, W_hn, out=d_inner)  # dL/d(r ⊙ h) = da_n W_hn
-                np.multiply(d_inner, h, out=dr)  # dL/dr = dL/d(r ⊙ h) ⊙ h_{t-1}
-                d_inner *= r
-                direct += d_inner  # ... and r ⊙ dL/d(r ⊙ h) flows into h_{t-1}
-                dA[t, :, : 2 * H] *= slope[:, : 2 * H]  # through σ: da_r, da_z
-                d_rec, W_rec = dA[t, :, : 2 * H], W_rz  # the product W_h{r,z} h_{t-1}
+                matmul(dn, W_n, d_inner)  # dL/d(r ⊙ h_{t-1}) = da_n W_hn
+                mul(d_inner, h, dr)  # dL/dr = dL/d(r ⊙ h) ⊙ h_{t-1}
             else:
-                np.multiply(dn, inner[t], out=dr)  # dL/dr = da_n ⊙ (W_hn h + b_hn)
-                dA[t, :, : 2 * H] *= slope[:, : 2 * H]  # through σ: da_r, da_z
-                dAh[t, :, : 2 * H] = dA[t, :, : 2 * H]
-                np.multiply(dn, r, out=dAh[t, :, 2 * H :])  # dL/d(W_hn h + b_hn) = r ⊙ da_n
-                d_rec, W_rec = dAh[t], W_hh  # the product W_hh h_{t-1}, (B, 3H)
-            if t:  # dL/dh_{t-1} = dy_{t-1} + direct + d_rec W_rec
-                np.matmul(d_rec, W_rec, out=dh_all[t - 1])
-                dh_all[t - 1] += direct
-                dh_all[t - 1] += dy[t - 1]
-        dh0 = d_rec @ W_rec + direct  # dL/dh_0, the initial state
-        dW_ih, dW_hh, db_ih, dx = weight_grads(dA, x, None, W_ih)
+                mul(dn, inner[t], dr)  # dL/dr = da_n ⊙ (W_hn h_{t-1} + b_hn)
+                mul(r, dn, E[3])  # dL/d(W_hn h_{t-1} + b_hn) = r ⊙ da_n
+            sub(h, n, dz)
+            dz *= dh  # dL/dz = dh ⊙ (h_{t-1} - n)
+            d_rz *= slope  # through σ: da_r, da_z
+            copyto(D_rows[t], E_rows)
+            if cho:
+                d_inner *= r
+                direct += d_inner  # r ⊙ dL/d(r ⊙ h) flows into h_{t-1} too
+                matmul(d_rz, W_rz, rec)  # [da_r W_hr, da_z W_hz]
+                add(rec[0], rec[1], s01)
+            else:
+                matmul(E[1:], W_hh_k, rec)  # [da_r W_hr, da_z W_hz, (r ⊙ da_n) W_hn]
+                add(rec[0], rec[1], s01)
+                s01 += rec[2]
+            if t:  # dL/dh_{t-1} = dy_{t-1} + direct + Σ_k (...) W_hh,k
+                dh_prev = dh_all[t - 1]
+                add(s01, direct, dh_prev)
+                dh_prev += dy[t - 1]
+        dh0 = s01 + direct  # dL/dh_0, the initial state
+        D2 = D.reshape(T * B, nb * H)
+        dA = D2[:, : 3 * H]  # input path: [da_n, da_r, da_z]
+        # every step's weight gradients in ONE product each: [dW_ih | db_ih] = Σ_t dA_t^T [x_t, 1]
+        dWx = (dA.T @ x1.reshape(T * B, I + 1)).reshape(3, H, I + 1)[RZN].reshape(3 * H, -1)
+        dW_ih, db_ih = dWx[:, :I].copy(), dWx[:, I].copy()
+        dx = (dA @ W_ih.reshape(3, H, I)[NRZ].reshape(3 * H, I)).reshape(T, B, I)
         h_prev = hs[:-1].reshape(T * B, H)
         if cho:
             dW_hh = np.empty_like(W_hh)
-            dA2 = dA.reshape(T * B, 3 * H)
-            dW_hh[: 2 * H] = dA2[:, : 2 * H].T @ h_prev  # W_h{r,z} multiply h_{t-1}
-            dW_hh[2 * H :] = dA2[:, 2 * H :].T @ inner.reshape(T * B, H)  # W_hn: r ⊙ h_{t-1}
+            dW_hh[: 2 * H] = D2[:, H : 3 * H].T @ h_prev  # W_h{r,z} multiply h_{t-1}
+            dW_hh[2 * H :] = D2[:, :H].T @ inner.reshape(T * B, H)  # W_hn: r ⊙ h_{t-1}
             db_hh = db_ih.copy()  # every b_h* sits beside its b_i*
         else:
-            dAh2 = dAh.reshape(T * B, 3 * H)
-            dW_hh = dAh2.T @ h_prev  # (3H, H)
-            db_hh = dAh2.sum(axis=0)  # (3H,)
+            dAh = D2[:, H:]  # [da_r, da_z, r ⊙ da_n]: the gradient of W_hh h_{t-1} + b_hh
+            dW_hh = dAh.T @ h_prev  # (3H, H)
+            db_hh = dAh.sum(axis=0)  # (3H,)
         return dx, (dh0,), (dW_ih, dW_hh, db_ih, db_hh), dh_all
