@@ -39,8 +39,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent
-from rnncli.scratch.lstm import _aligned_empty
+from rnncli.scratch.base import Recurrent, aligned_empty
 
 VARIANTS = ("pytorch", "cho2014")
 NRZ = [2, 0, 1]  # backward keeps the input-path gradients as [n, r, z] (PyTorch: r, z, n)
@@ -87,7 +86,7 @@ class GRU(Recurrent):
         Wx[:, :I] = W_ih.reshape(3, H, I).transpose(0, 2, 1)
         Wx[:, I] = bias.reshape(3, H)
         Wx[:2] *= 0.5
-        W_hh_k = _aligned_empty((3, H, H), dt)  # W_hh,k^T: h_{t-1} @ W_hh_k[k] = W_hk h_{t-1}
+        W_hh_k = aligned_empty((3, H, H), dt)  # W_hh,k^T: h_{t-1} @ W_hh_k[k] = W_hk h_{t-1}
         W_hh_k[:] = W_hh.reshape(3, H, H).transpose(0, 2, 1)
         W_hh_k[:2] *= 0.5
         x1 = np.empty((T, B, I + 1), dtype=dt)  # [x_t, 1]
@@ -140,7 +139,7 @@ class GRU(Recurrent):
         T, B, H = dy.shape
         I, dt = x1.shape[2] - 1, self.dtype
         cho = self.variant == "cho2014"
-        W_hh_k = _aligned_empty((3, H, H), dt)  # W_hh,k (out, in): dL/dh_{t-1} += dA_k W_hh,k
+        W_hh_k = aligned_empty((3, H, H), dt)  # W_hh,k (out, in): dL/dh_{t-1} += dA_k W_hh,k
         W_hh_k[:] = W_hh.reshape(3, H, H)
         W_rz, W_n = W_hh_k[:2], W_hh_k[2]
         # per step, contiguous: E = [da_n, da_r, da_z] (+ r ⊙ da_n for pytorch, the gradient

@@ -31,23 +31,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.scratch.base import Recurrent
+from rnncli.scratch.base import Recurrent, aligned_empty
 
 ORDER = [3, 0, 1, 2]  # internal gate block k is PyTorch's gate ORDER[k]: o, i, f, g
 TO_TORCH = [1, 2, 3, 0]  # PyTorch's gate j (i, f, g, o) is internal block TO_TORCH[j]
-
-
-def _aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
-    """``np.empty`` that starts on a 64-byte boundary.
-
-    OpenBLAS's kernels for small products (used for the per-step (B, K) @ (K, H) products
-    here) run about 25% slower when the weight matrix is not 64-byte aligned, and NumPy
-    only guarantees 16 bytes.
-    """
-    itemsize = np.dtype(dtype).itemsize
-    raw = np.empty(int(np.prod(shape)) * itemsize + 64, dtype=np.uint8)
-    start = -raw.ctypes.data % 64
-    return raw[start : start + int(np.prod(shape)) * itemsize].view(dtype).reshape(shape)
 
 
 def _gate_blocks(W: np.ndarray, H: int) -> np.ndarray:
@@ -74,7 +61,7 @@ class LSTM(Recurrent):
         h0, c0 = state0
         # W[k] = [W_ih,kᵀ; b_ih,k + b_hh,k; W_hh,kᵀ], (4, I+1+H, H), k = o, i, f, g: gate k acts
         # on [x_t, 1, h_{t-1}]. The sigmoid gates' weights are halved: σ(a) = ½ tanh(a/2) + ½.
-        W = _aligned_empty((4, I + 1 + H, H), dt)
+        W = aligned_empty((4, I + 1 + H, H), dt)
         W[:, :I] = _gate_blocks(W_ih, H).transpose(0, 2, 1)
         W[:, I] = _gate_blocks(b_ih + b_hh, H)[:, :, 0]
         W[:, I + 1 :] = _gate_blocks(W_hh, H).transpose(0, 2, 1)
@@ -124,7 +111,7 @@ class LSTM(Recurrent):
         T, B, H = dy.shape
         I, dt = W_ih.shape[1], self.dtype
         # dL/dh_{t-1} = Σ_k dA_k W_hh,k: gate by gate, like the forward, (4, H, H)
-        W_hh_k = _aligned_empty((4, H, H), dt)
+        W_hh_k = aligned_empty((4, H, H), dt)
         W_hh_k[:] = _gate_blocks(W_hh, H)
         dA = self._buffer("dA", (T, B, 4 * H))  # dL/da_t of all steps, rows like xh's
         dA_rows = dA.reshape(T, B, 4, H)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, input_projection, weight_grads
+from rnncli.scratch.base import Recurrent
 
 NONLINEARITIES = ("tanh", "relu")
 
@@ -88,3 +88,37 @@ class RNN(Recurrent):
         dh0 = dA[0] @ W_hh  # dL/dh_0, the initial state
         dW_ih, dW_hh, db, dx = weight_grads(dA, x, hs[:-1], W_ih)
         return dx, (dh0,), (dW_ih, dW_hh, db, db.copy()), dh_all
+
+
+def input_projection(x, W_ih, bias, out) -> np.ndarray:
+    """W_ih x_t + bias for ALL steps in one matrix product (PyTorch's CPU path does the same).
+
+    x (T, B, I), W_ih (H, I), bias (H,) -> out (T, B, H). The bias rides in the product as an
+    extra input fixed at 1 ([x_t, 1] times [W_ihᵀ; bias]), which is cheaper than adding it to
+    the (T, B, H) result afterwards.
+    """
+    T, B, n_in = x.shape
+    W = np.empty((n_in + 1, W_ih.shape[0]), dtype=x.dtype)  # [W_ihᵀ; bias]
+    W[:n_in] = W_ih.T
+    W[n_in] = bias
+    x1 = np.empty((T * B, n_in + 1), dtype=x.dtype)  # [x_t, 1]
+    x1[:, :n_in] = x.reshape(T * B, n_in)
+    x1[:, n_in] = 1
+    np.matmul(x1, W, out=out.reshape(T * B, -1))
+    return out
+
+
+def weight_grads(dA: np.ndarray, x: np.ndarray, h_prev: np.ndarray, W_ih: np.ndarray):
+    """The batched end of BPTT: every step's weight gradient in ONE matrix product each.
+
+    dA (T, B, H) holds dL/d(pre-activation) of every step; x (T, B, I) the layer's inputs;
+    h_prev (T, B, H) the states h_{t-1}. Returns dW_ih = Σ_t dA_tᵀ x_t,
+    dW_hh = Σ_t dA_tᵀ h_{t-1}, db = Σ_t Σ_b dA_t and dx_t = dA_t W_ih.
+    """
+    T, B, H = dA.shape
+    dA2 = dA.reshape(T * B, H)
+    dW_ih = dA2.T @ x.reshape(T * B, -1)  # (H, I)
+    dW_hh = dA2.T @ h_prev.reshape(T * B, -1)  # (H, H)
+    db = dA2.sum(axis=0)  # (H,)
+    dx = (dA2 @ W_ih).reshape(T, B, -1)  # (T, B, I)
+    return dW_ih, dW_hh, db, dx
