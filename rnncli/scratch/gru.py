@@ -97,7 +97,7 @@ class GRU(Recurrent):
         hs[0] = state0[0]
         # pytorch: W_hn h_{t-1} + b_hn; cho2014: r ⊙ h_{t-1}. (T, B, H), kept for backward
         inner = np.empty((T, B, H), dtype=dt)
-        b_hn = np.broadcast_to(b_hh[2 * H :], (B, H)).copy()  # same shape: a fast add
+        b_hn = None if cho else np.broadcast_to(b_hh[2 * H :], (B, H)).copy()  # same shape
         rec = np.empty((3, B, H), dtype=dt)
         rec_rz, rec_n = rec[:2], rec[2]
         W_rz, W_n = W_hh_k[:2], W_hh_k[2]
