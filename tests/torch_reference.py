@@ -37,15 +37,20 @@ def torch_results(module, x, states, with_state, g_out, g_fin):
     t_state = (tuple(states) if len(states) == 2 else states[0]) if with_state else None
     out, t_final = module(x, t_state)
     finals = t_final if isinstance(t_final, tuple) else (t_final,)
-    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
     params = dict(module.named_parameters())
-    grads = torch.autograd.grad(loss, [*params.values(), x, *states], allow_unused=True)
+    return named_results(out, finals, params, x, states if with_state else [], g_out, g_fin)
+
+
+def named_results(out, finals, params, x, init, g_out, g_fin):
+    """loss = Σ out ⊙ g_out + Σ final ⊙ g_fin, differentiated: {name: tensor} for the output,
+    final states, every parameter (``params``: {name: leaf}), the input and ``init``."""
+    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
+    grads = torch.autograd.grad(loss, [*params.values(), x, *init])
     res = {"output": out, **{f"final state {j}": f for j, f in enumerate(finals)}}
     res |= {f"grad {name}": gr for name, gr in zip(params, grads, strict=False)}
     res["grad input"] = grads[len(params)]
-    if with_state:
-        for j, gr in enumerate(grads[len(params) + 1 :]):
-            res[f"grad initial state {j}"] = gr
+    for j, gr in enumerate(grads[len(params) + 1 :]):
+        res[f"grad initial state {j}"] = gr
     return res
 
 
@@ -96,6 +101,9 @@ def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", 
         ours |= {f"grad initial state {j}": v for j, v in enumerate(inits)}
     assert set(ours) == set(ref)
     return ours, ref, (truth, noise), (cell, trace, g)
+
+
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
 
 
 class _Activation(torch.autograd.Function):
@@ -161,19 +169,7 @@ def unrolled_results(module, x, states, with_state, g_out, g_fin, delta):
             finals[j].append(v if batched else v[0])
     out = inp if batched else inp[:, 0]
     finals = [torch.stack(f) for f in finals]
-    loss = (out * g_out).sum() + sum((f * g).sum() for f, g in zip(finals, g_fin, strict=True))
-    leaves = [*params.values(), x, *(init if with_state else [])]
-    grads = torch.autograd.grad(loss, leaves)
-    res = {"output": out, **{f"final state {j}": f for j, f in enumerate(finals)}}
-    res |= {f"grad {n}": gr for n, gr in zip(params, grads, strict=False)}
-    res["grad input"] = grads[len(params)]
-    if with_state:
-        for j, gr in enumerate(grads[len(params) + 1 :]):
-            res[f"grad initial state {j}"] = gr
-    return res
-
-
-PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh")
+    return named_results(out, finals, params, x, init if with_state else [], g_out, g_fin)
 
 
 def float32_noise(module, x, states, with_state, g_out, g_fin, truth, seed, draws=4):
