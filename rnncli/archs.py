@@ -49,6 +49,9 @@ class ArchSpec:
     legend: str                     # one-line legend under the ``gates`` table
     options: dict[str, tuple[str, ...]] = field(default_factory=dict)  # option -> choices
     sources: tuple[str, ...] = ()   # keys of rnncli.knowledge.sources
+    scratch_fast: str | None = None  # "module:Class" of the fast NumPy cell, if there is one
+    scratch_reference: str = ""     # "module:Class" of the reference cell (scratch/reference.py)
+    extra_vectors: int = 0          # H-sized parameter vectors per layer beyond 2 mats + 2 biases
 
     @property
     def gates(self) -> tuple[str, ...]:
@@ -76,43 +79,50 @@ SPECS: dict[str, ArchSpec] = {
     "rnn": ArchSpec(
         name="rnn", title="RNN", long_title="Vanilla (Elman) RNN", aliases=("vanilla", "elman"),
         gate_blocks=1, gate_rows=("hidden",), states=("h",), kept_per_unit=1,
-        elementwise_per_unit=3, extra_params_per_layer="", torch_module="RNN",
+        elementwise_per_unit=3, extra_params_per_layer="", extra_vectors=0, torch_module="RNN",
         torch_cell="RNNCell", trace=(_k("hidden", "h", _TANH, False),),
         legend="no gates: h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the "
         "whole state every step; h: -1 (blue) .. 1 (red).",
         options={"nonlinearity": ("tanh", "relu")}, sources=("torch-rnn", "elman1990"),
+        scratch_fast="rnncli.scratch.rnn:RNN",
+        scratch_reference="rnncli.scratch.reference_cells:ReferenceRNN",
     ),
     "gru": ArchSpec(
         name="gru", title="GRU", long_title="Gated Recurrent Unit", aliases=(),
         gate_blocks=3, gate_rows=("reset", "update", "candidate"), states=("h",),
-        kept_per_unit=5, elementwise_per_unit=15, extra_params_per_layer="",
+        kept_per_unit=5, elementwise_per_unit=15, extra_params_per_layer="", extra_vectors=0,
         torch_module="GRU", torch_cell="GRUCell",
         trace=(_k("reset", "r", _SIG), _k("update", "z", _SIG), _k("candidate", "n", _TANH),
                _k("hidden", "h", _TANH, False)),
         legend="r reset, z update gate: σ, 0 (blue) .. 1 (red); n candidate, h hidden: "
         "-1 .. 1. h_t = (1-z)·n + z·h_(t-1): z near 1 keeps the old state (PyTorch).",
         options={"variant": ("pytorch", "cho2014")}, sources=("torch-gru", "cho2014"),
+        scratch_fast="rnncli.scratch.gru:GRU",
+        scratch_reference="rnncli.scratch.reference_cells:ReferenceGRU",
     ),
     "lstm": ArchSpec(
         name="lstm", title="LSTM", long_title="Long Short-Term Memory", aliases=(),
         gate_blocks=4, gate_rows=("input", "forget", "candidate", "output"), states=("h", "c"),
-        kept_per_unit=7, elementwise_per_unit=17, extra_params_per_layer="",
+        kept_per_unit=7, elementwise_per_unit=17, extra_params_per_layer="", extra_vectors=0,
         torch_module="LSTM", torch_cell="LSTMCell", trace=_LSTM_TRACE,
         legend="f forget, i input, o output gate: σ, 0 (blue) .. 1 (red); g candidate, "
         "c cell (unbounded, colour clipped), h hidden: -1 (blue) .. 1 (red). "
         "c_t = f·c_(t-1) + i·g, h_t = o·tanh(c_t).",
         sources=("torch-lstm", "hochreiter1997", "gers2000"),
+        scratch_fast="rnncli.scratch.lstm:LSTM",
+        scratch_reference="rnncli.scratch.reference_cells:ReferenceLSTM",
     ),
     "peephole": ArchSpec(
         name="peephole", title="Peephole LSTM", long_title="LSTM with peephole connections",
         aliases=("peephole-lstm",),
         gate_blocks=4, gate_rows=("input", "forget", "candidate", "output"), states=("h", "c"),
-        kept_per_unit=7, elementwise_per_unit=23, extra_params_per_layer="3H",
+        kept_per_unit=7, elementwise_per_unit=23, extra_params_per_layer="3H", extra_vectors=3,
         torch_module=None, torch_cell=None, trace=_LSTM_TRACE,
         legend="as the LSTM, but i and f also see c_(t-1) and o sees c_t through diagonal "
         "peephole weights (Gers & Schmidhuber 2000). c_t = f·c_(t-1) + i·g, "
         "h_t = o·tanh(c_t).",
         sources=("gers2000peephole", "gers2002", "greff2017"),
+        scratch_reference="rnncli.scratch.reference_cells:PeepholeLSTM",
     ),
 }
 

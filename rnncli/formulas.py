@@ -1,33 +1,49 @@
-"""Exact counts for RNN, GRU and LSTM: parameters, FLOPs, activation memory.
+"""Exact counts for the registered architectures: parameters, FLOPs, activation memory.
 
-Pure arithmetic, no torch, so ``explain``, ``compare`` and ``advise`` stay fast.
+Pure arithmetic, no torch, so ``explain``, ``compare`` and ``advise`` stay fast. What varies
+between architectures (gate blocks, extra parameter vectors, element-wise work, values kept
+for backward) comes from the registry, ``rnncli.archs``.
 
 Parameter counts follow PyTorch's layout (torch.nn.RNN/GRU/LSTM docs): each
 layer has ``weight_ih`` (G·H × I_l), ``weight_hh`` (G·H × H) and two bias
 vectors ``bias_ih`` and ``bias_hh`` (G·H each), where G is the number of gate
 blocks (RNN 1, GRU 3, LSTM 4) and I_l is the input size of layer l (I for the
 first layer, H above it; twice H when the layer below is bidirectional).
-Hence an LSTM layer holds 4·(H·I + H² + 2H) parameters.
+Hence an LSTM layer holds 4·(H·I + H² + 2H) parameters. The peephole LSTM (Gers &
+Schmidhuber 2000; rnncli.scratch.PeepholeLSTM) adds three diagonal weight vectors per
+layer and direction, ``weight_ci``, ``weight_cf``, ``weight_co`` (H each):
+4·(H·I + H² + 2H) + 3H.
 """
 
 from __future__ import annotations
 
-ARCHS = ("rnn", "gru", "lstm")
+from rnncli import archs
+from rnncli.errors import BadInput
 
-#: Gate blocks stacked in the fused weight matrices, in PyTorch's row order.
-GATE_BLOCKS = {"rnn": 1, "gru": 3, "lstm": 4}
-GATE_ORDER = {"rnn": ("hidden",), "gru": ("reset", "update", "candidate"),
-              "lstm": ("input", "forget", "candidate", "output")}
+#: The architectures torch runs natively (rnn, gru, lstm), for modules that import it.
+ARCHS = archs.names(torch_only=True)
+
+#: Gate blocks stacked in the fused weight matrices, per registered architecture.
+GATE_BLOCKS = {name: archs.get(name).gate_blocks for name in archs.names()}
 
 #: Values per unit the backward pass keeps for each step (see rnncli.scratch):
-#: LSTM i, f, g, o, c, tanh(c), h; GRU r, z, n, W_hn·h + b_hn, h; RNN h.
-KEPT_PER_UNIT = {"rnn": 1, "gru": 5, "lstm": 7}
+#: LSTM and peephole i, f, g, o, c, tanh(c), h; GRU r, z, n, W_hn·h + b_hn, h; RNN h.
+KEPT_PER_UNIT = {name: archs.get(name).kept_per_unit for name in archs.names()}
+
+
+class UnknownArchitecture(BadInput, ValueError):
+    """An architecture name the registry does not know (also a ``ValueError``)."""
+
+
+def _spec(arch: str) -> archs.ArchSpec:
+    try:
+        return archs.get(arch)
+    except BadInput as exc:
+        raise UnknownArchitecture(str(exc)) from None
 
 
 def _check(arch: str) -> int:
-    if arch not in GATE_BLOCKS:
-        raise ValueError(f"unknown architecture {arch!r}; expected one of {', '.join(ARCHS)}")
-    return GATE_BLOCKS[arch]
+    return _spec(arch).gate_blocks
 
 
 def layer_input_sizes(input_size: int, hidden_size: int, num_layers: int,
@@ -39,20 +55,23 @@ def layer_input_sizes(input_size: int, hidden_size: int, num_layers: int,
 
 def param_count(arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
                 bias: bool = True, bidirectional: bool = False) -> int:
-    """Number of parameters of ``torch.nn.{RNN,GRU,LSTM}`` with these sizes."""
-    g = _check(arch)
-    h = hidden_size
+    """Number of parameters of ``torch.nn.{RNN,GRU,LSTM}`` (or the peephole LSTM) with these
+    sizes: G·(H·I_l + H² + 2H) per layer and direction, plus 3H for the peepholes."""
+    spec = _spec(arch)
+    g, h = spec.gate_blocks, hidden_size
     dirs = 2 if bidirectional else 1
     total = 0
     for i in layer_input_sizes(input_size, h, num_layers, bidirectional):
-        total += dirs * g * (h * i + h * h + (2 * h if bias else 0))
+        total += dirs * (g * (h * i + h * h + (2 * h if bias else 0)) + spec.extra_vectors * h)
     return total
 
 
 def param_formula(arch: str) -> str:
     """The per-layer parameter formula as text, e.g. ``4·(H·I + H² + 2H)``."""
-    g = _check(arch)
-    return f"{g}·(H·I + H² + 2H)" if g > 1 else "H·I + H² + 2H"
+    spec = _spec(arch)
+    g = spec.gate_blocks
+    text = f"{g}·(H·I + H² + 2H)" if g > 1 else "H·I + H² + 2H"
+    return f"{text} + {spec.extra_params_per_layer}" if spec.extra_params_per_layer else text
 
 
 def matmul_flops(arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -76,10 +95,10 @@ def elementwise_flops(arch: str, hidden_size: int, num_layers: int = 1,
     Counted as one FLOP per add, multiply or activation evaluation:
     RNN 2 biases + tanh = 3H; GRU 6 biases + 3 activations + r⊙· + (1−z), two
     products and a sum = 15H; LSTM 8 biases + 5 activations + c and h updates
-    (4 ops) = 17H (per step, per layer, per sequence in the batch).
+    (4 ops) = 17H; peephole LSTM 17H + three peephole products and their adds = 23H
+    (per step, per layer, per sequence in the batch; ``ArchSpec.elementwise_per_unit``).
     """
-    per_unit = {"rnn": 3, "gru": 15, "lstm": 17}[arch]
-    _check(arch)
+    per_unit = _spec(arch).elementwise_per_unit
     return per_unit * hidden_size * num_layers * seq_len * batch
 
 
@@ -103,8 +122,7 @@ def train_flops(arch: str, input_size: int, hidden_size: int, num_layers: int = 
 def activation_bytes(arch: str, hidden_size: int, num_layers: int = 1, seq_len: int = 1,
                      batch: int = 1, dtype_bytes: int = 4) -> int:
     """Bytes the training forward pass keeps for backward (our NumPy cells' choice)."""
-    _check(arch)
-    return KEPT_PER_UNIT[arch] * hidden_size * num_layers * seq_len * batch * dtype_bytes
+    return _spec(arch).kept_per_unit * hidden_size * num_layers * seq_len * batch * dtype_bytes
 
 
 def max_hidden_for_params(arch: str, input_size: int, params_max: int,

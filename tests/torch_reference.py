@@ -14,7 +14,7 @@ import copy
 import numpy as np
 import torch
 
-from rnncli.scratch import from_torch
+from rnncli.scratch import build, from_torch
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
@@ -54,8 +54,11 @@ def named_results(out, finals, params, x, init, g_out, g_fin):
     return res
 
 
-def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", batched=True):
-    """The same weights, data and upstream gradients through torch and through NumPy.
+def run_both(
+    arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", batched=True, impl="fast"
+):
+    """The same weights, data and upstream gradients through torch and through NumPy
+    (``impl``: the fast cells, or the reference cells of rnncli/scratch/reference.py).
 
     Returns (ours, torch's, truth): dicts of named arrays/tensors; truth is torch in float64
     on the same float32 values (None for float64 runs), used to judge float32 rounding.
@@ -66,7 +69,11 @@ def run_both(arch, T, B, I, H, L, dtype, with_state, seed, nonlinearity="tanh", 
     tdt = TORCH_DTYPE[dtype]
     module = MODULES[arch](I, H, L, **kw).to(tdt)
     cell = from_torch(module)
-    assert cell.dtype is dtype and cell.arch == arch
+    if impl != "fast":
+        kw = {"nonlinearity": nonlinearity} if arch == "rnn" else {}
+        cell = build(arch, I, H, L, impl=impl, dtype=dtype, **kw)
+        cell.load_state_dict(from_torch(module).to_state_dict())
+    assert cell.dtype is dtype and cell.arch == arch and cell.impl == impl
     lead = (T, B) if batched else (T,)
     sshape = (L, B, H) if batched else (L, H)
     n_states = 2 if arch == "lstm" else 1
@@ -281,3 +288,29 @@ def cho2014_reference(sd, x, h0):
         out = torch.stack(steps)
         finals.append(h)
     return out, torch.stack(finals)
+
+
+def peephole_reference(sd, x, state):
+    """The peephole LSTM written directly in torch autograd: ``(output, (h_n, c_n))``.
+
+    ``sd``: {PyTorch-style name: tensor}; x (T, B, I); state (h_0, c_0), (L, B, H) each.
+    i and f see c_{t-1}, o sees c_t, through diagonal weights (Gers & Schmidhuber 2000).
+    """
+    out, h_n, c_n = x, [], []
+    for k in range(state[0].shape[0]):
+        W_ih, W_hh = sd[f"weight_ih_l{k}"], sd[f"weight_hh_l{k}"]
+        b = sd[f"bias_ih_l{k}"] + sd[f"bias_hh_l{k}"]
+        w_ci, w_cf, w_co = (sd[f"weight_c{g}_l{k}"] for g in "ifo")
+        h, c = state[0][k], state[1][k]
+        steps = []
+        for t in range(out.shape[0]):
+            a_i, a_f, a_g, a_o = (out[t] @ W_ih.T + h @ W_hh.T + b).chunk(4, dim=-1)
+            i = torch.sigmoid(a_i + w_ci * c)
+            f = torch.sigmoid(a_f + w_cf * c)
+            c = f * c + i * torch.tanh(a_g)
+            h = torch.sigmoid(a_o + w_co * c) * torch.tanh(c)
+            steps.append(h)
+        out = torch.stack(steps)
+        h_n.append(h)
+        c_n.append(c)
+    return out, (torch.stack(h_n), torch.stack(c_n))

@@ -11,6 +11,13 @@ SOURCES: dict[str, str] = {
     "Neural Computation 9(8).",
     "gers2000": "Gers, Schmidhuber & Cummins (2000), Learning to Forget: Continual "
     "Prediction with LSTM, Neural Computation 12(10).",
+    "gers2000peephole": "Gers & Schmidhuber (2000), Recurrent Nets that Time and Count, "
+    "IJCNN 2000 (Como), vol. 3, pp. 189-194, doi:10.1109/IJCNN.2000.861302 (peephole "
+    "connections from the cell to the gates).",
+    "gers2002": "Gers, Schraudolph & Schmidhuber (2002), Learning Precise Timing with LSTM "
+    "Recurrent Networks, Journal of Machine Learning Research 3, pp. 115-143.",
+    "elman1990": "Elman (1990), Finding Structure in Time, Cognitive Science 14(2), "
+    "pp. 179-211 (the simple recurrent network).",
     "bengio1994": "Bengio, Simard & Frasconi (1994), Learning long-term dependencies "
     "with gradient descent is difficult, IEEE Trans. Neural Networks 5(2).",
     "pascanu2013": "Pascanu, Mikolov & Bengio (2013), On the difficulty of training "

@@ -1,4 +1,10 @@
-"""From-scratch NumPy RNN, GRU and LSTM that compute what torch.nn.RNN/GRU/LSTM compute.
+"""From-scratch NumPy RNN, GRU, LSTM (what torch.nn.RNN/GRU/LSTM compute) and peephole LSTM.
+
+Two implementations of every cell: ``reference.py`` writes each architecture's equations one
+per line (a plain forward step and a plain BPTT; what the tool teaches and ``gates``
+traces), and the fast cells ``rnn.py``, ``gru.py``, ``lstm.py`` compute the same numbers
+quickly (tested equal to the reference to 1e-12 in float64). The peephole LSTM has only the
+reference implementation (``PeepholeLSTM``; torch has no peephole module).
 
     from rnncli.scratch import LSTM, GRU, RNN, build, from_torch
     cell = LSTM(8, 16, num_layers=2, dtype=np.float32, seed=0)   # or rng=np.random.Generator
@@ -7,7 +13,10 @@
     grads.params["weight_hh_l1"], grads.input, grads.state, grads.hidden, grads.hidden_norms
 
 - ``RNN(I, H, L=1, *, nonlinearity="tanh"|"relu", dtype=np.float64, seed=None, rng=None)``,
-  ``GRU(..., variant="pytorch"|"cho2014")``, ``LSTM(...)``; ``build(arch, I, H, L, **kw)``.
+  ``GRU(..., variant="pytorch"|"cho2014")``, ``LSTM(...)``, ``PeepholeLSTM(...)``, every
+  one also with ``batch_first=True`` (x and output (B, T, ·)); ``build(arch, I, H, L,
+  impl="fast"|"reference", **kw)`` by registry name (rnncli.archs), ``impl="reference"``
+  giving ``ReferenceRNN``/``ReferenceGRU``/``ReferenceLSTM``/``PeepholeLSTM``.
 - Attributes: ``arch``, ``input_size``, ``hidden_size``, ``num_layers``, ``dtype``,
   ``params`` ({PyTorch name: array}; edit in place, the next forward uses it),
   ``variant`` (GRU), ``nonlinearity`` (RNN).
@@ -17,33 +26,55 @@
 - ``backward(grad_output, grad_state=None) -> Gradients`` (params, input, state, hidden,
   hidden_norms, hidden_by_layer); either argument may be None for zeros.
 - ``to_state_dict()`` / ``load_state_dict(sd)``; ``from_torch(module_or_state_dict,
-  variant="pytorch", dtype=None, *, nonlinearity=None)``; ``from_state_dict(sd, arch=None,
-  *, variant, nonlinearity, dtype)`` for NumPy dicts such as an ``np.load`` npz.
-- Bad shapes raise ``ShapeError`` (a ``BadInput`` and a ``ValueError``); other bad values
-  ``rnncli.errors.BadInput``.
+  variant="pytorch", dtype=None, *, nonlinearity=None)`` (honours ``batch_first``);
+  ``from_state_dict(sd, arch=None, *, variant, nonlinearity, dtype, batch_first)`` for NumPy
+  dicts such as an ``np.load`` npz; ``infer_arch(sd)``: the architecture of a state dict.
+- Bad shapes raise ``ShapeError`` (a ``BadInput`` and a ``ValueError``); other bad values,
+  complex numbers included (never silently cast), ``rnncli.errors.BadInput``.
 
 Parameters carry PyTorch's names, shapes, gate order and initialisation, so weights move
 between the two unchanged; tests/test_scratch.py checks outputs, states and every gradient
 against torch. Sources: torch-rnn, torch-gru, torch-lstm, hochreiter1997, gers2000, cho2014
-(keys of rnncli.knowledge.sources).
+gers2000peephole, gers2002 (keys of rnncli.knowledge.sources).
 """
 
 from rnncli.scratch.base import Gradients, Recurrent, ShapeError, sigmoid
-from rnncli.scratch.convert import CLASSES, build, from_state_dict, from_torch
+from rnncli.scratch.convert import (
+    CLASSES,
+    REFERENCE_CLASSES,
+    build,
+    cell_class,
+    from_state_dict,
+    from_torch,
+    infer_arch,
+)
 from rnncli.scratch.gru import GRU
 from rnncli.scratch.lstm import LSTM
+from rnncli.scratch.reference_cells import (
+    PeepholeLSTM,
+    ReferenceGRU,
+    ReferenceLSTM,
+    ReferenceRNN,
+)
 from rnncli.scratch.rnn import RNN
 
 __all__ = [
     "CLASSES",
     "GRU",
     "LSTM",
+    "REFERENCE_CLASSES",
     "RNN",
+    "PeepholeLSTM",
+    "ReferenceGRU",
+    "ReferenceLSTM",
+    "ReferenceRNN",
     "Gradients",
     "Recurrent",
     "ShapeError",
     "build",
+    "cell_class",
     "from_state_dict",
     "from_torch",
+    "infer_arch",
     "sigmoid",
 ]

@@ -31,8 +31,9 @@ class Gradients:
 
     ``params``: {PyTorch name: dL/dparam}; ``input``: dL/dx (like x); ``state``: dL/d(initial
     state), an array (L, B, H) or for the LSTM a tuple (dh_0, dc_0); ``hidden``: (T, B, H) total
-    dL/dh_t of the last layer (from the output at t AND from step t+1 through the recurrence);
-    ``hidden_norms``: (T,) Frobenius norm of ``hidden[t]`` over batch and units;
+    dL/dh_t of the last layer (from the output at t AND from step t+1 through the recurrence),
+    laid out like the output ((B, T, H) when ``batch_first``); ``hidden_norms``: (T,)
+    Frobenius norm of dL/dh_t over batch and units;
     ``hidden_by_layer``: the same as ``hidden`` for every layer, bottom first.
     """
 
@@ -74,6 +75,20 @@ def aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
     return raw[start : start + int(np.prod(shape)) * itemsize].view(dtype).reshape(shape)
 
 
+def real_array(value: object, dtype: object, what: str) -> np.ndarray:
+    """``value`` as a real NumPy array (of ``dtype`` unless None); ``BadInput`` for complex,
+    text or ragged values, which NumPy would otherwise cast (dropping the imaginary part)."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError) as exc:
+        raise BadInput(f"{what} is not a numeric array: {exc}") from exc
+    if np.iscomplexobj(arr):
+        raise BadInput(f"{what} is complex; the cells compute with real numbers only")
+    if arr.dtype.kind not in "biuf":
+        raise BadInput(f"{what} must be a real numeric array, got dtype {arr.dtype}")
+    return arr if dtype is None else arr.astype(dtype, copy=False)
+
+
 def _positive_int(name: str, value: object) -> int:
     if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 1:
         raise BadInput(f"{name} must be a positive integer, got {value!r}")
@@ -94,15 +109,17 @@ def as_dtype(dtype: object) -> type:
 class Recurrent:
     """A stack of ``num_layers`` recurrent layers with PyTorch's parameters.
 
-    Subclasses set ``arch``, ``gates`` (G, the number of row blocks in each weight),
-    ``trace_names`` and ``n_states`` (1, or 2 for the LSTM's (h, c)), and write
-    ``_layer_forward`` / ``_layer_backward`` / ``_layer_trace``.
+    Subclasses set ``arch`` (a key of ``rnncli.archs``), ``gates`` (G, the number of row
+    blocks in each weight) and ``n_states`` (1, or 2 for the LSTM's (h, c)), and write
+    ``_layer_forward`` / ``_layer_backward`` / ``_layer_trace``. ``impl`` says which
+    implementation a class is: "fast" (rnn.py, gru.py, lstm.py) or "reference"
+    (reference_cells.py, the equations of reference.py).
     """
 
     arch = ""
+    impl = "fast"
     gates = 1
     n_states = 1
-    trace_names: tuple[str, ...] = ()
 
     def __init__(
         self,
@@ -113,7 +130,9 @@ class Recurrent:
         dtype: object = np.float64,
         seed: int | None = None,
         rng: np.random.Generator | None = None,
+        batch_first: bool = False,
     ) -> None:
+        self.batch_first = bool(batch_first)  # x and output (B, T, ·) as torch's batch_first
         self.input_size = _positive_int("input_size", input_size)
         self.hidden_size = _positive_int("hidden_size", hidden_size)
         self.num_layers = _positive_int("num_layers", num_layers)
@@ -138,23 +157,32 @@ class Recurrent:
         return buf
 
     # ----------------------------------------------------------------- parameters
-    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
+    def _layer_shapes(self, n_in: int) -> dict[str, tuple[int, ...]]:
+        """{PyTorch name without the layer suffix: shape} of one layer with ``n_in`` inputs.
+
+        The four of torch.nn.RNN/GRU/LSTM; an architecture with more (the peephole LSTM's
+        diagonal weights) extends it. ``_layer_forward`` gets them in this order.
+        """
         gh, h = self.gates * self.hidden_size, self.hidden_size
+        return {"weight_ih": (gh, n_in), "weight_hh": (gh, h), "bias_ih": (gh,), "bias_hh": (gh,)}
+
+    def _param_shapes(self) -> dict[str, tuple[int, ...]]:
         shapes: dict[str, tuple[int, ...]] = {}
         for k in range(self.num_layers):
-            n_in = self.input_size if k == 0 else h
-            shapes[f"weight_ih_l{k}"] = (gh, n_in)
-            shapes[f"weight_hh_l{k}"] = (gh, h)
-            shapes[f"bias_ih_l{k}"] = (gh,)
-            shapes[f"bias_hh_l{k}"] = (gh,)
+            n_in = self.input_size if k == 0 else self.hidden_size
+            for name, shape in self._layer_shapes(n_in).items():
+                shapes[f"{name}_l{k}"] = shape
         return shapes
 
+    def _layer_names(self) -> tuple[str, ...]:
+        return tuple(self._layer_shapes(self.input_size))
+
     def _layer_params(self, k: int) -> tuple[np.ndarray, ...]:
-        """(W_ih, W_hh, b_ih, b_hh) of layer k, read fresh so in-place edits take effect."""
+        """Layer k's parameters in ``_layer_shapes`` order, read fresh so in-place edits count."""
         out, shapes = [], self._param_shapes()
-        for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+        for name in self._layer_names():
             key = f"{name}_l{k}"
-            arr = np.asarray(self.params[key], dtype=self.dtype)
+            arr = real_array(self.params[key], self.dtype, key)
             if arr.shape != shapes[key]:
                 raise ShapeError(f"{key} has shape {arr.shape}, expected {shapes[key]}")
             out.append(arr)
@@ -170,7 +198,7 @@ class Recurrent:
         if set(state_dict) != set(shapes):
             raise BadInput(f"state dict keys {sorted(state_dict)} do not match {sorted(shapes)}")
         for name, shape in shapes.items():
-            arr = np.array(state_dict[name], dtype=self.dtype)
+            arr = np.array(real_array(state_dict[name], self.dtype, name))
             if arr.shape != shape:
                 raise ShapeError(f"{name} has shape {arr.shape}, expected {shape}")
             self.params[name] = arr
@@ -183,32 +211,22 @@ class Recurrent:
         )
 
     def _extra_repr(self) -> dict[str, object]:
-        return {}
+        return {"batch_first": True} if self.batch_first else {}
 
     # ----------------------------------------------------------------- forward
     def forward(self, x, state=None, trace_layer: int | None = None):
         """Run the whole sequence: returns ``(output, state, trace)``.
 
-        x: (T, B, I), or (T, I) for one unbatched sequence. state: the initial state, or
-        None for zeros: h_0 (L, B, H) (LSTM: a tuple (h_0, c_0)); unbatched (L, H).
-        output: (T, B, H), the top layer's h_t at every step. state: the final state, shaped
-        like the initial one. trace: {name: (T, B, H)} of layer ``trace_layer`` (default: the
-        last); the arrays are read-only views of what ``backward`` will use.
+        x: (T, B, I) ((B, T, I) when ``batch_first``), or (T, I) for one unbatched sequence.
+        state: the initial state, or None for zeros: h_0 (L, B, H) (LSTM: a tuple (h_0, c_0));
+        unbatched (L, H). output: the top layer's h_t at every step, laid out like x with H
+        features. state: the final state, shaped like the initial one. trace: {name: array
+        laid out like the output} of layer ``trace_layer`` (default: the last); the arrays
+        are read-only views of what ``backward`` will use.
         """
-        x = np.array(x, dtype=self.dtype)  # a copy: backward needs x as it was
-        batched = x.ndim == 3
-        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size or 0 in x.shape:
-            raise ShapeError(
-                f"input must have shape (T, B, {self.input_size}) or (T, {self.input_size})"
-                f" with T, B >= 1, got {x.shape}"
-            )
-        if not batched:
-            x = x[:, None, :]
+        x, batched = self._time_major_input(x)
         T, B, _ = x.shape
-        if trace_layer is None:
-            trace_layer = self.num_layers - 1
-        if not -self.num_layers <= trace_layer < self.num_layers:
-            raise BadInput(f"trace_layer must be in 0..{self.num_layers - 1}, got {trace_layer}")
+        trace_layer = self._check_trace_layer(trace_layer)
         init = self._initial_states(state, B, batched)  # list over layers of tuples
         # drop the previous call's arrays first: the new ones then reuse their memory
         self._cache = None
@@ -223,38 +241,73 @@ class Recurrent:
         for arr in trace.values():
             arr.flags.writeable = False
         output = inp.copy()  # the caches keep their own arrays: editing output is safe
-        if not batched:
-            output = output[:, 0]
-            stacked = [s[:, 0] for s in stacked]
-            trace = {name: arr[:, 0] for name, arr in trace.items()}
-        out_state = stacked[0] if self.n_states == 1 else tuple(stacked)
-        return output, out_state, trace
+        trace = {name: self._caller_layout(arr, batched) for name, arr in trace.items()}
+        return self._caller_layout(output, batched), self._caller_state(stacked, batched), trace
 
     __call__ = forward
 
-    def _initial_states(self, state, B: int, batched: bool) -> list[tuple[np.ndarray, ...]]:
+    def _time_major_input(self, x) -> tuple[np.ndarray, bool]:
+        """x as a fresh (T, B, I) array (backward needs x as it was) and whether it was batched."""
+        x = np.array(real_array(x, self.dtype, "input"))
+        if x.ndim not in (2, 3) or x.shape[-1] != self.input_size or 0 in x.shape:
+            lead = "B, T" if self.batch_first else "T, B"
+            raise ShapeError(
+                f"input must have shape ({lead}, {self.input_size}) or (T, {self.input_size})"
+                f" with T, B >= 1, got {x.shape}"
+            )
+        if x.ndim == 2:
+            return x[:, None, :], False
+        return (np.ascontiguousarray(x.swapaxes(0, 1)) if self.batch_first else x), True
+
+    def _caller_layout(self, arr: np.ndarray, batched: bool) -> np.ndarray:
+        """A (T, B, ·) array laid out as the caller's input was: (T, ·), (B, T, ·) or as is."""
+        if not batched:
+            return arr[:, 0]
+        return arr.swapaxes(0, 1) if self.batch_first else arr
+
+    def _caller_state(self, parts: list[np.ndarray], batched: bool):
+        """(L, B, H) state parts -> h, or (h, c) for two states; unbatched (L, H)."""
+        if not batched:
+            parts = [p[:, 0] for p in parts]
+        return parts[0] if self.n_states == 1 else tuple(parts)
+
+    def _check_trace_layer(self, trace_layer: int | None) -> int:
+        if trace_layer is None:
+            return self.num_layers - 1
+        if not -self.num_layers <= trace_layer < self.num_layers:
+            raise BadInput(f"trace_layer must be in 0..{self.num_layers - 1}, got {trace_layer}")
+        return trace_layer
+
+    def _initial_states(
+        self, state, B: int, batched: bool, names=("state", "initial state")
+    ) -> list[tuple[np.ndarray, ...]]:
+        """[(h_0, ...) of layer k for k in layers], each (B, H): zeros for None. Backward
+        uses it for dL/d(final state) too (``names`` then says so in errors)."""
         L, H = self.num_layers, self.hidden_size
         if state is None:
-            zeros = np.zeros((L, B, H), dtype=self.dtype)
-            parts = [zeros] * self.n_states
+            parts = [np.zeros((L, B, H), dtype=self.dtype)] * self.n_states
         else:
-            parts = self._state_parts(state, "state")
-            want = (L, B, H) if batched else (L, H)
-            for j, p in enumerate(parts):
-                if p.shape != want:
-                    raise ShapeError(f"initial state part {j} has shape {p.shape}, expected {want}")
-            if not batched:
-                parts = [p[:, None, :] for p in parts]
+            parts = self._checked_state(state, names, B, batched)
         return [tuple(p[k] for p in parts) for k in range(L)]
+
+    def _checked_state(self, state, names: tuple[str, str], B: int, batched: bool):
+        """State parts as (L, B, H) arrays from what the caller gave, shapes checked."""
+        parts = self._state_parts(state, names[0])
+        L, H = self.num_layers, self.hidden_size
+        want = (L, B, H) if batched else (L, H)
+        for j, p in enumerate(parts):
+            if p.shape != want:
+                raise ShapeError(f"{names[1]} part {j} has shape {p.shape}, expected {want}")
+        return parts if batched else [p[:, None, :] for p in parts]
 
     def _state_parts(self, state, what: str) -> list[np.ndarray]:
         if self.n_states == 1:
             if isinstance(state, (tuple, list)):
                 raise BadInput(f"{what} of a {self.arch.upper()} is one array h (L, B, H)")
-            return [np.asarray(state, dtype=self.dtype)]
+            return [real_array(state, self.dtype, what)]
         if not isinstance(state, (tuple, list)) or len(state) != 2:
             raise BadInput(f"{what} of an LSTM is a tuple (h, c) of arrays (L, B, H)")
-        return [np.asarray(s, dtype=self.dtype) for s in state]
+        return [real_array(s, self.dtype, what) for s in state]
 
     # ----------------------------------------------------------------- backward
     def backward(self, grad_output, grad_state=None) -> Gradients:
@@ -266,55 +319,43 @@ class Recurrent:
         if self._cache is None:
             raise RnncliError("call forward() before backward()")
         caches, batched, (T, B, _) = self._cache
-        L, H = self.num_layers, self.hidden_size
-        out_shape = (T, B, H) if batched else (T, H)
-        if grad_output is None:
-            d_out = np.zeros((T, B, H), dtype=self.dtype)
-        else:
-            d_out = np.asarray(grad_output, dtype=self.dtype)
-            if d_out.shape != out_shape:
-                raise ShapeError(f"grad_output has shape {d_out.shape}, expected {out_shape}")
-            d_out = d_out if batched else d_out[:, None, :]
-        if grad_state is None:
-            d_final = [np.zeros((L, B, H), dtype=self.dtype)] * self.n_states
-        else:
-            d_final = self._state_parts(grad_state, "grad_state")
-            want = (L, B, H) if batched else (L, H)
-            for j, p in enumerate(d_final):
-                if p.shape != want:
-                    raise ShapeError(f"grad_state part {j} has shape {p.shape}, expected {want}")
-            d_final = d_final if batched else [p[:, None, :] for p in d_final]
-
+        dy = self._time_major_grad(grad_output, T, B, batched)
+        d_final = self._initial_states(grad_state, B, batched, ("grad_state", "grad_state"))
         grads: dict[str, np.ndarray] = {}
         d_init: list[list[np.ndarray]] = [[] for _ in range(self.n_states)]
         hidden: list[np.ndarray] = []
-        dy = d_out
-        for k in reversed(range(L)):
-            p = self._layer_params(k)
-            dy, d0, (dW_ih, dW_hh, db_ih, db_hh), dh_all = self._layer_backward(
-                p, caches[k], dy, tuple(d[k] for d in d_final)
+        top = dy
+        for k in reversed(range(self.num_layers)):
+            dy, d0, layer_grads, dh_all = self._layer_backward(
+                self._layer_params(k), caches[k], dy, d_final[k]
             )
-            grads[f"weight_ih_l{k}"], grads[f"weight_hh_l{k}"] = dW_ih, dW_hh
-            grads[f"bias_ih_l{k}"], grads[f"bias_hh_l{k}"] = db_ih, db_hh
+            for name, grad in zip(self._layer_names(), layer_grads, strict=True):
+                grads[f"{name}_l{k}"] = grad
             for j in range(self.n_states):
                 d_init[j].append(d0[j])
-            hidden.append(dh_all)
-        hidden.reverse()
-        d_state = [np.stack(d[::-1]) for d in d_init]
-        grads = {name: grads[name] for name in self.params}  # PyTorch's order
-        norms = np.sqrt(np.einsum("tbh,tbh->t", hidden[-1], hidden[-1]))
-        if not batched:
-            dy = dy[:, 0]
-            d_state = [s[:, 0] for s in d_state]
-            hidden = [h[:, 0] for h in hidden]
+            hidden.insert(0, self._caller_layout(dh_all, batched))
+            top = dh_all if k == self.num_layers - 1 else top  # (T, B, H) of the last layer
         return Gradients(
-            params=grads,
-            input=dy,
-            state=d_state[0] if self.n_states == 1 else tuple(d_state),
+            params={name: grads[name] for name in self.params},  # PyTorch's order
+            input=self._caller_layout(dy, batched),
+            state=self._caller_state([np.stack(d[::-1]) for d in d_init], batched),
             hidden=hidden[-1],
-            hidden_norms=norms,
+            hidden_norms=np.sqrt(np.einsum("tbh,tbh->t", top, top)),
             hidden_by_layer=tuple(hidden),
         )
+
+    def _time_major_grad(self, grad_output, T: int, B: int, batched: bool) -> np.ndarray:
+        """dL/d(output) as a (T, B, H) array, checked against the output's shape."""
+        H = self.hidden_size
+        if grad_output is None:
+            return np.zeros((T, B, H), dtype=self.dtype)
+        d_out = real_array(grad_output, self.dtype, "grad_output")
+        want = ((B, T, H) if self.batch_first else (T, B, H)) if batched else (T, H)
+        if d_out.shape != want:
+            raise ShapeError(f"grad_output has shape {d_out.shape}, expected {want}")
+        if not batched:
+            return d_out[:, None, :]
+        return np.ascontiguousarray(d_out.swapaxes(0, 1)) if self.batch_first else d_out
 
     # ----------------------------------------------------------------- per layer
     def _layer_forward(self, p, x, state0):  # pragma: no cover - abstract
@@ -325,4 +366,3 @@ class Recurrent:
 
     def _layer_trace(self, cache) -> dict[str, np.ndarray]:  # pragma: no cover - abstract
         raise NotImplementedError
-

@@ -1,4 +1,8 @@
-"""Moving weights between torch.nn.RNN/GRU/LSTM and the NumPy cells.
+"""Building cells by name and moving weights between torch.nn.RNN/GRU/LSTM and the cells.
+
+Which class serves an architecture comes from the registry (``rnncli.archs``: each spec
+names its fast and its reference class). ``infer_arch`` is the one place that tells an
+architecture from a state dict's names and shapes (``rnncli.checkpoint`` asks it too).
 
 torch is never imported here: tensors are turned into arrays by duck typing
 (``.detach().cpu().numpy()``), so ``import rnncli.scratch`` stays light.
@@ -6,39 +10,121 @@ torch is never imported here: tensors are turned into arrays by duck typing
 
 from __future__ import annotations
 
+import importlib
 import re
 from collections.abc import Mapping
 
 import numpy as np
 
+from rnncli import archs
 from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, as_dtype
-from rnncli.scratch.gru import GRU
-from rnncli.scratch.lstm import LSTM
-from rnncli.scratch.rnn import RNN
+from rnncli.scratch.base import Recurrent, as_dtype, real_array
 
-CLASSES: dict[str, type[Recurrent]] = {"rnn": RNN, "gru": GRU, "lstm": LSTM}
-GATES_TO_ARCH = {cls.gates: arch for arch, cls in CLASSES.items()}
-_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh)_l(\d+)$")
+IMPLS = ("fast", "reference")
+PEEPHOLE_NAMES = ("weight_ci", "weight_cf", "weight_co")
+_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh|weight_c[ifo])_l(\d+)$")
 
 
-def build(arch: str, input_size: int, hidden_size: int, num_layers: int = 1, **kw) -> Recurrent:
-    """``build("lstm", 8, 16, 2, seed=0)``: a cell by name (rnn, gru, lstm)."""
-    key = str(arch).lower()
-    if key not in CLASSES:
-        raise BadInput(f"unknown architecture {arch!r}; choose one of rnn, gru, lstm")
-    # options of one architecture are accepted for the others only at their defaults
-    for option, owner, default in (("variant", "gru", "pytorch"), ("nonlinearity", "rnn", "tanh")):
-        if key != owner and option in kw:
-            if kw.pop(option) not in (None, default):
-                raise BadInput(f"{option} applies to the {owner.upper()} only")
-    return CLASSES[key](input_size, hidden_size, num_layers, **kw)
+def _resolve(dotted: str) -> type[Recurrent]:
+    module, _, name = dotted.partition(":")
+    return getattr(importlib.import_module(module), name)
 
 
-def _to_numpy(value) -> np.ndarray:
+#: The fast NumPy class of each architecture that has one: {"rnn": RNN, "gru": GRU, ...}.
+CLASSES: dict[str, type[Recurrent]] = {
+    name: _resolve(spec.scratch_fast) for name, spec in archs.SPECS.items() if spec.scratch_fast
+}
+#: The reference class of every architecture (reference_cells.py).
+REFERENCE_CLASSES: dict[str, type[Recurrent]] = {
+    name: _resolve(spec.scratch_reference) for name, spec in archs.SPECS.items()
+}
+
+
+def cell_class(arch: str, impl: str = "fast") -> type[Recurrent]:
+    """The class for an architecture: ``impl="fast"`` (the reference one where there is no
+    fast cell, as for the peephole LSTM) or ``impl="reference"``."""
+    if impl not in IMPLS:
+        raise BadInput(f"impl must be one of {', '.join(IMPLS)}, got {impl!r}")
+    name = archs.get(arch).name
+    if impl == "fast" and name in CLASSES:
+        return CLASSES[name]
+    return REFERENCE_CLASSES[name]
+
+
+def _take_options(spec: archs.ArchSpec, kw: dict) -> None:
+    """Drop other architectures' options given at their default (or None); refuse the rest."""
+    for other in archs.SPECS.values():
+        for option, choices in other.options.items():
+            if option in spec.options or option not in kw:
+                continue
+            if kw.pop(option) not in (None, choices[0]):
+                raise BadInput(f"{option} applies to the {other.title} only")
+    for option in spec.options:
+        if option in kw and kw[option] is None:
+            del kw[option]
+
+
+def build(
+    arch: str,
+    input_size: int,
+    hidden_size: int,
+    num_layers: int = 1,
+    *,
+    impl: str = "fast",
+    **kw,
+) -> Recurrent:
+    """``build("lstm", 8, 16, 2, seed=0)``: a cell by registry name or alias.
+
+    ``impl="reference"`` gives the cell of ``reference.py`` (what ``gates`` traces);
+    ``kw``: dtype, seed, rng, batch_first, and the architecture's options (variant,
+    nonlinearity); another architecture's option is accepted only at its default.
+    """
+    spec = archs.get(arch)
+    cls = cell_class(spec.name, impl)
+    _take_options(spec, kw)
+    return cls(input_size, hidden_size, num_layers, **kw)
+
+
+def _to_numpy(name: str, value) -> np.ndarray:
     if hasattr(value, "detach"):  # a torch tensor
         value = value.detach().cpu().numpy()
-    return np.asarray(value)
+    return real_array(value, None, name)
+
+
+def infer_arch(state_dict: Mapping) -> str:
+    """The registry name of the architecture whose parameters these are.
+
+    Peephole weights (``weight_ci_l0``...) mean "peephole"; otherwise weight_hh_l0's shape
+    (G·H, H) decides (G = 4 LSTM, 3 GRU, 1 RNN; weight_ih cannot: I may equal G·H).
+    """
+    if any(str(k).startswith(PEEPHOLE_NAMES) for k in state_dict):
+        return "peephole"
+    if "weight_hh_l0" not in state_dict:
+        raise BadInput("state dict has no weight_hh_l0: not an RNN/GRU/LSTM")
+    shape = tuple(np.shape(state_dict["weight_hh_l0"]))
+    rows, hidden = shape if len(shape) == 2 else (0, 0)
+    blocks = rows // hidden if hidden and rows % hidden == 0 else 0
+    if blocks not in {archs.get(n).gate_blocks for n in archs.names(torch_only=True)}:
+        raise BadInput(f"weight_hh_l0 has shape {shape}: rows must be 1, 3 or 4 x H")
+    return archs.from_gate_blocks(blocks).name
+
+
+def _default_dtype(arr: np.ndarray) -> type:
+    return arr.dtype.type if arr.dtype in (np.float32, np.float64) else np.float64
+
+
+def _check_names(arrays: dict) -> None:
+    unknown = sorted(k for k in arrays if not _KEY.match(k))
+    if unknown:
+        raise BadInput(
+            f"unsupported parameters {', '.join(unknown[:3])}: only unidirectional RNN/GRU/LSTM "
+            "weights named weight_ih_lK, weight_hh_lK, bias_ih_lK, bias_hh_lK (and a peephole "
+            "LSTM's weight_ci_lK, weight_cf_lK, weight_co_lK) are accepted"
+        )
+    if "weight_hh_l0" not in arrays or "weight_ih_l0" not in arrays:
+        raise BadInput("state dict has no weight_ih_l0/weight_hh_l0: not an RNN/GRU/LSTM")
+    if np.ndim(arrays["weight_ih_l0"]) != 2 or np.ndim(arrays["weight_hh_l0"]) != 2:
+        raise BadInput("weight_ih_l0 and weight_hh_l0 must be 2-D")
 
 
 def from_state_dict(
@@ -48,46 +134,46 @@ def from_state_dict(
     variant: str = "pytorch",
     nonlinearity: str = "tanh",
     dtype: object = None,
+    batch_first: bool = False,
 ) -> Recurrent:
     """A cell holding these weights (PyTorch names; arrays, tensors, or an ``np.load`` npz).
 
-    arch None infers it from weight_hh_l0's shape (G*H, H): G = 4 LSTM, 3 GRU, 1 RNN.
-    dtype None keeps the weights' float32/float64 (anything else becomes float64). Missing
-    biases (``bias=False``) become zeros. Bidirectional and projected LSTMs are refused.
+    arch None infers it (``infer_arch``). dtype None keeps the weights' float32/float64
+    (anything else becomes float64); complex weights are refused. Missing biases
+    (``bias=False``) become zeros. Bidirectional and projected LSTMs are refused.
     """
-    arrays = {str(k): _to_numpy(v) for k, v in dict(state_dict).items()}
-    unknown = sorted(k for k in arrays if not _KEY.match(k))
-    if unknown:
-        raise BadInput(
-            f"unsupported parameters {', '.join(unknown[:3])}: only unidirectional RNN/GRU/LSTM "
-            "weights named weight_ih_lK, weight_hh_lK, bias_ih_lK, bias_hh_lK are accepted"
-        )
-    if "weight_hh_l0" not in arrays or "weight_ih_l0" not in arrays:
-        raise BadInput("state dict has no weight_ih_l0/weight_hh_l0: not an RNN/GRU/LSTM")
-    rows, hidden = arrays["weight_hh_l0"].shape
-    if arch is None:
-        gates = rows // hidden if hidden and rows % hidden == 0 else 0
-        if gates not in GATES_TO_ARCH:
-            raise BadInput(f"weight_hh_l0 has shape {(rows, hidden)}: rows must be 1, 3 or 4 x H")
-        arch = GATES_TO_ARCH[gates]
+    arrays = {str(k): _to_numpy(str(k), v) for k, v in dict(state_dict).items()}
+    _check_names(arrays)
+    spec = archs.get(arch if arch is not None else infer_arch(arrays))
     num_layers = 1 + max(int(_KEY.match(k).group(2)) for k in arrays)
-    if dtype is None:
-        dt = arrays["weight_ih_l0"].dtype
-        dtype = dt.type if dt in (np.float32, np.float64) else np.float64
-    dtype = as_dtype(dtype)
-    kw: dict = {"dtype": dtype}
-    if arch == "gru":
-        kw["variant"] = variant
-    if arch == "rnn":
-        kw["nonlinearity"] = nonlinearity
-    cell = build(arch, arrays["weight_ih_l0"].shape[1], hidden, num_layers, **kw)
-    for name, shape in cell._param_shapes().items():
+    dtype = as_dtype(_default_dtype(arrays["weight_ih_l0"]) if dtype is None else dtype)
+    options = {"variant": variant, "nonlinearity": nonlinearity}
+    kw = {k: v for k, v in options.items() if k in spec.options}
+    input_size, hidden = arrays["weight_ih_l0"].shape[1], arrays["weight_hh_l0"].shape[1]
+    cell = build(
+        spec.name, input_size, hidden, num_layers, dtype=dtype, batch_first=batch_first, **kw
+    )
+    cell.load_state_dict(_with_zero_biases(arrays, cell._param_shapes()))
+    return cell
+
+
+def _with_zero_biases(arrays: dict, shapes: dict) -> dict:
+    """Zeros for absent biases (a module built with ``bias=False``); other gaps are refused."""
+    for name, shape in shapes.items():
         if name.startswith("bias") and name not in arrays:
-            arrays[name] = np.zeros(shape, dtype=dtype)
+            arrays[name] = np.zeros(shape, dtype=np.float64)
         if name not in arrays:
             raise BadInput(f"state dict lacks {name}")
-    cell.load_state_dict(arrays)
-    return cell
+    return arrays
+
+
+def _torch_arch(module) -> str:
+    """The registry name of a torch.nn module's class (nn.LSTM -> "lstm")."""
+    kind = type(module).__name__
+    for name in archs.names(torch_only=True):
+        if archs.get(name).torch_module == kind:
+            return name
+    raise BadInput(f"expected torch.nn.RNN, GRU or LSTM, got {kind}")
 
 
 def from_torch(
@@ -99,8 +185,9 @@ def from_torch(
 ) -> Recurrent:
     """A NumPy cell with the weights of a ``torch.nn.RNN/GRU/LSTM`` (or its state dict).
 
-    For a module the architecture comes from its type and an RNN's nonlinearity from the
-    module; for a bare state dict both are inferred (see ``from_state_dict``).
+    For a module the architecture comes from its type, an RNN's nonlinearity and
+    ``batch_first`` from the module (the cell then takes and gives (B, T, ·) like it);
+    for a bare state dict both are inferred (see ``from_state_dict``).
     """
     obj = module_or_state_dict
     if isinstance(obj, Mapping):
@@ -109,9 +196,7 @@ def from_torch(
         )
     if not callable(getattr(obj, "state_dict", None)):
         raise BadInput(f"expected a torch.nn.RNN/GRU/LSTM or a state dict, got {type(obj)!r}")
-    arch = type(obj).__name__.lower()
-    if arch not in CLASSES:
-        raise BadInput(f"expected torch.nn.RNN, GRU or LSTM, got {type(obj).__name__}")
+    arch = _torch_arch(obj)
     if getattr(obj, "bidirectional", False):
         raise BadInput("bidirectional modules are not supported; use a unidirectional one")
     if getattr(obj, "proj_size", 0):
@@ -119,5 +204,10 @@ def from_torch(
     if nonlinearity is None:
         nonlinearity = getattr(obj, "nonlinearity", "tanh")
     return from_state_dict(
-        obj.state_dict(), arch, variant=variant, nonlinearity=nonlinearity, dtype=dtype
+        obj.state_dict(),
+        arch,
+        variant=variant,
+        nonlinearity=nonlinearity,
+        dtype=dtype,
+        batch_first=bool(getattr(obj, "batch_first", False)),
     )

@@ -1,4 +1,8 @@
-"""GRU in NumPy, two variants, forward and hand-written BPTT.
+"""Efficient implementation of ``reference.gru_step`` / ``reference.gru_bptt``; tested equal.
+
+GRU in NumPy, two variants, forward and hand-written BPTT, laid out for speed;
+``reference.py`` has the equations one per line, and tests/test_reference.py checks that
+this file computes the same numbers (1e-12 in float64: outputs, states, every gradient).
 
 ``variant="pytorch"`` (default) computes exactly ``torch.nn.GRU`` (gate order r, z, n;
 both bias vectors; source: torch-gru)::
@@ -58,7 +62,6 @@ class GRU(Recurrent):
     arch = "gru"
     gates = 3
     n_states = 1
-    trace_names = ("reset", "update", "candidate", "hidden")
 
     def __init__(self, input_size, hidden_size, num_layers=1, *, variant="pytorch", **kw):
         if variant not in VARIANTS:

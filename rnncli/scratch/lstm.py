@@ -1,5 +1,8 @@
-"""LSTM in NumPy: the equations of ``torch.nn.LSTM``, forward and hand-written BPTT.
+"""Efficient implementation of ``reference.lstm_step`` / ``reference.lstm_bptt``; tested equal.
 
+The equations of ``torch.nn.LSTM`` in NumPy, forward and hand-written BPTT, laid out for
+speed; ``reference.py`` has them one per line, and tests/test_reference.py checks that
+this file computes the same numbers (1e-12 in float64: outputs, states, every gradient).
 One layer, one step (PyTorch's gates i, f, g, o; both bias vectors; sources: torch-lstm,
 hochreiter1997, gers2000 for the forget gate)::
 
@@ -16,10 +19,9 @@ How it is laid out for speed (benchmarks/README.md has the measurements):
   [W_ihᵀ; b_ih + b_hh; W_hhᵀ], done gate by gate (four (B, I+1+H) @ (I+1+H, H) products in one
   batched call: OpenBLAS runs these small products faster than one (B, I+1+H) @ (I+1+H, 4H)).
   The RNN and GRU project the inputs of all steps in one product before the loop, as PyTorch's
-  CPU path does; for the LSTM that measured slower (forward 13.2 ms against 12.4 ms at T=200,
-  B=32, I=64, H=128: the extra per-step add costs more than the smaller products save), so
-  x_t rides in the step's product instead, and the weight gradients still come from ONE
-  product after the loop.
+  CPU path does; for the LSTM that measured slower (benchmarks/README.md: the extra per-step
+  add costs more than the smaller products save), so x_t rides in the step's product
+  instead, and the weight gradients still come from ONE product after the loop.
 - Inside, the gates are kept in the order o, i, f, g (``ORDER``), and each step's block of the
   gate array holds [o, i, f, g, c_{t-1}], (5, B, H): the three sigmoid gates are one contiguous
   slice, and (i, f) ⊙ (g, c_{t-1}) is ONE element-wise product of two contiguous slices.
@@ -57,7 +59,6 @@ class LSTM(Recurrent):
     arch = "lstm"
     gates = 4
     n_states = 2
-    trace_names = ("input", "forget", "candidate", "output", "cell", "hidden")
 
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
