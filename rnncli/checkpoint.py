@@ -124,7 +124,7 @@ def read_arrays(path: str | Path) -> dict[str, object]:
     return _load_npz(p) if suffix in NPZ_SUFFIXES else _load_torch(p)
 
 
-def recurrent_groups(names) -> dict[str, list[str]]:  # noqa: ANN001
+def recurrent_groups(names) -> dict[str, list[str]]:
     """{prefix: [names]} of every RNN/GRU/LSTM parameter set (prefix without the dot)."""
     groups: dict[str, list[str]] = {}
     for name in names:
@@ -188,7 +188,7 @@ def load_weights(path: str | Path, prefix: str | None = None) -> Weights:
     return select(read_arrays(path), prefix, Path(path))
 
 
-def to_cell(weights: Weights, variant: str = "pytorch", nonlinearity: str = "tanh"):  # noqa: ANN201
+def to_cell(weights: Weights, variant: str = "pytorch", nonlinearity: str = "tanh"):
     """A ``rnncli.scratch`` cell (float64) holding these weights; shape errors are BadInput."""
     from rnncli.scratch import from_state_dict
 

@@ -1,7 +1,11 @@
 """The typer app: every command is registered here, and errors become exit codes here.
 
 Exit codes: 0 success; 1 a failure that is not the user's fault (one line on
-stderr); 2 bad input or usage (one line on stderr); 130 interrupted by Ctrl-C.
+stderr); 2 bad input or usage (one line on stderr); 130 interrupted by Ctrl-C
+("rnncli: interrupted" on stderr, whatever the command). Every int/float option gets
+the checks of ``rnncli.options.harden`` (finite, bounded, named bounds such as --seed);
+an OSError naming a file is exit 2 (1 for a full disk or an I/O error); error lines are
+cut short (``_one_line``).
 Set ``RNNCLI_DEBUG=1`` to see the traceback of an unexpected error.
 
 Nothing here (or in ``rnncli.commands``) imports torch or matplotlib at module
@@ -10,6 +14,7 @@ level, so ``rnncli --help`` starts fast.
 
 from __future__ import annotations
 
+import errno
 import os
 import sys
 from typing import Annotated, Any
@@ -19,14 +24,62 @@ from typer.core import TyperGroup
 
 from rnncli import __version__
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
+from rnncli.console import use_ascii_fallback
 from rnncli.errors import RnncliError
+from rnncli.options import harden
+
+#: Exit code of a Ctrl-C (128 + SIGINT); rnncli.interrupt.keep_finished keeps finished work.
+INTERRUPTED = 130
+MAX_ERROR_CHARS = 400  # an error line is one line, and short
+# OSErrors that are the machine's failure (exit 1), not a bad path given by the user (exit 2)
+_MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.ENOMEM, getattr(errno, "EDQUOT", -1)}
 
 
-def _fail(message: str, code: int) -> None:
-    message = " ".join(str(message).split())  # one line, whatever the exception held
-    sys.stderr.write(f"rnncli: error: {message}\n")
+def _one_line(message: object) -> str:
+    """One short line: whitespace collapsed, C++ frame dumps dropped, long words and the
+    whole line cut (a 3,000-digit value is not echoed back whole)."""
+    text = str(message).split("Exception raised from", 1)[0]  # torch's C++ frames follow
+    words = [w if len(w) <= 120 else w[:60] + f"...({len(w)} chars)" for w in text.split()]
+    line = " ".join(words)
+    return line if len(line) <= MAX_ERROR_CHARS else line[: MAX_ERROR_CHARS - 3] + "..."
+
+
+def _fail(message: object, code: int) -> None:
+    sys.stderr.write(f"rnncli: error: {_one_line(message)}\n")
     sys.stderr.flush()
     sys.exit(code)
+
+
+def _os_error(e: OSError) -> tuple[str, int]:
+    """A file the user named that cannot be read or written: exit 2; a full disk: 1."""
+    where = " -> ".join(str(f) for f in (e.filename, e.filename2) if f is not None)
+    reason = e.strerror or type(e).__name__
+    code = 1 if e.errno in _MACHINE_ERRNOS else 2
+    return (f"{where}: {reason}" if where else f"{reason} ({e})"), code
+
+
+def _unexpected(e: Exception) -> tuple[str, int]:
+    """Message and exit code of an exception no command turned into an RnncliError."""
+    name = type(e).__name__
+    if isinstance(e, OSError) and not isinstance(e, BrokenPipeError):
+        return _os_error(e)
+    if isinstance(e, MemoryError) or "not enough memory" in str(e):
+        return ("out of memory: the work asked for does not fit; make it smaller", 1)
+    if isinstance(e, RecursionError):
+        return ("input nested too deeply to read", 2)
+    return (f"unexpected {name}: {e} (set RNNCLI_DEBUG=1 for the traceback)", 1)
+
+
+def _click_error(e: Exception) -> None:
+    """Typer/click's own exceptions (usage errors, --help with no arguments, Abort)."""
+    name = type(e).__name__
+    if name == "NoArgsIsHelpError":  # bare `rnncli`: help was printed
+        sys.exit(0)
+    if name == "Abort":
+        sys.stderr.write("rnncli: interrupted\n")
+        sys.exit(INTERRUPTED if isinstance(e.__context__, KeyboardInterrupt) else 1)
+    if hasattr(e, "format_message") and hasattr(e, "exit_code"):
+        _fail(e.format_message(), e.exit_code)
 
 
 class RnncliGroup(TyperGroup):
@@ -34,25 +87,21 @@ class RnncliGroup(TyperGroup):
 
     def main(self, args: Any = None, prog_name: str | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
+        harden(self)
+        use_ascii_fallback()
         try:
             rv = super().main(args, prog_name or "rnncli", *a, **kw)
         except RnncliError as e:
             _fail(str(e), e.exit_code)
         except KeyboardInterrupt:
-            sys.stderr.write("rnncli: interrupted\n")
-            sys.exit(130)
+            rv = INTERRUPTED
         except Exception as e:  # click's UsageError/Abort live in typer's vendored click
-            name = type(e).__name__
-            if name == "NoArgsIsHelpError":  # bare `rnncli`: help was printed
-                sys.exit(0)
-            if name == "Abort":
-                sys.stderr.write("rnncli: aborted\n")
-                sys.exit(130 if isinstance(e.__context__, KeyboardInterrupt) else 1)
-            if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-                _fail(e.format_message(), e.exit_code)
+            _click_error(e)
             if os.environ.get("RNNCLI_DEBUG"):
                 raise
-            _fail(f"unexpected {name}: {e} (set RNNCLI_DEBUG=1 for the traceback)", 1)
+            _fail(*_unexpected(e))
+        if rv == INTERRUPTED:  # typer turns Ctrl-C into Exit(130); commands exit 130 too
+            sys.stderr.write("rnncli: interrupted\n")
         sys.exit(rv if isinstance(rv, int) else 0)
 
 
@@ -99,4 +148,14 @@ app.command("memory")(memory.memory)
 
 def main() -> None:
     """Console-script entry point."""
-    app(prog_name="rnncli")
+    try:
+        app(prog_name="rnncli")
+    except KeyboardInterrupt:  # Ctrl-C while typer builds the command, before our main
+        interrupted()
+
+
+def interrupted() -> None:
+    """Say so and exit 130: the one way every Ctrl-C ends."""
+    sys.stderr.write("rnncli: interrupted\n")
+    sys.stderr.flush()
+    sys.exit(INTERRUPTED)

@@ -8,6 +8,7 @@ rich already drops ANSI codes when the stream is not a terminal and honours
 
 from __future__ import annotations
 
+import codecs
 import json
 import math
 import sys
@@ -15,15 +16,56 @@ from typing import Any
 
 from rich.console import Console
 
+#: Narrower than this (``COLUMNS=0``, a tiny terminal) we lay out for this width anyway.
+MIN_WIDTH = 40
+
+#: ASCII stand-ins for the symbols the tool prints, used when the output encoding lacks
+#: them (``PYTHONIOENCODING=ascii``, a C locale); anything else becomes "?".
+ASCII = {"σ": "sigma", "⊙": "*", "·": "*", "×": "x", "−": "-", "–": "-", "—": "-",
+         "…": "...", "→": "->", "←": "<-", "≈": "~", "≤": "<=", "≥": ">=", "±": "+-",
+         "‖": "||", "∂": "d", "Σ": "sum", "√": "sqrt", "²": "^2", "ᵀ": "^T", "₀": "0",
+         "₁": "1", "ₜ": "t", "“": '"', "”": '"', "‘": "'", "’": "'", "✓": "ok", "✗": "x",
+         "█": "#", "▏": "|", "▁": "_", "▂": "_", "▃": "-", "▄": "-", "▅": "=", "▆": "=",
+         "▇": "#", "•": "*", "°": " deg", "µ": "u", "η": "eta", "α": "alpha", "β": "beta",
+         "λ": "lambda", "ε": "eps", "θ": "theta", "∈": "in", "⟨": "<", "⟩": ">"}
+
+
+def _ascii_fallback(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeEncodeError):
+        raise exc
+    text = exc.object[exc.start:exc.end]
+    return "".join(ASCII.get(ch, "?") for ch in text), exc.end
+
+
+codecs.register_error("rnncli-ascii", _ascii_fallback)
+
+
+def use_ascii_fallback() -> None:
+    """Let stdout/stderr print our symbols as ASCII when their encoding lacks them, instead
+    of failing part-way with UnicodeEncodeError (called once by ``rnncli.cli``)."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        try:
+            "σ─⊙…".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="rnncli-ascii")
+
+
+def _at_least_min_width(console: Console) -> Console:
+    if console.width < MIN_WIDTH:
+        console.width = MIN_WIDTH
+    return console
+
 
 def out() -> Console:
     """Console for results (stdout)."""
-    return Console(highlight=False, soft_wrap=False)
+    return _at_least_min_width(Console(highlight=False, soft_wrap=False))
 
 
 def err() -> Console:
     """Console for progress bars, warnings and diagnostics (stderr)."""
-    return Console(stderr=True, highlight=False)
+    return _at_least_min_width(Console(stderr=True, highlight=False))
 
 
 def _clean(obj: Any) -> Any:

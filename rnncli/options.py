@@ -6,14 +6,18 @@ names the option, the bad value and what is accepted.
 
 from __future__ import annotations
 
+import math
+import os
 from collections.abc import Iterable, Sequence
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
+from rnncli import archs
 from rnncli.errors import BadInput
 
-ARCHS = ("rnn", "gru", "lstm")
+#: The torch-native architectures, from the registry (for modules not yet asking it).
+ARCHS = archs.names(torch_only=True)
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")]
 
@@ -69,3 +73,77 @@ def choice(text: str, name: str, allowed: Iterable[str]) -> str:
     if t not in allowed:
         raise BadInput(f"{name}: unknown value {text!r}; accepted: {', '.join(allowed)}")
     return t
+
+
+# ---- bounds every numeric option gets, whatever command declares it -----------------------
+
+#: No integer option means anything beyond this (2**53: exact as a float, as JSON).
+MAX_INT = 2**53
+
+
+def _max_threads() -> int:
+    return max(8, 4 * (os.cpu_count() or 1))
+
+
+#: Bounds by option name: (lowest, highest or a function giving it, what the value is).
+NAMED_BOUNDS: dict[str, tuple[float, Any, str]] = {
+    "--seed": (0, 2**32 - 1, "a seed (NumPy and torch accept 0 .. 2**32-1)"),
+    "--threads": (1, _max_threads, "a thread count (at most 4 per core)"),
+    "--lr": (1e-12, 10.0, "a learning rate (larger steps diverge to NaN)"),
+}
+
+
+def show_value(value: object, limit: int = 24) -> str:
+    """A value for an error line, cut so a 3,000-digit number is not echoed whole."""
+    text = str(value)
+    if len(text) <= limit:
+        return text
+    return f"{text[: limit - 12]}... ({len(text)} characters)"
+
+
+def _fmt(v: float) -> str:
+    return str(v) if isinstance(v, int) else f"{v:g}"
+
+
+def check_number(name: str, value: Any) -> Any:
+    """The central check of an int/float option after parsing (see :func:`harden`)."""
+    if value is None or isinstance(value, bool) or not isinstance(value, (int, float)):
+        return value
+    if isinstance(value, float) and not math.isfinite(value):
+        raise BadInput(f"{name}: {value} is not a finite number")
+    low, high, what = NAMED_BOUNDS.get(name, (-MAX_INT, MAX_INT, ""))
+    high = high() if callable(high) else high
+    if what and not low <= value <= high:
+        raise BadInput(f"{name} must be {what}: between {_fmt(low)} and {_fmt(high)}, "
+                       f"got {show_value(value)}")
+    if abs(value) > MAX_INT:
+        raise BadInput(f"{name}: {show_value(value)} is too large (at most {MAX_INT})")
+    return value
+
+
+def _checked(param: Any) -> None:
+    """Make ``param`` run :func:`check_number` after typer has parsed its value."""
+    parse = param.process_value
+    name = max(param.opts, key=len) if param.opts else param.name
+
+    def process_value(ctx: Any, value: Any) -> Any:
+        return check_number(name, parse(ctx, value))
+
+    param.process_value = process_value
+    param.rnncli_checked = True
+
+
+def harden(command: Any) -> None:
+    """Give every int/float option of ``command`` and its sub-commands the central checks:
+    finite, at most :data:`MAX_INT` in size, and the :data:`NAMED_BOUNDS` of its name.
+
+    Called once by ``rnncli.cli`` on the whole app, so a command gets these checks without
+    writing them: a negative or 20-digit ``--seed``, ``--threads 100000`` and ``--lr inf``
+    are one line and exit 2 in every command.
+    """
+    for param in getattr(command, "params", []):
+        annotation = getattr(getattr(param, "type_descriptor", None), "annotation", None)
+        if annotation in (int, float) and not getattr(param, "rnncli_checked", False):
+            _checked(param)
+    for sub in getattr(command, "commands", {}).values():
+        harden(sub)

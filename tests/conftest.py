@@ -31,7 +31,7 @@ class Cli:
     def __init__(self) -> None:
         self.runner = CliRunner()
 
-    def __call__(self, *args: str, input: str | None = None):  # noqa: A002
+    def __call__(self, *args: str, input: str | None = None):
         return self.runner.invoke(app, list(args), input=input)
 
     def json(self, *args: str):

@@ -25,7 +25,7 @@ RANDOM_NOTE = (
 )
 
 
-def _network(arch, x, how, wts, hidden, layers, seed, variant, nonlin):  # noqa: ANN001, ANN202
+def _network(arch, x, how, wts, hidden, layers, seed, variant, nonlin):
     """(cell, header lines, per-step notes or None) for one architecture."""
     import numpy as np
 
@@ -46,7 +46,7 @@ def _network(arch, x, how, wts, hidden, layers, seed, variant, nonlin):  # noqa:
     return cell, [RANDOM_NOTE.replace("torch-lstm", f"torch-{arch}") + f" Seed {seed}."], None
 
 
-def _check(how, archs, variant, nonlin, seed, layers, hidden, prefix):  # noqa: ANN001, ANN202
+def _check(how, archs, variant, nonlin, seed, layers, hidden, prefix):
     """Refuse options that do not apply to this weight source or these architectures."""
     from rnncli.errors import BadInput
 
@@ -68,7 +68,7 @@ def _check(how, archs, variant, nonlin, seed, layers, hidden, prefix):  # noqa: 
         raise BadInput(f"--nonlinearity applies to an RNN; this is {', '.join(archs).upper()}")
 
 
-def _show(results, x, chosen, rows, variant) -> None:  # noqa: ANN001
+def _show(results, x, chosen, rows, variant) -> None:
     """Print one table per traced network."""
     from rnncli.console import out
     from rnncli.render import gates as view

@@ -178,7 +178,7 @@ def render(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[i
     return Group(*parts)
 
 
-def plot(panels: list[tuple], path) -> None:  # noqa: ANN001
+def plot(panels: list[tuple], path) -> None:
     """One column per trace ``(arch, title, x, trace, units)``: each gate as a heat map over
     time (units down, steps across), saved atomically to ``path``."""
     from rnncli.fileio import save_figure_atomic
