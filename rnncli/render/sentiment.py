@@ -1,0 +1,179 @@
+"""Rendering for `rnncli sentiment`: accuracy tables, verdict lines, gate statistics and
+the optional figure. Works on the plain result dict of ``rnncli.sentiment.run``; no torch.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+
+def _acc(entry: dict, seeds: int) -> str:
+    if seeds > 1:
+        return f"{entry['mean']:.2f}±{entry['sd']:.2f}"
+    return f"{entry['mean']:.2f}"
+
+
+def accuracy_table(result: dict) -> Table:
+    models = result["models"]
+    seeds = max(m["seeds"] for m in models)
+    table = Table(title=f"sentiment: {result['dataset']['name']}", title_justify="left",
+                  caption="95% interval: Wilson, counts pooled over seeds"
+                  + ("; ± is the sd over seeds" if seeds > 1 else ""))
+    for col, just in (("model", "left"), ("params", "right"), ("steps", "right"),
+                      ("train s", "right"), ("val", "right"), ("test", "right"),
+                      ("95% interval", "right")):
+        table.add_column(col, justify=just)
+    for m in models:
+        t = m["sets"]["test"]
+        table.add_row(m["name"], f"{m['params']:,}", str(m["steps"]), f"{m['seconds']:.1f}",
+                      _acc(m["sets"]["val"], seeds), _acc(t, seeds),
+                      f"{t['lo']:.2f}-{t['hi']:.2f}")
+    return table
+
+
+def probe_table(result: dict) -> Table | None:
+    models = result["models"]
+    if "order" not in models[0]["sets"]:
+        return None
+    seeds = max(m["seeds"] for m in models)
+    table = Table(title="probe sets (accuracy)", title_justify="left",
+                  caption="1st: share of 'X but Y' answers that follow X instead of Y")
+    for col in ("model", "order", "negation", "contrast", "1st", "override"):
+        table.add_column(col, justify="left" if col == "model" else "right")
+    for m in models:
+        s = m["sets"]
+        table.add_row(m["name"], _acc(s["order"], seeds), _acc(s["negation"], seeds),
+                      _acc(s["contrast"], seeds), f"{s['contrast']['first_clause']:.2f}",
+                      _acc(s["override"], seeds))
+    return table
+
+
+def memory_table(result: dict) -> Table | None:
+    models = result["models"]
+    if "memory" not in models[0]["sets"]:
+        return None
+    ks = list(models[0]["sets"]["memory"]["by_k"])
+    most = result["dataset"].get("info", {}).get("train_filler_max", "?")
+    table = Table(title="memory: accuracy with k neutral words after the verdict",
+                  title_justify="left", caption=f"training sentences had at most {most}")
+    table.add_column("model")
+    for k in ks:
+        table.add_column(f"k={k}", justify="right")
+    for m in models:
+        by_k = m["sets"]["memory"]["by_k"]
+        table.add_row(m["name"], *(f"{by_k[k]:.2f}" for k in ks))
+    return table
+
+
+def gate_table(result: dict) -> Table | None:
+    stats = result.get("gate_stats") or {}
+    if not stats:
+        return None
+    table = Table(title="gate saturation on the test set (layer 1, forward)",
+                  title_justify="left",
+                  caption="units saturated > half the steps; mean share of steps < 0.1 / > 0.9 "
+                  "(Karpathy et al. 2015)")
+    for col in ("model", "gate", "units", "mostly <0.1", "mostly >0.9", "mean <0.1",
+                "mean >0.9"):
+        table.add_column(col, justify="left" if col in ("model", "gate") else "right")
+    for name, s in stats.items():
+        for gate, g in s["gates"].items():
+            table.add_row(name, gate, str(s["units"]), str(g["units_mostly_left"]),
+                          str(g["units_mostly_right"]), f"{g['mean_left']:.2f}",
+                          f"{g['mean_right']:.2f}")
+    return table
+
+
+def dataset_lines(result: dict) -> list[str]:
+    ds = result["dataset"]
+    lines = [f"data: {ds['name']}: {ds['sizes']['train']} train, {ds['sizes']['val']} val, "
+             f"{ds['sizes']['test']} test sentences; vocabulary {result['vocab_size']}"]
+    info = ds.get("info", {})
+    if info.get("citation"):
+        lines.append(f"citation: {info['citation']}")
+        lines.append(f"licence: {info['licence']}")
+    for p in info.get("published", []):
+        lines.append(f"published: {p['model']} {p['accuracy']:.1f}% ({p['protocol']}; "
+                     f"{p['source']}); this run: one fixed {info.get('split', '')} split")
+    if ds.get("skipped"):
+        first = ", ".join(f"line {n} ({why})" for n, why in ds["skipped"][:5])
+        more = len(ds["skipped"]) - 5
+        lines.append(f"skipped {len(ds['skipped'])} unreadable lines: {first}"
+                     + (f" and {more} more (see --json)" if more > 0 else ""))
+    return lines
+
+
+def outcome_line(result: dict) -> str:
+    """Who wins on the test set, recurrent or not."""
+    models = result["models"]
+    best = max(models, key=lambda m: m["sets"]["test"]["mean"])
+    rec = [m for m in models if m["kind"] == "recurrent"]
+    if not rec:
+        return ""
+    best_rec = max(rec, key=lambda m: m["sets"]["test"]["mean"])
+    if best["kind"] == "baseline":
+        return (f"test set: the baseline {best['name']} ({best['sets']['test']['mean']:.3f}) "
+                f"beats the best recurrent model, {best_rec['name']} "
+                f"({best_rec['sets']['test']['mean']:.3f})")
+    return f"test set: best is {best['name']} ({best['sets']['test']['mean']:.3f})"
+
+
+class Progress:
+    """A transient progress bar per trained model on stderr."""
+
+    def __init__(self, console, steps: int):  # noqa: ANN001
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.steps = steps
+        self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
+                            MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+                            console=console, transient=True)
+
+    def __enter__(self) -> Progress:
+        self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        self.bar.__exit__(*exc)
+
+    def callback(self, name: str, seed: int):  # noqa: ANN201
+        task = self.bar.add_task(f"{name} (seed {seed})", total=self.steps, loss="-")
+
+        def update(step: int, loss: float) -> None:
+            self.bar.update(task, completed=step, loss=f"{loss:.3f}")
+
+        return update
+
+
+def plot(result: dict, path) -> None:  # noqa: ANN001
+    """Memory curve (probes) or test accuracy bars with intervals, saved atomically."""
+    from rnncli.errors import MissingExtra
+    from rnncli.fileio import save_figure_atomic
+
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise MissingExtra("matplotlib", "plot") from None
+    models = result["models"]
+    fig, ax = plt.subplots(figsize=(7, 4))
+    if "memory" in models[0]["sets"]:
+        for m in models:
+            by_k = m["sets"]["memory"]["by_k"]
+            ax.plot([int(k) for k in by_k], list(by_k.values()), marker="o", label=m["name"])
+        ax.set_xlabel("k neutral words after the deciding clause")
+        ax.set_ylabel("accuracy")
+        ax.axhline(0.5, color="grey", lw=0.8, ls="--")
+        ax.legend()
+    else:
+        names = [m["name"] for m in models]
+        t = [m["sets"]["test"] for m in models]
+        ax.bar(names, [e["mean"] for e in t],
+               yerr=[[e["mean"] - e["lo"] for e in t], [e["hi"] - e["mean"] for e in t]])
+        ax.set_ylabel("test accuracy (95% Wilson interval)")
+        ax.set_ylim(0, 1)
+    ax.set_title(f"rnncli sentiment: {result['dataset']['name']}")
+    save_figure_atomic(fig, path)
+    plt.close(fig)

@@ -1,0 +1,143 @@
+"""From the command's options to a run: validate everything before any work, load the
+corpus, estimate (and refuse) the cost, run, assemble the result, save the model.
+
+``prepare(plan)`` -> ``Prepared`` (corpus, request, estimate); ``execute(prepared,
+progress)`` -> ``(result, trained)``; ``save_model(path, trained, prepared)``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from rnncli import archs
+from rnncli.errors import BadInput
+from rnncli.options import choice_list, int_list, positive_int
+from rnncli.sentiment import budget
+from rnncli.sentiment.data import Corpus, TableSpec, from_dataset, from_file, from_probes
+from rnncli.sentiment.models import ModelConfig
+from rnncli.sentiment.train import FitConfig
+
+
+@dataclass
+class Plan:
+    dataset: str = "probes"
+    data: Path | None = None
+    test: Path | None = None
+    text_col: str | None = None
+    label_col: str | None = None
+    data_dir: Path | None = None
+    arch: str = "all"
+    embed: int = 32
+    hidden: int = 32
+    layers: int = 1
+    bidirectional: bool = False
+    steps: int | None = None
+    batch: int = 32
+    lr: float = 3e-3
+    seeds: str = "0"
+    seed: int = 0
+    threads: int = 1
+    vocab_size: int = 20000
+    save: Path | None = None
+    plot: Path | None = None
+    force: bool = False
+
+
+@dataclass
+class Prepared:
+    plan: Plan
+    corpus: Corpus
+    request: object  # run.Request
+    estimate: budget.Estimate
+
+
+def _check_options(plan: Plan) -> None:
+    from rnncli.fileio import check_writable
+
+    for name in ("embed", "hidden", "layers", "batch", "vocab_size"):
+        positive_int(getattr(plan, name), "--" + name.replace("_", "-"))
+    positive_int(plan.threads, "--threads", minimum=0)
+    if plan.steps is not None:
+        positive_int(plan.steps, "--steps")
+    if not plan.lr > 0:
+        raise BadInput(f"--lr must be a positive number, got {plan.lr}")
+    if plan.test is not None and plan.data is None:
+        raise BadInput("--test needs --data (the training file)")
+    if plan.data is not None and plan.dataset != "probes":
+        raise BadInput("--data and --dataset are two sources; pass one")
+    if plan.save is not None:
+        check_writable(plan.save, (".pt",))
+    if plan.plot is not None:
+        check_writable(plan.plot, (".png", ".svg", ".pdf"))
+
+
+def _corpus(plan: Plan) -> Corpus:
+    if plan.data is not None:
+        test = TableSpec(plan.test, plan.text_col, plan.label_col) if plan.test else None
+        return from_file(TableSpec(plan.data, plan.text_col, plan.label_col), test)
+    if plan.text_col or plan.label_col:
+        raise BadInput("--text-col and --label-col apply to --data files")
+    if plan.dataset == "probes":
+        return from_probes(plan.seed)
+    return from_dataset(plan.dataset, plan.data_dir, plan.seed)
+
+
+def prepare(plan: Plan) -> Prepared:
+    from rnncli.sentiment.run import Request
+
+    _check_options(plan)
+    arch_list = tuple(choice_list(plan.arch, "--arch", archs.names(torch_only=True)))
+    seeds = tuple(int_list(plan.seeds, "--seeds", minimum=0))
+    corpus = _corpus(plan)
+    steps = plan.steps or (300 if corpus.probes else
+                           math.ceil(4 * len(corpus.train) / plan.batch))
+    cfg = ModelConfig(arch=arch_list[-1], embed=plan.embed, hidden=plan.hidden,
+                      layers=plan.layers, bidirectional=plan.bidirectional)
+    words = {w for s in corpus.train for w in s.text.lower().split()}
+    lengths = sorted(len(s.text.split()) for s in corpus.train)
+    est = budget.estimate(arch_list, min(plan.vocab_size, len(words) + 4), cfg, plan.batch,
+                          steps, lengths[int(0.9 * (len(lengths) - 1))], len(seeds),
+                          len(corpus.labels))
+    budget.check(est, plan.force)
+    req = Request(archs=arch_list, model=cfg,
+                  fit=FitConfig(steps=steps, batch=plan.batch, lr=plan.lr),
+                  seeds=seeds, threads=plan.threads, vocab_size=plan.vocab_size)
+    return Prepared(plan, corpus, req, est)
+
+
+def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:  # noqa: ANN001
+    from rnncli.sentiment import claims, run
+
+    result, trained = run.run(prep.request, prep.corpus, progress)
+    c = prep.corpus
+    result["dataset"] = {"name": c.name, "labels": c.labels, "info": c.info,
+                         "sizes": {"train": len(c.train), "val": len(c.val),
+                                   "test": len(c.test)},
+                         "skipped": [list(x) for x in c.skipped]}
+    result["settings"] = {"archs": list(prep.request.archs),
+                          "model": asdict(prep.request.model),
+                          "fit": asdict(prep.request.fit), "seeds": list(prep.request.seeds),
+                          "threads": prep.request.threads, "seed": prep.plan.seed,
+                          "vocab_size": prep.request.vocab_size}
+    result["estimate"] = asdict(prep.estimate)
+    result["verdicts"] = claims.verdicts(result["models"])
+    return result, trained
+
+
+def save_model(path: Path, trained: dict, prep: Prepared) -> Path:
+    """The last architecture's first-seed model, in the ``rnncli.tokens`` layout."""
+    from dataclasses import replace
+
+    import torch
+
+    from rnncli.fileio import write_atomic
+    from rnncli.sentiment.models import pack
+
+    arch = prep.request.archs[-1]
+    cfg = replace(prep.request.model, arch=arch)
+    settings = {"dataset": prep.corpus.name, "steps": prep.request.fit.steps,
+                "seed": prep.request.seeds[0]}
+    obj = pack(trained["models"][arch], cfg, trained["vocab"], prep.corpus.labels, settings)
+    return write_atomic(path, lambda tmp: torch.save(obj, tmp))
