@@ -287,3 +287,85 @@ def test_complex_values_are_refused_not_cast(impl):
         cell.backward(out.astype(complex))
     with pytest.raises(BadInput, match="numeric"):
         cell.forward([["a", "b"]] * 4)
+
+
+# ------------------------------------------------------------------------------ closed gates
+def _closed_gate_lstm(rows, dtype):
+    """The issue's reproduction: LSTM(4, 5, seed=0), bias rows ``rows`` of both vectors at
+    -10 (that gate ≈ σ(-20) ≈ 2e-9), copied into nn.LSTM, x ~ N(0, 1) of shape (20, 2, 4)."""
+    cell = build("lstm", 4, 5, seed=0, dtype=dtype)
+    for name in ("bias_ih_l0", "bias_hh_l0"):
+        cell.params[name][rows] = -10.0
+    module = torch.nn.LSTM(4, 5).to(TORCH_DTYPE[dtype])
+    with torch.no_grad():
+        for name, value in cell.params.items():
+            getattr(module, name).copy_(torch.from_numpy(value))
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(20, 2, 4, generator=gen, dtype=TORCH_DTYPE[dtype], requires_grad=True)
+    out, (h_n, _) = module(x)
+    out.sum().backward()
+    o, (h, _), trace = cell.forward(x.detach().numpy())
+    g = cell.backward(np.ones_like(o))
+    return (o, h, g, trace), (out, h_n, module)
+
+
+def test_nearly_closed_gates_keep_relative_precision():
+    """σ is exp-based in the fast cells: a closed output gate (σ(-20) ≈ 2e-9) makes h tiny,
+    and h keeps its relative digits (with ½·tanh(a/2) + ½ the float64 output was 1.1e-8
+    from torch, and float32 several times its own size off)."""
+    (o, h, g, trace), (out, h_n, module) = _closed_gate_lstm(slice(15, 20), np.float64)
+    assert np.max(np.abs(o)) < 1e-7  # the gate is closed: h is tiny, so precision shows
+    assert rel_err(o, out) <= 1e-12 and rel_err(h, h_n) <= 1e-12
+    assert rel_err(g.params["weight_hh_l0"], module.weight_hh_l0.grad) <= 1e-12
+    (o, h, g, _), (out, h_n, module) = _closed_gate_lstm(slice(0, 5), np.float32)  # input gate
+    assert rel_err(o, out) <= 1e-5 and rel_err(h, h_n) <= 1e-5
+    assert rel_err(g.params["weight_hh_l0"], module.weight_hh_l0.grad) <= 1e-5
+
+
+@pytest.mark.parametrize("impl", ["fast", "reference"])
+@pytest.mark.parametrize("arch,gates", [("lstm", ("input", "forget", "output")),
+                                        ("gru", ("reset", "update"))])
+def test_every_sigmoid_gate_is_relatively_exact(arch, gates, impl):
+    """Each traced σ gate equals torch.sigmoid of its pre-activation to 1e-12, element by
+    element, also where the gate is nearly closed (biases pushed to -10 and -40: σ ≈ 1e-35).
+    Not to 1 ulp: the products sum in another order, and σ'(a)·a/σ(a) ≈ |a| ≈ 80 turns the
+    pre-activation's rounding (~1e-16 relative) into ~1e-14 of σ."""
+    cell = build(arch, 3, 4, seed=1, impl=impl)
+    G = cell.gates
+    for name in ("bias_ih_l0", "bias_hh_l0"):
+        cell.params[name][: 4 * (G - 1)] -= np.repeat([10.0, 40.0, 0.0][: G - 1], 4)
+    x = np.random.default_rng(2).standard_normal((6, 2, 3))
+    _, _, trace = cell.forward(x)
+    p = {k: torch.from_numpy(v) for k, v in cell.params.items()}
+    h = torch.zeros(2, 4, dtype=torch.float64)
+    for t in range(6):
+        a = torch.from_numpy(x[t]) @ p["weight_ih_l0"].T + p["bias_ih_l0"]
+        rec = h @ p["weight_hh_l0"].T + p["bias_hh_l0"]
+        blocks = dict(zip(archs.get(arch).gate_rows, (a + rec).chunk(G, dim=-1), strict=True))
+        for gate in gates:
+            want = torch.sigmoid(blocks[gate]).numpy()
+            np.testing.assert_allclose(trace[gate][t], want, rtol=1e-12, atol=0, err_msg=gate)
+        h = torch.from_numpy(trace["hidden"][t].copy())
+
+
+def test_peephole_formulas_are_the_lstm_plus_three_diagonal_vectors():
+    I, H, L = 7, 16, 3
+    assert formulas.param_count("peephole", I, H) == 4 * (H * I + H * H + 2 * H) + 3 * H
+    for kw in ({}, {"bias": False}, {"bidirectional": True}):
+        dirs = 2 if kw.get("bidirectional") else 1
+        lstm = formulas.param_count("lstm", I, H, L, **kw)
+        assert formulas.param_count("peephole", I, H, L, **kw) == lstm + dirs * 3 * H * L
+    assert formulas.param_formula("peephole") == "4·(H·I + H² + 2H) + 3H"
+    assert formulas.param_formula("lstm") == "4·(H·I + H² + 2H)"
+    args = (I, H, L, 5, 2)
+    assert formulas.matmul_flops("peephole", *args) == formulas.matmul_flops("lstm", *args)
+    assert formulas.elementwise_flops("peephole", H, L, 5, 2) == 23 * H * L * 5 * 2
+    assert formulas.activation_bytes("peephole", H) == formulas.activation_bytes("lstm", H)
+    assert formulas.max_hidden_for_params("peephole", I, 10_000) == max(
+        h for h in range(1, 60) if formulas.param_count("peephole", I, h) <= 10_000
+    )
+    assert formulas.ARCHS == ("rnn", "gru", "lstm") and formulas.GATE_BLOCKS["peephole"] == 4
+    with pytest.raises(ValueError, match="unknown architecture"):
+        formulas.param_count("transformer", 1, 1)
+    with pytest.raises(BadInput):
+        formulas.forward_flops("transformer", 1, 1)

@@ -73,6 +73,7 @@ class GRU(Recurrent):
         return {"variant": self.variant}
 
     # ------------------------------------------------------------------ forward
+    @np.errstate(over="ignore", under="ignore")  # e^-a -> inf or 0 gives σ = 0 or 1, exactly
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
         T, B, I = x.shape
@@ -80,18 +81,18 @@ class GRU(Recurrent):
         cho = self.variant == "cho2014"
         # Wx[k] = [W_ik^T; bias_k], (3, I+1, H), k = r, z, n, acting on [x_t, 1]. The recurrent
         # biases of r and z (and for cho2014 of n, which sits outside r there) are folded in;
-        # pytorch keeps b_hn inside r ⊙ (W_hn h + b_hn). σ(a) = ½ tanh(a/2) + ½: the r and z
-        # weights are halved once, so one tanh gives both gates.
+        # pytorch keeps b_hn inside r ⊙ (W_hn h + b_hn). σ(a) = 1 / (1 + e^-a): the r and z
+        # weights are negated once, so the products give -a and one exp serves both gates.
         bias = b_ih + b_hh
         if not cho:
             bias[2 * H :] = b_ih[2 * H :]
         Wx = np.empty((3, I + 1, H), dtype=dt)
         Wx[:, :I] = W_ih.reshape(3, H, I).transpose(0, 2, 1)
         Wx[:, I] = bias.reshape(3, H)
-        Wx[:2] *= 0.5
+        Wx[:2] *= -1
         W_hh_k = aligned_empty((3, H, H), dt)  # W_hh,k^T: h_{t-1} @ W_hh_k[k] = W_hk h_{t-1}
         W_hh_k[:] = W_hh.reshape(3, H, H).transpose(0, 2, 1)
-        W_hh_k[:2] *= 0.5
+        W_hh_k[:2] *= -1
         x1 = np.empty((T, B, I + 1), dtype=dt)  # [x_t, 1]
         x1[..., :I], x1[..., I] = x, 1
         G = np.empty((T, 3, B, H), dtype=dt)  # G[t] = [r, z, n], input parts to start with
@@ -105,17 +106,18 @@ class GRU(Recurrent):
         rec_rz, rec_n = rec[:2], rec[2]
         W_rz, W_n = W_hh_k[:2], W_hh_k[2]
         matmul, tanh, mul, add, sub = np.matmul, np.tanh, np.multiply, np.add, np.subtract
+        exp, reciprocal = np.exp, np.reciprocal
         for t in range(T):
             h, g, h_new = hs[t], G[t], hs[t + 1]
             rz, n = g[:2], g[2]
             if cho:
-                matmul(h, W_rz, rec_rz)  # W_h{r,z} h_{t-1} (halved), (2, B, H)
+                matmul(h, W_rz, rec_rz)  # W_h{r,z} h_{t-1} (negated), (2, B, H)
             else:
                 matmul(h, W_hh_k, rec)  # W_h{r,z,n} h_{t-1}, (3, B, H)
-            rz += rec_rz  # [a_r, a_z]
-            tanh(rz, rz)
-            rz *= 0.5
-            rz += 0.5  # r, z = σ(a_r), σ(a_z)
+            rz += rec_rz  # [-a_r, -a_z]
+            exp(rz, rz)
+            rz += 1
+            reciprocal(rz, rz)  # r, z = σ(a) = 1 / (1 + e^-a)
             if cho:
                 mul(g[0], h, inner[t])  # r ⊙ h_{t-1}
                 matmul(inner[t], W_n, rec_n)
@@ -136,6 +138,7 @@ class GRU(Recurrent):
         return {"reset": G[:, 0], "update": G[:, 1], "candidate": G[:, 2], "hidden": hs[1:]}
 
     # ------------------------------------------------------------------ backward
+    @np.errstate(under="ignore")  # a product of a tiny gate rounding to 0 is the right answer
     def _layer_backward(self, p, cache, dy, d_final):
         W_ih, W_hh, _, _ = p
         x1, hs, inner, G = cache

@@ -26,7 +26,9 @@ How it is laid out for speed (benchmarks/README.md has the measurements):
   gate array holds [o, i, f, g, c_{t-1}], (5, B, H): the three sigmoid gates are one contiguous
   slice, and (i, f) ⊙ (g, c_{t-1}) is ONE element-wise product of two contiguous slices.
   Parameters and gradients stay in PyTorch's order i, f, g, o.
-- One tanh gives all four gates: σ(a) = ½ tanh(a/2) + ½ (the o, i, f weights are halved once).
+- σ(a) = 1 / (1 + e^-a) in three calls on the three sigmoid gates at once (exp, add, reciprocal),
+  the o, i, f weights negated once so the product gives -a: its error is relative (a few ulp,
+  as torch's), so a nearly closed gate keeps its precision.
 - NumPy's cost is per call, and a call on contiguous same-shape arrays is 2 to 3 times cheaper
   than one that broadcasts or writes through strides, so every per-step array is contiguous.
 - Backward recomputes tanh(c_t) (cheaper than storing it), computes dL/da of all four gates into
@@ -60,18 +62,20 @@ class LSTM(Recurrent):
     gates = 4
     n_states = 2
 
+    @np.errstate(over="ignore", under="ignore")  # e^-a -> inf or 0 gives σ = 0 or 1, exactly
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p
         T, B, I = x.shape
         H, dt = self.hidden_size, self.dtype
         h0, c0 = state0
         # W[k] = [W_ih,kᵀ; b_ih,k + b_hh,k; W_hh,kᵀ], (4, I+1+H, H), k = o, i, f, g: gate k acts
-        # on [x_t, 1, h_{t-1}]. The sigmoid gates' weights are halved: σ(a) = ½ tanh(a/2) + ½.
+        # on [x_t, 1, h_{t-1}]. The sigmoid gates' weights are negated: σ(a) = 1 / (1 + e^-a)
+        # then takes one exp of the product's output (relative precision for closed gates).
         W = aligned_empty((4, I + 1 + H, H), dt)
         W[:, :I] = _gate_blocks(W_ih, H).transpose(0, 2, 1)
         W[:, I] = _gate_blocks(b_ih + b_hh, H)[:, :, 0]
         W[:, I + 1 :] = _gate_blocks(W_hh, H).transpose(0, 2, 1)
-        W[:3] *= 0.5
+        W[:3] *= -1
         # xh[t] = [x_t, 1, h_{t-1}], (T+1, B, I+1+H); the last row only holds h_T
         xh = np.empty((T + 1, B, I + 1 + H), dtype=dt)
         xh[:T, :, :I], xh[:T, :, I], xh[T, :, : I + 1] = x, 1, 0
@@ -83,14 +87,16 @@ class LSTM(Recurrent):
         tanh_c = np.empty((B, H), dtype=dt)
         hs[0], Z[0, 4] = h0, c0
         matmul, tanh, mul, add = np.matmul, np.tanh, np.multiply, np.add
+        exp, reciprocal = np.exp, np.reciprocal
         for t in range(T):
             z = Z[t]
             a = z[:4]  # (4, B, H), becomes [o, i, f, g] in place
-            matmul(xh[t], W, a)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (σ rows halved)
-            tanh(a, a)
+            matmul(xh[t], W, a)  # a_t = W_ih x_t + b_ih + W_hh h_{t-1} + b_hh (σ rows: -a_t)
             sig = z[:3]
-            sig *= 0.5
-            sig += 0.5  # o, i, f = σ(a_o), σ(a_i), σ(a_f); g = tanh(a_g), (B, H) each
+            exp(sig, sig)  # e^-a_o, e^-a_i, e^-a_f
+            sig += 1
+            reciprocal(sig, sig)  # o, i, f = σ(a) = 1 / (1 + e^-a), (B, H) each
+            tanh(z[3], z[3])  # g = tanh(a_g)
             mul(z[1:3], z[3:5], ig_fc)  # (i, f) ⊙ (g, c_{t-1})
             c = Z[t + 1, 4]
             add(ig, fc, c)  # c_t = f ⊙ c_{t-1} + i ⊙ g
@@ -111,6 +117,7 @@ class LSTM(Recurrent):
             "hidden": xh[1:, :, -H:],
         }
 
+    @np.errstate(under="ignore")  # a product of a tiny gate rounding to 0 is the right answer
     def _layer_backward(self, p, cache, dy, d_final):
         W_ih, W_hh, _, _ = p
         xh, Z = cache
