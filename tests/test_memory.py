@@ -8,35 +8,97 @@ import sys
 
 import pytest
 
+from rnncli.errors import BadInput
 from rnncli.experiments import train
 from rnncli.experiments.tasks import TASKS
 from rnncli.experiments.train import TrainConfig, train_one
 
-TINY = ["--hidden", "8", "--batch", "16", "--budget-s", "1", "--max-steps", "30", "--threads", "1"]
+TINY = ["--hidden", "8", "--batch", "16", "--steps", "30", "--threads", "1"]
 KEYS = {"arch", "seq_len", "metric_name", "metric", "baseline", "solved", "steps", "seconds"}
 
 
 def test_training_learns_the_adding_task_at_an_easy_length():
     # bounded by steps, not seconds, so a busy machine cannot change the outcome
-    cfg = TrainConfig(hidden=16, batch=32, lr=1e-2, budget_s=120, max_steps=400,
-                      test_size=500, threads=1)
+    cfg = TrainConfig(hidden=16, batch=32, lr=1e-2, steps=400, test_size=500, threads=1)
     r = train_one(TASKS["adding"], "lstm", 5, cfg)
     # predicting the mean scores the baseline 0.167; learning must beat it by far
     assert r.metric < 0.3 * r.baseline, r
-    assert 0 < r.steps <= 400 and r.stopped in {"solved", "max-steps"}
+    assert 0 < r.steps <= 400 and r.stopped in {"solved", "steps"}
     assert r.solved == (r.metric < 0.1 * r.baseline)
 
 
-def test_budget_stops_a_run():
-    cfg = TrainConfig(hidden=4, batch=4, budget_s=0.2, eval_every=10**9)
+def test_the_step_budget_stops_a_run_and_the_time_cap_is_reported():
+    cfg = TrainConfig(hidden=4, batch=4, steps=7, eval_every=10**9, test_size=20)
     r = train_one(TASKS["temporal-order"], "rnn", 10, cfg)
-    assert r.stopped == "budget" and r.seconds < 3
+    assert (r.steps, r.stopped, r.as_dict()["time_cap_hit"]) == (7, "steps", False)
+    capped = TrainConfig(hidden=4, batch=4, steps=10**9, max_seconds=0.2, eval_every=10**9)
+    r = train_one(TASKS["temporal-order"], "rnn", 10, capped)
+    assert r.stopped == "time-cap" and r.as_dict()["time_cap_hit"] and r.seconds < 3
+    assert 1 <= r.steps < 10**9
+
+
+def _without_seconds(data: dict) -> dict:
+    return {**data, "results": [{k: v for k, v in r.items() if k != "seconds"}
+                                for r in data["results"]]}
+
+
+def test_same_seed_and_threads_give_the_same_numbers(cli):
+    args = ["memory", "--seq-len", "6", "--arch", "rnn,lstm", *TINY, "--seed", "3"]
+    first, second = cli.json(*args), cli.json(*args)
+    assert _without_seconds(first) == _without_seconds(second)
+    other = cli.json(*args[:-1], "4")
+    assert _without_seconds(other)["results"] != _without_seconds(first)["results"]
+
+
+def test_time_cap_is_shown_in_table_and_json(cli, monkeypatch):
+    data = cli.json("memory", "--seq-len", "4", "--arch", "rnn", "--hidden", "4",
+                    "--steps", "100000", "--max-seconds", "0.3")
+    (r,) = data["results"]
+    assert r["stopped"] == "time-cap" and r["time_cap_hit"] and data["time_cap_hit"] == 1
+    res = cli("memory", "--seq-len", "4", "--arch", "rnn", "--hidden", "4",
+              "--steps", "100000", "--max-seconds", "0.3")
+    assert res.exit_code == 0, res.output
+    assert "wall-clock cap stopped the run" in res.stdout and "time cap hit" in res.stdout
+
+
+def test_clipping_is_recorded_and_can_be_turned_off():
+    task = TASKS["adding"]
+    base = dict(hidden=8, batch=16, steps=40, eval_every=10**9, test_size=50, warmup=1)
+    on = train_one(task, "rnn", 20, TrainConfig(**base, clip=1e-3)).as_dict()
+    off = train_one(task, "rnn", 20, TrainConfig(**base, clip=0)).as_dict()
+    assert on["clipped_fraction"] == 1.0 and off["clipped_fraction"] == 0.0
+    assert on["grad_norm_max"] > 1e-3 and off["grad_norm_max"] > 0
+    assert len(on["loss_curve"]) == 40 and on["loss_spikes"] >= 0
+    assert on["train_loss"] != off["train_loss"]  # clipping changed the trajectory
+
+
+def test_loss_log_counts_spikes_after_warm_up():
+    log = train.LossLog(clip=1.0, warmup=2)
+    for loss in (5.0, 1.0, 1.0, 1.0, 10.0, 1.0, 1.0):
+        log.add(loss, 2.0)
+    s = log.summary()
+    assert s["loss_spikes"] == 1 and s["clipped_fraction"] == 1.0 and s["grad_norm_max"] == 2.0
+    assert s["loss_curve"] == [5.0, 1.0, 1.0, 1.0, 10.0, 1.0, 1.0]
+
+
+def test_radius_and_sgd(cli):
+    data = cli.json("memory", "--seq-len", "4", "--arch", "rnn", *TINY, "--optimizer", "sgd",
+                    "--radius", "1.5", "--clip", "0")
+    assert data["config"]["radius"] == 1.5 and data["config"]["optimizer"] == "sgd"
+    assert data["results"][0]["clipped_fraction"] == 0.0
+
+
+def test_diverged_run_is_reported_not_scored(cli):
+    data = cli.json("memory", "--seq-len", "4", "--arch", "rnn", *TINY, "--optimizer", "sgd",
+                    "--lr", "1e30", "--clip", "0")
+    (r,) = data["results"]
+    assert r["stopped"] == "diverged" and r["metric"] is None and r["solved"] is False
 
 
 def test_warm_up_and_plateau_decay():
     lrs = []
-    cfg = TrainConfig(hidden=4, batch=8, lr=0.01, warmup=10, max_steps=60, eval_every=1,
-                      patience=1, budget_s=60, test_size=50, val_size=50, min_lr=1e-9)
+    cfg = TrainConfig(hidden=4, batch=8, lr=0.01, warmup=10, steps=60, eval_every=1,
+                      patience=1, test_size=50, val_size=50, min_lr=1e-9)
     r = train_one(TASKS["temporal-order"], "rnn", 10, cfg,
                   lambda step, loss, lr, elapsed: lrs.append(lr))
     assert lrs[0] == pytest.approx(0.001) and lrs[9] == pytest.approx(0.01)  # linear warm-up
@@ -90,16 +152,29 @@ def test_output_file_matches_stdout(cli, tmp_path):
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
-        (["--task", "parity"], "unknown task"),
+        (["--task", "parity"], "--task"),
         (["--arch", "transformer"], "--arch"),
         (["--seq-len", "0"], "--seq-len"),
         (["--seq-len", "10,-5"], "--seq-len"),
-        (["--budget-s", "0"], "--budget-s"),
-        (["--budget-s", "-3"], "--budget-s"),
+        (["--max-seconds", "0"], "--max-seconds"),
+        (["--budget-s", "-3"], "--max-seconds"),
+        (["--steps", "0"], "--steps"),
+        (["--lr", "inf"], "--lr"),
+        (["--lr", "nan"], "--lr"),
+        (["--clip", "-1"], "--clip"),
+        (["--radius", "0"], "--radius"),
+        (["--seed", "-1"], "--seed"),
+        (["--seed", "1" * 20], "--seed"),
+        (["--threads", "100000"], "--threads"),
+        (["--threads", "-1"], "--threads"),
+        (["--seq-len", "1000000000"], "--force"),
+        (["--hidden", "1000000"], "--force"),
+        (["--batch", "1000000000"], "--force"),
+        (["--steps", "100000000"], "--force"),
         (["--task", "counting", "--seq-len", "3"], "counting needs a length >= 4"),
         (["--task", "temporal-order", "--seq-len", "9"], ">= 10"),
         (["--task", "copy", "--quick"], "--quick"),
-        (["--optimizer", "sgd"], "--optimizer"),
+        (["--optimizer", "lbfgs"], "--optimizer"),
         (["--init", "xavier"], "--init"),
         (["--output", "/nonexistent-dir/x.json"], "does not exist"),
         (["--output", "results.txt"], ".json"),
@@ -107,9 +182,38 @@ def test_output_file_matches_stdout(cli, tmp_path):
 )
 def test_bad_input_exits_2_with_one_line(cli, args, needle):
     res = cli("memory", *args)
-    assert res.exit_code == 2
+    assert res.exit_code == 2, res.output
     assert "rnncli: error:" in res.output and needle in res.output
-    assert "Traceback" not in res.output
+    assert "Traceback" not in res.output and len(res.output.strip().splitlines()) == 1
+
+
+def test_estimate_refuses_oversized_work_fast_and_force_lifts_it():
+    from rnncli.experiments import budget
+    from rnncli.experiments.jobs import MemoryJob
+
+    opts = dict(task="adding", quick=False, seq_len="50", arch="all", steps=5000,
+                max_seconds=900.0, seed=0, hidden=64, batch=64, lr=0.01, optimizer="adam",
+                clip=1.0, init="default", radius=None, threads=1, force=False)
+    job = MemoryJob.from_options(opts)  # the defaults pass
+    assert job.estimate().seconds < budget.MAX_SECONDS
+    huge = {**opts, "hidden": 100_000}
+    with pytest.raises(BadInput, match="GiB.*--force"):
+        MemoryJob.from_options(huge)
+    assert MemoryJob.from_options({**huge, "force": True}).cfg.hidden == 100_000
+
+
+def test_prints_before_saving_and_a_failed_save_exits_1(cli, tmp_path, monkeypatch):
+    import rnncli.fileio
+
+    def full_disk(path, text):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(rnncli.fileio, "write_text_atomic", full_disk)
+    res = cli("memory", "--seq-len", "4", "--arch", "rnn", *TINY, "-o", str(tmp_path / "m.json"),
+              "--json")
+    assert res.exit_code == 1
+    assert json.loads(res.stdout)["results"][0]["arch"] == "rnn"  # the result was printed
+    assert "could not save" in res.stderr and "No space left" in res.stderr
 
 
 def test_ctrl_c_keeps_finished_runs(cli, tmp_path, monkeypatch):

@@ -108,6 +108,8 @@ def test_counting_definition_and_baseline():
 def test_lookup_and_minimum_lengths():
     with pytest.raises(BadInput, match="unknown task"):
         get_task("parity")
+    with pytest.raises(BadInput, match="--after-training"):
+        get_task("sorting", "--after-training")
     for name, too_short in (("adding", 1), ("copy", 0), ("temporal-order", 9), ("counting", 3)):
         with pytest.raises(BadInput, match=name):
             TASKS[name].check_len(too_short)
@@ -118,3 +120,33 @@ def test_solved_rules():
     assert TASKS["adding"].solved(0.016, 50) and not TASKS["adding"].solved(0.017, 50)
     assert TASKS["temporal-order"].solved(0.95, 50) and not TASKS["temporal-order"].solved(0.9, 50)
     assert not TASKS["copy"].solved(float("nan"), 10)
+
+
+def test_the_registry_is_the_one_place_that_knows_tasks():
+    assert [t.value for t in tasks.TaskName] == list(TASKS)
+    text = tasks.help_text()
+    for name, task in TASKS.items():
+        assert get_task(name.upper()) is task and f"{name}: {task.summary}" in text
+        assert callable(task.generate) and callable(task.score)
+        assert task.seq_steps(30) == 30 + task.extra_steps
+        assert 0 < task.baseline(30) < 2
+    assert TASKS["copy"].seq_steps(30) == 50
+
+
+@pytest.mark.parametrize("name", list(TASKS))
+def test_each_scorer_scores_its_own_batches(name):
+    import torch
+
+    from rnncli.experiments.train import build_model
+
+    task = TASKS[name]
+    T = max(task.min_len, 8)
+    torch.manual_seed(0)
+    model = build_model("gru", task.input_size, 4, task.output_size)
+    batch = task.generate(T, 6, np.random.default_rng(0))
+    assert batch.x.shape == (task.seq_steps(T), 6, task.input_size)
+    loss, metric = task.score(model, batch.to_torch())
+    assert loss.requires_grad and math.isfinite(float(loss.detach())) and math.isfinite(metric)
+    extra = task.extra_metrics(model, T, np.random.default_rng(1), 5)
+    assert set(extra) == {"copy": {"recall_accuracy"},
+                          "counting": {"generalisation"}}.get(name, set())

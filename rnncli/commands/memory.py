@@ -1,144 +1,134 @@
 """`rnncli memory`: train RNN, GRU and LSTM on long-memory tasks and report who solves them.
 
-Parse -> rnncli.experiments.train.iter_runs -> rnncli.render.memory.  torch is
-imported only when training starts.
+Parse -> rnncli.experiments.jobs.MemoryJob -> rnncli.experiments.train.iter_runs ->
+rnncli.render.memory.  torch is imported only when training starts.
 """
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from rnncli.experiments.inits import INITS
+from rnncli.experiments.tasks import TaskName, help_text
+from rnncli.experiments.train import OPTIMIZERS
 from rnncli.options import JsonFlag
 
-# --quick: tuned so that GRU and LSTM solve adding at T=100 in ~1000 steps (a few seconds
-# on 2 cores, measured); the tanh RNN uses its whole budget: 2 x 25 s.
-QUICK = {"seq_len": "50,100", "budget_s": 25.0, "hidden": 32, "batch": 32, "lr": 2e-2}
+Optimizer = Enum("Optimizer", {n: n for n in OPTIMIZERS}, type=str)
+InitName = Enum("InitName", {n: n for n in INITS}, type=str)
+Init = typer.Option("--init", help="identity is the ReLU IRNN; forget-bias-1 applies to the "
+                    "LSTM (the others keep the default).")
 
 
 def memory(
-    task: Annotated[
-        str, typer.Option("--task", help="adding, copy, temporal-order or counting.")
-    ] = "adding",
-    seq_len: Annotated[
-        str, typer.Option("--seq-len", help="Comma list of sequence lengths T.")
-    ] = "50,100,200",
+    task: Annotated[TaskName, typer.Option("--task", help=help_text())] = "adding",
+    seq_len: Annotated[str, typer.Option("--seq-len", help="Comma list of lengths T.")
+                       ] = "50,100,200",
     arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.")] = "all",
-    budget_s: Annotated[
-        float, typer.Option("--budget-s", help="Wall-clock budget per run, seconds.")
-    ] = 90.0,
+    steps: Annotated[int, typer.Option(
+        "--steps", "--max-steps", help="Budget: optimizer steps per run (fewer when solved).")
+    ] = 5000,
+    max_seconds: Annotated[float, typer.Option(
+        "--max-seconds", "--budget-s", help="Safety cap per run, wall-clock seconds; a run it "
+        "stops is marked.")] = 900.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for data and weights.")] = 0,
     hidden: Annotated[int, typer.Option("--hidden", help="Hidden size.")] = 64,
     batch: Annotated[int, typer.Option("--batch", help="Batch size (fresh data each step).")] = 64,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up).")] = 1e-2,
-    optimizer: Annotated[str, typer.Option("--optimizer", help="adam or rmsprop.")] = "adam",
-    clip: Annotated[float, typer.Option("--clip", help="Gradient-norm clip.")] = 1.0,
-    max_steps: Annotated[int, typer.Option("--max-steps", help="Step cap per run.")] = 100_000,
-    init: Annotated[
-        str,
-        typer.Option("--init", help="default, orthogonal, identity (IRNN) or forget-bias-1 "
-                     "(LSTM only; the others keep the default)."),
-    ] = "default",
-    threads: Annotated[
-        int, typer.Option("--threads", help="torch CPU threads (0: torch's default).")
-    ] = 1,
-    quick: Annotated[
-        bool,
-        typer.Option("--quick", help="Adding, T=50,100, all archs, H=32, 25 s per run (< 3 min)."),
-    ] = False,
-    output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="Also save the JSON result here.")
-    ] = None,
+    optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="The optimizer.")
+                         ] = "adam",
+    clip: Annotated[float, typer.Option("--clip", help="Gradient-norm clip; 0 = off.")] = 1.0,
+    init: Annotated[InitName, Init] = "default",
+    radius: Annotated[float | None, typer.Option(
+        "--radius", help="Rescale the recurrent weights to this spectral radius.")] = None,
+    threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0: torch's "
+                                         "default); the numbers depend on it.")] = 1,
+    quick: Annotated[bool, typer.Option(
+        "--quick", help="Adding, T=50,100, all archs, H=32, 2000 steps per run.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="Run even if the estimate exceeds an hour or 2 GiB.")] = False,
+    output: Annotated[Path | None, typer.Option(
+        "--output", "-o", help="Also save the JSON result here (after printing).")] = None,
     json: JsonFlag = False,
 ) -> None:
-    """Train each architecture on a long-memory task at each length; report the test
-    metric beside the no-memory baseline, whether it is solved, steps and seconds.
+    """Train each architecture on a long-memory task at each length, for a budget of
+    optimizer steps; report the test metric beside the no-memory baseline, whether it is
+    solved, steps and seconds, and each run's loss curve.
 
-    Examples: `rnncli memory --quick`, `rnncli memory --task copy --seq-len 20,50`.
+    Examples: `rnncli memory --quick`, `rnncli memory --task copy --seq-len 20,50`,
+    `rnncli memory --arch rnn --seq-len 50 --optimizer sgd --lr 0.1 --clip 0`.
     Ctrl-C keeps the finished runs (printed and saved) and exits 130.
     """
-    from rnncli.console import err, out, print_json, to_json
-    from rnncli.errors import BadInput
-    from rnncli.experiments.inits import INITS
-    from rnncli.experiments.tasks import get_task
-    from rnncli.experiments.train import TrainConfig
-    from rnncli.fileio import check_writable, write_text_atomic
-    from rnncli.options import ARCHS, choice, choice_list, int_list, positive_int
+    from rnncli.console import err
+    from rnncli.experiments.jobs import MemoryJob
+    from rnncli.fileio import check_writable
 
-    the_task = get_task(task)
-    if quick:
-        if the_task.name != "adding":
-            raise BadInput("--quick runs the adding task; drop --quick or --task")
-        arch, seq_len, budget_s = "all", QUICK["seq_len"], QUICK["budget_s"]
-        hidden, batch, lr = QUICK["hidden"], QUICK["batch"], QUICK["lr"]
-    lengths = [the_task.check_len(T) for T in int_list(seq_len, "--seq-len")]
-    archs = choice_list(arch, "--arch", ARCHS)
-    for name, value in (("--budget-s", budget_s), ("--lr", lr), ("--clip", clip)):
-        if not value > 0:
-            raise BadInput(f"{name} must be a positive number, got {value}")
-    cfg = TrainConfig(
-        hidden=positive_int(hidden, "--hidden"), batch=positive_int(batch, "--batch"), lr=lr,
-        optimizer=choice(optimizer, "--optimizer", ("adam", "rmsprop")), clip=clip,
-        max_steps=positive_int(max_steps, "--max-steps"), budget_s=budget_s, seed=seed,
-        threads=positive_int(threads, "--threads", minimum=0),
-        init=choice(init, "--init", INITS),
-    )
+    options = dict(locals())
+    job = MemoryJob.from_options(options)
     if output is not None:
         check_writable(output, (".json",))
-
-    n_runs = len(lengths) * len(archs)
-    err().print(
-        f"memory: {the_task.name}, {n_runs} runs, each stops when solved or after "
-        f"{budget_s:g} s: at most ~{_duration(n_runs * budget_s)} (plus test sets)",
-        soft_wrap=True,
-    )
-    results, interrupted = _run(the_task, archs, lengths, cfg)
-    data = {
-        "task": the_task.name,
-        "solved_rule": the_task.solved_rule,
-        "source": the_task.source,
-        "config": {k: getattr(cfg, k) for k in ("hidden", "batch", "lr", "optimizer", "clip",
-                                                "warmup", "budget_s", "seed", "threads", "init")},
-        "interrupted": interrupted,
-        "results": results,
-    }
+    err().print(f"memory: {job.task.name}, {job.n_runs} runs of up to {job.cfg.steps} steps "
+                f"(each stops when solved); estimate {job.estimate().describe()}",
+                soft_wrap=True)
+    results, interrupted = _run(job)
+    data = job.data(results, interrupted)
+    _show(job, data, json)
     if output is not None:
-        write_text_atomic(output, to_json(data) + "\n")
-    if json:
-        print_json(data)
-    elif results:
-        from rnncli.render.memory import results_table, summary
-
-        console = out()
-        console.print(results_table(the_task.name, results, the_task.solved_rule))
-        for line in summary(results):
-            console.print(line, soft_wrap=True)
+        _save(output, data)
     if interrupted:
-        err().print(f"interrupted: kept {len(results)} of {n_runs} runs", soft_wrap=True)
+        err().print(f"interrupted: kept {len(results)} of {job.n_runs} runs", soft_wrap=True)
         raise typer.Exit(130)
 
 
-def _duration(seconds: float) -> str:
-    return f"{seconds:.0f} s" if seconds < 120 else f"{seconds / 60:.0f} min"
-
-
-def _run(task, archs: list[str], lengths: list[int], cfg) -> tuple[list[dict], bool]:  # noqa: ANN001
+def _run(job) -> tuple[list[dict], bool]:  # noqa: ANN001
     """Train every run with a progress bar on stderr; Ctrl-C keeps the finished ones."""
     from rnncli.console import err
     from rnncli.experiments.train import iter_runs
-    from rnncli.render.memory import TrainProgress, run_line
+    from rnncli.render.memory import run_line
+    from rnncli.render.progress import TrainProgress
 
-    console = err()
-    results: list[dict] = []
-    interrupted = False
-    with TrainProgress(console, cfg.budget_s) as bar:
+    console, results = err(), []
+    with TrainProgress(console, job.cfg.steps) as bar:
         try:
-            for r in iter_runs(task, archs, lengths, cfg, bar.callback):
+            for r in iter_runs(job.task, job.arch_names, job.lengths, job.cfg, bar.callback):
                 results.append(r.as_dict())
                 bar.done()
                 console.print(run_line(results[-1]), soft_wrap=True)
         except KeyboardInterrupt:
-            interrupted = True
-    return results, interrupted
+            return results, True
+    return results, False
+
+
+def _show(job, data: dict, as_json: bool) -> None:  # noqa: ANN001
+    from rnncli.console import out, print_json
+    from rnncli.render.memory import curve_lines, results_table, summary
+
+    if as_json:
+        print_json(data)
+        return
+    results = data["results"]
+    if not results:
+        return
+    console = out()
+    console.print(results_table(job.task.name, results, job.task.solved_rule))
+    console.print("loss (log scale, first -> last step), spikes (> 2x running mean), "
+                  "largest |gradient|, share of steps clipped:")
+    for line in curve_lines(results):
+        console.print(line, soft_wrap=True)
+    for line in summary(results):
+        console.print(line, soft_wrap=True)
+
+
+def _save(path: Path, data: dict) -> None:
+    """Save after printing: a failed save keeps the printed result and exits 1."""
+    from rnncli.console import to_json
+    from rnncli.errors import RnncliError, short
+    from rnncli.fileio import write_text_atomic
+
+    try:
+        write_text_atomic(path, to_json(data) + "\n")
+    except OSError as exc:
+        raise RnncliError(f"could not save {path}: {short(exc)}") from None

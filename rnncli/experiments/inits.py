@@ -13,66 +13,110 @@ NumPy cell and a torch module:
 * ``forget-bias-1``: LSTM forget-gate bias 1 (Gers et al. 2000; Jozefowicz et
   al. 2015); PyTorch adds two bias vectors, so rows H:2H of ``bias_ih`` become 1
   and of ``bias_hh`` 0.  It applies to the LSTM only.
+
+After any of them, ``radius`` (optional) rescales every gate block of ``weight_hh`` to
+that spectral radius (largest |eigenvalue|).  PyTorch's default has a radius of about
+1/√3 ≈ 0.58 for large H (the circular law: entries of variance 1/(3H)); orthogonal and
+identity blocks have radius 1.  Above 1, a linear recurrence amplifies some direction
+at every step: the exploding-gradient regime of Pascanu et al. (2013), where a tanh
+unit can still saturate and stop it, a ReLU unit cannot.
 """
 
 from __future__ import annotations
 
-import numpy as np
+from typing import TYPE_CHECKING
 
+from rnncli import archs
 from rnncli.errors import BadInput
-from rnncli.formulas import GATE_BLOCKS
+
+if TYPE_CHECKING:
+    import numpy as np
 
 INITS = ("default", "orthogonal", "identity", "forget-bias-1")
 
 
 def applies(init: str, arch: str) -> bool:
     """Whether ``init`` means something for ``arch`` (forget-bias-1 is LSTM only)."""
-    return init != "forget-bias-1" or arch == "lstm"
+    return init != "forget-bias-1" or archs.get(arch).name == "lstm"
 
 
 def nonlinearity(arch: str, init: str) -> str:
     """The RNN's nonlinearity: ReLU for the IRNN, tanh otherwise."""
-    return "relu" if (arch == "rnn" and init == "identity") else "tanh"
+    return "relu" if (archs.get(arch).name == "rnn" and init == "identity") else "tanh"
 
 
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
     """A random n×n orthogonal matrix, uniform (Haar): Q of QR(G) with sign(diag R) fixed."""
+    import numpy as np
+
     q, r = np.linalg.qr(rng.standard_normal((n, n)))
     return q * np.sign(np.diag(r))
 
 
-def init_params(
-    params: dict[str, np.ndarray], arch: str, init: str, rng: np.random.Generator
-) -> None:
-    """Apply ``init`` to a one-layer parameter dict (PyTorch names), in place."""
-    if init == "default":
-        return
+def spectral_radius(block: np.ndarray) -> float:
+    """Largest |eigenvalue| of a square matrix."""
+    import numpy as np
+
+    return float(np.abs(np.linalg.eigvals(block)).max())
+
+
+def _blocks(params: dict[str, np.ndarray], arch: str) -> list[np.ndarray]:
+    """The H×H gate blocks of ``weight_hh_l0`` (views), in PyTorch's row order."""
     W = params["weight_hh_l0"]
     H = W.shape[1]
-    if init == "orthogonal":
-        for g in range(GATE_BLOCKS[arch]):
-            W[g * H : (g + 1) * H] = orthogonal(H, rng)
-    elif init == "identity":
-        for g in range(GATE_BLOCKS[arch]):
-            W[g * H : (g + 1) * H] = np.eye(H)
-        if arch == "rnn":  # IRNN: zero biases
-            params["bias_ih_l0"][:] = 0.0
-            params["bias_hh_l0"][:] = 0.0
-    elif init == "forget-bias-1":
-        if arch != "lstm":
-            raise BadInput(f"--init forget-bias-1 applies to the LSTM only, not {arch}")
-        params["bias_ih_l0"][H : 2 * H] = 1.0  # b_f = b_if + b_hf = 1
-        params["bias_hh_l0"][H : 2 * H] = 0.0
-    else:
+    return [W[g * H : (g + 1) * H] for g in range(archs.get(arch).gate_blocks)]
+
+
+def _orthogonal(params, arch: str, rng: np.random.Generator) -> None:
+    for block in _blocks(params, arch):
+        block[:] = orthogonal(block.shape[0], rng)
+
+
+def _identity(params, arch: str, rng: np.random.Generator) -> None:
+    import numpy as np
+
+    for block in _blocks(params, arch):
+        block[:] = np.eye(block.shape[0])
+    if archs.get(arch).name == "rnn":  # IRNN: zero biases
+        params["bias_ih_l0"][:] = 0.0
+        params["bias_hh_l0"][:] = 0.0
+
+
+def _forget_bias_1(params, arch: str, rng: np.random.Generator) -> None:
+    if archs.get(arch).name != "lstm":
+        raise BadInput(f"--init forget-bias-1 applies to the LSTM only, not {arch}")
+    H = params["weight_hh_l0"].shape[1]
+    params["bias_ih_l0"][H : 2 * H] = 1.0  # b_f = b_if + b_hf = 1
+    params["bias_hh_l0"][H : 2 * H] = 0.0
+
+
+_APPLY = {"orthogonal": _orthogonal, "identity": _identity, "forget-bias-1": _forget_bias_1}
+
+
+def init_params(
+    params: dict[str, np.ndarray],
+    arch: str,
+    init: str,
+    rng: np.random.Generator,
+    radius: float | None = None,
+) -> None:
+    """Apply ``init`` (then ``radius``, if given) to a one-layer parameter dict, in place."""
+    if init not in INITS:
         raise BadInput(f"--init: unknown value {init!r}; accepted: {', '.join(INITS)}")
+    if init in _APPLY:
+        _APPLY[init](params, arch, rng)
+    if radius is not None:
+        for block in _blocks(params, arch):
+            block *= radius / spectral_radius(block)
 
 
-def init_torch(module, arch: str, init: str, seed: int) -> None:  # noqa: ANN001
-    """Apply ``init`` to a torch.nn.RNN/GRU/LSTM through the same parameter code."""
+def init_torch(module, arch: str, init: str, seed: int, radius: float | None = None) -> None:
+    """Apply ``init`` (and ``radius``) to a torch.nn.RNN/GRU/LSTM through the same code."""
+    import numpy as np
     import torch
 
     sd = module.state_dict()
     params = {k: v.detach().cpu().numpy().astype(np.float64) for k, v in sd.items()}
-    init_params(params, arch, init, np.random.default_rng([seed, 7]))
+    init_params(params, arch, init, np.random.default_rng([seed, 7]), radius)
     dtype = next(module.parameters()).dtype
     module.load_state_dict({k: torch.from_numpy(v).to(dtype) for k, v in params.items()})

@@ -1,5 +1,10 @@
 """Long-memory benchmark tasks, as published, with their no-memory baselines.
 
+Each task is data: a :class:`Task` in the registry :data:`TASKS` holds its generator,
+sizes, scorer, metric, baseline, extra metrics and solved rule, so the training loop
+never asks which task it runs.  Adding a task means: a generator, a scorer (or one of
+the four below), a ``Task`` entry, a row in docs/memory.md and a test.
+
 Each generator returns a :class:`Batch` of NumPy arrays (time-major, like
 ``torch.nn.RNN``): ``x`` (T, B, I) float32 one-hot or real inputs, ``y`` the
 targets and, where only some steps are scored, ``mask`` (T, B).
@@ -22,16 +27,23 @@ targets and, where only some steps are scored, ``mask`` (T, B).
   n in [1, T//2]; generalisation is tested on n in [T//2 + 1, T] (longer
   sequences than any seen).  A model with no memory answers the same at every
   b, so it gets a whole sequence right only when n = 1: baseline 1 / (T//2).
+
+NumPy is imported inside the generators and torch inside the scorers, so that the
+command line can list the tasks (``--task`` help) without loading either.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-
-import numpy as np
+from enum import Enum
+from typing import TYPE_CHECKING, Any
 
 from rnncli.errors import BadInput
+
+if TYPE_CHECKING:
+    import numpy as np
 
 COPY_SYMBOLS = 8  # symbols 1..8; 0 is blank, 9 the delimiter
 COPY_LEN = 10  # how many symbols to remember
@@ -49,9 +61,21 @@ class Batch:
     mask: np.ndarray | None = None  # (T, B) bool, counting only
     n: np.ndarray | None = None  # counting: the n of each sequence (B,)
 
+    def to_torch(self) -> dict:
+        """The arrays as torch tensors (shared memory): ``{"x", "y"[, "mask"]}``."""
+        import torch
 
+        d = {"x": torch.from_numpy(self.x), "y": torch.from_numpy(self.y)}
+        if self.mask is not None:
+            d["mask"] = torch.from_numpy(self.mask)
+        return d
+
+
+# ---------------------------------------------------------------- generators
 def adding(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
     """The adding problem: sum the two marked values of a U[0, 1] sequence."""
+    import numpy as np
+
     T = seq_len
     values = rng.random((T, batch))
     first = rng.integers(0, T // 2, size=batch)  # one marker in [0, T//2)
@@ -67,6 +91,8 @@ def adding(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
 
 def copy(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
     """The copy task: recall 10 symbols after T blanks (input one-hot over 10, target 9 classes)."""
+    import numpy as np
+
     T = seq_len
     total = T + 2 * COPY_LEN
     symbols = rng.integers(1, COPY_SYMBOLS + 1, size=(COPY_LEN, batch))
@@ -87,6 +113,8 @@ def temporal_positions(seq_len: int) -> tuple[tuple[int, int], tuple[int, int]]:
 
 def temporal_order(seq_len: int, batch: int, rng: np.random.Generator) -> Batch:
     """Temporal order (H&S 1997, 6a): classify the order of X/Y at two random positions."""
+    import numpy as np
+
     T = seq_len
     (a1, b1), (a2, b2) = temporal_positions(T)
     inp = rng.integers(0, 4, size=(T, batch))  # distractors a, b, c, d
@@ -108,6 +136,8 @@ def counting(
     seq_len: int, batch: int, rng: np.random.Generator, n_range: tuple[int, int] | None = None
 ) -> Batch:
     """a^n b^n padded to ``seq_len``; target 1 at the last b, 0 at other b's (mask = b steps)."""
+    import numpy as np
+
     lo, hi = n_range if n_range is not None else (1, seq_len // 2)
     T = max(seq_len, 2 * hi)
     n = rng.integers(lo, hi + 1, size=batch)
@@ -119,30 +149,98 @@ def counting(
     return Batch(x, y, mask=mask, n=n)
 
 
+# ---------------------------------------------------------------- scorers
+# A scorer takes the model (``model(x, last_only)`` -> readout) and a batch of tensors
+# (``Batch.to_torch``) and returns the training loss (a tensor) and the task metric (a float).
+
+
+def regress_last(model, b: dict) -> tuple[Any, float]:
+    """MSE of the prediction at the last step; the metric is the MSE itself."""
+    import torch.nn.functional as F
+
+    pred = model(b["x"], last_only=True)[:, 0]
+    loss = F.mse_loss(pred, b["y"])
+    return loss, float(loss.detach())
+
+
+def classify_last(model, b: dict) -> tuple[Any, float]:
+    """Cross-entropy of the class read at the last step; the metric is the accuracy."""
+    import torch.nn.functional as F
+
+    logits = model(b["x"], last_only=True)
+    loss = F.cross_entropy(logits, b["y"])
+    return loss, float((logits.argmax(-1) == b["y"]).float().mean())
+
+
+def classify_all(model, b: dict) -> tuple[Any, float]:
+    """Cross-entropy per step over every step; the metric is that cross-entropy (nats)."""
+    import torch.nn.functional as F
+
+    logits = model(b["x"])  # (T, B, C)
+    loss = F.cross_entropy(logits.reshape(-1, logits.shape[-1]), b["y"].reshape(-1))
+    return loss, float(loss.detach())
+
+
+def end_of_run(model, b: dict) -> tuple[Any, float]:
+    """A binary decision at every masked step; a sequence counts only if all are right."""
+    import torch.nn.functional as F
+
+    logits = model(b["x"])[..., 0]  # (T, B)
+    mask = b["mask"]
+    loss = F.binary_cross_entropy_with_logits(logits[mask], b["y"][mask])
+    wrong = ((logits > 0).float() != b["y"]) & mask
+    return loss, float((~wrong.any(dim=0)).float().mean())
+
+
+# ---------------------------------------------------------------- extra metrics
+def copy_recall(task: Task, model, seq_len: int, rng, size: int) -> dict:
+    """Accuracy on the 10 recalled symbols alone (the cross-entropy averages all steps)."""
+    b = task.generate(seq_len, size, rng).to_torch()
+    logits = model(b["x"])[-COPY_LEN:]
+    acc = (logits.argmax(-1) == b["y"][-COPY_LEN:]).float().mean()
+    return {"recall_accuracy": float(acc)}
+
+
+def counting_generalisation(task: Task, model, seq_len: int, rng, size: int) -> dict:
+    """Accuracy on n in [T//2 + 1, T]: runs up to twice as long as any trained on."""
+    n_max = seq_len // 2
+    n_range = (n_max + 1, 2 * n_max)
+    _, acc = task.score(model, counting(seq_len, size, rng, n_range=n_range).to_torch())
+    return {"generalisation": {"n_range": list(n_range), "accuracy": acc}}
+
+
+# ---------------------------------------------------------------- the registry
+Generator = Callable[[int, int, "np.random.Generator"], Batch]
+Scorer = Callable[[Any, dict], "tuple[Any, float]"]
+Extras = Callable[["Task", Any, int, Any, int], dict]
+
+
 @dataclass(frozen=True)
 class Task:
-    """A task: generator, sizes, its metric, its no-memory baseline and what counts as solved."""
+    """A task as data: generator, sizes, scorer, metric, baseline, extras, solved rule."""
 
     name: str
-    generate: object  # (seq_len, batch, rng) -> Batch
+    summary: str  # one line for --help and docs
+    generate: Generator  # (seq_len, batch, rng) -> Batch
     input_size: int
     output_size: int
-    kind: str  # how train.py scores it: regress-last | classify-last | classify-all | end-of-run
+    score: Scorer  # (model, torch batch) -> (loss, metric)
     metric_name: str
     higher_is_better: bool
+    baseline_of: Callable[[int], float]  # seq_len -> metric of the best memoryless model
     min_len: int
-    source: str
+    source: str  # key of rnncli.knowledge.sources
     solved_rule: str
+    extra_steps: int = 0  # time steps the network runs beyond T (copy: 20)
+    extras: Extras | None = None  # task-specific metrics after training
 
     def baseline(self, seq_len: int) -> float:
         """The metric of the best model without memory (see the module docstring)."""
-        if self.name == "adding":
-            return 2.0 / 12.0  # Var(U1 + U2): predicting 1 always
-        if self.name == "copy":
-            return COPY_LEN * math.log(COPY_SYMBOLS) / (seq_len + 2 * COPY_LEN)
-        if self.name == "temporal-order":
-            return 1.0 / len(TEMPORAL_CLASSES)
-        return 1.0 / (seq_len // 2)  # counting: right only when n = 1
+        return self.baseline_of(seq_len)
+
+    def seq_steps(self, seq_len: int) -> int:
+        """How many time steps the network actually runs for length T."""
+        return seq_len + self.extra_steps
 
     def solved(self, metric: float, seq_len: int, margin: float = 1.0) -> bool:
         """The per-task criterion (documented in docs/memory.md).
@@ -150,7 +248,7 @@ class Task:
         ``margin`` < 1 tightens it (training stops on the validation set at margin 0.7 so that
         the test set, a different sample, clears the plain rule too).
         """
-        if not math.isfinite(metric):
+        if metric is None or not math.isfinite(metric):
             return False
         if self.higher_is_better:
             return metric >= 1.0 - 0.05 * margin  # accuracy >= 0.95
@@ -163,34 +261,59 @@ class Task:
             )
         return seq_len
 
-    def seq_steps(self, seq_len: int) -> int:
-        """How many time steps the network actually runs for length T."""
-        return seq_len + 2 * COPY_LEN if self.name == "copy" else seq_len
+    def extra_metrics(self, model, seq_len: int, rng, size: int) -> dict:
+        """The task's extra metrics of a trained model (no gradients), or {}."""
+        if self.extras is None:
+            return {}
+        import torch
+
+        with torch.no_grad():
+            return self.extras(self, model, seq_len, rng, size)
 
 
 TASKS: dict[str, Task] = {
-    "adding": Task(
-        "adding", adding, 2, 1, "regress-last", "mse", False, 2, "arjovsky2016",
-        "test MSE < 0.1 x baseline (0.0167)",
-    ),
-    "copy": Task(
-        "copy", copy, COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, "classify-all", "cross-entropy", False,
-        1, "arjovsky2016", "test cross-entropy < 0.1 x baseline",
-    ),
-    "temporal-order": Task(
-        "temporal-order", temporal_order, len(TEMPORAL_SYMBOLS), len(TEMPORAL_CLASSES),
-        "classify-last", "accuracy", True, 10, "hochreiter1997", "test accuracy >= 0.95",
-    ),
-    "counting": Task(
-        "counting", counting, len(COUNT_SYMBOLS), 1, "end-of-run", "accuracy", True, 4,
-        "weiss2018", "test accuracy (end of every b run exact) >= 0.95",
-    ),
+    t.name: t
+    for t in (
+        Task(
+            "adding", "sum the two marked values of a sequence (MSE)", adding, 2, 1,
+            regress_last, "mse", False, lambda T: 2.0 / 12.0, 2, "arjovsky2016",
+            "test MSE < 0.1 x baseline (0.0167)",
+        ),
+        Task(
+            "copy", "recall 10 symbols after T blanks (cross-entropy)", copy,
+            COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, classify_all, "cross-entropy", False,
+            lambda T: COPY_LEN * math.log(COPY_SYMBOLS) / (T + 2 * COPY_LEN), 1,
+            "arjovsky2016", "test cross-entropy < 0.1 x baseline",
+            extra_steps=2 * COPY_LEN, extras=copy_recall,
+        ),
+        Task(
+            "temporal-order", "classify the order of two far-apart symbols (accuracy)",
+            temporal_order, len(TEMPORAL_SYMBOLS), len(TEMPORAL_CLASSES), classify_last,
+            "accuracy", True, lambda T: 1.0 / len(TEMPORAL_CLASSES), 10, "hochreiter1997",
+            "test accuracy >= 0.95",
+        ),
+        Task(
+            "counting", "find where the b run of a^n b^n ends (accuracy)", counting,
+            len(COUNT_SYMBOLS), 1, end_of_run, "accuracy", True,
+            lambda T: 1.0 / (T // 2),  # right only when n = 1
+            4, "weiss2018", "test accuracy (end of every b run exact) >= 0.95",
+            extras=counting_generalisation,
+        ),
+    )
 }
 
+#: The tasks as a closed choice for typer options (``--help`` lists them).
+TaskName = Enum("TaskName", {name: name for name in TASKS}, type=str)
 
-def get_task(name: str) -> Task:
-    """Look a task up by name, or raise BadInput naming the accepted ones."""
-    key = str(name).strip().lower()
+
+def help_text() -> str:
+    """One phrase per task, for the ``--task`` option's help."""
+    return "; ".join(f"{t.name}: {t.summary}" for t in TASKS.values()) + "."
+
+
+def get_task(name: str, option: str = "--task") -> Task:
+    """Look a task up by name, or raise BadInput naming ``option`` and the accepted ones."""
+    key = str(getattr(name, "value", name)).strip().lower()
     if key not in TASKS:
-        raise BadInput(f"--task: unknown task {name!r}; accepted: {', '.join(TASKS)}")
+        raise BadInput(f"{option}: unknown task {name!r}; accepted: {', '.join(TASKS)}")
     return TASKS[key]

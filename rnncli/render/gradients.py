@@ -33,22 +33,33 @@ def distances(steps: int) -> list[int]:
     return [0, *log_distances(steps)]
 
 
-def label(r: dict) -> str:
+def label(r: dict, path: str = "h") -> str:
     phase = " trained" if r.get("phase") == "trained" else ""
-    return f"{r['arch']}{phase}"
+    return f"{r['arch']}{phase}{' c' if path == 'c' else ''}"
+
+
+def curves(results: list[dict]) -> list[tuple[str, dict]]:
+    """(label, curve) per column: every result's ∂L/∂h, and the LSTM's ∂L/∂c after it."""
+    out = []
+    for r in results:
+        out.append((label(r), r))
+        if r.get("cell"):
+            out.append((label(r, "c"), r["cell"]))
+    return out
 
 
 def table(results: list[dict]) -> Table:
-    """Rows: distance back from the last step; columns: mean ‖∂L/∂h‖ and max/min over seeds."""
+    """Rows: distance back from the last step; columns: mean norm and max/min over seeds."""
     t = Table(box=box.SIMPLE_HEAD)
     t.add_column("back", justify="right")
-    for r in results:
-        t.add_column(label(r), justify="right")
+    cols = curves(results)
+    for name, _ in cols:
+        t.add_column(name, justify="right")
     steps = len(results[0]["grad_norms"])
     for d in distances(steps):
         row = [str(d)]
-        for r in results:
-            g, lo, hi = r["grad_norms"][d], r["spread"]["min"][d], r["spread"]["max"][d]
+        for _, c in cols:
+            g, lo, hi = c["grad_norms"][d], c["spread"]["min"][d], c["spread"]["max"][d]
             span = f" x{hi / lo:.1f}" if lo > 0 else " x-"
             row.append(sci(g) + span)
         t.add_row(*row)
@@ -56,9 +67,10 @@ def table(results: list[dict]) -> Table:
 
 
 FOOTNOTE = (
-    "Cells: mean ‖∂L/∂h_t‖ over seeds and sequences (last step = 1); xk: the per-seed "
-    "means span a factor k (max/min). Decay: exp of the slope of log‖∂L/∂h‖ against the "
-    "distance back, and what it compounds to after 50 steps."
+    "Cells: mean ‖∂L/∂h_t‖ over seeds and sequences (last step = 1); 'lstm c': the LSTM's "
+    "‖∂L/∂c_t‖ on the same scale, the cell path; xk: the per-seed means span a factor k "
+    "(max/min). Decay: exp of the slope of log‖∂L‖ against the distance back, and what it "
+    "compounds to after 50 steps."
 )
 
 
@@ -75,39 +87,115 @@ def spark(norms: list[float], scale: tuple[float, float], width: int = SPARK_WID
     return sparkline([*scale, *chrono], log=True)[2:]
 
 
+def _ok(f: float | None) -> bool:
+    return f is not None and math.isfinite(f)
+
+
 def decay_line(r: dict, horizon: int = 50) -> str:
     f = r["decay_per_step"]
-    if f is None or not math.isfinite(f):
+    if not _ok(f):
         return "decay: no fit"
     return f"x{f:.3f}/step, x{sci(f**horizon)} after {horizon}"
 
 
 def lines(results: list[dict]) -> list[str]:
-    """A sparkline (one log scale for the group) and the fitted decay per result."""
-    positive = [v for r in results for v in r["grad_norms"] if v and v > 0 and math.isfinite(v)]
+    """A sparkline (one log scale for the group) and the fitted decay per curve."""
+    cols = curves(results)
+    positive = [v for _, c in cols for v in c["grad_norms"] if v and v > 0 and math.isfinite(v)]
     scale = (min(positive), max(positive)) if positive else (1.0, 1.0)
-    width = max(len(label(r)) for r in results)
-    return [f"{label(r):<{width}} {spark(r['grad_norms'], scale)} {decay_line(r)}"
-            for r in results]
+    width = max(len(name) for name, _ in cols)
+    return [f"{name:<{width}} {spark(c['grad_norms'], scale)} {decay_line(c)}"
+            for name, c in cols]
 
 
-def plot(results: list[dict], seq_len: int, path) -> None:  # noqa: ANN001
-    """Semilog plot of ‖∂L/∂h‖ against distance back, band = min-max over seeds."""
+def _growth(c: dict) -> float:
+    """How much larger the gradient is at the farthest step than at the last (1 = equal)."""
+    far = c["grad_norms"][-1]
+    return far / c["grad_norms"][0] if far and _ok(far) and c["grad_norms"][0] else 0.0
+
+
+def _exploding(cols: list[tuple[str, dict]]) -> str | None:
+    grow = [(name, c) for name, c in cols if _growth(c) > 1.0]
+    if not grow:
+        return None
+    name, c = max(grow, key=lambda p: _growth(p[1]))
+    steps = len(c["grad_norms"]) - 1
+    return (f"Reading: the gradient GROWS going back ({name}: x{sci(_growth(c))} after "
+            f"{steps} steps): exploding gradients; clip them in training (memory --clip).")
+
+
+def _cell_note(results: list[dict], back: int = 50) -> str:
+    """How much larger the LSTM's ∂L/∂c is than its ∂L/∂h, ``back`` steps back (or less)."""
+    for r in results:
+        c = r.get("cell")
+        if c:
+            d = min(back, len(r["grad_norms"]) - 1)
+            h, cc = r["grad_norms"][d], c["grad_norms"][d]
+            if h and cc and h > 0:
+                return f"; {d} steps back the LSTM's c gets {cc / h:.1f}x h's"
+    return ""
+
+
+def reading(results: list[dict]) -> str:
+    """One line on what the group shows: exploding, or how fast (and alike) it decays."""
+    cols = curves(results)
+    line = _exploding(cols)
+    if line:
+        return line
+    fs = [c["decay_per_step"] for _, c in cols if _ok(c["decay_per_step"])]
+    if not fs:
+        return "Reading: too few steps to fit a decay."
+    how = "alike" if max(fs) / min(fs) < 1.1 else "at different rates"
+    hint = "; try --init forget-bias-1" if any(r.get("init") == "default" and r["arch"] == "lstm"
+                                               for r in results) else ""
+    return (f"Reading: all curves decay {how} (x{min(fs):.2f}-x{max(fs):.2f}/step, at best "
+            f"x{sci(max(fs) ** 50)} over 50 steps){_cell_note(results)}{hint}.")
+
+
+def render(console, results: list[dict], seq_len: int, skipped: list[str]) -> None:
+    """Per (init, phase) group: title, table, sparklines, reading; then the footnotes."""
+    groups: dict[tuple, list[dict]] = {}
+    for r in results:
+        groups.setdefault((r["init"], r.get("phase", "init")), []).append(r)
+    for (init, phase), rs in groups.items():
+        when = "at initialisation" if phase == "init" else "after training"
+        console.print(f"‖∂L/∂h_t‖, T={seq_len}, init {init}, {when}", soft_wrap=True)
+        console.print(table(rs))
+        console.print("log scale, left = first step, right = last; fitted decay per step:")
+        for line in lines(rs):
+            console.print(line, soft_wrap=True)
+        console.print(reading(rs))
+        console.print()
+    console.print(FOOTNOTE)
+    err = max((r["crosscheck"]["max_rel_err"] or 0.0) for r in results)
+    console.print(f"NumPy BPTT vs torch autograd (seed 0): max relative error {err:.1e}")
+    if skipped:
+        console.print(f"forget-bias-1 applies to the LSTM only: {', '.join(skipped)} skipped")
+
+
+def _positive(values: list[float]) -> list[float]:
+    return [v if v and v > 0 else math.nan for v in values]
+
+
+def plot(results: list[dict], seq_len: int, path) -> None:
+    """Semilog plot of ‖∂L/∂h‖ (and the LSTM's ‖∂L/∂c‖) against distance back, band =
+    min-max over seeds."""
     from rnncli.fileio import save_figure_atomic
     from rnncli.render import pyplot
 
     plt = pyplot()
     fig, ax = plt.subplots(figsize=(7, 4))
-    for r in results:
-        g = [v if v and v > 0 else math.nan for v in r["grad_norms"]]
+    inits = {r["init"]: r for r in results}
+    for name, c in curves(results):
+        g = _positive(c["grad_norms"])
         d = list(range(len(g)))
-        name = f"{label(r)} ({r['init']})"
-        (line,) = ax.semilogy(d, g, label=name)
-        lo = [v if v and v > 0 else math.nan for v in r["spread"]["min"]]
-        hi = [v if v and v > 0 else math.nan for v in r["spread"]["max"]]
-        ax.fill_between(d, lo, hi, color=line.get_color(), alpha=0.15)
+        owner = next(r for r in results if c is r or c is r.get("cell"))
+        (line,) = ax.semilogy(d, g, label=f"{name} ({owner['init']})" if len(inits) > 1
+                              else name)
+        ax.fill_between(d, _positive(c["spread"]["min"]), _positive(c["spread"]["max"]),
+                        color=line.get_color(), alpha=0.15)
     ax.set_xlabel("steps back from the last step")
-    ax.set_ylabel("‖∂L/∂h_t‖ (last step = 1)")
+    ax.set_ylabel("‖∂L/∂h_t‖, ‖∂L/∂c_t‖ (‖∂L/∂h_T‖ = 1)")
     ax.set_title(f"Gradient of a last-step loss, T = {seq_len}")
     ax.legend(fontsize=8)
     ax.grid(True, which="major", alpha=0.3)

@@ -1,4 +1,4 @@
-"""Rendering for `rnncli memory`: the results table and a plain-words summary.
+"""Rendering for `rnncli memory`: the results table, loss curves and a plain-words summary.
 
 Works on the result dicts of ``rnncli.experiments.train.RunResult.as_dict``;
 no torch here.
@@ -6,12 +6,18 @@ no torch here.
 
 from __future__ import annotations
 
+import math
+
 from rich.table import Table
 from rich.text import Text
 
+from rnncli.render import sparkline
+
+CAP_MARK = "*"
+
 
 def _fmt(value: float | None, name: str) -> str:
-    if value is None:
+    if value is None or not math.isfinite(value):
         return "-"
     if name == "accuracy":
         return f"{value:.3f}"
@@ -28,103 +34,103 @@ def _note(r: dict) -> str:
     return ""
 
 
+def _metric_cell(r: dict, metric: str) -> str:
+    return "diverged" if r.get("stopped") == "diverged" else _fmt(r["metric"], metric)
+
+
+def _steps_cell(r: dict) -> str:
+    return f"{r['steps']}{CAP_MARK if r.get('time_cap_hit') else ''}"
+
+
 def results_table(task: str, results: list[dict], solved_rule: str) -> Table:
     """One row per (length, architecture): metric beside its no-memory baseline."""
     metric = results[0]["metric_name"] if results else "metric"
-    table = Table(title=f"memory: {task}", caption=f"solved: {solved_rule}", title_justify="left")
-    table.add_column("T", justify="right")
-    table.add_column("arch")
-    table.add_column(f"test {metric}", justify="right")
-    table.add_column("baseline", justify="right")
-    table.add_column("solved")
-    table.add_column("steps", justify="right")
-    table.add_column("s", justify="right")
+    caption = f"solved: {solved_rule}"
+    if any(r.get("time_cap_hit") for r in results):
+        caption += f"; {CAP_MARK} the wall-clock cap stopped the run before its step budget"
+    table = Table(title=f"memory: {task}", caption=caption, title_justify="left")
+    for name, justify in (("T", "right"), ("arch", "left"), (f"test {metric}", "right"),
+                          ("baseline", "right"), ("solved", "left"), ("steps", "right"),
+                          ("s", "right")):
+        table.add_column(name, justify=justify)
     has_note = any(_note(r) for r in results)
     if has_note:
         table.add_column("extra")
     for r in results:
         solved = Text("yes", style="green") if r["solved"] else Text("no", style="red")
-        row = [
-            str(r["seq_len"]), r["arch"], _fmt(r["metric"], metric),
-            _fmt(r["baseline"], metric), solved, str(r["steps"]), f"{r['seconds']:.1f}",
-        ]
-        if has_note:
-            row.append(_note(r))
-        table.add_row(*row)
+        row = [str(r["seq_len"]), r["arch"], _metric_cell(r, metric),
+               _fmt(r["baseline"], metric), solved, _steps_cell(r), f"{r['seconds']:.1f}"]
+        table.add_row(*row, *([_note(r)] if has_note else []))
     return table
 
 
-def summary(results: list[dict]) -> list[str]:
-    """One line per length: who solved it, who stayed near the baseline."""
+def _resample(values: list[float], width: int) -> list[float]:
+    if not values:
+        return []
+    return [values[round(i * (len(values) - 1) / (width - 1))] for i in range(width)]
+
+
+def _positive(values: list[float]) -> list[float]:
+    return [v for v in values if v and v > 0 and math.isfinite(v)]
+
+
+def curve_lines(results: list[dict], width: int = 24) -> list[str]:
+    """Per run: the training loss (log-scale sparkline, one scale for all runs of a task),
+    loss spikes, the largest gradient norm and the share of steps clipped."""
+    curves = [r.get("loss_curve") or [] for r in results]
+    positive = _positive([v for c in curves for v in c])
+    if not positive:
+        return []
+    scale = [min(positive), max(positive)]
+    names = [f"{r['arch']} T={r['seq_len']}" for r in results]
+    pad = max(len(n) for n in names)
     lines = []
-    for T in dict.fromkeys(r["seq_len"] for r in results):
-        rows = [r for r in results if r["seq_len"] == T]
-        solved = [r["arch"] for r in rows if r["solved"]]
-        parts = []
-        if solved:
-            parts.append(f"solved by {', '.join(solved)}")
-        for r in rows:
-            if r["solved"]:
-                continue
-            m, b = r["metric"], r["baseline"]
-            if m is None:
-                parts.append(f"{r['arch']} diverged")
-            elif r["metric_name"] == "accuracy":
-                parts.append(f"{r['arch']} not solved ({m:.3f} vs chance {b:.3f})")
-            else:
-                parts.append(f"{r['arch']} not solved ({m / b:.0%} of the baseline)")
-        lines.append(f"T={T}: " + "; ".join(parts))
+    for name, r, c in zip(names, results, curves, strict=True):
+        spark = sparkline([*scale, *_resample(c, width)], log=True)[2:]
+        lines.append(f"{name:<{pad}} {spark} spikes {r.get('loss_spikes', 0)}, max |g| {_g(r)},"
+                     f" clipped {r.get('clipped_fraction', 0.0):.0%}")
     return lines
 
 
-class TrainProgress:
-    """A rich progress bar on stderr, one line per training run, with the live loss.
+def _g(r: dict) -> str:
+    g = r.get("grad_norm_max")
+    return "-" if g is None or not math.isfinite(g) else f"{g:.3g}"
 
-    ``with TrainProgress(console, budget_s) as p: iter_runs(..., progress=p.callback)``.
-    Off when stderr is not a terminal (a finished-run line is printed instead by the caller).
-    """
 
-    def __init__(self, console, budget_s: float) -> None:  # noqa: ANN001
-        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+def _unsolved(r: dict) -> str:
+    m, b = r["metric"], r["baseline"]
+    if r.get("stopped") == "diverged" or m is None or not math.isfinite(m):
+        return f"{r['arch']} diverged"
+    if r["metric_name"] == "accuracy":
+        return f"{r['arch']} not solved ({m:.3f} vs chance {b:.3f})"
+    return f"{r['arch']} not solved ({m / b:.0%} of the baseline)"
 
-        self.budget_s = budget_s
-        self.progress = Progress(
-            TextColumn("{task.description}"), BarColumn(), TextColumn("loss {task.fields[loss]}"),
-            TimeElapsedColumn(), console=console, transient=True, disable=not console.is_terminal,
-        )
 
-    def __enter__(self) -> TrainProgress:
-        self.progress.__enter__()
-        return self
+def _length_line(T: int, rows: list[dict]) -> str:
+    solved = [r["arch"] for r in rows if r["solved"]]
+    parts = [f"solved by {', '.join(solved)}"] if solved else []
+    parts += [_unsolved(r) for r in rows if not r["solved"]]
+    return f"T={T}: " + "; ".join(parts)
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
-        self.progress.__exit__(*exc)
 
-    def callback(self, arch: str, seq_len: int):  # noqa: ANN201
-        """A per-step callback for one run (updates at most 10 times a second)."""
-        import time
-
-        tid = self.progress.add_task(f"{arch} T={seq_len}", total=self.budget_s, loss="-")
-        last = [0.0]
-
-        def cb(step: int, loss: float, lr: float, elapsed: float) -> None:
-            now = time.monotonic()
-            if now - last[0] > 0.1:
-                last[0] = now
-                self.progress.update(tid, completed=min(elapsed, self.budget_s), loss=f"{loss:.4g}")
-
-        return cb
-
-    def done(self) -> None:
-        """Mark the latest run as finished."""
-        if self.progress.task_ids:
-            self.progress.update(self.progress.task_ids[-1], completed=self.budget_s)
+def summary(results: list[dict]) -> list[str]:
+    """One line per length: who solved it, who stayed near the baseline; time-cap note."""
+    lengths = dict.fromkeys(r["seq_len"] for r in results)
+    lines = [_length_line(T, [r for r in results if r["seq_len"] == T]) for T in lengths]
+    capped = [f"{r['arch']} T={r['seq_len']}" for r in results if r.get("time_cap_hit")]
+    if capped:
+        lines.append(f"time cap hit ({', '.join(capped)}): those numbers depend on the "
+                     "machine's speed; raise --max-seconds to finish their step budget")
+    return lines
 
 
 def run_line(d: dict) -> str:
     """One line about a finished run, for stderr."""
+    metric = d["metric"]
+    value = "diverged" if metric is None or not math.isfinite(metric) else f"{metric:.4g}"
+    cap = " (time cap hit)" if d.get("time_cap_hit") else ""
     return (
-        f"{d['arch']} T={d['seq_len']}: {d['metric_name']} {d['metric']:.4g} "
+        f"{d['arch']} T={d['seq_len']}: {d['metric_name']} {value} "
         f"(baseline {d['baseline']:.4g}), {'solved' if d['solved'] else 'not solved'}, "
-        f"{d['steps']} steps, {d['seconds']:.1f} s"
+        f"{d['steps']} steps{cap}, {d['seconds']:.1f} s"
     )

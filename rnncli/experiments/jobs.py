@@ -1,0 +1,159 @@
+"""Requests of `memory` and `gradients`: options checked and assembled into one object,
+its cost estimated, and the result data the renderers and ``--json`` share.
+
+The commands only parse options, build a job here, run it and render; every bad value
+raises :class:`~rnncli.errors.BadInput` naming the option, before anything is allocated.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+from rnncli import archs
+from rnncli.errors import BadInput
+from rnncli.experiments import budget
+from rnncli.experiments.inits import INITS, applies
+from rnncli.experiments.tasks import Task, get_task
+from rnncli.experiments.train import OPTIMIZERS, TrainConfig
+from rnncli.options import choice, choice_list, int_list, positive_int
+
+MAX_SEED = 2**63 - 1
+#: --quick: adding at T=50,100, small and fast; GRU and LSTM solve both lengths well
+#: inside the step budget, the tanh RNN uses all of it (docs/memory.md).
+QUICK = {"seq_len": "50,100", "steps": 2000, "hidden": 32, "batch": 32, "lr": 2e-2}
+
+
+def positive_float(value: float, name: str, allow_zero: bool = False) -> float:
+    """A finite number > 0 (or >= 0)."""
+    ok = math.isfinite(value) and (value >= 0 if allow_zero else value > 0)
+    if not ok:
+        what = "a finite number >= 0" if allow_zero else "a positive finite number"
+        raise BadInput(f"{name} must be {what}, got {value}")
+    return value
+
+
+def check_seed(seed: int) -> int:
+    if not 0 <= seed <= MAX_SEED:
+        raise BadInput(f"--seed must be an integer in 0..2**63-1, got {str(seed)[:30]}")
+    return seed
+
+
+def check_radius(radius: float | None) -> float | None:
+    return None if radius is None else positive_float(radius, "--radius")
+
+
+def torch_archs(text: str) -> list[str]:
+    """``--arch``: a comma list of the architectures torch runs (or ``all``)."""
+    return choice_list(text, "--arch", archs.names(torch_only=True))
+
+
+@dataclass(frozen=True)
+class MemoryJob:
+    """Everything `rnncli memory` runs: a task, lengths, architectures, one config."""
+
+    task: Task
+    lengths: list[int]
+    arch_names: list[str]
+    cfg: TrainConfig
+
+    @classmethod
+    def from_options(cls, o: dict) -> MemoryJob:
+        """Check the command's options (a dict by option name) and assemble the job."""
+        o = {k: getattr(v, "value", v) for k, v in o.items()}  # Enum choices -> str
+        task = get_task(o["task"])
+        if o["quick"]:
+            if task.name != "adding":
+                raise BadInput("--quick runs the adding task; drop --quick or --task")
+            o = {**o, **QUICK, "arch": "all"}
+        for name in ("lr", "max_seconds"):
+            positive_float(o[name], f"--{name.replace('_', '-')}")
+        cfg = TrainConfig(
+            hidden=positive_int(o["hidden"], "--hidden"), batch=positive_int(o["batch"], "--batch"),
+            lr=o["lr"], optimizer=choice(o["optimizer"], "--optimizer", OPTIMIZERS),
+            clip=positive_float(o["clip"], "--clip", allow_zero=True),
+            steps=positive_int(o["steps"], "--steps"), max_seconds=o["max_seconds"],
+            seed=check_seed(o["seed"]), init=choice(o["init"], "--init", INITS),
+            radius=check_radius(o["radius"]),
+            threads=budget.check_threads(o["threads"], o["force"]),
+        )
+        lengths = [task.check_len(T) for T in int_list(o["seq_len"], "--seq-len")]
+        job = cls(task, lengths, torch_archs(o["arch"]), cfg)
+        job.estimate().check(o["force"], "this memory job")
+        return job
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.lengths) * len(self.arch_names)
+
+    def estimate(self) -> budget.Estimate:
+        return budget.training(self.task, self.arch_names, self.lengths, self.cfg)
+
+    def config(self) -> dict:
+        skip = {"eval_every", "patience", "min_lr", "val_size", "test_size"}
+        return {f.name: getattr(self.cfg, f.name) for f in fields(self.cfg) if f.name not in skip}
+
+    def data(self, results: list[dict], interrupted: bool) -> dict:
+        """The result as ``--json`` prints it and ``-o`` saves it."""
+        return {
+            "task": self.task.name,
+            "solved_rule": self.task.solved_rule,
+            "source": self.task.source,
+            "config": self.config(),
+            "interrupted": interrupted,
+            "time_cap_hit": sum(bool(r.get("time_cap_hit")) for r in results),
+            "results": results,
+        }
+
+
+@dataclass(frozen=True)
+class GradientsJob:
+    """Everything `rnncli gradients` measures."""
+
+    arch_names: list[str]
+    inits: list[str]
+    probe: object  # experiments.gradients.Probe
+    train_cfg: TrainConfig | None
+
+    @classmethod
+    def from_options(cls, o: dict) -> GradientsJob:
+        o = {k: getattr(v, "value", v) for k, v in o.items()}  # Enum choices -> str
+        from rnncli.experiments.gradients import BATCH, Probe
+
+        names, inits = torch_archs(o["arch"]), choice_list(o["init"], "--init", INITS)
+        if not any(applies(i, a) for i in inits for a in names):
+            raise BadInput("--init forget-bias-1 applies to the LSTM only; add lstm to --arch")
+        task = get_task(o["after_training"] or "adding", "--after-training")
+        seq_len = task.check_len(positive_int(o["seq_len"], "--seq-len", minimum=2))
+        probe = Probe(task, seq_len, positive_int(o["hidden"], "--hidden"),
+                      positive_int(o["seeds"], "--seeds"), check_radius(o["radius"]))
+        train_cfg = None
+        if o["after_training"]:
+            train_cfg = TrainConfig(steps=positive_int(o["steps"], "--steps"), lr=1e-2,
+                                    max_seconds=positive_float(o["max_seconds"],
+                                                               "--max-seconds"))
+        job = cls(names, inits, probe, train_cfg)
+        est = budget.gradients(task, names, len(inits), seq_len, probe.hidden, probe.seeds,
+                               BATCH)
+        if train_cfg is not None:
+            cfg = TrainConfig(**{**train_cfg.__dict__, "hidden": probe.hidden})
+            est = est + budget.training(task, names, [seq_len] * len(inits), cfg)
+        est.check(o["force"], "this gradients job")
+        return job
+
+    @property
+    def n_trained(self) -> int:
+        if self.train_cfg is None:
+            return 0
+        return sum(applies(i, a) for i in self.inits for a in self.arch_names)
+
+    def skipped(self) -> list[str]:
+        """Architectures forget-bias-1 does not apply to."""
+        return [a for a in self.arch_names if not applies("forget-bias-1", a)] \
+            if "forget-bias-1" in self.inits else []
+
+    def data(self, results: list[dict], interrupted: bool) -> dict:
+        p = self.probe
+        return {"seq_len": p.seq_len, "steps": p.task.seq_steps(p.seq_len), "hidden": p.hidden,
+                "seeds": p.seeds, "radius": p.radius, "probe_task": p.task.name,
+                "interrupted": interrupted, "results": results}

@@ -1,0 +1,72 @@
+"""Progress bars on stderr for long jobs: training runs (`memory`, `gradients
+--after-training`) and measurements (`gradients`).
+
+One rich bar per job, transient, updated at most 10 times a second; off when stderr is
+not a terminal (the caller prints a finished-job line instead).  Training runs count
+optimizer steps against the run's step budget, so the bar is the budget itself.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+
+class TrainProgress:
+    """``with TrainProgress(console, total_steps) as p: iter_runs(..., progress=p.callback)``."""
+
+    def __init__(self, console, total_steps: int) -> None:  # noqa: ANN001
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.total = total_steps
+        self.progress = Progress(
+            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+            TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,
+            transient=True, disable=not console.is_terminal,
+        )
+
+    def __enter__(self) -> TrainProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.progress.__exit__(*exc)
+
+    def _throttled(self, tid, total: int) -> Callable[[int, str], None]:  # noqa: ANN001
+        last = [0.0]
+
+        def update(done: int, note: str) -> None:
+            now = time.monotonic()
+            if now - last[0] > 0.1 or done >= total:
+                last[0] = now
+                self.progress.update(tid, completed=min(done, total), note=note)
+
+        return update
+
+    def callback(self, arch: str, seq_len: int) -> Callable[[int, float, float, float], None]:
+        """A per-step callback ``cb(step, loss, lr, elapsed)`` for one training run."""
+        tid = self.progress.add_task(f"{arch} T={seq_len}", total=self.total, note="")
+        update = self._throttled(tid, self.total)
+
+        def cb(step: int, loss: float, lr: float, elapsed: float) -> None:
+            update(step, f"loss {loss:.4g}")
+
+        return cb
+
+    def job(self, description: str, total: int) -> Callable[[int], None]:
+        """A callback ``tick(done)`` for a job of ``total`` units (e.g. seeds)."""
+        tid = self.progress.add_task(description, total=total, note="")
+        update = self._throttled(tid, total)
+        return lambda done: update(done, "")
+
+    def done(self) -> None:
+        """Mark the latest job as finished."""
+        if self.progress.task_ids:
+            tid = self.progress.task_ids[-1]
+            self.progress.update(tid, completed=self.progress.tasks[-1].total)
