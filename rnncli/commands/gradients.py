@@ -73,7 +73,7 @@ def gradients(
         raise typer.Exit(130)
 
 
-def _run(job) -> tuple[list[dict], bool]:  # noqa: ANN001
+def _run(job) -> tuple[list[dict], bool]:
     """Measure with progress on stderr; Ctrl-C keeps the finished measurements."""
     from rnncli.console import err
     from rnncli.experiments.gradients import iter_measurements

@@ -83,7 +83,7 @@ def memory(
         raise typer.Exit(130)
 
 
-def _run(job) -> tuple[list[dict], bool]:  # noqa: ANN001
+def _run(job) -> tuple[list[dict], bool]:
     """Train every run with a progress bar on stderr; Ctrl-C keeps the finished ones."""
     from rnncli.console import err
     from rnncli.experiments.train import iter_runs
@@ -102,7 +102,7 @@ def _run(job) -> tuple[list[dict], bool]:  # noqa: ANN001
     return results, False
 
 
-def _show(job, data: dict, as_json: bool) -> None:  # noqa: ANN001
+def _show(job, data: dict, as_json: bool) -> None:
     from rnncli.console import out, print_json
     from rnncli.render.memory import curve_lines, results_table, summary
 

@@ -101,7 +101,7 @@ class MemoryJob:
             "source": self.task.source,
             "config": self.config(),
             "interrupted": interrupted,
-            "time_cap_hit": sum(bool(r.get("time_cap_hit")) for r in results),
+            "wall_cap_hit": sum(bool(r.get("wall_cap_hit")) for r in results),
             "results": results,
         }
 

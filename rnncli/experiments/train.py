@@ -2,8 +2,9 @@
 
 The budget of a run is a number of optimizer STEPS, so the same seed and thread count
 give the same numbers on any machine, busy or not.  A wall-clock cap (``max_seconds``)
-is kept only as a safety net; a run it stops is reported as ``stopped: "time-cap"``
-(and is then not reproducible).
+is kept only as a safety net; a run it stops is reported as ``stopped: "wall-cap"``
+(and is then not reproducible).  The loop, seeding and warm-up are
+:mod:`rnncli.trainkit`'s, shared with the other training commands.
 
 The practices, each with its source:
 
@@ -29,12 +30,12 @@ task's own business (:mod:`rnncli.experiments.tasks`).
 from __future__ import annotations
 
 import math
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rnncli import archs
 from rnncli.experiments.tasks import Task
+from rnncli.trainkit import run_steps, set_lr, torch_session, warmup_lr
 
 STOP_MARGIN = 0.7  # stop when the validation metric clears the rule with this margin
 OPTIMIZERS = ("adam", "rmsprop", "sgd")
@@ -80,7 +81,7 @@ class RunResult:
     solved: bool
     steps: int
     seconds: float
-    stopped: str  # solved | steps | time-cap | diverged
+    stopped: str  # solved | steps | wall-cap | diverged
     extra: dict = field(default_factory=dict)
     model: object = field(default=None, repr=False, compare=False)  # the trained torch model
 
@@ -95,44 +96,36 @@ class RunResult:
             "steps": self.steps,
             "seconds": round(self.seconds, 2),
             "stopped": self.stopped,
-            "time_cap_hit": self.stopped == "time-cap",
+            "wall_cap_hit": self.stopped == "wall-cap",
         }
         d.update(self.extra)
         return d
 
 
-class LossLog:
-    """Every step's training loss and gradient norm (before clipping), summarised."""
+def loss_summary(losses: list[float], norms: list[float], clip: float, warmup: int) -> dict:
+    """The run's loss curve (window means), spikes, largest gradient norm, share clipped.
 
-    def __init__(self, clip: float, warmup: int) -> None:
-        self.clip, self.warmup = clip, warmup
-        self.losses: list[float] = []
-        self.norms: list[float] = []
-        self.spikes = 0
-        self.ema = math.nan
+    A spike is a step after warm-up whose loss exceeds ``SPIKE`` times the running
+    average (exponential, 0.9) of the steps before it.
+    """
+    import numpy as np
 
-    def add(self, loss: float, norm: float) -> None:
-        step = len(self.losses)
-        if step > self.warmup and loss > SPIKE * self.ema:
-            self.spikes += 1
-        self.ema = loss if math.isnan(self.ema) else 0.9 * self.ema + 0.1 * loss
-        self.losses.append(loss)
-        self.norms.append(norm)
-
-    def summary(self) -> dict:
-        import numpy as np
-
-        norms = np.asarray(self.norms)
-        finite = norms[np.isfinite(norms)]
-        clipped = float((norms > self.clip).mean()) if self.clip > 0 and len(norms) else 0.0
-        windows = np.array_split(np.asarray(self.losses), min(CURVE_POINTS, len(self.losses)))
-        return {
-            "train_loss": self.ema,
-            "grad_norm_max": float(finite.max()) if finite.size else math.nan,
-            "clipped_fraction": clipped,
-            "loss_spikes": self.spikes,
-            "loss_curve": [float(w.mean()) for w in windows if w.size],
-        }
+    ema, spikes = math.nan, 0
+    for step, loss in enumerate(losses):
+        if step > warmup and loss > SPIKE * ema:
+            spikes += 1
+        ema = loss if math.isnan(ema) else 0.9 * ema + 0.1 * loss
+    g = np.asarray(norms, dtype=float)
+    finite = g[np.isfinite(g)]
+    windows = np.array_split(np.asarray(losses, dtype=float), max(min(CURVE_POINTS, len(losses)),
+                                                                  1))
+    return {
+        "train_loss": ema,
+        "grad_norm_max": float(finite.max()) if finite.size else math.nan,
+        "clipped_fraction": float((g > clip).mean()) if clip > 0 and g.size else 0.0,
+        "loss_spikes": spikes,
+        "loss_curve": [float(w.mean()) for w in windows if w.size],
+    }
 
 
 class Plateau:
@@ -153,7 +146,7 @@ class Plateau:
 
     def lr(self, step: int) -> float:
         """The learning rate of step ``step`` (0-based): warm-up times plateau scale."""
-        return self.cfg.lr * self.scale * min(1.0, (step + 1) / max(self.cfg.warmup, 1))
+        return warmup_lr(step, self.cfg.lr * self.scale, self.cfg.warmup)
 
 
 def build_model(
@@ -200,44 +193,40 @@ def make_optimizer(model, cfg: TrainConfig):
     return cls[cfg.optimizer](model.parameters(), lr=cfg.lr)
 
 
-Progress = Callable[[int, float, float, float], None]  # step, loss, lr, elapsed seconds
+Progress = Callable[[int, float], None]  # step, training loss
 
 
 def train_one(
     task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress: Progress | None = None
 ) -> RunResult:
-    """Train one architecture on one length until solved or out of steps (or time cap).
+    """Train one architecture on one length until solved or out of steps (or wall cap).
 
-    Denormal floats are flushed to zero while training: vanishing gradients reach float32's
-    denormal range (< 1.2e-38) after about 200 steps at a decay of x0.65 per step, and x86
-    CPUs compute on denormals many times slower (docs/memory.md).  Values that small change
-    nothing.
+    ``trainkit.torch_session`` seeds torch, sets the threads and flushes denormal floats
+    while training: vanishing gradients reach float32's denormal range after about 200
+    steps at a decay of x0.65 per step, and x86 CPUs compute on denormals many times
+    slower (docs/memory.md).  Ctrl-C propagates (the caller keeps the finished runs).
     """
-    import torch
+    with torch_session(cfg.seed, cfg.threads):
+        run = _Run(task, arch, seq_len, cfg)
+        log = run_steps(run.step, cfg.steps, cap_s=cfg.max_seconds, evaluate=run.evaluate,
+                        eval_every=cfg.eval_every, progress=progress)
+        if log.stopped == "interrupted":
+            raise KeyboardInterrupt
+        return run.result(log)
 
-    before = torch.get_num_threads()
-    if cfg.threads > 0:
-        torch.set_num_threads(cfg.threads)
-    torch.set_flush_denormal(True)
-    try:
-        return _Run(task, arch, seq_len, cfg, progress).train()
-    finally:
-        torch.set_flush_denormal(False)  # torch's default
-        torch.set_num_threads(before)
+
+STOPPED = {"early": "solved", "steps": "steps", "wall-cap": "wall-cap", "diverged": "diverged"}
 
 
 class _Run:
-    """One training run: set-up, the step loop, evaluation and the final test."""
+    """One training run: set-up, one optimizer step, evaluation and the final test."""
 
-    def __init__(self, task: Task, arch: str, seq_len: int, cfg: TrainConfig, progress) -> None:
+    def __init__(self, task: Task, arch: str, seq_len: int, cfg: TrainConfig) -> None:
         import numpy as np
-        import torch
 
         from rnncli.experiments.inits import applies
 
-        self.task, self.arch, self.seq_len, self.cfg, self.progress = (
-            task, arch, seq_len, cfg, progress)
-        torch.manual_seed(cfg.seed)
+        self.task, self.arch, self.seq_len, self.cfg = task, arch, seq_len, cfg
         self.rng = np.random.default_rng([cfg.seed, seq_len, 0])
         val_rng = np.random.default_rng([cfg.seed, 1])
         self.val = task.generate(seq_len, cfg.val_size, val_rng).to_torch()
@@ -246,73 +235,53 @@ class _Run:
                                  self.init, cfg.seed, cfg.radius)
         self.opt = make_optimizer(self.model, cfg)
         self.plateau = Plateau(cfg)
-        self.log = LossLog(cfg.clip, cfg.warmup)
+        self.norms: list[float] = []
 
     def step(self, step: int) -> float:
         """One optimizer step on a fresh batch; returns the batch loss."""
         import torch
 
-        lr = self.plateau.lr(step)
-        for g in self.opt.param_groups:
-            g["lr"] = lr
+        set_lr(self.opt, self.plateau.lr(step))
         batch = self.task.generate(self.seq_len, self.cfg.batch, self.rng).to_torch()
         loss, _ = self.task.score(self.model, batch)
         self.opt.zero_grad(set_to_none=True)
         loss.backward()
         max_norm = self.cfg.clip if self.cfg.clip > 0 else math.inf
-        norm = torch.nn.utils.clip_grad_norm_(self.model.parameters(), max_norm)
+        self.norms.append(float(torch.nn.utils.clip_grad_norm_(self.model.parameters(),
+                                                               max_norm)))
         self.opt.step()
-        value = float(loss.detach())
-        self.log.add(value, float(norm))
-        return value
+        return float(loss.detach())
 
-    def evaluate(self, step: int) -> bool:
-        """Validation: True when solved (with the margin); feeds the plateau decay."""
+    def evaluate(self, step: int) -> dict:
+        """Validation: stop when solved (with the margin); feeds the plateau decay."""
         import torch
 
         with torch.no_grad():
             vloss, vmetric = self.task.score(self.model, self.val)
         if self.task.solved(vmetric, self.seq_len, margin=STOP_MARGIN):
-            return True
+            return {"stop": True}
         self.plateau.update(float(vloss), step)
-        return False
+        return {"stop": False}
 
-    def loop(self, start: float) -> tuple[int, str]:
-        """Steps until solved, out of steps, diverged or past the time cap."""
-        cfg, step = self.cfg, 0
-        while step < cfg.steps:
-            value = self.step(step)
-            step += 1
-            if not math.isfinite(value):
-                return step, "diverged"
-            elapsed = time.perf_counter() - start
-            if self.progress is not None:
-                self.progress(step, self.log.ema, self.plateau.lr(step - 1), elapsed)
-            if step % cfg.eval_every == 0 and self.evaluate(step):
-                return step, "solved"
-            if elapsed >= cfg.max_seconds:
-                return step, "time-cap"
-        return step, "steps"
-
-    def train(self) -> RunResult:
+    def result(self, log) -> RunResult:
+        """Score the trained model on the test set (unless it diverged)."""
         import numpy as np
         import torch
 
-        start = time.perf_counter()
-        steps, stopped = self.loop(start)
-        seconds = time.perf_counter() - start
         task, T, cfg = self.task, self.seq_len, self.cfg
+        stopped = STOPPED[log.stopped]
         extra = {"init": self.init, "final_lr": cfg.lr * self.plateau.scale,
-                 **self.log.summary()}
+                 **loss_summary(log.losses, self.norms, cfg.clip, cfg.warmup)}
         metric = math.nan
         if stopped != "diverged":
             test_rng = np.random.default_rng([cfg.seed, 2, T])
+            test = task.generate(T, cfg.test_size, test_rng).to_torch()
             with torch.no_grad():
-                _, metric = task.score(self.model, task.generate(T, cfg.test_size,
-                                                                 test_rng).to_torch())
+                _, metric = task.score(self.model, test)
             extra.update(task.extra_metrics(self.model, T, test_rng, cfg.test_size))
         return RunResult(self.arch, T, task.metric_name, metric, task.baseline(T),
-                         task.solved(metric, T), steps, seconds, stopped, extra, self.model)
+                         task.solved(metric, T), log.steps, log.seconds, stopped, extra,
+                         self.model)
 
 
 def iter_runs(

@@ -39,14 +39,14 @@ def _metric_cell(r: dict, metric: str) -> str:
 
 
 def _steps_cell(r: dict) -> str:
-    return f"{r['steps']}{CAP_MARK if r.get('time_cap_hit') else ''}"
+    return f"{r['steps']}{CAP_MARK if r.get('wall_cap_hit') else ''}"
 
 
 def results_table(task: str, results: list[dict], solved_rule: str) -> Table:
     """One row per (length, architecture): metric beside its no-memory baseline."""
     metric = results[0]["metric_name"] if results else "metric"
     caption = f"solved: {solved_rule}"
-    if any(r.get("time_cap_hit") for r in results):
+    if any(r.get("wall_cap_hit") for r in results):
         caption += f"; {CAP_MARK} the wall-clock cap stopped the run before its step budget"
     table = Table(title=f"memory: {task}", caption=caption, title_justify="left")
     for name, justify in (("T", "right"), ("arch", "left"), (f"test {metric}", "right"),
@@ -114,12 +114,12 @@ def _length_line(T: int, rows: list[dict]) -> str:
 
 
 def summary(results: list[dict]) -> list[str]:
-    """One line per length: who solved it, who stayed near the baseline; time-cap note."""
+    """One line per length: who solved it, who stayed near the baseline; wall-cap note."""
     lengths = dict.fromkeys(r["seq_len"] for r in results)
     lines = [_length_line(T, [r for r in results if r["seq_len"] == T]) for T in lengths]
-    capped = [f"{r['arch']} T={r['seq_len']}" for r in results if r.get("time_cap_hit")]
+    capped = [f"{r['arch']} T={r['seq_len']}" for r in results if r.get("wall_cap_hit")]
     if capped:
-        lines.append(f"time cap hit ({', '.join(capped)}): those numbers depend on the "
+        lines.append(f"wall-clock cap hit ({', '.join(capped)}): those numbers depend on the "
                      "machine's speed; raise --max-seconds to finish their step budget")
     return lines
 
@@ -128,7 +128,7 @@ def run_line(d: dict) -> str:
     """One line about a finished run, for stderr."""
     metric = d["metric"]
     value = "diverged" if metric is None or not math.isfinite(metric) else f"{metric:.4g}"
-    cap = " (time cap hit)" if d.get("time_cap_hit") else ""
+    cap = " (wall-clock cap hit)" if d.get("wall_cap_hit") else ""
     return (
         f"{d['arch']} T={d['seq_len']}: {d['metric_name']} {value} "
         f"(baseline {d['baseline']:.4g}), {'solved' if d['solved'] else 'not solved'}, "

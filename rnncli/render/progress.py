@@ -15,7 +15,7 @@ from collections.abc import Callable
 class TrainProgress:
     """``with TrainProgress(console, total_steps) as p: iter_runs(..., progress=p.callback)``."""
 
-    def __init__(self, console, total_steps: int) -> None:  # noqa: ANN001
+    def __init__(self, console, total_steps: int) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -38,7 +38,7 @@ class TrainProgress:
     def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
-    def _throttled(self, tid, total: int) -> Callable[[int, str], None]:  # noqa: ANN001
+    def _throttled(self, tid, total: int) -> Callable[[int, str], None]:
         last = [0.0]
 
         def update(done: int, note: str) -> None:
@@ -49,15 +49,11 @@ class TrainProgress:
 
         return update
 
-    def callback(self, arch: str, seq_len: int) -> Callable[[int, float, float, float], None]:
-        """A per-step callback ``cb(step, loss, lr, elapsed)`` for one training run."""
+    def callback(self, arch: str, seq_len: int) -> Callable[[int, float], None]:
+        """A per-step callback ``cb(step, loss)`` for one training run (``trainkit``'s)."""
         tid = self.progress.add_task(f"{arch} T={seq_len}", total=self.total, note="")
         update = self._throttled(tid, self.total)
-
-        def cb(step: int, loss: float, lr: float, elapsed: float) -> None:
-            update(step, f"loss {loss:.4g}")
-
-        return cb
+        return lambda step, loss: update(step, f"loss {loss:.4g}")
 
     def job(self, description: str, total: int) -> Callable[[int], None]:
         """A callback ``tick(done)`` for a job of ``total`` units (e.g. seeds)."""
