@@ -184,6 +184,7 @@ def test_cli_json_schema(cli):
             assert r["cell"] is None
 
 
+@pytest.mark.slow
 def test_cli_after_training_and_plot(cli, tmp_path):
     png = tmp_path / "g.png"
     data = cli.json("gradients", "--seq-len", "5", "--hidden", "8", "--seeds", "1",
@@ -250,6 +251,7 @@ def test_ctrl_c_keeps_finished_measurements(cli, monkeypatch):
     assert data["interrupted"] is True and [r["arch"] for r in data["results"]] == ["rnn"]
 
 
+@pytest.mark.slow
 def test_smoke_subprocess():
     cmd = [sys.executable, "-m", "rnncli", "gradients", "--seq-len", "8", "--hidden", "4",
            "--seeds", "1", "--json"]
@@ -258,6 +260,7 @@ def test_smoke_subprocess():
     assert json.loads(proc.stdout)["results"][0]["arch"] == "rnn"
 
 
+@pytest.mark.slow
 def test_help_does_not_import_torch():
     for command in ("gradients", "memory"):
         proc = subprocess.run([sys.executable, "-X", "importtime", "-m", "rnncli", command,

@@ -44,8 +44,8 @@ def memory(
     init: Annotated[InitName, Init] = "default",
     radius: Annotated[float | None, typer.Option(
         "--radius", help="Rescale the recurrent weights to this spectral radius.")] = None,
-    threads: Annotated[int, typer.Option("--threads", help="torch CPU threads (0: torch's "
-                                         "default); the numbers depend on it.")] = 1,
+    threads: Annotated[int, typer.Option(
+        "--threads", help="torch CPU threads; the numbers depend on it.")] = 1,
     quick: Annotated[bool, typer.Option(
         "--quick", help="Adding, T=50,100, all archs, H=32, 2000 steps per run.")] = False,
     force: Annotated[bool, typer.Option(

@@ -118,14 +118,8 @@ def gradients(task, arch_names: list[str], inits: int, seq_len: int, hidden: int
     return Estimate(total, peak)
 
 
-def check_threads(threads: int, force: bool) -> int:
-    """``--threads`` within this machine's CPUs (0 = torch's default)."""
-    import os
-
-    cpus = os.cpu_count() or 1
-    if threads < 0 or threads > MAX_THREADS:
+def check_threads(threads: int) -> int:
+    """``--threads`` for library callers (the command line also bounds it per core)."""
+    if not 0 <= threads <= MAX_THREADS:
         raise BadInput(f"--threads must be between 0 and {MAX_THREADS}, got {threads}")
-    if threads > cpus and not force:
-        raise BadInput(f"--threads {threads} exceeds this machine's {cpus} CPUs; "
-                       "use fewer or pass --force")
     return threads

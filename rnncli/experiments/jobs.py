@@ -75,7 +75,7 @@ class MemoryJob:
             steps=positive_int(o["steps"], "--steps"), max_seconds=o["max_seconds"],
             seed=check_seed(o["seed"]), init=choice(o["init"], "--init", INITS),
             radius=check_radius(o["radius"]),
-            threads=budget.check_threads(o["threads"], o["force"]),
+            threads=budget.check_threads(o["threads"]),
         )
         lengths = [task.check_len(T) for T in int_list(o["seq_len"], "--seq-len")]
         job = cls(task, lengths, torch_archs(o["arch"]), cfg)
