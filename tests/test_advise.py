@@ -68,7 +68,7 @@ def test_long_sequences_with_tiny_budget_is_a_reasoned_tradeoff(cli):
     assert d["tradeoff"] and "favours" in d["tradeoff"]
     assert d["recommendation"] in ("gru", "lstm")
     cited = {r["source"] for r in d["reasons"]}
-    assert "bengio1994" in cited and "arjovsky2016" in cited
+    assert "rnncli-memory" in cited and "arjovsky2016" in cited and "bengio1994" not in cited
 
 
 def test_counting_cites_weiss(cli):
@@ -93,25 +93,105 @@ def test_dropout_only_between_layers(cli):
     assert two["num_layers"] == 2 and two["dropout"] > 0
 
 
+def _padded_batch(torch, task: str, i: int):
+    """Three sequences of lengths 5, 2, 3, padded to 5, and the same padded to 9."""
+    lengths = torch.tensor([5, 2, 3])
+    if task == "generation":
+        x = torch.zeros(3, 5, dtype=torch.long)
+        for b, n in enumerate(lengths.tolist()):
+            x[b, :n] = torch.randint(4, 1000, (n,))
+        more = torch.cat([x, torch.zeros(3, 4, dtype=torch.long)], dim=1)
+    else:
+        x = torch.randn(3, 5, i) * (torch.arange(5)[None, :, None] < lengths[:, None, None])
+        more = torch.cat([x, torch.zeros(3, 4, i)], dim=1)
+    return x, more, lengths
+
+
+def _predict(torch, model, task, x, lengths):
+    if task == "classification":
+        return model(x, lengths)
+    out, _ = model(x)
+    real = torch.arange(out.size(1))[None, :] < lengths[:, None]
+    return out[real]  # the outputs at real steps only
+
+
+def _targets(torch, task, x, lengths):
+    if task == "classification":
+        return (x, lengths, torch.randint(0, 2, (3,)))
+    if task == "generation":
+        return (x,)
+    y = (torch.randint(0, 2, x.shape[:2]) if task == "counting"
+         else torch.randn(*x.shape[:2], 1))
+    return (x, lengths, y)
+
+
 @pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
-@pytest.mark.parametrize("task", ["classification", "streaming"])
-def test_snippet_runs_with_torch(arch, task):
+@pytest.mark.parametrize("task", ["classification", "streaming", "counting", "generation"])
+def test_snippet_runs_and_padding_never_changes_a_prediction(arch, task):
     torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
     answers = {**advice.DEFAULTS, "input_size": 5, "task": task, "params_max": 2000,
                "complexity": "complex", "data": "large", "budget": "abundant"}
     s = advice_settings.settings(arch, answers)
     assert max(len(line) for line in s["snippet"].splitlines()) <= 80
+    assert "out[:, -1]" not in s["snippet"]
     ns: dict = {}
-    exec(compile(s["snippet"], "<snippet>", "exec"), ns)  # noqa: S102
+    exec(compile(s["snippet"], "<snippet>", "exec"), ns)
     model = ns["model"]
     assert sum(p.numel() for p in model.rnn.parameters()) == s["params"]
-    x = torch.randn(3, 4, 5)
-    y = torch.randint(0, 2, (3,)) if task == "classification" else torch.randn(3, 4, 1)
-    assert math.isfinite(ns["train_step"](x, y, 0))
+    x, more, lengths = _padded_batch(torch, task, 5)
+    model.eval()
+    with torch.no_grad():
+        a = _predict(torch, model, task, x, lengths)
+        b = _predict(torch, model, task, more, lengths)
+    assert torch.allclose(a, b, atol=1e-6), (arch, task)
+    assert math.isfinite(ns["train_step"](*_targets(torch, task, x, lengths), 0))
+    if task == "generation":
+        tokens = ns["sample"](max_len=5, temperature=0.7)
+        assert len(tokens) <= 5 and all(0 <= t < 1000 for t in tokens)
     if arch == "lstm":
         h = s["hidden_size"]
         total = model.rnn.bias_ih_l0[h:2 * h] + model.rnn.bias_hh_l0[h:2 * h]
         assert torch.allclose(total, torch.ones(h), atol=0.05)  # one AdamW step moved it
+
+
+def test_classification_snippet_reads_h_n_of_a_packed_batch():
+    s = advice_settings.settings("gru", {**advice.DEFAULTS})
+    assert "pack_padded_sequence" in s["snippet"] and "h_n[-1]" in s["snippet"]
+
+
+def test_generation_snippet_is_a_language_model_not_a_regression():
+    s = advice_settings.settings("lstm", {**advice.DEFAULTS, "task": "generation",
+                                          "data": "large"})["snippet"]
+    assert "mse_loss" not in s and "softmax" in s and "temperature" in s
+    assert "teacher forcing" in s and "rnncli seq2seq" in s
+
+
+def test_warmup_note_matches_the_data_size(cli):
+    small = cli.json("advise", "--data", "small")["settings"]["notes"]
+    large = cli.json("advise", "--data", "large")["settings"]["notes"]
+    warm = {n["setting"]: n["why"] for n in small}["warmup_steps"]
+    assert "shortened to 100" in warm
+    warm = {n["setting"]: n["why"] for n in large}["warmup_steps"]
+    assert "shortened" not in warm and "1000" in warm
+    assert all(n["source"] != "goyal2017" for n in small + large)
+
+
+def test_rnn_is_not_penalised_where_this_tool_measured_it_solving(cli):
+    d = cli.json("advise", "--seq-len", "50")
+    pts = [r["points"]["rnn"] for r in d["reasons"] if r["question"] == "seq_len"]
+    assert sum(pts) == 0
+    sources = {r["source"] for r in d["reasons"] if r["question"] == "seq_len"}
+    assert sources == {"lesson", "rnncli-memory"}
+    long = cli.json("advise", "--seq-len", "100")
+    assert sum(r["points"]["rnn"] for r in long["reasons"] if r["question"] == "seq_len") < 0
+
+
+def test_tie_break_is_stated(cli):
+    d = cli.json("advise", "--seq-len", "10", "--complexity", "simple", "--budget",
+                 "limited", "--data", "small")
+    assert d["scores"]["gru"] == d["scores"]["rnn"]
+    assert "tie-break" in d["tradeoff"] and "GRU, then LSTM, then RNN" in d["tradeoff"]
 
 
 def test_measure_feeds_the_compute_question(cli, monkeypatch):
@@ -173,3 +253,26 @@ def test_max_hidden_is_the_widest_that_fits(arch, i, layers, pmax):
     assert formulas.param_count(arch, i, h + 1, layers) > pmax
     if h:
         assert formulas.param_count(arch, i, h, layers) <= pmax
+
+
+@pytest.mark.parametrize("args", [["--params-max", "1000000000"],
+                                  ["--input-size", "100000000"],
+                                  ["--seq-len", "10000000"]])
+def test_oversized_measure_is_refused_before_allocating(cli, monkeypatch, args):
+    import rnncli.measure as measure
+
+    def never(*a, **k):
+        raise AssertionError("cell_costs must not run")
+
+    monkeypatch.setattr(measure, "cell_costs", never)
+    res = cli("advise", "--measure", *args)
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert "GiB" in line and "--force" in line
+
+
+def test_closed_choices_are_listed_in_help(cli):
+    out = cli("advise", "--help").stdout
+    for word in ("classification", "generation", "counting", "streaming", "limited",
+                 "abundant", "simple", "complex", "small", "large", "--force"):
+        assert word in out, word

@@ -142,3 +142,29 @@ def test_subprocess_smoke():
                        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert p.returncode == 0
     assert json.loads(p.stdout)["archs"]["lstm"]["params"] == 99328
+
+
+@pytest.mark.parametrize("args", [["--hidden", "100000"], ["--input-size", "100000000"],
+                                  ["--seq-len", "1000000", "--batch", "1000"]])
+def test_oversized_measure_is_refused_before_allocating(cli, monkeypatch, args):
+    import rnncli.measure as measure
+
+    def never(*a, **k):
+        raise AssertionError("quick_measure must not run")
+
+    monkeypatch.setattr(measure, "quick_measure", never)
+    res = cli("compare", "--measure", *args)
+    assert res.exit_code == 2, res.output
+    (line,) = res.stderr.strip().splitlines()
+    assert "GiB" in line and "--force" in line
+
+
+def test_bounds_estimate_grows_with_every_size():
+    from rnncli.knowledge import bounds
+
+    base = bounds.step_cost("lstm", 64, 128, 1, 200, 32)
+    for bigger in [(128, 128, 1, 200, 32), (64, 256, 1, 200, 32), (64, 128, 2, 200, 32),
+                   (64, 128, 1, 400, 32), (64, 128, 1, 200, 64)]:
+        cost = bounds.step_cost("lstm", *bigger)
+        assert cost[0] > base[0] and cost[1] > base[1]
+    assert base[0] < bounds.MAX_BYTES and base[1] < bounds.MAX_STEP_FLOPS  # defaults run

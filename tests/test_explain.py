@@ -35,6 +35,8 @@ SECTION_FIELDS = {
     "equations": {"lines", "legend"},
     "parameters": {"formula", "tensors", "examples", "paragraphs"},
     "table": {"columns", "rows", "paragraphs"},
+    "diagram": {"lines"},
+    "code": {"arch", "functions", "source"},
 }
 
 
@@ -130,7 +132,8 @@ def test_unknown_topic_is_one_line_exit_2(cli):
     assert res.stdout == ""
     lines = res.stderr.splitlines()
     assert len(lines) == 1 and lines[0].startswith("rnncli: error:")
-    assert "'transformer'" in lines[0] and ", ".join(TOPIC_NAMES) in lines[0]
+    assert "'transformer'" in lines[0]
+    assert all(f"'{name}'" in lines[0] for name in TOPIC_NAMES)
 
 
 def test_piped_output_has_no_ansi_and_fits():
@@ -368,3 +371,187 @@ def test_gru_b_hn_folds_only_in_the_cho2014_form():
              for v in ("pytorch", "cho2014")}
     assert np.allclose(after["cho2014"], before["cho2014"], atol=1e-12)
     assert not np.allclose(after["pytorch"], before["pytorch"], atol=1e-4)
+
+
+# ---- snippets, diagrams, --section, --code, the pager ----
+
+def _all_code(data: dict) -> list[str]:
+    found: list[str] = []
+
+    def walk(obj):
+        if isinstance(obj, dict):
+            if obj.get("code"):
+                found.append(obj["code"])
+            for v in obj.values():
+                walk(v)
+        elif isinstance(obj, list):
+            for v in obj:
+                walk(v)
+
+    walk(data["topics"])
+    return found
+
+
+def test_every_printed_snippet_is_one_of_the_tested_ones(data):
+    from rnncli.knowledge import snippets
+
+    printed = _all_code(data)
+    assert len(printed) >= 5
+    assert set(printed) <= set(snippets.ALL.values())
+
+
+@pytest.mark.parametrize("name", ["forget_bias", "clip", "packed_classifier",
+                                  "bidirectional_classifier", "shapes", "truncated_bptt"])
+def test_every_snippet_runs_as_printed(name):
+    torch = pytest.importorskip("torch")
+    from rnncli.knowledge import snippets
+
+    torch.manual_seed(0)
+    ns: dict = {}
+    exec(compile(snippets.ALL[name], f"<{name}>", "exec"), ns)  # its asserts hold too
+    assert max(len(line) for line in snippets.ALL[name].splitlines()) <= 76
+
+
+@pytest.mark.parametrize("name", ["packed_classifier", "bidirectional_classifier"])
+def test_classifier_prediction_does_not_change_with_more_padding(name):
+    torch = pytest.importorskip("torch")
+    from rnncli.knowledge import snippets
+
+    torch.manual_seed(0)
+    ns: dict = {}
+    exec(compile(snippets.ALL[name], f"<{name}>", "exec"), ns)
+    model = ns["model"].eval()
+    lengths = torch.tensor([5, 2, 3])
+    tokens = torch.zeros(3, 5, dtype=torch.long)
+    for b, n in enumerate(lengths.tolist()):
+        tokens[b, :n] = torch.randint(1, 100, (n,))
+    more = torch.cat([tokens, torch.zeros(3, 4, dtype=torch.long)], dim=1)
+    with torch.no_grad():
+        a, b = model(tokens, lengths), model(more, lengths)
+        alone = model(tokens[1:2, :2], lengths[1:2])  # the short one, unpadded
+    assert torch.allclose(a, b, atol=1e-6)
+    assert torch.allclose(a[1:2], alone, atol=1e-6)
+
+
+def test_reading_the_padded_last_step_would_change_the_prediction():
+    """The point of the recipe: out[:, -1] moves with the padding, h_n does not."""
+    torch = pytest.importorskip("torch")
+    torch.manual_seed(0)
+    lstm = torch.nn.LSTM(3, 4, batch_first=True)
+    x = torch.randn(1, 2, 3)
+    padded = torch.cat([x, torch.zeros(1, 3, 3)], dim=1)
+    with torch.no_grad():
+        out_short, _ = lstm(x)
+        out_long, _ = lstm(padded)
+    assert not torch.allclose(out_short[:, -1], out_long[:, -1])
+
+
+def test_truncated_bptt_without_detach_fails_as_the_text_says(data):
+    torch = pytest.importorskip("torch")
+    from rnncli.knowledge import snippets
+
+    line = "state = tuple(s.detach() for s in state)  # keep values, cut graph"
+    assert line in snippets.TRUNCATED_BPTT
+    broken = snippets.TRUNCATED_BPTT.replace(line, "pass")
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        exec(compile(broken, "<no-detach>", "exec"), {})
+    text = _section(data, "practices", "truncated-bptt")["items"][1]["answer"]
+    assert "Trying to backward through the graph a second time" in text
+    del torch
+
+
+def test_diagrams_fit_and_are_box_drawn(data):
+    diagrams = [s for t in data["topics"] for s in t["sections"] if s["kind"] == "diagram"]
+    assert {t["name"] for t in data["topics"] if any(s["kind"] == "diagram"
+                                                    for s in t["sections"])} >= {
+        "rnn", "lstm", "gru"}
+    for s in diagrams:
+        assert max(cell_len(line) for line in s["lines"]) <= 78, s["title"]
+        assert any(ch in "".join(s["lines"]) for ch in "┌┐└┘─│")
+
+
+def test_diagram_is_not_wrapped_on_a_narrow_terminal(cli, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "60")
+    res = cli("explain", "lstm", "--section", "diagram")
+    assert res.exit_code == 0
+    assert _width(res.stdout) <= 60
+    assert "┌──────┴" in res.stdout  # cropped, never re-flowed
+
+
+def test_section_names_are_exactly_the_sections_topics_have(data):
+    from rnncli.knowledge.topics import SECTION_NAMES
+
+    ids = {s["id"] for t in data["topics"] for s in t["sections"]}
+    assert ids | {"code"} == set(SECTION_NAMES)
+
+
+def test_section_shows_only_that_section(cli):
+    data = cli.json("explain", "practices", "--section", "truncated-bptt")
+    (t,) = data["topics"]
+    assert [s["id"] for s in t["sections"]] == ["truncated-bptt"]
+    every = cli.json("explain", "all", "--section", "faq")
+    assert len(every["topics"]) >= 3
+    assert all([s["id"] for s in t["sections"]] == ["faq"] for t in every["topics"])
+
+
+@pytest.mark.parametrize("args", [["rnn", "--section", "variants"],
+                                  ["lstm", "--section", "bogus"], ["practices", "--code"]])
+def test_bad_section_or_code_is_one_line_exit_2(cli, args):
+    res = cli("explain", *args)
+    assert res.exit_code == 2
+    assert res.stdout == ""
+    assert len(res.stderr.splitlines()) == 1
+
+
+def test_help_lists_topics_and_sections(cli):
+    out = cli("explain", "--help").stdout
+    assert "shapes" in out and "truncated-bptt" in out and "--no-pager" in out
+
+
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+def test_code_prints_the_reference_step_after_the_equations(cli, arch):
+    reference = pytest.importorskip("rnncli.scratch.reference")
+    import inspect
+
+    data = cli.json("explain", arch, "--code")
+    ids = [s["id"] for s in data["topics"][0]["sections"]]
+    assert ids[ids.index("equations") + 1] == "code"
+    code = _section(data, arch, "code")
+    fn = getattr(reference, f"{arch}_step")
+    assert code["source"] == inspect.getsource(fn)
+    res = cli("explain", arch, "--code", "--section", "code")
+    assert res.exit_code == 0 and f"def {arch}_step" in res.stdout
+
+
+def test_pager_only_for_long_output_on_a_terminal(monkeypatch):
+    import io
+
+    from rich.console import Console
+
+    from rnncli.render.explain import render_explain
+
+    paged: list[bool] = []
+
+    class Recorder:
+        def __init__(self, *a, **k):
+            pass
+
+        def __enter__(self):
+            paged.append(True)
+
+        def __exit__(self, *exc):
+            return False
+
+    def console(height: int, terminal: bool) -> Console:
+        con = Console(file=io.StringIO(), width=80, height=height, force_terminal=terminal)
+        monkeypatch.setattr(con, "pager", Recorder)
+        return con
+
+    data = explain_data("lstm")
+    render_explain(console(24, True), data, pager=True)
+    assert paged == [True]
+    render_explain(console(24, False), data, pager=True)  # piped: never
+    render_explain(console(24, True), data, pager=False)  # --no-pager
+    short = explain_data("lstm", "diagram")
+    render_explain(console(200, True), short, pager=True)  # fits the screen
+    assert paged == [True]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import sys
 
@@ -71,8 +72,8 @@ def test_interactive_prompts_read_each_answer():
     questions = q.make_quiz(seed=1, count=3)
     out = io.StringIO()
     con = Console(file=out, width=80, no_color=True)
-    given = ask(con, questions, stream=io.StringIO("9\n2\n1\n4\n"))  # 9 is re-asked
-    assert given == [1, 0, 3]
+    given, stopped = ask(con, questions, stream=io.StringIO("9\n2\n1\n4\n"))  # 9 re-asked
+    assert given == [1, 0, 3] and not stopped
     assert "the answer is" in out.getvalue()
 
 
@@ -82,7 +83,10 @@ def test_unanswered_sheet_hides_answers(cli):
     assert all("correct" not in r for r in d["questions"])
 
 
-@pytest.mark.parametrize("args", [["--answers", "1,x"], ["--answers", "1,2"],
+@pytest.mark.parametrize("args", [["--answers", "1,x"], ["--count", "1", "--answers", "1,2"],
+                                  ["--count", "1", "--answers", "³"],
+                                  ["--count", "2", "--answers", "1,١"],
+                                  ["--seed", "-1"], ["--seed", "9" * 25],
                                   ["--count", "2", "--answers", "0,1"],
                                   ["--count", "1", "--answers", "5"],
                                   ["--count", "0"], ["--count", "999"],
@@ -105,3 +109,69 @@ def test_piped_answers_are_scored():
                        capture_output=True, text=True, input="1\n2\n", timeout=60)
     assert p.returncode == 0, p.stderr
     assert "Score:" in p.stdout and "of 2" in p.stdout and "the answer is" in p.stdout
+
+
+def test_fewer_answers_score_only_those_given(cli):
+    d = cli.json("quiz", "--seed", "5", "--count", "4", "--answers", "1,2")
+    assert d["answered"] == 2 and d["total"] == 4
+    assert [r["given"] for r in d["questions"]] == [1, 2, None, None]
+    assert d["score"] == sum(bool(r.get("is_correct")) for r in d["questions"][:2])
+    assert "correct" not in d["questions"][2]
+    res = cli("quiz", "--seed", "5", "--count", "4", "--answers", "1,2")
+    assert "answered (4 questions)" in res.stdout
+
+
+def test_unicode_digits_name_the_option(cli):
+    res = cli("quiz", "--count", "1", "--answers", "²")
+    assert res.exit_code == 2 and "--answers" in res.stderr
+
+
+def test_fresh_seed_by_default_and_printed(cli):
+    seeds = {cli.json("quiz", "--count", "2", "--answers", "1")["seed"] for _ in range(4)}
+    assert len(seeds) > 1  # a new quiz each time
+    res = cli("quiz", "--count", "2", "--answers", "1")
+    seed = int(res.stdout.split("(seed ")[1].split(":")[0])
+    again = cli.json("quiz", "--count", "2", "--answers", "1", "--seed", str(seed))
+    assert again["seed"] == seed
+
+
+def test_ctrl_c_keeps_the_answers_given():
+    from rnncli.knowledge.quiz import grade
+    from rnncli.render.quiz import ask, results
+
+    class Interrupting(io.StringIO):
+        def readline(self, *a):
+            line = super().readline(*a)
+            if not line:
+                raise KeyboardInterrupt
+            return line
+
+    questions = q.make_quiz(seed=2, count=4)
+    out = io.StringIO()
+    con = Console(file=out, width=80, no_color=True)
+    given, stopped = ask(con, questions, stream=Interrupting("1\n2\n"))
+    assert stopped and given == [0, 1]
+    data = grade(questions, given + [None, None], 2)
+    results(con, data, explain=False)
+    assert data["answered"] == 2
+    assert f"Score: {data['score']} of 2 answered (4 questions)" in out.getvalue()
+
+
+def test_endless_stdin_is_refused_in_bounded_time_and_memory():
+    yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
+    try:
+        p = subprocess.run([sys.executable, "-m", "rnncli", "quiz", "--json"],
+                           stdin=yes.stdout, capture_output=True, text=True, timeout=60)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert p.returncode == 2 and p.stdout == ""
+    assert len(p.stderr.strip().splitlines()) == 1 and "stdin" in p.stderr
+
+
+def test_counting_question_points_to_a_section_about_counting():
+    from rnncli.knowledge.topics import explain_data
+
+    x = next(x for x in q.QUESTIONS if x["id"] == "counting")
+    topic = explain_data(x["explain"]["topic"], x["explain"]["section"])
+    assert "count" in json.dumps(topic["topics"][0]["sections"]).lower()

@@ -1,17 +1,30 @@
-"""`rnncli advise`: the lesson's four-question guide as a documented, deterministic score."""
+"""`rnncli advise`: the lesson's four-question guide as a documented, deterministic score.
+
+Parse the answers (closed choices are Enums, so ``--help`` lists them), ask on a
+terminal when nothing was given, optionally time the cells (refused before anything is
+allocated when one training step would be too large: ``--force`` overrides), then
+``rnncli.knowledge.advice.advise`` and render.
+"""
 
 from __future__ import annotations
 
 import sys
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
 from rnncli import console
-from rnncli.options import JsonFlag, choice
+from rnncli.options import JsonFlag
 
 _QUESTIONS = ("seq_len", "complexity", "budget", "data", "task", "latency_ms", "params_max",
               "input_size", "batch")
+
+Complexity = Enum("Complexity", {v: v for v in ("simple", "complex")}, type=str)
+Budget = Enum("Budget", {v: v for v in ("limited", "abundant")}, type=str)
+Data = Enum("Data", {v: v for v in ("small", "large")}, type=str)
+Task = Enum("Task", {v: v for v in ("classification", "generation", "counting",
+                                    "streaming")}, type=str)
 
 
 def _terminal() -> bool:
@@ -41,14 +54,46 @@ def _ask(defaults: dict[str, Any]) -> dict[str, Any]:
     return answers
 
 
+def _fill(given: dict[str, Any], measure: bool) -> list[str]:
+    """Ask on a terminal if nothing was given; fill defaults; the assumed ones, listed."""
+    from rnncli.knowledge import advice
+
+    if all(given[k] is None for k in _QUESTIONS) and _terminal():
+        given.update(_ask(advice.DEFAULTS))
+    assumed: list[str] = []
+    for key, default in advice.DEFAULTS.items():
+        if given[key] is None:
+            given[key] = default
+            if key != "batch" or measure:
+                assumed.append(f"{key.replace('_', '-')}={default}")
+    return assumed
+
+
+def _measure(given: dict[str, Any], force: bool) -> dict[str, Any]:
+    """Time the cells at the fitted widths, after checking what that would cost."""
+    from rnncli.knowledge import bounds
+    from rnncli.knowledge.advice_settings import fitted_widths
+
+    widths = fitted_widths(given)
+    batches = [given["batch"]] + ([1] if given.get("latency_ms") is not None else [])
+    bounds.check((bounds.step_cost(a, given["input_size"], w["hidden_size"],
+                                   w["num_layers"], given["seq_len"], b)
+                  for a, w in widths.items() if w["hidden_size"] for b in batches),
+                 "advise --measure", force)
+    with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
+        from rnncli.measure import cell_costs
+
+        return cell_costs(given, widths)
+
+
 def advise(
     seq_len: Annotated[int | None, typer.Option("--seq-len", help="Time steps per sequence "
                                                 "(lesson: < 20 is short).")] = None,
-    complexity: Annotated[str | None, typer.Option(help="simple | complex.")] = None,
-    budget: Annotated[str | None, typer.Option(help="Compute: limited | abundant.")] = None,
-    data: Annotated[str | None, typer.Option(help="Data set: small | large.")] = None,
-    task: Annotated[str | None, typer.Option(
-        help="classification | generation | counting | streaming.")] = None,
+    complexity: Annotated[Complexity | None, typer.Option(help="Pattern complexity.")
+                          ] = None,
+    budget: Annotated[Budget | None, typer.Option(help="Compute budget.")] = None,
+    data: Annotated[Data | None, typer.Option(help="Data set size.")] = None,
+    task: Annotated[Task | None, typer.Option(help="What the model does.")] = None,
     latency_ms: Annotated[float | None, typer.Option(
         "--latency-ms", help="Per-sequence latency limit (checked with --measure).")] = None,
     params_max: Annotated[int | None, typer.Option(
@@ -61,6 +106,9 @@ def advise(
     measure: Annotated[bool, typer.Option(
         "--measure", help="Time the cells here (imports torch, ~10 s) and score the compute "
         "question with the measured cost.")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --measure: time even a step estimated over 1 GiB or 5e10 "
+        "FLOPs.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Recommend RNN, GRU or LSTM from the lesson's four questions, with the reason
@@ -69,29 +117,14 @@ def advise(
     Scoring: docs/advise.md."""
     from rnncli.knowledge import advice
 
-    given: dict[str, Any] = {"seq_len": seq_len, "complexity": complexity, "budget": budget,
-                             "data": data, "task": task, "latency_ms": latency_ms,
-                             "params_max": params_max, "input_size": input_size,
-                             "batch": batch}
-    for key, allowed in advice.CHOICES.items():
-        if given[key] is not None:
-            given[key] = choice(given[key], f"--{key}", allowed)
+    given: dict[str, Any] = {
+        "seq_len": seq_len, "complexity": getattr(complexity, "value", None),
+        "budget": getattr(budget, "value", None), "data": getattr(data, "value", None),
+        "task": getattr(task, "value", None), "latency_ms": latency_ms,
+        "params_max": params_max, "input_size": input_size, "batch": batch}
     advice.validate(given)
-    assumed: list[str] = []
-    if all(given[k] is None for k in _QUESTIONS) and _terminal():
-        given.update(_ask(advice.DEFAULTS))
-    for key, default in advice.DEFAULTS.items():
-        if given[key] is None:
-            given[key] = default
-            if key != "batch" or measure:
-                assumed.append(f"{key.replace('_', '-')}={default}")
-    measured = None
-    if measure:
-        with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
-            from rnncli.knowledge.advice_settings import fitted_widths
-            from rnncli.measure import cell_costs
-
-            measured = cell_costs(given, fitted_widths(given))
+    assumed = _fill(given, measure)
+    measured = _measure(given, force) if measure else None
     result = advice.advise(given, assumed, measured)
     if json_:
         console.print_json(result)

@@ -1,4 +1,8 @@
-"""`rnncli compare`: RNN, GRU and LSTM side by side, every word of the lesson's table checked."""
+"""`rnncli compare`: RNN, GRU and LSTM side by side, every word of the lesson's table checked.
+
+With ``--measure`` the training step of each cell is timed, after checking its estimated
+memory and FLOPs (rnncli.knowledge.bounds; ``--force`` overrides the limits).
+"""
 
 from __future__ import annotations
 
@@ -19,6 +23,9 @@ def compare(
     measure: Annotated[bool, typer.Option(
         "--measure", help="Also time a training step of each cell here (imports torch, "
         "under 20 s).")] = False,
+    force: Annotated[bool, typer.Option(
+        "--force", help="With --measure: time even a step estimated over 1 GiB or 5e10 "
+        "FLOPs.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Compare RNN, GRU and LSTM: equations, gates, exact parameters, FLOPs and memory
@@ -31,8 +38,11 @@ def compare(
         positive_int(value, name)
     data = comparison.build(input_size, hidden, layers, seq_len, batch)
     if measure:
+        from rnncli.knowledge import bounds
         from rnncli.measure import quick_measure
 
+        bounds.check((bounds.step_cost(a, input_size, hidden, layers, seq_len, batch)
+                      for a in comparison.ARCHS), "compare --measure", force)
         settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
         with console.err().status("Timing a training step of RNN, GRU and LSTM "
                                   "(about 15 s)..."):

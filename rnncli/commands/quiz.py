@@ -1,9 +1,12 @@
 """`rnncli quiz`: the lesson's quick check (and more) as a seeded multiple-choice quiz.
 
-Where answers come from, in order: ``--answers 1,3,2,...``; rich prompts when
-stdin and stdout are terminals (not with ``--json``); otherwise whatever arrives
-on a piped stdin within a second (one answer per line, or comma-separated).
-Nothing there: the questions are printed with a score of 0 and it exits at once.
+Where answers come from, in order: ``--answers 1,3,2,...`` (fewer than the questions:
+the rest stay unanswered); rich prompts when stdin and stdout are terminals (not with
+``--json``); otherwise whatever arrives on a piped stdin within a second, at most
+64 KiB (one answer per line, or comma-separated).  Nothing there: the questions are
+printed with a score of 0 and it exits at once.  Without ``--seed`` a fresh seed is
+drawn and printed, so the same quiz can be taken again.  Ctrl-C during the prompts
+prints the score of the questions answered so far (exit 130).
 """
 
 from __future__ import annotations
@@ -18,41 +21,82 @@ from rnncli.errors import BadInput
 from rnncli.options import JsonFlag
 
 _PIPE_WAIT_S = 1.0
+MAX_STDIN_BYTES = 64 * 1024  # far more than any answer list; `yes |` stops here
 
 
-def _piped_text(stream, wait_s: float = _PIPE_WAIT_S) -> str:  # noqa: ANN001
-    """Read what a non-terminal stdin offers, waiting at most ``wait_s`` for it."""
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):
-        return stream.read() if hasattr(stream, "read") else ""  # in-memory: cannot block
+def _read_fd(fd: int, wait_s: float, max_bytes: int) -> bytes:
     import os
     import select
     import time
 
     chunks: list[bytes] = []
-    deadline = time.monotonic() + wait_s
+    size, deadline = 0, time.monotonic() + wait_s
+    while (left := deadline - time.monotonic()) > 0:
+        ready, _, _ = select.select([fd], [], [], left)
+        data = os.read(fd, 65536) if ready else b""
+        if not data:
+            break  # nothing within the wait, or end of input
+        chunks.append(data)
+        size += len(data)
+        if size > max_bytes:
+            raise BadInput(f"stdin: more than {max_bytes // 1024} KiB of answers; give one "
+                           "answer per question")
+    return b"".join(chunks)
+
+
+def _piped_text(stream, wait_s: float = _PIPE_WAIT_S, max_bytes: int = MAX_STDIN_BYTES
+                ) -> str:
+    """What a non-terminal stdin offers, bounded in bytes and in time (``wait_s``)."""
     try:
-        while (left := deadline - time.monotonic()) > 0:
-            ready, _, _ = select.select([fd], [], [], left)
-            if not ready:
-                break
-            data = os.read(fd, 65536)
-            if not data:
-                break  # end of input
-            chunks.append(data)
-    except (OSError, ValueError):  # e.g. select on a file handle Windows cannot poll
+        fd = stream.fileno()
+    except (AttributeError, OSError, ValueError):  # in-memory: cannot block
+        text = stream.read(max_bytes + 1) if hasattr(stream, "read") else ""
+        if len(text) > max_bytes:
+            raise BadInput(f"stdin: more than {max_bytes // 1024} KiB of answers") from None
+        return text
+    try:
+        return _read_fd(fd, wait_s, max_bytes).decode("utf-8", "replace")
+    except (OSError, ValueError):  # e.g. select on a handle Windows cannot poll
         return ""
-    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def _check_modes(answers: str | None, interactive: bool | None, json_: bool) -> None:
+    if answers is not None and interactive:
+        raise BadInput("--answers and --interactive contradict each other; use one of them")
+    if interactive and json_:
+        raise BadInput("--interactive and --json contradict each other (prompts are not JSON)")
+    if interactive and not sys.stdin.isatty():
+        raise BadInput("--interactive needs a terminal on stdin; use --answers 1,3,2,...")
+
+
+def _prompting(interactive: bool | None, json_: bool) -> bool:
+    return bool(interactive) or (interactive is None and not json_ and sys.stdin.isatty()
+                                 and sys.stdout.isatty())
+
+
+def _interactive(questions: list, seed: int) -> None:
+    from rnncli.knowledge.quiz import grade
+    from rnncli.render.quiz import ask, results
+
+    con = console.out()
+    con.print(f"[dim]Quiz seed {seed}: rnncli quiz --seed {seed} asks the same again.[/]")
+    given, stopped = ask(con, questions)
+    results(con, grade(questions, given + [None] * (len(questions) - len(given)), seed),
+            explain=False)
+    if stopped:
+        raise typer.Exit(130)
 
 
 def quiz(
-    seed: Annotated[int, typer.Option("--seed", help="Order of questions and options.")] = 0,
+    seed: Annotated[int | None, typer.Option(
+        "--seed", help="Order of questions and options (default: a fresh seed, printed).",
+        show_default=False)] = None,
     count: Annotated[int | None, typer.Option(
         "--count", help="Ask only the first N questions of the shuffled quiz.")] = None,
     answers: Annotated[str | None, typer.Option(
-        "--answers", help="Answer without prompts: one option number per question, "
-        "comma-separated, e.g. 1,3,2.")] = None,
+        "--answers", help="Answer without prompts: option numbers in question order, "
+        "comma-separated, e.g. 1,3,2 (fewer than the questions: the rest unanswered).")
+    ] = None,
     interactive: Annotated[bool | None, typer.Option(
         "--interactive/--no-interactive",
         help="Force prompts (needs a terminal) or never prompt. Default: prompt when stdin "
@@ -62,32 +106,19 @@ def quiz(
     """Test yourself on RNN, GRU and LSTM: the lesson's four quick-check questions and
     more, shuffled with --seed, each answer explained with its `rnncli explain`
     section.  Never waits without a terminal.  See docs/quiz.md."""
-    from rnncli.knowledge.quiz import grade, make_quiz, parse_answers
+    from rnncli.knowledge.quiz import check_seed, fresh_seed, grade, make_quiz, parse_answers
 
-    if answers is not None and interactive:
-        raise BadInput("--answers and --interactive contradict each other; use one of them")
-    if interactive and json_:
-        raise BadInput("--interactive and --json contradict each other (prompts are not JSON)")
-    if interactive and not sys.stdin.isatty():
-        raise BadInput("--interactive needs a terminal on stdin; use --answers 1,3,2,...")
+    _check_modes(answers, interactive, json_)
+    seed = fresh_seed() if seed is None else check_seed(seed)
     questions = make_quiz(seed, count)
-    con = console.out()
-    if answers is not None:
-        given: list[int | None] = list(parse_answers(answers, questions))
-    elif interactive or (interactive is None and not json_ and sys.stdin.isatty()
-                         and sys.stdout.isatty()):
-        from rnncli.render.quiz import ask, results
-
-        try:
-            given = list(ask(con, questions))
-        except (KeyboardInterrupt, EOFError):
-            con.print()
-            raise typer.Exit(130) from None
-        results(con, grade(questions, given, seed), explain=False)
+    if answers is None and _prompting(interactive, json_):
+        _interactive(questions, seed)
         return
+    if answers is not None:
+        given = parse_answers(answers, questions)
     else:
         text = "" if sys.stdin.isatty() else _piped_text(sys.stdin)
-        given = (list(parse_answers(text, questions, "stdin")) if text.strip()
+        given = (parse_answers(text, questions, "stdin") if text.strip()
                  else [None] * len(questions))
     data = grade(questions, given, seed)
     if json_:
@@ -95,4 +126,4 @@ def quiz(
         return
     from rnncli.render.quiz import results
 
-    results(con, data)
+    results(console.out(), data)

@@ -8,9 +8,11 @@ published study found (keys into :mod:`rnncli.knowledge.sources`), and says
 where the lesson's word is exact, loose or wrong.  :func:`add_measurements`
 folds in timings from :func:`rnncli.measure.quick_measure`.
 
-Equations follow PyTorch (torch-rnn, torch-gru, torch-lstm): the GRU's update
-gate z keeps the old state, h' = (1 - z) * n + z * h; the lesson (after Cho et
-al. 2014) writes the mirror image, h' = (1 - z) * h + z * n.
+Equations follow PyTorch (torch-rnn, torch-gru, torch-lstm) and Cho et al. 2014
+(eq. 7): the GRU's update gate z keeps the old state, h' = (1 - z) * n + z * h.  The
+lesson writes the other convention, h' = (1 - z) * h + z * n, as Chung et al. 2014
+and Olah's post do: a different convention, not an error; do not mix the two when
+reading ``nn.GRU``'s z.
 
 No torch here.
 """
@@ -19,12 +21,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli import formulas
+from rnncli import archs, formulas
 from rnncli.knowledge.sources import SOURCES
 
 SCHEMA_VERSION = 1
-ARCHS = formulas.ARCHS
-NAMES = {"rnn": "Vanilla RNN", "gru": "GRU", "lstm": "LSTM"}
+#: The columns, in table order (from the architecture registry).
+ARCHS: tuple[str, ...] = archs.names(torch_only=True)
+NAMES = {a: archs.get(a).title for a in ARCHS}
 
 EQUATIONS: dict[str, list[str]] = {
     "rnn": ["h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)"],
@@ -94,14 +97,14 @@ def facts(arch: str, input_size: int, hidden_size: int, num_layers: int, seq_len
         "equations": EQUATIONS[arch],
         "gates": GATES[arch],
         "gate_count": len(GATES[arch]),
-        "weight_blocks": f.GATE_BLOCKS[arch],
+        "weight_blocks": archs.get(arch).gate_blocks,
         "state": STATE[arch],
         "params": f.param_count(*args),
         "param_formula": f"per layer {f.param_formula(arch)}",
         "forward_flops_per_step": f.forward_flops(*args, seq_len=1, batch=batch),
         "train_flops_per_step": f.train_flops(*args, seq_len=1, batch=batch),
         "forward_flops_sequence": f.forward_flops(*args, seq_len=seq_len, batch=batch),
-        "kept_values_per_unit": f.KEPT_PER_UNIT[arch],
+        "kept_values_per_unit": archs.get(arch).kept_per_unit,
         "activation_bytes_per_step": f.activation_bytes(arch, hidden_size, num_layers, 1,
                                                         batch, dtype_bytes),
         "activation_bytes_sequence": f.activation_bytes(arch, hidden_size, num_layers,
@@ -142,7 +145,8 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 f"LSTM {_fmt_bytes(a['lstm']['activation_bytes_sequence'])}. Weights add "
                 f"4 bytes per parameter (float32)."),
             "evidence": [
-                _ev("computed", "rnncli.formulas.activation_bytes and KEPT_PER_UNIT", None),
+                _ev("computed", "rnncli.formulas.activation_bytes and each architecture's "
+                    "kept values per unit (rnncli.archs)", None),
             ],
         },
         {
@@ -167,18 +171,26 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "finding": (
                 "Gated cells are far better than a vanilla RNN at long range; between LSTM "
                 "and GRU there is no consistent winner, so 'Excellent' vs 'Very Good' is not "
-                "backed by evidence; in the largest architecture search, forget-gate bias 1 closed "
-                "the LSTM's gap to the GRU. Measure it on a task: rnncli memory."),
+                "backed by evidence: at equal parameter counts Chung et al. found them "
+                "comparable on music and speech, Britz et al. found the LSTM ahead in "
+                "machine translation, and in the largest architecture search a forget-gate "
+                "bias of 1 closed the LSTM's gap to the GRU. Measure it on a task: rnncli "
+                "memory (here the tanh RNN solved the adding task at T = 50, not at 100)."),
             "evidence": [
                 _ev("source", "LSTM bridges time lags of 1000+ steps on synthetic tasks",
                     "hochreiter1997"),
                 _ev("source", "adding task: the tanh RNN stays at the baseline for T ≥ 100, "
                     "the LSTM solves it; copy task: the LSTM stays near the memoryless "
                     "baseline at long T", "arjovsky2016"),
-                _ev("source", "GRU ≈ LSTM on music and speech modelling, both beat tanh RNN",
+                _ev("source", "at about equal parameter counts (the GRU with more units), "
+                    "GRU ≈ LSTM on music and speech modelling, both beat the tanh RNN",
                     "chung2014"),
-                _ev("source", "forget-gate bias 1 closes most of the LSTM-GRU gap",
-                    "jozefowicz2015"),
+                _ev("source", "neural machine translation: LSTM cells ahead of GRU cells",
+                    "britz2017"),
+                _ev("source", "forget-gate bias 1 closes the LSTM-GRU gap", "jozefowicz2015"),
+                _ev("measured", "adding task, H = 64: tanh RNN solves T = 50, stays at the "
+                    "baseline at T = 100 and 200; GRU and LSTM solve all three",
+                    "rnncli-memory"),
             ],
         },
         {
@@ -204,15 +216,19 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "aspect": "best_for",
             "verdict": "roughly right, with exceptions",
             "finding": (
-                "RNN: short sequences and tight budgets. GRU: a good first try (comparable to "
-                "the LSTM on many tasks, 3/4 of its parameters). LSTM: tasks that need counting "
-                "(aⁿbⁿ-like), where a finite-precision GRU cannot count, and language modelling "
-                "with forget bias 1. Of the LSTM's parts the forget gate and the output "
-                "activation matter most; coupling input and forget gates (as the GRU does) "
-                "costs little."),
+                "RNN: short sequences and tight budgets. GRU: a good first try (comparable "
+                "to the LSTM at equal parameter counts on music and speech; 3/4 of the "
+                "LSTM's parameters at equal width). LSTM: tasks that need counting "
+                "(aⁿbⁿ-like), where a finite-precision GRU cannot count, machine "
+                "translation, where it led the GRU in a large study, and language "
+                "modelling with forget bias 1. Of the LSTM's parts the forget gate and the "
+                "output activation matter most; coupling input and forget gates (as the "
+                "GRU does) costs little."),
             "evidence": [
                 _ev("source", "LSTM can count, GRU cannot (finite precision)", "weiss2018"),
-                _ev("source", "GRU comparable to LSTM", "chung2014"),
+                _ev("source", "GRU comparable to LSTM at about equal parameter counts",
+                    "chung2014"),
+                _ev("source", "LSTM ahead of GRU in neural machine translation", "britz2017"),
                 _ev("source", "which LSTM components matter", "greff2017"),
                 _ev("source", "LSTM + forget bias 1 best on language modelling",
                     "jozefowicz2015"),
@@ -252,33 +268,35 @@ def build(input_size: int = 64, hidden_size: int = 128, num_layers: int = 1,
     }
 
 
+def _ratio(r: dict[str, Any], lstm: dict[str, Any] | None) -> float | None:
+    return r["median_s"] / lstm["median_s"] if lstm and lstm.get("median_s") else None
+
+
+def _gru_vs_lstm(g: dict[str, Any], lstm: dict[str, Any]) -> tuple[bool, str]:
+    """Is the GRU measurably faster (medians apart by more than both IQRs), in words."""
+    gm, lm = g["median_s"], lstm["median_s"]
+    overlap = abs(gm - lm) <= (g.get("iqr_s") or 0) + (lstm.get("iqr_s") or 0)
+    nums = f"GRU {gm * 1e3:.2f} ms vs LSTM {lm * 1e3:.2f} ms (median per training step)"
+    if gm < lm and not overlap:
+        return True, (f"Here the GRU is faster, as the lesson says: {nums}; the LSTM "
+                      f"takes {lm / gm:.2f}× the GRU's time.")
+    if overlap:
+        return False, (f"Here the GRU is not measurably faster than the LSTM: {nums}; "
+                       f"the medians differ by less than the two IQRs together.")
+    return False, (f"The lesson says the GRU trains faster; on this machine it does "
+                   f"not: {nums}, the GRU takes {gm / lm:.2f}× the LSTM's time.")
+
+
 def speed_verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Turn quick_measure rows into per-arch numbers and a plain-words verdict."""
     by = {r["arch"]: r for r in rows if r.get("arch") in ARCHS}
     out: dict[str, Any] = {"archs": {}, "text": "", "gru_faster_than_lstm": None}
     for arch, r in by.items():
-        out["archs"][arch] = {
-            "median_s": r.get("median_s"), "iqr_s": r.get("iqr_s"),
-            "tokens_per_s": r.get("tokens_per_s"),
-            "ratio_to_lstm": (r["median_s"] / by["lstm"]["median_s"]
-                              if "lstm" in by and by["lstm"].get("median_s") else None),
-        }
+        out["archs"][arch] = {"median_s": r.get("median_s"), "iqr_s": r.get("iqr_s"),
+                              "tokens_per_s": r.get("tokens_per_s"),
+                              "ratio_to_lstm": _ratio(r, by.get("lstm"))}
     if "gru" in by and "lstm" in by:
-        g, lstm = by["gru"], by["lstm"]
-        gm, lm = g["median_s"], lstm["median_s"]
-        overlap = abs(gm - lm) <= (g.get("iqr_s") or 0) + (lstm.get("iqr_s") or 0)
-        faster = gm < lm and not overlap
-        out["gru_faster_than_lstm"] = faster
-        nums = f"GRU {gm * 1e3:.2f} ms vs LSTM {lm * 1e3:.2f} ms (median per training step)"
-        if faster:
-            out["text"] = (f"Here the GRU is faster, as the lesson says: {nums}; the LSTM "
-                           f"takes {lm / gm:.2f}× the GRU's time.")
-        elif overlap:
-            out["text"] = (f"Here the GRU is not measurably faster than the LSTM: {nums}; "
-                           f"the difference is within the spread (IQR).")
-        else:
-            out["text"] = (f"The lesson says the GRU trains faster; on this machine it does "
-                           f"not: {nums}, the GRU takes {gm / lm:.2f}× the LSTM's time.")
+        out["gru_faster_than_lstm"], out["text"] = _gru_vs_lstm(by["gru"], by["lstm"])
     return out
 
 
@@ -291,8 +309,8 @@ def add_measurements(result: dict[str, Any], rows: list[dict[str, Any]],
         if row["aspect"] != "training_speed":
             continue
         per = verdict["archs"]
-        parts = [f"{NAMES[a]} {per[a]['median_s'] * 1e3:.2f} ms ± "
-                 f"{(per[a]['iqr_s'] or 0) * 1e3:.2f} (IQR)" for a in ARCHS if a in per]
+        parts = [f"{NAMES[a]} {per[a]['median_s'] * 1e3:.2f} ms (IQR "
+                 f"{(per[a]['iqr_s'] or 0) * 1e3:.2f} ms)" for a in ARCHS if a in per]
         row["finding"] = "Measured here (median per training step): " + "; ".join(parts) \
             + ". " + verdict["text"]
         row["verdict"] = ("confirmed here" if verdict["gru_faster_than_lstm"]

@@ -2,13 +2,15 @@
 
 Equations follow torch.nn.GRU (gate order r, z, n; reset applied after the
 recurrent product, as cuDNN does) and Cho et al. 2014 (reset before the product).
-The flipped update convention is the one of Chung et al. 2014 and the lesson.
+The flipped update convention is the one of Chung et al. 2014, Olah's 2015 post and
+the lesson: a different convention, not an error.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from rnncli.knowledge.diagrams import diagram_section
 from rnncli.knowledge.explain_lstm import parameters_section
 from rnncli.knowledge.explain_schema import equations, faq, gate, note, section, topic
 
@@ -49,19 +51,25 @@ def _variants() -> dict[str, Any]:
 
 def _conventions() -> dict[str, Any]:
     return section("update-convention", "table", "Two update-gate conventions",
-                   ["cho2014", "torch-gru", "d2l-gru", "chung2014", "lesson"],
+                   ["cho2014", "torch-gru", "d2l-gru", "chung2014", "olah2015", "lesson"],
                    columns=["z ≈ 1 means", "state update", "written this way by"],
                    rows=[
                        ["keep the old state", "h_t = z ⊙ h_{t-1} + (1 - z) ⊙ n_t",
                         "Cho et al. 2014, PyTorch, cuDNN, d2l, rnncli"],
                        ["take the candidate", "h_t = (1 - z) ⊙ h_{t-1} + z ⊙ n_t",
-                        "Chung et al. 2014, the lesson"],
+                        "Chung et al. 2014, Olah 2015, the lesson"],
                    ],
                    paragraphs=[
                        "The lesson uses the flipped convention: its GRUFromScratch writes "
                        "h = (1 - z) ⊙ h_prev + z ⊙ h_tilde, so in the lesson z near 1 means "
                        "'update', while in nn.GRU (and in `rnncli gates`) z near 1 means "
                        "'keep'.",
+                       "Cho et al. (2014, eq. 7) write h_t = z ⊙ h_{t-1} + (1 - z) ⊙ h~_t (their "
+                       "h~ is our n), "
+                       "so the lesson's form is not 'after Cho et al.': it is the other "
+                       "convention, also used by Chung et al. (2014) and Olah's post. "
+                       "Neither is an error, but do not mix them: read nn.GRU's z (and "
+                       "`rnncli gates`) as 'keep'.",
                        "Both describe the same family of models: since σ(-a) = 1 - σ(a), "
                        "negating the update gate's weights and biases turns one into the "
                        "other. Trained weights are not interchangeable without that flip.",
@@ -105,12 +113,17 @@ def _faq() -> dict[str, Any]:
             "layout (two biases, like cuDNN's) makes that extra freedom available.",
             ["torch-gru", "cudnn", "torch-rnn-source"]),
         faq("GRU or LSTM?",
-            "Chung et al. (2014) found the GRU comparable to the LSTM on their music and "
-            "speech tasks, with neither always ahead; Jozefowicz et al. (2015) found that "
-            "a forget-gate bias of 1 closes the gap they saw between LSTM and GRU. A GRU "
-            "layer has 3/4 of an LSTM layer's parameters. `rnncli compare`, `bench` and "
-            "`memory` measure the differences at your sizes.",
-            ["chung2014", "jozefowicz2015", "torch-gru", "torch-lstm"]),
+            "Chung et al. (2014) compared them at about equal parameter counts (the GRU "
+            "got more units) on polyphonic music and speech, and found them comparable, "
+            "neither always ahead; their study says nothing about data-set size. Britz et "
+            "al. (2017), in a large study of neural machine translation, found LSTM "
+            "cells ahead of GRU cells. Jozefowicz et al. (2015) found that a forget-gate "
+            "bias of 1 closes the gap they saw between LSTM and GRU. Weiss et al. (2018) "
+            "show the LSTM can count with its cell (aⁿbⁿ) where a finite-precision GRU "
+            "cannot. At equal width a GRU layer has 3/4 of an LSTM layer's parameters. "
+            "`rnncli compare`, `bench` and `memory` measure the differences at your sizes.",
+            ["chung2014", "britz2017", "jozefowicz2015", "weiss2018", "torch-gru",
+             "torch-lstm"]),
     ])
 
 
@@ -118,10 +131,11 @@ def _notes() -> dict[str, Any]:
     return section("lesson-notes", "notes", "Where the lesson is loose", [], items=[
         note("Update-gate direction",
              "GRUFromScratch computes h = (1 - z) ⊙ h_prev + z ⊙ h_tilde.",
-             "That is the flipped convention (Chung et al. 2014): z near 1 takes the "
-             "candidate. nn.GRU and Cho et al. write h = (1 - z) ⊙ n + z ⊙ h, where z "
-             "near 1 keeps the old state. Read gate plots with the right one in mind.",
-             ["chung2014", "cho2014", "torch-gru", "lesson"]),
+             "That is the flipped convention (Chung et al. 2014, Olah 2015), not Cho et "
+             "al.'s: z near 1 takes the candidate. nn.GRU and Cho et al. (eq. 7) write h = "
+             "(1 - z) ⊙ n + z ⊙ h, where z near 1 keeps the old state. Not an error, a "
+             "different convention: do not mix them when reading nn.GRU's z.",
+             ["chung2014", "olah2015", "cho2014", "torch-gru", "lesson"]),
         note("Reset before the product",
              "GRUFromScratch applies r to h_prev before the weight product.",
              "That is Cho et al.'s variant ('cho2014' here); nn.GRU applies r after "
@@ -142,6 +156,7 @@ def gru_topic() -> dict[str, Any]:
         "with a candidate n, and a reset gate r decides how much of the old state the "
         "candidate may use. It has three weight blocks where the LSTM has four, and "
         "no separate cell state.",
-        [_equations(), _variants(), _conventions(), _gates(), parameters_section("gru"),
+        [_equations(), diagram_section("gru"), _variants(), _conventions(), _gates(),
+         parameters_section("gru"),
          _faq(), _notes()],
         ["cho2014", "torch-gru", "lesson"])

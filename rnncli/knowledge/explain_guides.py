@@ -9,21 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli.knowledge.explain_schema import advice, note, section, topic
-
-CLIP_SNIPPET = """\
-loss.backward()
-norm = torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm=1.0)
-optimizer.step()   # norm: the total norm before clipping, worth logging
-"""
-
-PACK_SNIPPET = """\
-from torch.nn.utils.rnn import pack_padded_sequence
-packed = pack_padded_sequence(emb, lengths, batch_first=True,
-                              enforce_sorted=False)
-_, (h_n, c_n) = lstm(packed)
-logits = classifier(h_n[-1])   # top layer, each review's last real token
-"""
+from rnncli.knowledge import snippets
+from rnncli.knowledge.explain_schema import advice, faq, note, section, topic
 
 
 def practices_topic() -> dict[str, Any]:
@@ -35,22 +22,25 @@ def practices_topic() -> dict[str, Any]:
                "RNNs and suggest choosing the threshold from the typical gradient norm.",
                "max_norm 1-5 for LSTM/GRU, 0.5-1 for a vanilla RNN (lesson's rule of "
                "thumb)",
-               ["pascanu2013", "torch-clip", "lesson"], code=CLIP_SNIPPET),
+               ["pascanu2013", "torch-clip", "lesson"], code=snippets.CLIP),
         advice("Start with a modest learning rate",
                "Begin around 1e-3 to 1e-4. Optionally warm up: raise the rate "
-               "linearly over the first steps (the lesson says about 1000). Halve it "
+               "linearly over the first steps (the lesson says about 1000; warm-up is "
+               "common practice, not a result of an RNN paper we can point to). Halve it "
                "when the validation loss stops improving (ReduceLROnPlateau with "
                "factor=0.5), or cycle it between two bounds.",
                "1e-3 to 1e-4; warm-up ~1000 steps; halve on plateau",
-               ["lesson", "goyal2017", "torch-plateau", "smith2017"]),
-        advice("Dropout between layers, not inside the recurrence",
+               ["lesson", "torch-plateau", "smith2017"]),
+        advice("Dropout on the non-recurrent connections, not inside the recurrence",
                "Dropping different units of h_{t-1} at every step disturbs the memory "
-               "the recurrence carries; Zaremba et al. (2014) apply dropout only to the "
-               "connections between layers. nn.LSTM(dropout=p) does exactly that (after "
-               "every layer but the last, so it does nothing with num_layers=1, and "
-               "PyTorch warns). To drop on the recurrent path, use one mask for all "
-               "steps of a sequence (variational dropout, Gal & Ghahramani 2016); "
-               "nn.LSTM does not offer it.",
+               "the recurrence carries; Zaremba et al. (2014) drop only the "
+               "non-recurrent connections: the input of the first layer, the "
+               "connections between layers and the output before the prediction. "
+               "nn.LSTM(dropout=p) covers only the middle part (after every layer but "
+               "the last, so it does nothing with num_layers=1, and PyTorch warns); add "
+               "nn.Dropout on the embeddings and before the output layer yourself. To "
+               "drop on the recurrent path, use one mask for all steps of a sequence "
+               "(variational dropout, Gal & Ghahramani 2016); nn.LSTM does not offer it.",
                "0.2-0.5 between layers; 0.1-0.3 recurrent, with care (lesson)",
                ["zaremba2014", "gal2016", "torch-lstm", "lesson"]),
         advice("Weight decay",
@@ -71,6 +61,40 @@ def practices_topic() -> dict[str, Any]:
                "bias_ih rows H:2H = 1, bias_hh rows H:2H = 0",
                ["jozefowicz2015", "gers2000"]),
     ])
+    recipes = section("classification", "faq", "Classifying padded batches", [], items=[
+        faq("How do I classify a padded batch of sequences?",
+            "Pack the batch with the true lengths and classify from h_n[-1], the top "
+            "layer's state after each sequence's own last real token. output[:, -1] is "
+            "the state after the last position, which for every shorter sequence is "
+            "padding: the prediction would change with the amount of padding.",
+            ["torch-pack", "torch-lstm"], code=snippets.PACKED_CLASSIFIER),
+        faq("And with a bidirectional LSTM?",
+            "Concatenate the top layer's two final states, torch.cat([h_n[-2], h_n[-1]], "
+            "dim=1): h_n[-2] is the forward direction after the last real token, h_n[-1] "
+            "the backward direction after reading back to the first token. Do not use "
+            "output[:, -1]: its backward half is the backward direction's FIRST step, "
+            "so it has seen only the last token (in a padded batch, a pad token). With "
+            "packing, both directions start and end at each sequence's real tokens.",
+            ["torch-lstm", "torch-pack"], code=snippets.BIDIRECTIONAL_CLASSIFIER),
+    ])
+    tbptt = section("truncated-bptt", "faq", "Truncated backpropagation through time", [],
+                    items=[
+        faq("How do I train on a sequence too long for one backward pass?",
+            "Cut it into chunks of K steps. Carry the state from one chunk to the next "
+            "so the model still sees the whole history, but detach it first: the "
+            "values stay, the graph behind them is dropped, so each backward pass "
+            "runs through K steps only and memory stays bounded. Gradients then reach "
+            "back at most K steps, which limits what the model can learn to remember.",
+            ["torch-autograd"], code=snippets.TRUNCATED_BPTT),
+        faq("What happens if I forget the detach?",
+            "The second backward pass tries to run through the first chunk's graph as "
+            "well, whose saved tensors the first backward already freed, and torch "
+            "stops with 'RuntimeError: Trying to backward through the graph a second "
+            "time'. retain_graph=True silences the error but makes every step "
+            "backpropagate through the whole history so far: slower each chunk, and "
+            "memory that grows without bound. Detach instead.",
+            ["torch-autograd"]),
+    ])
     notes = section("lesson-notes", "notes", "Where the lesson's examples are loose", [],
                     items=[
         note("Seq2seq inference",
@@ -86,8 +110,9 @@ def practices_topic() -> dict[str, Any]:
              "SentimentLSTM classifies from lstm_out[:, -1, :], the last position.",
              "In a padded batch the last position of a short review is padding, so "
              "that state has also read the pad tokens. Pack the batch and use h_n[-1] "
-             "(each sequence's last real step), or gather output at lengths - 1.",
-             ["torch-pack", "torch-lstm", "lesson"], code=PACK_SNIPPET),
+             "(each sequence's last real step), or gather output at lengths - 1: see "
+             "'Classifying padded batches' above (and its bidirectional recipe).",
+             ["torch-pack", "torch-lstm", "lesson"]),
         note("Recurrent dropout",
              "Lists 'recurrent dropout 0.1-0.3' beside ordinary dropout.",
              "It needs a mask shared across time steps to work as intended (Gal & "
@@ -99,7 +124,7 @@ def practices_topic() -> dict[str, Any]:
         "practices", "Training recurrent networks: practices",
         "The lesson's training advice with its typical values, the sources behind "
         "each point, and where the lesson's own examples are loose.",
-        [tips, notes], ["lesson"])
+        [tips, recipes, tbptt, notes], ["lesson"])
 
 
 def _project(rung: int, name: str, level: str, task: str, teaches: str, architecture: str,

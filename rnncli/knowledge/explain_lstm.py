@@ -10,7 +10,10 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from rnncli.formulas import GATE_BLOCKS, param_count, param_formula
+from rnncli import archs
+from rnncli.formulas import param_count, param_formula
+from rnncli.knowledge import snippets
+from rnncli.knowledge.diagrams import diagram_section
 from rnncli.knowledge.explain_schema import (
     equations,
     faq,
@@ -35,22 +38,9 @@ ONE_BIAS = {
 #: The worked example used in every parameter section (and checked against torch).
 EXAMPLE_I, EXAMPLE_H = 64, 128
 
-FORGET_BIAS_SNIPPET = """\
-import torch
-lstm = torch.nn.LSTM(64, 128, num_layers=2)
-H = lstm.hidden_size
-with torch.no_grad():
-    for name, p in lstm.named_parameters():
-        if name.startswith("bias_ih"):
-            p[H:2 * H].fill_(1.0)   # rows H:2H = forget gate
-        elif name.startswith("bias_hh"):
-            p[H:2 * H].zero_()      # the two biases add up
-"""
-
-
 def parameters_section(arch: str) -> dict[str, Any]:
     """Exact parameter count of one layer, its tensors, and worked examples."""
-    g, i, h = GATE_BLOCKS[arch], EXAMPLE_I, EXAMPLE_H
+    g, i, h = archs.get(arch).gate_blocks, EXAMPLE_I, EXAMPLE_H
     rows = "H" if g == 1 else f"{g}H"
     tensors = [
         {"name": "weight_ih_l0", "shape": f"({rows}, I) = ({g * h}, {i})", "count": g * h * i},
@@ -93,9 +83,11 @@ def _equations() -> dict[str, Any]:
         ("h_t = o_t ⊙ tanh(c_t)", "hidden state"),
     ], "x_t: input (B, I); h, c and every gate: (B, H); σ: logistic sigmoid; ⊙: "
        "element-wise product. W_ih stacks W_ii, W_if, W_ig, W_io (4H × I) and W_hh "
-       "stacks the W_h· blocks (4H × H), in the order i, f, g, o. rnncli.scratch does "
-       "the input products of all steps as one matrix product before the time loop, "
-       "then one h·W_hhᵀ product per step, split into the four blocks.",
+       "stacks the W_h· blocks (4H × H), in the order i, f, g, o. rnncli's reference "
+       "cell (rnncli/scratch/reference.py, printed by `rnncli explain lstm --code`) "
+       "computes each step as written: one pre-activation a = x_t W_ihᵀ + b_ih + "
+       "h_{t-1} W_hhᵀ + b_hh of width 4H, split into the four blocks; it does not "
+       "project all inputs before the time loop.",
        ["torch-lstm", "hochreiter1997", "gers2000"])
 
 
@@ -141,7 +133,7 @@ def _why() -> dict[str, Any]:
         "The forget gate is not in the 1997 LSTM: Gers et al. (2000) added it. With "
         "PyTorch's default initialisation f starts near 0.5, which roughly halves the "
         "cell-path gradient each step; that is why the forget bias is often set to 1 (see below).",
-        "`rnncli gradients` measures ‖∂L/∂h_t‖ step by step for RNN, GRU and LSTM.",
+        "`rnncli gradients` measures the gradient step by step for RNN, GRU and LSTM.",
     ], ["hochreiter1997", "gers2000", "bengio1994", "pascanu2013", "jozefowicz2015"])
 
 
@@ -190,7 +182,7 @@ def _faq() -> dict[str, Any]:
             "measured between LSTM and GRU, and note the idea goes back to Gers et al. (2000). "
             "In PyTorch the forget block is rows H:2H of each bias; since the two biases "
             "add, set one to 1 and the other to 0.",
-            ["jozefowicz2015", "gers2000", "torch-lstm"], code=FORGET_BIAS_SNIPPET),
+            ["jozefowicz2015", "gers2000", "torch-lstm"], code=snippets.FORGET_BIAS),
         faq("Why does an LSTM's output never leave (-1, 1)?",
             "h = o ⊙ tanh(c) with 0 < o < 1 and |tanh(c)| < 1, so |h| < 1 whatever the "
             "input (in float32 a saturated unit can round to exactly ±1, never beyond). "
@@ -240,5 +232,6 @@ def lstm_topic() -> dict[str, Any]:
         "it. Sigmoid gates decide what to erase (f), what to write (i) and what to "
         "show (o); the lesson compares this to a student who keeps, crosses out and "
         "adds lecture notes.",
-        [_equations(), _gates(), parameters_section("lstm"), _why(), _faq(), _notes()],
+        [_equations(), diagram_section("lstm"), _gates(), parameters_section("lstm"), _why(),
+         _faq(), _notes()],
         ["hochreiter1997", "lesson"])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rnncli.knowledge.diagrams import diagram_section
 from rnncli.knowledge.explain_lstm import parameters_section
 from rnncli.knowledge.explain_schema import equations, faq, gate, section, text, topic
 
@@ -37,7 +38,7 @@ def rnn_topic() -> dict[str, Any]:
         "necessary for it to explode. Exploding gradients are handled by clipping "
         "(`rnncli explain practices`); vanishing ones by gates (LSTM, GRU) or by "
         "initialisation, such as the identity-initialised ReLU RNN of Le et al. (2015).",
-        "`rnncli gradients` measures ‖∂L/∂h_t‖ against the distance from the loss.",
+        "`rnncli gradients` measures the gradient norm against the distance from the loss.",
     ], ["bengio1994", "pascanu2013", "le2015"])
     questions = section("faq", "faq", "Questions learners ask", [], items=[
         faq("Why does nn.RNN have two bias vectors?",
@@ -47,15 +48,17 @@ def rnn_topic() -> dict[str, Any]:
             "b_hn is not redundant (`rnncli explain gru`).",
             ["torch-rnn-source", "cudnn", "torch-rnn"]),
         faq("When is a vanilla RNN enough?",
-            "When what matters is only a few steps back: its gradient signal from far "
-            "steps fades geometrically. `rnncli memory` trains RNN, GRU and LSTM on "
-            "memory tasks of growing length so you can see where each one stops.",
-            ["bengio1994", "pascanu2013"]),
+            "When what matters is only a few tens of steps back: its gradient signal from "
+            "far steps fades geometrically. `rnncli memory` trains RNN, GRU and LSTM on "
+            "memory tasks of growing length so you can see where each one stops: in our "
+            "runs the tanh RNN solved the adding task at T = 50 and stayed at the "
+            "baseline from T = 100 on, while GRU and LSTM solved T = 200.",
+            ["bengio1994", "pascanu2013", "rnncli-memory"]),
     ])
     return topic(
         "rnn", "Vanilla RNN (Elman network)",
         "The simplest recurrent layer: one state vector h, rewritten at every step from "
         "the input and the previous state through one weight matrix and a tanh. LSTM "
         "and GRU add gates to this loop.",
-        [eqs, state, parameters_section("rnn"), grads, questions],
+        [eqs, diagram_section("rnn"), state, parameters_section("rnn"), grads, questions],
         ["torch-rnn"])

@@ -1,8 +1,9 @@
 """Building blocks of ``rnncli explain`` content: topics made of typed sections.
 
-The content modules (``explain_cells``, ``explain_gru``, ``explain_guides``) build
-plain dicts with these helpers, so the terminal view and ``--json`` read the same
-data.  The schema is documented in docs/explain.md:
+The content modules (``explain_rnn``, ``explain_lstm``, ``explain_gru``,
+``explain_peephole``, ``explain_shapes``, ``explain_guides``, ``diagrams``) build plain
+dicts with these helpers, so the terminal view and ``--json`` read the same data.
+The schema is documented in docs/explain.md:
 
     {"schema_version": 1,
      "topics": [{"name", "title", "summary", "sources", "sections": [...]}],
@@ -24,6 +25,9 @@ the other fields depend on ``kind``:
 - ``projects``    items: [{rung, name, level, task, teaches, architecture,
                   watch_out, rnncli, sources}]
 - ``table``       columns: [str], rows: [[str]], paragraphs: [str]
+- ``diagram``     lines: [str] (box-drawing art, at most 78 columns, never wrapped)
+- ``code``        arch, functions: [str], source: str (the reference cell's step,
+                  only with ``--code``)
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from typing import Any
 SCHEMA_VERSION = 1
 
 KINDS = ("text", "equations", "gates", "parameters", "faq", "notes", "advice", "projects",
-         "table")
+         "table", "diagram", "code")
 
 
 def _union(*groups: list[str]) -> list[str]:
@@ -45,7 +49,7 @@ def _union(*groups: list[str]) -> list[str]:
     return out
 
 
-def section(id: str, kind: str, title: str, sources: list[str] | None = None,  # noqa: A002
+def section(id: str, kind: str, title: str, sources: list[str] | None = None,
             **fields: Any) -> dict[str, Any]:
     """One section; its ``sources`` also collect the keys of its items."""
     if kind not in KINDS:
@@ -56,17 +60,17 @@ def section(id: str, kind: str, title: str, sources: list[str] | None = None,  #
             "sources": _union(sources or [], *item_keys), **fields}
 
 
-def text(id: str, title: str, paragraphs: list[str], sources: list[str]) -> dict[str, Any]:  # noqa: A002
+def text(id: str, title: str, paragraphs: list[str], sources: list[str]) -> dict[str, Any]:
     return section(id, "text", title, sources, paragraphs=paragraphs)
 
 
-def equations(id: str, title: str, lines: list[tuple[str, str]], legend: str,  # noqa: A002
+def equations(id: str, title: str, lines: list[tuple[str, str]], legend: str,
               sources: list[str]) -> dict[str, Any]:
     return section(id, "equations", title, sources, legend=legend,
                    lines=[{"equation": e, "note": n} for e, n in lines])
 
 
-def gate(symbol: str, name: str, range: str, purpose: str, analogy: str,  # noqa: A002
+def gate(symbol: str, name: str, range: str, purpose: str, analogy: str,
          example: str, sources: list[str]) -> dict[str, Any]:
     return {"symbol": symbol, "name": name, "range": range, "purpose": purpose,
             "analogy": analogy, "example": example, "sources": sources}

@@ -58,15 +58,18 @@ QUESTIONS: list[dict[str, Any]] = [
        "The GRU merges cell and hidden state and couples forgetting and writing in one "
        "update gate z; a reset gate r controls how much of h enters the candidate.",
        "gru", "gates", "cho2014", True),
-    _q("when-gru", "When is a GRU a sensible choice over an LSTM?",
-       ["When parameters or data are limited: it matches the LSTM on many tasks with 3/4 "
-        "of its parameters",
-        "When the task needs counting, such as recognising aⁿbⁿ",
-        "Never: an LSTM is always better",
-        "Only for sequences shorter than 5 steps"],
-       "Chung et al. (2014) found GRU and LSTM comparable on music and speech; the GRU has "
-       "exactly 3/4 of the parameters. Counting is the exception where the LSTM's "
-       "unbounded cell helps (Weiss et al. 2018). Try both on your data: rnncli advise.",
+    _q("when-gru", "What did Chung et al. (2014) find when they compared the GRU with the "
+       "LSTM?",
+       ["At about equal parameter counts (the GRU with more units), the two were comparable "
+        "on music and speech, neither always ahead",
+        "The GRU matches the LSTM with 3/4 of the parameters, so it suits small data sets",
+        "The LSTM beat the GRU on every task",
+        "The GRU failed to learn long-range dependencies"],
+       "They sized the models to about the same number of parameters and found GRU and "
+       "LSTM comparable; nothing there tests data-set size. Other studies differ: Britz et "
+       "al. (2017) found LSTMs ahead in machine translation, and counting needs the LSTM's "
+       "cell (Weiss et al. 2018). At equal WIDTH a GRU layer has 3/4 of an LSTM's "
+       "parameters. Try both on your data: rnncli advise, rnncli memory.",
        "gru", "faq", "chung2014", True),
     _q("why-clip", "Why is gradient clipping important when training RNNs?",
        ["Gradients can still explode; clipping the norm bounds each update",
@@ -110,9 +113,11 @@ QUESTIONS: list[dict[str, Any]] = [
        ["Keeps the previous state h almost unchanged",
         "Replaces the state with the new candidate n",
         "Resets the state to zero", "Doubles the state"],
-       "In PyTorch's convention z is a keep gate. The lesson (after Cho et al. 2014) writes "
-       "the mirror image, h' = (1 - z) ⊙ h + z ⊙ n, where z near 1 takes the candidate; "
-       "both are the same model with z flipped.", "gru", "update-convention", "torch-gru"),
+       "In PyTorch's convention, which is Cho et al.'s (2014, eq. 7), z is a keep gate. The "
+       "lesson writes the other convention, h' = (1 - z) ⊙ h + z ⊙ n, as Chung et al. "
+       "(2014) and Olah's post do, where z near 1 takes the candidate: not an error, but "
+       "do not mix the two when reading nn.GRU's z.", "gru", "update-convention",
+       "cho2014"),
     _q("output-vs-hn", "out, (h_n, c_n) = lstm(x) for a 2-layer unidirectional nn.LSTM with "
        "batch_first=True and unpadded input. What equals out[:, -1]?",
        ["h_n[-1]: the top layer's hidden state at the last step",
@@ -127,8 +132,8 @@ QUESTIONS: list[dict[str, Any]] = [
         "So the LSTM forgets everything at the start",
         "To make the parameter count match the GRU's",
         "Because PyTorch requires it"],
-       "Jozefowicz et al. (2015) found that a forget bias of 1 closed most of the gap "
-       "between the LSTM and the GRU. In PyTorch set bias_ih's forget slice to 1 and "
+       "Jozefowicz et al. (2015) found that a forget bias of 1 closes the gap between the "
+       "LSTM and the GRU. In PyTorch set bias_ih's forget slice to 1 and "
        "bias_hh's to 0, since the two are added.", "lstm", "faq", "jozefowicz2015"),
     _q("dropout-where", "Where should plain dropout go in a stacked RNN?",
        ["Between layers (nn.LSTM's dropout=), not on the recurrent connections",
@@ -178,21 +183,45 @@ def make_quiz(seed: int = 0, count: int | None = None) -> list[dict[str, Any]]:
     return quiz
 
 
-def parse_answers(text: str, quiz: list[dict[str, Any]], name: str = "--answers") -> list[int]:
-    """``"1,3,2"`` -> 0-based choices; one per question, each within its options."""
+MAX_SEED = 2**63 - 1
+
+
+def fresh_seed() -> int:
+    """A new random seed for a quiz nobody asked to repeat (printed, so it can be)."""
+    import secrets
+
+    return secrets.randbelow(2**31)
+
+
+def check_seed(seed: int) -> int:
+    if not 0 <= seed <= MAX_SEED:
+        raise BadInput(f"--seed must be an integer from 0 to {MAX_SEED}, got "
+                       f"{str(seed)[:30]}")
+    return seed
+
+
+def _answer(t: str, n: int, options: int, name: str) -> int:
+    """One answer: ASCII digits only (no '³' or '٣'), within the options."""
+    if not (t.isascii() and t.isdigit() and len(t) <= 3 and 1 <= int(t) <= options):
+        raise BadInput(f"{name}: answer {n} is {t[:20]!r}; expected a number from 1 to "
+                       f"{options}")
+    return int(t) - 1
+
+
+def parse_answers(text: str, quiz: list[dict[str, Any]], name: str = "--answers"
+                  ) -> list[int | None]:
+    """``"1,3,2"`` -> 0-based choices, one per question in order; fewer answers than
+    questions leave the rest unanswered (``None``); more is an error."""
     items = [t.strip() for t in str(text).replace("\n", ",").split(",")]
     while items and items[-1] == "":
         items.pop()
-    if len(items) != len(quiz):
-        raise BadInput(f"{name}: expected {len(quiz)} comma-separated answers (one per "
-                       f"question), got {len(items)}")
-    out = []
-    for n, (t, q) in enumerate(zip(items, quiz, strict=True), start=1):
-        k = len(q["options"])
-        if not t.isdigit() or not 1 <= int(t) <= k:
-            raise BadInput(f"{name}: answer {n} is {t!r}; expected a number from 1 to {k}")
-        out.append(int(t) - 1)
-    return out
+    if len(items) > len(quiz):
+        raise BadInput(f"{name}: {len(items)} answers for {len(quiz)} questions; give at "
+                       f"most one per question")
+    pairs = zip(items, quiz[:len(items)], strict=True)
+    given: list[int | None] = [_answer(t, n, len(q["options"]), name)
+                               for n, (t, q) in enumerate(pairs, start=1)]
+    return given + [None] * (len(quiz) - len(given))
 
 
 def grade(quiz: list[dict[str, Any]], given: list[int | None], seed: int) -> dict[str, Any]:

@@ -32,8 +32,22 @@ def _bytes(n: float) -> str:
     return f"{n:.1f} GiB"
 
 
+def _measured_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    m = data.get("measured")
+    if not m:
+        return []
+    per = m["archs"]
+
+    def col(fmt) -> list[str]:
+        return [fmt(per[x]) if x in per else "-" for x in ARCHS]
+
+    return [("train step (ms)", col(lambda p: f"{p['median_s'] * 1e3:.2f}")),
+            ("  IQR (ms)", col(lambda p: f"{(p['iqr_s'] or 0) * 1e3:.2f}")),
+            ("tokens/s", col(lambda p: _si(p["tokens_per_s"] or 0)))]
+
+
 def figures_table(data: dict[str, Any]) -> Table:
-    """The exact figures at the user's sizes."""
+    """The exact figures at the user's sizes (and the measured ones, with --measure)."""
     s = data["sizes"]
     a = data["archs"]
     t = Table(title=(f"At input {s['input_size']}, hidden {s['hidden_size']}, layers "
@@ -42,24 +56,20 @@ def figures_table(data: dict[str, Any]) -> Table:
     t.add_column("", no_wrap=True)
     for arch in ARCHS:
         t.add_column(NAMES[arch], justify="right")
-    t.add_row("gates", *[", ".join(g.split()[0] for g in a[x]["gates"]) or "none"
-                         for x in ARCHS])
-    t.add_row("state carried", *[a[x]["state"] for x in ARCHS])
-    t.add_row("parameters", *[f"{a[x]['params']:,}" for x in ARCHS])
-    t.add_row("  vs LSTM", *[f"{a[x]['param_ratio_to_lstm']:.2f}" for x in ARCHS])
-    t.add_row("FLOPs/step fwd", *[_si(a[x]["forward_flops_per_step"]) for x in ARCHS])
-    t.add_row("FLOPs/step train", *[_si(a[x]["train_flops_per_step"]) for x in ARCHS])
-    t.add_row("kept/step train", *[_bytes(a[x]["activation_bytes_per_step"]) for x in ARCHS])
-    t.add_row("kept/sequence", *[_bytes(a[x]["activation_bytes_sequence"]) for x in ARCHS])
-    m = data.get("measured")
-    if m:
-        per = m["archs"]
-        t.add_row("train step (ms)", *[f"{per[x]['median_s'] * 1e3:.2f}" if x in per else "-"
-                                       for x in ARCHS])
-        t.add_row("  IQR (ms)", *[f"{(per[x]['iqr_s'] or 0) * 1e3:.2f}" if x in per else "-"
-                                  for x in ARCHS])
-        t.add_row("tokens/s", *[_si(per[x]["tokens_per_s"] or 0) if x in per else "-"
-                                for x in ARCHS])
+    rows = [
+        ("gates", lambda f: ", ".join(g.split()[0] for g in f["gates"]) or "none"),
+        ("state carried", lambda f: f["state"]),
+        ("parameters", lambda f: f"{f['params']:,}"),
+        ("  vs LSTM", lambda f: f"{f['param_ratio_to_lstm']:.2f}"),
+        ("FLOPs/step fwd", lambda f: _si(f["forward_flops_per_step"])),
+        ("FLOPs/step train", lambda f: _si(f["train_flops_per_step"])),
+        ("kept/step train", lambda f: _bytes(f["activation_bytes_per_step"])),
+        ("kept/sequence", lambda f: _bytes(f["activation_bytes_sequence"])),
+    ]
+    for label, cell in rows:
+        t.add_row(label, *[cell(a[x]) for x in ARCHS])
+    for label, cells in _measured_rows(data):
+        t.add_row(label, *cells)
     return t
 
 

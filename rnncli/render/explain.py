@@ -136,9 +136,24 @@ def _text(s: dict[str, Any]) -> list[RenderableType]:
     return [*_paragraphs(s["paragraphs"]), _cite(s["sources"])]
 
 
+def _diagram(s: dict[str, Any]) -> list[RenderableType]:
+    """Box-drawing art, line for line: cropped, never wrapped, on a narrow terminal."""
+    art = Text("\n".join(s["lines"]), no_wrap=True, overflow="crop")
+    return [art, _cite(s["sources"])]
+
+
+def _source(s: dict[str, Any]) -> list[RenderableType]:
+    from rich.syntax import Syntax
+
+    code = Syntax(s["source"].rstrip("\n"), "python", theme="ansi_dark",
+                  background_color="default", word_wrap=True)
+    return [code, Text("from rnncli/scratch/reference.py; the equations above, one per "
+                       "line", style="dim"), _cite(s["sources"])]
+
+
 RENDERERS = {"text": _text, "equations": _equations, "gates": _gates,
              "parameters": _parameters, "faq": _faq, "notes": _notes, "advice": _advice,
-             "projects": _projects, "table": _table}
+             "projects": _projects, "table": _table, "diagram": _diagram, "code": _source}
 
 
 def render_topic(console: Console, topic: dict[str, Any]) -> None:
@@ -157,9 +172,28 @@ def render_topic(console: Console, topic: dict[str, Any]) -> None:
 MAX_WIDTH = 100
 
 
-def render_explain(console: Console, data: dict[str, Any]) -> None:
-    """Print every topic of ``data`` (from ``explain_data``) and the references used."""
+def render_explain(console: Console, data: dict[str, Any], pager: bool = False) -> None:
+    """Print ``data`` (from ``explain_data``); through a pager when ``pager`` is set, the
+    console is a terminal and the text is longer than the screen."""
     console.width = min(console.width, MAX_WIDTH)
+    if not (pager and console.is_terminal):
+        _render_all(console, data)
+        return
+    with console.capture() as cap:
+        _render_all(console, data)
+    page = cap.get()
+    if page.count("\n") < console.height:
+        console.file.write(page)
+        return
+    import os
+
+    os.environ.setdefault("LESS", "-R")  # less shows the colours rich wrote
+    with console.pager(styles=True):
+        console.print(Text.from_ansi(page), end="", soft_wrap=True)
+
+
+def _render_all(console: Console, data: dict[str, Any]) -> None:
+    """Every topic, then the references used."""
     for i, topic in enumerate(data["topics"]):
         if i:
             console.print()

@@ -28,21 +28,28 @@ def feedback(con: Console, row: dict[str, Any]) -> None:
 
 
 def ask(con: Console, quiz: list[dict[str, Any]], stream: TextIO | None = None
-        ) -> list[int | None]:
-    """Ask every question with a rich prompt; returns 0-based choices."""
+        ) -> tuple[list[int | None], bool]:
+    """Ask each question with a rich prompt: (0-based choices so far, stopped early?).
+
+    Ctrl-C or end of input stops the quiz; the answers given until then are kept.
+    """
     from rich.prompt import IntPrompt
 
     from rnncli.knowledge.quiz import grade
 
     given: list[int | None] = []
-    for n, q in enumerate(quiz, start=1):
-        question(con, n, len(quiz), q)
-        k = IntPrompt.ask("   your answer", console=con, stream=stream,
-                          choices=[str(i) for i in range(1, len(q["options"]) + 1)],
-                          show_choices=True)
-        given.append(k - 1)
-        feedback(con, grade([q], [k - 1], 0)["questions"][0])
-    return given
+    try:
+        for n, q in enumerate(quiz, start=1):
+            question(con, n, len(quiz), q)
+            k = IntPrompt.ask("   your answer", console=con, stream=stream,
+                              choices=[str(i) for i in range(1, len(q["options"]) + 1)],
+                              show_choices=True)
+            given.append(k - 1)
+            feedback(con, grade([q], [k - 1], 0)["questions"][0])
+    except (KeyboardInterrupt, EOFError):
+        con.print()
+        return given, True
+    return given, False
 
 
 def results(con: Console, data: dict[str, Any], explain: bool = True) -> None:
@@ -51,12 +58,17 @@ def results(con: Console, data: dict[str, Any], explain: bool = True) -> None:
         for row in data["questions"]:
             question(con, row["n"], data["total"], row)
         con.print()
-        con.print(f"[bold]Score: 0 of {data['total']}[/] (no answers given). Answer in a "
+        con.print(f"[bold]Score: 0 of {data['total']}[/] (no answers given; seed "
+                  f"{data['seed']}). Answer in a "
                   "terminal, with --answers 1,3,2,..., or one answer per line on stdin.")
         return
     if explain:
         for row in data["questions"]:
             question(con, row["n"], data["total"], row)
-            feedback(con, row)
+            if row["given"] is not None:
+                feedback(con, row)
     con.print()
-    con.print(f"[bold]Score: {data['score']} of {data['total']}[/] (seed {data['seed']})")
+    part = ("" if data["answered"] == data["total"]
+            else f" answered ({data['total']} questions)")
+    con.print(f"[bold]Score: {data['score']} of {data['answered']}{part}[/] "
+              f"(seed {data['seed']}: rnncli quiz --seed {data['seed']} repeats it)")
