@@ -8,6 +8,7 @@ import sys
 
 import pytest
 
+from rnncli import formulas
 from rnncli.knowledge import comparison
 from rnncli.knowledge.sources import SOURCES
 
@@ -21,7 +22,7 @@ def test_json_schema(cli):
     assert set(d) >= {"schema_version", "sizes", "archs", "rows", "measured", "sources"}
     assert d["sizes"] == {"input_size": 10, "hidden_size": 20, "num_layers": 2, "seq_len": 7,
                           "batch": 3, "dtype_bytes": 4}
-    assert set(d["archs"]) == {"rnn", "gru", "lstm"}
+    assert set(d["archs"]) == {"rnn", "gru", "lstm", "peephole"}
     for a in d["archs"].values():
         assert set(a) >= {"equations", "gates", "state", "params", "param_formula",
                           "forward_flops_per_step", "activation_bytes_per_step"}
@@ -42,7 +43,8 @@ def test_every_row_has_evidence_with_known_sources(cli):
                 assert ev["source"] in SOURCES
     assert set(d["sources"]) <= set(SOURCES)
     cited = {ev["source"] for r in d["rows"] for ev in r["evidence"] if ev["source"]}
-    for key in ("chung2014", "jozefowicz2015", "greff2017", "weiss2018", "arjovsky2016"):
+    for key in ("chung2014", "jozefowicz2015", "greff2017", "weiss2018", "arjovsky2016",
+                "britz2017", "rnncli-memory"):
         assert key in cited
 
 
@@ -58,6 +60,9 @@ def test_params_match_torch_modules(cli, sizes):
     # the lesson's Low / Medium / High is an exact ratio
     assert d["archs"]["gru"]["params"] * 4 == d["archs"]["lstm"]["params"] * 3
     assert d["archs"]["rnn"]["params"] * 4 == d["archs"]["lstm"]["params"]
+    # the peephole column: the LSTM's weights plus w_ci, w_cf, w_co (H each) per layer
+    assert d["archs"]["peephole"]["params"] == d["archs"]["lstm"]["params"] + 3 * h * layers
+    assert d["archs"]["peephole"]["params"] == formulas.param_count("peephole", i, h, layers)
 
 
 def test_memory_scales_with_sequence_and_kept_values(cli):
@@ -168,3 +173,22 @@ def test_bounds_estimate_grows_with_every_size():
         cost = bounds.step_cost("lstm", *bigger)
         assert cost[0] > base[0] and cost[1] > base[1]
     assert base[0] < bounds.MAX_BYTES and base[1] < bounds.MAX_STEP_FLOPS  # defaults run
+
+
+def test_peephole_column_is_shown_and_not_in_the_lessons_words(cli):
+    res = cli("compare")
+    assert "Peephole LSTM" in res.stdout and "99,712" in res.stdout
+    d = cli.json("compare")
+    assert d["archs"]["peephole"]["in_lesson"] is False
+    assert all("peephole" not in row["lesson"] for row in d["rows"])
+
+
+def test_iqr_is_not_written_as_a_half_width():
+    from rnncli.knowledge import comparison
+
+    data = comparison.build()
+    rows = [{"arch": a, "median_s": m, "iqr_s": 0.0001, "tokens_per_s": 1.0}
+            for a, m in (("rnn", 0.001), ("gru", 0.002), ("lstm", 0.003))]
+    comparison.add_measurements(data, rows, {})
+    row = next(r for r in data["rows"] if r["aspect"] == "training_speed")
+    assert "±" not in row["finding"] and "(IQR 0.10 ms)" in row["finding"]

@@ -508,10 +508,11 @@ def test_help_lists_topics_and_sections(cli):
     assert "shapes" in out and "truncated-bptt" in out and "--no-pager" in out
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru"])
+@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru", "peephole"])
 def test_code_prints_the_reference_step_after_the_equations(cli, arch):
-    reference = pytest.importorskip("rnncli.scratch.reference")
     import inspect
+
+    from rnncli.scratch import reference
 
     data = cli.json("explain", arch, "--code")
     ids = [s["id"] for s in data["topics"][0]["sections"]]
@@ -555,3 +556,15 @@ def test_pager_only_for_long_output_on_a_terminal(monkeypatch):
     short = explain_data("lstm", "diagram")
     render_explain(console(200, True), short, pager=True)  # fits the screen
     assert paged == [True]
+
+
+def test_peephole_topic_numbers_and_claims(data):
+    from rnncli import formulas
+
+    t = next(t for t in data["topics"] if t["name"] == "peephole")
+    text = json.dumps(t)
+    assert f"{formulas.param_count('peephole', 64, 128):,}" in text
+    assert f"{formulas.param_count('lstm', 64, 128):,}" in text
+    assert {"gers2000peephole", "gers2002", "greff2017"} <= set(t["sources"])
+    eqs = _section(data, "peephole", "equations")["lines"]
+    assert any("w_co ⊙ c_t)" in line["equation"] for line in eqs)  # o sees the NEW cell

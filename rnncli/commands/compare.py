@@ -28,9 +28,9 @@ def compare(
         "FLOPs.")] = False,
     json_: JsonFlag = False,
 ) -> None:
-    """Compare RNN, GRU and LSTM: equations, gates, exact parameters, FLOPs and memory
-    at your sizes, and the lesson's comparison table checked against sources and
-    measurements.  See docs/compare.md."""
+    """Compare RNN, GRU, LSTM and the peephole LSTM: equations, gates, exact parameters,
+    FLOPs and memory at your sizes, and the lesson's comparison table checked against
+    sources and measurements.  See docs/compare.md."""
     from rnncli.knowledge import comparison
 
     for value, name in ((input_size, "--input-size"), (hidden, "--hidden"),
@@ -42,11 +42,11 @@ def compare(
         from rnncli.measure import quick_measure
 
         bounds.check((bounds.step_cost(a, input_size, hidden, layers, seq_len, batch)
-                      for a in comparison.ARCHS), "compare --measure", force)
+                      for a in comparison.MEASURED), "compare --measure", force)
         settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
         with console.err().status("Timing a training step of RNN, GRU and LSTM "
                                   "(about 15 s)..."):
-            rows = quick_measure(list(comparison.ARCHS), input_size=input_size,
+            rows = quick_measure(list(comparison.MEASURED), input_size=input_size,
                                  hidden_size=hidden, num_layers=layers, seq_len=seq_len,
                                  batch=batch, **settings)
         comparison.add_measurements(data, rows, settings)

@@ -25,8 +25,11 @@ from rnncli import archs, formulas
 from rnncli.knowledge.sources import SOURCES
 
 SCHEMA_VERSION = 1
-#: The columns, in table order (from the architecture registry).
-ARCHS: tuple[str, ...] = archs.names(torch_only=True)
+#: The columns, in table order (from the architecture registry); the lesson's table has
+#: the first three, the peephole LSTM (no torch module) is computed only.
+ARCHS: tuple[str, ...] = archs.names()
+#: What ``--measure`` times (torch modules).
+MEASURED: tuple[str, ...] = archs.names(torch_only=True)
 NAMES = {a: archs.get(a).title for a in ARCHS}
 
 EQUATIONS: dict[str, list[str]] = {
@@ -43,14 +46,22 @@ EQUATIONS: dict[str, list[str]] = {
         "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t",
         "h_t = o_t ⊙ tanh(c_t)",
     ],
+    "peephole": [
+        "i_t, f_t = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h* + w_c* ⊙ c_{t-1})",
+        "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)",
+        "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t",
+        "o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho + w_co ⊙ c_t)",
+        "h_t = o_t ⊙ tanh(c_t)",
+    ],
 }
 
 GATES: dict[str, list[str]] = {
     "rnn": [],
     "gru": ["reset r", "update z"],
     "lstm": ["input i", "forget f", "output o"],
+    "peephole": ["input i", "forget f", "output o"],
 }
-STATE = {"rnn": "h", "gru": "h", "lstm": "h and c"}
+STATE = {"rnn": "h", "gru": "h", "lstm": "h and c", "peephole": "h and c"}
 
 #: The lesson's words, per row and architecture (its "Architecture Comparison").
 LESSON_WORDS: dict[str, dict[str, str]] = {
@@ -101,6 +112,7 @@ def facts(arch: str, input_size: int, hidden_size: int, num_layers: int, seq_len
         "state": STATE[arch],
         "params": f.param_count(*args),
         "param_formula": f"per layer {f.param_formula(arch)}",
+        "in_lesson": arch in LESSON_WORDS["parameters"],
         "forward_flops_per_step": f.forward_flops(*args, seq_len=1, batch=batch),
         "train_flops_per_step": f.train_flops(*args, seq_len=1, batch=batch),
         "forward_flops_sequence": f.forward_flops(*args, seq_len=seq_len, batch=batch),
@@ -125,7 +137,9 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 f"Exact, not Low/Medium/High: per layer the weight blocks are 1 : 3 : 4, so a "
                 f"GRU holds exactly 3/4 of an LSTM's parameters and an RNN 1/4 at the same "
                 f"sizes. Here: RNN {_fmt_int(p['rnn'])}, GRU {_fmt_int(p['gru'])}, LSTM "
-                f"{_fmt_int(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f})."),
+                f"{_fmt_int(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f}); the peephole "
+                f"LSTM (not in the lesson's table) adds 3H per layer: "
+                f"{_fmt_int(p['peephole'])}."),
             "evidence": [
                 _ev("computed", "rnncli.formulas.param_count, checked against torch.nn "
                     "modules in the tests", None),

@@ -61,16 +61,16 @@ PEEPHOLE_CELL = """\
            │    ▲ f               ▲ i ⊙ g      │
            │    │                 │            ├──► tanh ──►(×)───────► h_t
            │    │                 │            │             ▲ o
-           │  ┌─┴─────────────────┴───────┐  ┌─┴─────────────┴─────────┐
-           └─►│ i = σ(· + w_ci ⊙ c_{t-1}) │  │ o = σ(· + w_co ⊙ c_t)   │
-              │ f = σ(· + w_cf ⊙ c_{t-1}) │  └────────────▲────────────┘
+           │  ┌─┴─────────────────┴───────┐  ┌─┴─────────────┴────────┐
+           └─►│ i = σ(· + w_ci ⊙ c_{t-1}) │  │ o = σ(· + w_co ⊙ c_t)  │
+              │ f = σ(· + w_cf ⊙ c_{t-1}) │  └────────────▲───────────┘
               │ g = tanh(·)               │               │
               └─────────────▲─────────────┘               │
  h_{t-1}, x_t ──────────────┴─────────────────────────────┘
 
  (·) = W_i· x_t + b_i· + W_h· h_{t-1} + b_h·, as in the LSTM. The peepholes
- w_ci, w_cf, w_co (3H numbers per layer) let the gates read the cell itself, unit
- by unit: i and f see c_{t-1}, o sees the new c_t."""
+ w_ci, w_cf, w_co (3H numbers per layer) let the gates read the cell itself,
+ unit by unit: i and f see c_{t-1}, o sees the new c_t."""
 
 DIAGRAMS: dict[str, tuple[str, str]] = {
     "rnn": ("An RNN unrolled over time", UNROLLED),

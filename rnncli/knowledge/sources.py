@@ -83,10 +83,6 @@ SOURCES: dict[str, str] = {
     "of learning in deep linear neural networks, ICLR (orthogonal initialisation).",
     "britz2017": "Britz, Goldie, Luong & Le (2017), Massive Exploration of Neural Machine "
     "Translation Architectures, EMNLP (WMT English-German; LSTM cells ahead of GRU cells).",
-    "gers2000peephole": "Gers & Schmidhuber (2000), Recurrent Nets that Time and Count, IJCNN "
-    "(peephole connections from the cell into the gates, for timing and counting tasks).",
-    "gers2002": "Gers, Schraudolph & Schmidhuber (2002), Learning Precise Timing with LSTM "
-    "Recurrent Networks, JMLR 3.",
     "olah2015": "Olah (2015), Understanding LSTM Networks, colah.github.io (GRU written with "
     "h = (1 - z) * h_prev + z * h_tilde).",
     "torch-issue-4145": "PyTorch issue #4145, 'Consistent batch_first effect for RNN modules' "

@@ -20,6 +20,7 @@ from rnncli.errors import BadInput, RnncliError
 from rnncli.knowledge.explain_gru import gru_topic
 from rnncli.knowledge.explain_guides import practices_topic, projects_topic
 from rnncli.knowledge.explain_lstm import lstm_topic
+from rnncli.knowledge.explain_peephole import peephole_topic
 from rnncli.knowledge.explain_rnn import rnn_topic
 from rnncli.knowledge.explain_schema import SCHEMA_VERSION, section
 from rnncli.knowledge.explain_shapes import shapes_topic
@@ -30,6 +31,7 @@ BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
     "rnn": rnn_topic,
     "lstm": lstm_topic,
     "gru": gru_topic,
+    "peephole": peephole_topic,
     "shapes": shapes_topic,
     "practices": practices_topic,
     "projects": projects_topic,
@@ -41,7 +43,7 @@ TOPIC_NAMES: tuple[str, ...] = (*BUILDERS, "all")
 #: ``code``, which only ``--code`` adds.
 SECTION_NAMES: tuple[str, ...] = (
     "equations", "code", "diagram", "gates", "parameters", "gradient-path", "gradients",
-    "variants", "update-convention", "faq", "lesson-notes", "layout",
+    "variants", "update-convention", "why-peepholes", "faq", "lesson-notes", "layout",
     "outputs", "gate-order", "parameter-counts", "training", "classification",
     "truncated-bptt", "ladder", "progression",
 )

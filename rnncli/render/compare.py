@@ -57,7 +57,7 @@ def figures_table(data: dict[str, Any]) -> Table:
     for arch in ARCHS:
         t.add_column(NAMES[arch], justify="right")
     rows = [
-        ("gates", lambda f: ", ".join(g.split()[0] for g in f["gates"]) or "none"),
+        ("gates", lambda f: ", ".join(g.split()[-1] for g in f["gates"]) or "none"),
         ("state carried", lambda f: f["state"]),
         ("parameters", lambda f: f"{f['params']:,}"),
         ("  vs LSTM", lambda f: f"{f['param_ratio_to_lstm']:.2f}"),
@@ -88,7 +88,7 @@ def render(data: dict[str, Any], console: Console) -> None:
     console.print()
     console.print("[bold]The lesson's table, checked[/]")
     for row in data["rows"]:
-        words = " · ".join(f"{NAMES[x]}: {row['lesson'][x]}" for x in ARCHS)
+        words = " · ".join(f"{NAMES[x]}: {row['lesson'][x]}" for x in row["lesson"])
         console.print()
         console.print(f"[bold]{row['title']}[/] [dim]({escape(row['verdict'])})[/]")
         grid = Table.grid(padding=(0, 1))
