@@ -18,46 +18,10 @@ import typer
 
 from rnncli import console
 from rnncli.errors import BadInput
+from rnncli.fileio import read_stdin
 from rnncli.options import JsonFlag
 
-_PIPE_WAIT_S = 1.0
 MAX_STDIN_BYTES = 64 * 1024  # far more than any answer list; `yes |` stops here
-
-
-def _read_fd(fd: int, wait_s: float, max_bytes: int) -> bytes:
-    import os
-    import select
-    import time
-
-    chunks: list[bytes] = []
-    size, deadline = 0, time.monotonic() + wait_s
-    while (left := deadline - time.monotonic()) > 0:
-        ready, _, _ = select.select([fd], [], [], left)
-        data = os.read(fd, 65536) if ready else b""
-        if not data:
-            break  # nothing within the wait, or end of input
-        chunks.append(data)
-        size += len(data)
-        if size > max_bytes:
-            raise BadInput(f"stdin: more than {max_bytes // 1024} KiB of answers; give one "
-                           "answer per question")
-    return b"".join(chunks)
-
-
-def _piped_text(stream, wait_s: float = _PIPE_WAIT_S, max_bytes: int = MAX_STDIN_BYTES
-                ) -> str:
-    """What a non-terminal stdin offers, bounded in bytes and in time (``wait_s``)."""
-    try:
-        fd = stream.fileno()
-    except (AttributeError, OSError, ValueError):  # in-memory: cannot block
-        text = stream.read(max_bytes + 1) if hasattr(stream, "read") else ""
-        if len(text) > max_bytes:
-            raise BadInput(f"stdin: more than {max_bytes // 1024} KiB of answers") from None
-        return text
-    try:
-        return _read_fd(fd, wait_s, max_bytes).decode("utf-8", "replace")
-    except (OSError, ValueError):  # e.g. select on a handle Windows cannot poll
-        return ""
 
 
 def _check_modes(answers: str | None, interactive: bool | None, json_: bool) -> None:
@@ -106,10 +70,11 @@ def quiz(
     """Test yourself on RNN, GRU and LSTM: the lesson's four quick-check questions and
     more, shuffled with --seed, each answer explained with its `rnncli explain`
     section.  Never waits without a terminal.  See docs/quiz.md."""
-    from rnncli.knowledge.quiz import check_seed, fresh_seed, grade, make_quiz, parse_answers
+    from rnncli.knowledge.quiz import fresh_seed, grade, make_quiz, parse_answers
+    from rnncli.options import check_number
 
     _check_modes(answers, interactive, json_)
-    seed = fresh_seed() if seed is None else check_seed(seed)
+    seed = fresh_seed() if seed is None else check_number("--seed", seed)
     questions = make_quiz(seed, count)
     if answers is None and _prompting(interactive, json_):
         _interactive(questions, seed)
@@ -117,7 +82,7 @@ def quiz(
     if answers is not None:
         given = parse_answers(answers, questions)
     else:
-        text = "" if sys.stdin.isatty() else _piped_text(sys.stdin)
+        text = "" if sys.stdin.isatty() else read_stdin(sys.stdin, MAX_STDIN_BYTES)
         given = (parse_answers(text, questions, "stdin") if text.strip()
                  else [None] * len(questions))
     data = grade(questions, given, seed)

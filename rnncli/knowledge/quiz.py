@@ -183,21 +183,11 @@ def make_quiz(seed: int = 0, count: int | None = None) -> list[dict[str, Any]]:
     return quiz
 
 
-MAX_SEED = 2**63 - 1
-
-
 def fresh_seed() -> int:
     """A new random seed for a quiz nobody asked to repeat (printed, so it can be)."""
     import secrets
 
     return secrets.randbelow(2**31)
-
-
-def check_seed(seed: int) -> int:
-    if not 0 <= seed <= MAX_SEED:
-        raise BadInput(f"--seed must be an integer from 0 to {MAX_SEED}, got "
-                       f"{str(seed)[:30]}")
-    return seed
 
 
 def _answer(t: str, n: int, options: int, name: str) -> int:
