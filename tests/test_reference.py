@@ -287,6 +287,14 @@ def test_complex_values_are_refused_not_cast(impl):
         cell.backward(out.astype(complex))
     with pytest.raises(BadInput, match="numeric"):
         cell.forward([["a", "b"]] * 4)
+    x_grad = torch.ones(4, 1, 2, requires_grad=True)  # a tensor that requires grad is read
+    np.testing.assert_array_equal(cell.forward(x_grad)[0], cell.forward(x)[0])
+
+
+@pytest.mark.parametrize("arch", archs.names())
+def test_reference_has_a_step_and_a_bptt_for_every_architecture(arch):
+    assert callable(getattr(reference, f"{arch}_step"))
+    assert callable(getattr(reference, f"{arch}_bptt"))
 
 
 # ------------------------------------------------------------------------------ closed gates

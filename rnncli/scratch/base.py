@@ -82,6 +82,8 @@ def aligned_empty(shape: tuple[int, ...], dtype) -> np.ndarray:
 def real_array(value: object, dtype: object, what: str) -> np.ndarray:
     """``value`` as a real NumPy array (of ``dtype`` unless None); ``BadInput`` for complex,
     text or ragged values, which NumPy would otherwise cast (dropping the imaginary part)."""
+    if hasattr(value, "detach"):  # a torch tensor, perhaps one that requires grad
+        value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value)
     except (TypeError, ValueError) as exc:

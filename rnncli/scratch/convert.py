@@ -85,10 +85,6 @@ def build(
     return cls(input_size, hidden_size, num_layers, **kw)
 
 
-def _to_numpy(name: str, value) -> np.ndarray:
-    if hasattr(value, "detach"):  # a torch tensor
-        value = value.detach().cpu().numpy()
-    return real_array(value, None, name)
 
 
 def infer_arch(state_dict: Mapping) -> str:
@@ -142,7 +138,7 @@ def from_state_dict(
     (anything else becomes float64); complex weights are refused. Missing biases
     (``bias=False``) become zeros. Bidirectional and projected LSTMs are refused.
     """
-    arrays = {str(k): _to_numpy(str(k), v) for k, v in dict(state_dict).items()}
+    arrays = {str(k): real_array(v, None, str(k)) for k, v in dict(state_dict).items()}
     _check_names(arrays)
     spec = archs.get(arch if arch is not None else infer_arch(arrays))
     num_layers = 1 + max(int(_KEY.match(k).group(2)) for k in arrays)

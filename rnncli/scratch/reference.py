@@ -15,6 +15,9 @@ Conventions, PyTorch's (sources: torch-rnn, torch-gru, torch-lstm):
   adds ``weight_ci``, ``weight_cf``, ``weight_co`` (H,) each.
 - x is (B, I), every state and gate (B, H). A step returns a dict of what it computed, under
   the names ``gates`` shows (input, forget, candidate, output, cell, hidden; reset, update).
+- Names: ``<arch>_step`` and ``<arch>_bptt`` for every registry name (rnn, gru, lstm,
+  peephole), so ``getattr(reference, f"{arch}_step")`` finds a cell's step (``explain
+  --code`` prints its source).
 - The BPTT functions get dL/d(output) for every step (``dys``, (T, B, H)) and dL/d(final
   state), and return the parameter gradients (``p``'s names), dL/dx (T, B, I), dL/d(initial
   state) and the total dL/dh_t of every step (T, B, H).
@@ -30,7 +33,7 @@ def sigmoid(a: np.ndarray) -> np.ndarray:
     (a few ulp, down to where σ(a) leaves the normal floating-point range)."""
     with np.errstate(under="ignore"):  # e^-|a| -> 0 for |a| > 745 is the right answer
         e = np.exp(-np.abs(a))  # e^-|a| in (0, 1]
-        return np.where(a >= 0, 1 / (1 + e), e / (1 + e))  # σ(a) = e^a / (1 + e^a) for a < 0
+        return np.where(a >= 0, 1 / (1 + e), e / (1 + e))  # a < 0: σ(a) = e^a / (1 + e^a)
 
 
 def _hidden_states(h0: np.ndarray, steps: list[dict]) -> list[np.ndarray]:
