@@ -1,9 +1,13 @@
 """The benchmarking engine behind ``rnncli bench`` (and ``compare``/``advise --measure``).
 
-Modules: ``spec`` (cases, choices), ``workloads`` and ``naive`` (what a row runs),
-``timing`` (torch.utils.benchmark), ``memory``, ``peak`` (GEMM peak), ``machine``
-(versions, BLAS, CPU), ``grid`` (presets, grids, estimates), ``engine`` (rows,
-Ctrl-C), ``compare`` (baseline files), ``analysis`` (ratios, verdict, scaling fit).
+Modules: ``spec`` (cases, implementations, choices), ``request`` (options -> checked
+request), ``grid`` (presets, grids), ``budget`` (the one time budget: estimate, refusal,
+per-row timing), ``workloads``, ``naive`` and ``usermodel`` (what a row runs; --weights,
+--lengths), ``timing`` (torch.utils.benchmark), ``footprint`` (bytes of memory),
+``peak`` (GEMM peak), ``machine`` (versions, BLAS, CPU, load), ``engine`` (rows, rounds,
+Ctrl-C), ``session`` (one run -> report), ``stats`` (bootstrap intervals of ratios),
+``analysis`` (ratios, verdicts, warnings, scaling fit), ``baseline`` (``--compare``
+files), ``output`` (JSON/CSV files).
 
 Nothing heavy is imported here: torch loads when a measurement starts.
 """
@@ -27,47 +31,45 @@ def quick_measure(archs: Sequence[str], *, input_size: int = 64, hidden_size: in
     RNN kernels slow down 10× and more and no budget holds.
     Raises ``BadInput`` for unknown archs, impl, mode or dtype.
     """
-    import time
-
     from rnncli.errors import BadInput
-    from rnncli.measure import engine, grid
-    from rnncli.measure.spec import Case
+    from rnncli.measure.spec import Case, unsupported
 
-    start = time.perf_counter()
     cases = [Case(a, impl, mode, seq_len, batch, input_size, hidden_size, num_layers, dtype)
              for a in archs]
-    grid.validate_cases(cases)
     if not cases:
         raise BadInput("quick_measure: no architecture given")
+    for c in cases:
+        why = unsupported(c)
+        if why:
+            raise BadInput(why)
+    return _quick_rows(cases, budget_s)
+
+
+def _quick_rows(cases: list, budget_s: float) -> list[dict]:
     import torch
 
-    from rnncli.measure import machine
+    from rnncli.measure import engine, machine
+    from rnncli.measure.budget import Budget
 
-    threads_before = torch.get_num_threads()
-    threads = threads_before
-    busy = machine.busy_warning(threads)
-    if busy and threads > 1:
-        # other processes hold the cores: OpenMP threads would wait on each other at every
-        # small kernel (10× and more slower, wildly variable); one thread keeps the budget
-        threads = 1
-        torch.set_num_threads(1)
+    before = torch.get_num_threads()
+    busy = machine.contention(before, given=False)
+    torch.set_num_threads(busy.threads)
+    budget = Budget(min_time=1.0, rounds=1, seconds=budget_s, memory_bytes=0, free_bytes=None,
+                    soft_s=budget_s)
+    budget.start()
     rows: list[dict] = []
     try:
         for i, case in enumerate(cases):
-            left = budget_s - (time.perf_counter() - start)
-            share = left / (len(cases) - i)
-            est_call = grid.estimate_call_s(case)
-            # build + first call + warm-up ≈ 2 calls; keep the timed part to half the share
-            min_time = max(0.02, min(1.0, 0.5 * share - 2 * est_call))
-            cfg = engine.RunConfig(min_time=min_time, max_time=max(min_time, 0.6 * share),
-                                   min_runs=5, threads=threads, measure_memory=True)
-            row = engine.run_case(case, cfg)
-            if threads != threads_before:
+            cfg = engine.RunConfig(min_time=1.0, max_time=3.0, min_runs=5,
+                                   threads=busy.threads)
+            row = engine.run_case(case, budget.fit(cfg, case, len(cases) - i))
+            if busy.action:
                 row["note"] = (row.get("note") or "") + "busy machine: measured with 1 thread"
             rows.append(row)
     finally:
-        torch.set_num_threads(threads_before)
+        torch.set_num_threads(before)
     return rows
+
 
 
 __all__ = ["cell_costs", "quick_measure"]
@@ -90,18 +92,23 @@ def cell_costs(answers: dict, widths: dict, budget_s: float = 12.0) -> dict:
         kinds.append(("forward", 1, 1 / 3))
     groups: dict[tuple[int, int], list[str]] = {}
     for arch, fit in widths.items():
-        key = (fit["hidden_size"], fit["num_layers"])
-        groups.setdefault(key, []).append(arch)
+        groups.setdefault((fit["hidden_size"], fit["num_layers"]), []).append(arch)
     for mode, batch, share in kinds:
-        for (h, layers), archs in groups.items():
-            if h == 0:  # does not fit --params-max: nothing to time
-                out[mode].update({a: float("inf") for a in archs})
-                continue
-            rows = quick_measure(archs, input_size=answers["input_size"], hidden_size=h,
-                                 num_layers=layers, seq_len=answers["seq_len"], batch=batch,
-                                 mode=mode, budget_s=budget_s * share * len(archs) / 3)
-            for row in rows:
-                out[mode][row["arch"]] = float(row["median_s"])
-                if row.get("noisy") and row["arch"] not in out["noisy"]:
-                    out["noisy"].append(row["arch"])
+        for (h, layers), names in groups.items():
+            _time_group(out, answers, mode, batch, h, layers, names,
+                        budget_s * share * len(names) / 3)
     return out
+
+
+def _time_group(out: dict, answers: dict, mode: str, batch: int, h: int, layers: int,
+                names: list[str], budget_s: float) -> None:
+    if h == 0:  # does not fit --params-max: nothing to time
+        out[mode].update({a: float("inf") for a in names})
+        return
+    rows = quick_measure(names, input_size=answers["input_size"], hidden_size=h,
+                         num_layers=layers, seq_len=answers["seq_len"], batch=batch,
+                         mode=mode, budget_s=budget_s)
+    for row in rows:
+        out[mode][row["arch"]] = float(row["median_s"])
+        if row.get("noisy") and row["arch"] not in out["noisy"]:
+            out["noisy"].append(row["arch"])

@@ -1,13 +1,20 @@
-"""Reading the rows: ratios, the scaling exponent and the verdict in plain words.
+"""Reading the rows: ratios, shares of peak, verdicts with intervals, scaling, warnings.
 
 - ``vs_lstm``: a row's median time over the median of the LSTM row of the same sizes,
   mode, dtype, device and implementation (below 1: faster than the LSTM).
 - ``vs_torch``: the same against the ``torch`` (fused) implementation of the same arch.
+- ``peak_fraction``: achieved GFLOP/s over the best GEMM peak of the run; a row above 1
+  is flagged ``peak_error`` (a measurement error: nothing beats the machine's GEMM).
+- Comparisons: within each group of rows that differ only in the architecture (or
+  only in the implementation, or padded against packed), every pair, faster first,
+  with the ratio's 95 % bootstrap interval (:mod:`rnncli.measure.stats`).
+  "X is r ± e× faster than Y" only when both rows have 5 or more timed runs and the
+  interval excludes 1; otherwise "not distinguishable here".
 - Scaling: the least-squares slope of log(time) against log(seq_len) over rows that
-  differ only in seq_len; a recurrence does the same work at every step, so the
-  slope should be near 1 (source: the step count of the recurrence, formulas.py).
-- The verdict holds the lesson's claims (GRU lighter and faster, LSTM slow and
-  heavy; source: lesson) against the measured rows.
+  differ only in seq_len; a recurrence does the same work at every step, so the slope
+  should be near 1 (source: the step count of the recurrence, formulas.py).
+- The verdict holds the lesson's claims (GRU lighter and faster, LSTM slow and heavy;
+  source: lesson) against the comparisons.
 """
 
 from __future__ import annotations
@@ -16,13 +23,21 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
+from rnncli import archs
+from rnncli.measure import stats
 from rnncli.measure.spec import KEY_FIELDS
+from rnncli.render import fmt
 
-SIZE_FIELDS = ("seq_len", "batch", "input_size", "hidden_size", "num_layers")
+#: Fields a comparison varies, with how its members are named in text.
+COMPARED = ("arch", "impl", "batching")
 
 
 def _key_without(row: dict, *fields: str) -> tuple:
     return tuple(row.get(f) for f in KEY_FIELDS if f not in fields)
+
+
+def _name(row: dict, field: str) -> str:
+    return archs.get(row["arch"]).title if field == "arch" else str(row.get(field))
 
 
 def add_ratios(rows: Sequence[dict]) -> None:
@@ -35,6 +50,47 @@ def add_ratios(rows: Sequence[dict]) -> None:
         r["vs_lstm"] = r["median_s"] / ref["median_s"] if ref else None
         ref = fused.get(_key_without(r, "impl")) if several_impls else None
         r["vs_torch"] = r["median_s"] / ref["median_s"] if ref else None
+
+
+def add_peak_fractions(rows: Sequence[dict], peaks: dict[tuple[str, str], float]) -> None:
+    """``peak_fraction`` = gflops / best peak of the row's dtype and device; > 1 flagged."""
+    for r in rows:
+        peak = peaks.get((r["dtype"], r["device"]))
+        frac = r["gflops"] / peak if (peak and r.get("gflops")) else None
+        r["peak_fraction"] = frac
+        r["peak_error"] = bool(frac is not None and frac > 1.0)
+
+
+def comparisons(rows: Sequence[dict]) -> list[dict]:
+    """Every pair of rows in each group, faster first (see the module docstring)."""
+    out = []
+    for field in COMPARED:
+        groups: dict[tuple, list[dict]] = defaultdict(list)
+        for r in rows:
+            groups[_key_without(r, field)].append(r)
+        for members in groups.values():
+            if len({m.get(field) for m in members}) < 2:
+                continue
+            ranked = stats.order(members)
+            for i, fast in enumerate(ranked):
+                for slow in ranked[i + 1:]:
+                    out.append(_comparison(fast, slow, field))
+    return out
+
+
+def _comparison(fast: dict, slow: dict, field: str) -> dict:
+    ratio = stats.ratio(fast, slow)
+    return {"field": field, "fast": fast.get(field), "slow": slow.get(field),
+            "fast_name": _name(fast, field), "slow_name": _name(slow, field),
+            **{f: fast.get(f) for f in KEY_FIELDS if f != field},
+            **ratio.as_dict(), "text": _phrase(fast, slow, field, ratio)}
+
+
+def _phrase(fast: dict, slow: dict, field: str, r: stats.Ratio) -> str:
+    a, b = _name(fast, field), _name(slow, field)
+    if r.decided:
+        return f"{a} {fmt.ratio_pm(r.ratio, r.half_width)} faster than {b}"
+    return f"{a} and {b} not distinguishable here ({r.why_not()})"
 
 
 def fit_exponent(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -55,7 +111,8 @@ def scaling(rows: Sequence[dict], field: str = "seq_len") -> list[dict]:
     """One fitted exponent of time against ``field`` per group of otherwise equal rows."""
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
-        groups[_key_without(r, field)].append(r)
+        if not r.get("lengths"):
+            groups[_key_without(r, field)].append(r)
     out = []
     for members in groups.values():
         xs = [m[field] for m in members]
@@ -63,93 +120,62 @@ def scaling(rows: Sequence[dict], field: str = "seq_len") -> list[dict]:
         if k is None:
             continue
         first = members[0]
-        out.append({**{f: first[f] for f in KEY_FIELDS if f != field},
+        out.append({**{f: first.get(f) for f in KEY_FIELDS if f != field},
                     "field": field, "values": sorted(set(xs)), "exponent": k})
     return out
 
 
-def _geomean(values: Sequence[float]) -> float:
-    return math.exp(sum(math.log(v) for v in values) / len(values))
+def _where(c: dict) -> str:
+    parts = [c["mode"]]
+    if c["field"] != "impl":
+        parts.append(c["impl"])
+    if c["field"] != "arch":
+        parts.append(archs.get(c["arch"]).title)
+    if c.get("batching") not in (None, "fixed") and c["field"] != "batching":
+        parts.append(c["batching"])
+    return ", ".join(parts)
 
 
-def _ms(s: float) -> str:
-    return f"{s * 1e3:.3g} ms" if s < 1 else f"{s:.3g} s"
+def _size(c: dict) -> str:
+    return f"T={c['seq_len']} B={c['batch']} H={c['hidden_size']}"
 
 
-def verdict(rows: Sequence[dict]) -> list[str]:
-    """Plain-words summary: fastest arch per mode and impl, and the lesson's claims."""
-    lines: list[str] = []
-    by_mi: dict[tuple, list[dict]] = defaultdict(list)
-    for r in rows:
-        by_mi[(r["mode"], r["impl"])].append(r)
-    for (mode, impl), members in by_mi.items():
-        sizes: dict[tuple, dict[str, dict]] = defaultdict(dict)
-        for r in members:
-            sizes[_key_without(r, "arch")][r["arch"]] = r
-        archs = sorted({r["arch"] for r in members})
-        if len(archs) < 2:
-            continue
-        # geometric-mean time of each arch relative to the fastest, over sizes with all archs
-        full = [s for s in sizes.values() if len(s) == len(archs)]
-        if not full:
-            continue
-        rel = {a: _geomean([s[a]["median_s"] / min(x["median_s"] for x in s.values())
-                            for s in full]) for a in archs}
-        order = sorted(archs, key=rel.get)
-        best, second = order[0], order[1]
-        where = "at this size" if len(full) == 1 else f"over {len(full)} sizes (geometric mean)"
-        if len(full) == 1:
-            s = full[0]
-            detail = ", ".join(f"{a.upper()} {_ms(s[a]['median_s'])}" for a in order)
-            b, n = s[best], s[second]
-            if not _clear_gap(b, n):
-                lines.append(f"{mode}, {impl}: {best.upper()} and {second.upper()} were "
-                             f"within noise of each other {where} ({detail}; the gap is "
-                             "smaller than the IQR, or too few runs).")
-            else:
-                lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where} "
-                             f"({detail}); the runner-up, {second.upper()}, took "
-                             f"{rel[second]:.2f}× as long.")
-        else:
-            lines.append(f"{mode}, {impl}: {best.upper()} was fastest {where}; the "
-                         f"runner-up, {second.upper()}, took {rel[second]:.2f}× as long.")
-        pairs = [s for s in sizes.values() if "gru" in s and "lstm" in s]
-        if pairs:
-            lines.append("  " + _gru_vs_lstm(pairs))
+def verdict(rows: Sequence[dict], comps: Sequence[dict] | None = None) -> list[str]:
+    """Plain-words summary: who is faster (only where the interval says so), the lesson's
+    claims, why (the kernel), and parameters and memory."""
+    comps = comparisons(rows) if comps is None else comps
+    several_sizes = len({_size(c) for c in comps}) > 1
+    lines = []
+    for c in comps:
+        at = f" at {_size(c)}" if several_sizes else ""
+        lines.append(f"{_where(c)}{at}: {c['text']}.")
+    lines += _lesson_lines(comps)
     lines += _kernel_lines(rows)
     lines += _memory_lines(rows)
     return lines
 
 
-def _clear_gap(a: dict, b: dict) -> bool:
-    """Two rows differ clearly: both have 3+ runs and the gap exceeds both IQRs."""
-    if min(a.get("runs", 3), b.get("runs", 3)) < 3:
-        return False
-    return abs(a["median_s"] - b["median_s"]) > max(a["iqr_s"], b["iqr_s"])
+def _lesson_lines(comps: Sequence[dict]) -> list[str]:
+    """The lesson's speed claim (GRU faster than LSTM) against the decided comparisons."""
+    pairs = [c for c in comps if c["field"] == "arch" and {c["fast"], c["slow"]} ==
+             {"gru", "lstm"}]
+    if not pairs:
+        return []
+    gru = sum(c["decided"] and c["fast"] == "gru" for c in pairs)
+    lstm = sum(c["decided"] and c["fast"] == "lstm" for c in pairs)
+    n, open_ = len(pairs), len(pairs) - gru - lstm
+    return [f"GRU vs LSTM: GRU faster in {gru}, LSTM faster in {lstm}, not distinguishable "
+            f"in {open_} of {n}: {_claim_word(gru, lstm, n)}."]
 
 
-def _gru_vs_lstm(pairs: list[dict[str, dict]]) -> str:
-    """The lesson's speed claim (GRU faster than LSTM) against the measured pairs."""
-    clear = [s for s in pairs if _clear_gap(s["gru"], s["lstm"])]
-    gru_wins = sum(s["gru"]["median_s"] < s["lstm"]["median_s"] for s in clear)
-    ratio = _geomean([s["gru"]["median_s"] / s["lstm"]["median_s"] for s in pairs])
-    n, c = len(pairs), len(clear)
-    head = f"GRU/LSTM time {ratio:.2f}×"
-    if c == 0:
-        text = (f"{head}, but no gap is clear (larger than the IQR, 3+ runs each), so the "
-                "lesson's "
-                "'GRU is faster' is neither shown nor refuted here")
-    elif gru_wins == c:
-        text = f"{head}; GRU clearly faster in {gru_wins} of {n}: matches the lesson's claim"
-    elif gru_wins == 0:
-        text = (f"{head}; LSTM clearly faster in {c} of {n}: contradicts the lesson's claim "
-                "that GRU is faster")
-    else:
-        text = (f"{head}; GRU clearly faster in {gru_wins}, LSTM in {c - gru_wins} of {n}: "
-                "the lesson's claim holds only at some sizes")
-    if any(s[a].get("noisy") for s in pairs for a in ("gru", "lstm")):
-        text += " (noisy rows: rerun on a quiet machine before quoting)"
-    return text + "."
+def _claim_word(gru: int, lstm: int, n: int) -> str:
+    if gru == n:
+        return "matches the lesson's claim that GRU is faster"
+    if lstm == n:
+        return "contradicts the lesson's claim that GRU is faster"
+    if gru + lstm == 0:
+        return "the lesson's 'GRU is faster' is neither shown nor refuted here"
+    return "the lesson's 'GRU is faster' holds only in some cases"
 
 
 def _kernel_lines(rows: Sequence[dict]) -> list[str]:
@@ -162,25 +188,57 @@ def _kernel_lines(rows: Sequence[dict]) -> list[str]:
     return []
 
 
-def _memory_lines(rows: Sequence[dict]) -> list[str]:
-    lines = []
+def _gru_lstm_pairs(rows: Sequence[dict]) -> list[dict[str, dict]]:
     pairs: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for r in rows:
         pairs[_key_without(r, "arch")][r["arch"]] = r
-    done = False
-    for s in pairs.values():
-        if "gru" in s and "lstm" in s and not done:
-            g, m = s["gru"], s["lstm"]
-            lines.append(f"Parameters: GRU {g['params']:,} vs LSTM {m['params']:,} "
-                         f"({g['params'] / m['params']:.2f}×): GRU is lighter, as the "
-                         "lesson says (3 gate blocks against 4).")
-            done = True
-        if "gru" in s and "lstm" in s and s["gru"]["mode"] == "train":
-            g, m = s["gru"].get("memory_bytes"), s["lstm"].get("memory_bytes")
-            if g and m:
-                word = "matches" if g < m else "contradicts"
-                lines.append(f"Training memory kept ({s['gru']['impl']}): GRU {g / 2**20:.1f} "
-                             f"MiB vs LSTM {m / 2**20:.1f} MiB ({g / m:.2f}×): {word} the "
-                             "lesson's 'LSTM heavy, GRU medium'.")
-                break
+    return [s for s in pairs.values() if "gru" in s and "lstm" in s]
+
+
+def _memory_lines(rows: Sequence[dict]) -> list[str]:
+    pairs = _gru_lstm_pairs(rows)
+    if not pairs:
+        return []
+    g, m = pairs[0]["gru"], pairs[0]["lstm"]
+    lines = [f"Parameters: GRU {g['params']:,} vs LSTM {m['params']:,} "
+             f"({g['params'] / m['params']:.2f}×): GRU is lighter, as the lesson says "
+             "(3 gate blocks against 4)."]
+    for s in pairs:
+        g, m = s["gru"].get("memory_bytes"), s["lstm"].get("memory_bytes")
+        if s["gru"]["mode"] == "train" and g and m:
+            word = "matches" if g < m else "contradicts"
+            lines.append(f"Training memory kept ({s['gru']['impl']}): GRU {fmt.mib(g)} vs "
+                         f"LSTM {fmt.mib(m)} ({g / m:.2f}×): {word} the lesson's 'LSTM "
+                         "heavy, GRU medium'.")
+            break
     return lines
+
+
+def _busy_warning(meta: dict) -> list[str]:
+    busy = meta.get("contention") or {}
+    if not busy.get("busy"):
+        return []
+    act = busy.get("action")
+    return [f"busy machine: load average {busy.get('load')} on {busy.get('cores')} cores "
+            "before the run; timings are slower and noisier than on a quiet machine"
+            + (f"; {act}" if act else "")]
+
+
+def warnings(rows: Sequence[dict], meta: dict) -> list[str]:
+    """Warnings that change how to read the table (printed on stderr AND under it)."""
+    out = _busy_warning(meta)
+    noisy = [r for r in rows if r.get("noisy")]
+    if rows and len(noisy) * 3 > len(rows):
+        out.append(f"{len(noisy)} of {len(rows)} rows have a wide spread (IQR above 10% of "
+                   "the median, or fewer than 3 runs): rerun on a quieter machine before "
+                   "quoting them")
+    for r in rows:
+        if r.get("peak_error"):
+            out.append(f"{r['arch']} {r['impl']} {r['mode']} T={r['seq_len']}: "
+                       f"{fmt.percent(r['peak_fraction'])} of the GEMM peak is a "
+                       "measurement error (the peak was measured under heavier load)")
+    few = [r for r in rows if r.get("runs", 0) < stats.MIN_RUNS]
+    if few:
+        out.append(f"{len(few)} row(s) have fewer than {stats.MIN_RUNS} timed runs: no "
+                   "verdict involves them (raise --min-time)")
+    return out

@@ -7,6 +7,9 @@ parameters come from :mod:`rnncli.formulas`; the parameter count is also taken f
 the built module and the two must agree (they do for every impl; the naive loop has
 its own layout, one bias per gate, counted by :func:`rnncli.measure.naive.param_count`).
 
+The share of the GEMM peak is added by the session once every row and every peak
+measurement is done (:func:`rnncli.measure.analysis.add_peak_fractions`).
+
 Ctrl-C: :func:`run_cases` stops at once and returns the rows finished so far with
 ``interrupted=True``; the command prints and saves them.
 """
@@ -31,7 +34,7 @@ class RunConfig:
     threads: int = 1
     flop_count: str = "full"  # "full" (input projection included) or "recurrent"
     measure_memory: bool = True
-    peaks: dict[tuple[str, str], float] = field(default_factory=dict)  # (dtype, device) -> GF/s
+    single: bool = False  # time every call on its own (latency: p50/p99), no blocks
 
 
 def formula_params(case: Case) -> int:
@@ -45,8 +48,10 @@ def formula_params(case: Case) -> int:
 def case_flops(case: Case, flop_count: str = "full") -> int:
     """Analytic FLOPs of one step of ``case`` (forward, or forward + backward)."""
     fn = formulas.forward_flops if case.mode == "forward" else formulas.train_flops
-    return fn(case.arch, case.input_size, case.hidden_size, case.num_layers, case.seq_len,
-              case.batch, include_input=(flop_count == "full"))
+    full = case.batching != "padded"  # packed: only the real tokens; padded: all of them
+    steps, batch = (1, case.tokens) if case.lengths and full else (case.seq_len, case.batch)
+    return fn(case.arch, case.input_size, case.hidden_size, case.num_layers, steps, batch,
+              include_input=(flop_count == "full"))
 
 
 def formula_memory(case: Case) -> int | None:
@@ -66,16 +71,20 @@ class Prepared:
     first_s: float
     timer: object
     times: list[float] = field(default_factory=list)
+    by_round: list[list[float]] = field(default_factory=list)  # per-call times, each round
     calls: int = 0
-    rounds: int = 0
     number: int | None = None  # block size found by the first round
+
+    @property
+    def rounds(self) -> int:
+        return len(self.by_round)
 
 
 def prepare(case: Case, cfg: RunConfig) -> Prepared:
     """Build a fresh model, time its first call, make the warm-up calls and a Timer."""
-    from rnncli.measure import timing, workloads
+    from rnncli.measure import timing
 
-    wl = workloads.build(case)
+    wl = build_workload(case)
     first = timing.time_first_call(wl.step, wl.sync)
     for _ in range(cfg.warmup_calls):
         wl.step()
@@ -86,51 +95,70 @@ def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> No
     """One timing round of ``p`` (``min_time`` seconds, default cfg.min_time)."""
     from rnncli.measure import timing
 
-    times, calls, p.number = timing.timed_round(
-        p.timer, min_run_time=min_time or cfg.min_time, min_runs=cfg.min_runs,
-        max_run_time=cfg.max_time, number=p.number)
+    if cfg.single:
+        times, calls = timing.single_calls(p.timer, min_run_time=min_time or cfg.min_time,
+                                           min_runs=cfg.min_runs, max_run_time=cfg.max_time)
+    else:
+        times, calls, p.number = timing.timed_round(
+            p.timer, min_run_time=min_time or cfg.min_time, min_runs=cfg.min_runs,
+            max_run_time=cfg.max_time, number=p.number)
     p.times += times
+    p.by_round.append(list(times))
     p.calls += calls
-    p.rounds += 1
+
+
+def build_workload(case: Case):
+    """``workloads.build`` with every failure of an absurd size as one short line.
+
+    ``--force`` lets a huge grid through the estimate; torch then fails deep inside an
+    allocator or a kernel with a message of many lines (C++ frames included).
+    """
+    from rnncli.errors import RnncliError, short
+    from rnncli.measure import workloads
+
+    try:
+        return workloads.build(case)
+    except (RuntimeError, MemoryError, OverflowError, ValueError) as e:
+        first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+        raise RnncliError(f"cannot build {case.label}: {short(first)}") from None
+
+
+def _timing_fields(p: Prepared, cfg: RunConfig) -> dict:
+    from rnncli.measure import timing
+
+    t = timing.summarize(p.times, p.calls, cfg.warmup_calls)
+    scale = p.case.batch / p.wl.batch_timed if p.wl.batch_timed else 1.0
+    median = t.median_s * scale
+    return dict(median_s=median, iqr_s=t.iqr_s * scale, q1_s=t.q1_s * scale,
+                q3_s=t.q3_s * scale, p99_s=t.p99_s * scale if t.p99_s else None,
+                best_s=t.best_s * scale, noisy=t.noisy, runs=t.runs, rounds=p.rounds,
+                first_call_s=p.first_s * scale,
+                samples_s=[[v * scale for v in r] for r in p.by_round])
+
+
+def _memory_fields(p: Prepared, cfg: RunConfig) -> dict:
+    wl = p.wl
+    measured = wl.memory() if (cfg.measure_memory and wl.memory) else None
+    formula = formula_memory(p.case)
+    return dict(memory_bytes=measured if measured is not None else formula,
+                memory_measured_bytes=measured, memory_formula_bytes=formula,
+                memory_how=wl.memory_how or ("formula" if formula is not None else None))
 
 
 def finish(p: Prepared, cfg: RunConfig) -> dict:
     """Statistics, FLOPs, memory and the rest: the result row of a timed case."""
-    from rnncli.measure import timing
-
     case, wl = p.case, p.wl
-    t = timing.summarize(p.times, p.calls, cfg.warmup_calls)
-    scale = case.batch / wl.batch_timed if wl.batch_timed else 1.0
-    median, iqr, first = t.median_s * scale, t.iqr_s * scale, p.first_s * scale
-    flops = case_flops(case, cfg.flop_count)
-    gflops = flops / median / 1e9 if median > 0 else None
-    peak = cfg.peaks.get((case.dtype, case.device))
-    measured_mem = wl.memory() if (cfg.measure_memory and wl.memory) else None
-    formula_mem = formula_memory(case)
     row = case.as_dict()
-    row.update(
-        params=wl.params_module,
-        params_formula=formula_params(case),
-        median_s=median,
-        iqr_s=iqr,
-        noisy=t.noisy,
-        runs=t.runs,
-        rounds=p.rounds,
-        threads=cfg.threads,
-        first_call_s=first,
-        tokens_per_s=case.tokens / median if median > 0 else None,
-        flops=flops,
-        flop_count=cfg.flop_count,
-        gflops=gflops,
-        peak_fraction=(gflops / peak) if (peak and gflops) else None,
-        memory_bytes=measured_mem if measured_mem is not None else formula_mem,
-        memory_measured_bytes=measured_mem,
-        memory_formula_bytes=formula_mem,
-        memory_how=wl.memory_how or ("formula" if formula_mem is not None else None),
-        batch_timed=wl.batch_timed,
-        kernel=wl.kernel() if callable(wl.kernel) else wl.kernel,
-        note=wl.note,
-    )
+    row.update(params=wl.params_module, params_formula=formula_params(case))
+    row.update(_timing_fields(p, cfg))
+    median = row["median_s"]
+    flops = case_flops(case, cfg.flop_count)
+    row.update(threads=cfg.threads, tokens_per_s=case.tokens / median if median > 0 else None,
+               flops=flops, flop_count=cfg.flop_count,
+               gflops=flops / median / 1e9 if median > 0 else None, peak_fraction=None)
+    row.update(_memory_fields(p, cfg))
+    row.update(batch_timed=wl.batch_timed,
+               kernel=wl.kernel() if callable(wl.kernel) else wl.kernel, note=wl.note)
     return row
 
 
@@ -163,40 +191,27 @@ def run_cases(cases: Sequence[Case], cfg: RunConfig,
     return RunOutcome(rows)
 
 
-def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
-                    on_step: Callable[[str], None] | None = None,
-                    stop_early: Callable[[], bool] | None = None) -> RunOutcome:
-    """Build every case, then time them in ``rounds`` interleaved rounds.
+def _build_all(cases: Sequence[Case], cfg: RunConfig,
+               on_step: Callable[[str], None] | None) -> list[Prepared]:
+    prepared = []
+    for case in cases:
+        if on_step:
+            on_step(f"build {case.label}")
+        prepared.append(prepare(case, cfg))
+    return prepared
 
-    Load from other processes then falls on every row alike instead of on whichever
-    row ran during a spike (the idea of pyperf's interleaved runs).  Each round times
-    a case for ``cfg.min_time / rounds`` seconds; the median and IQR pool all rounds.
-    On Ctrl-C, or when ``stop_early()`` says the time budget is spent, cases with at
-    least one finished round become rows (``rounds`` in the row says how many).
-    """
-    prepared: list[Prepared] = []
-    interrupted = False
-    per_round = max(0.02, cfg.min_time / rounds)
-    round_cfg = replace(cfg, min_runs=max(2, -(-cfg.min_runs // rounds)),
-                        max_time=(cfg.max_time / rounds) if cfg.max_time else None)
-    try:
-        for case in cases:
-            if on_step:
-                on_step(f"build {case.arch} {case.impl} {case.mode} T={case.seq_len} "
-                        f"H={case.hidden_size}")
-            prepared.append(prepare(case, cfg))
-        late_cfg = replace(round_cfg, min_runs=1, max_time=1e-9)  # one block each
-        for r in range(rounds):
-            if r > 0 and stop_early and stop_early():
-                break
-            for p in prepared:
-                if on_step:
-                    on_step(f"round {r + 1}/{rounds} {p.case.arch} {p.case.impl} "
-                            f"{p.case.mode} T={p.case.seq_len} H={p.case.hidden_size}")
-                late = stop_early is not None and stop_early()
-                time_round(p, late_cfg if late else round_cfg, per_round)
-    except KeyboardInterrupt:
-        interrupted = True
+
+def _one_round(prepared: list[Prepared], cfgs: tuple[RunConfig, RunConfig], per_round: float,
+               label: str, on_step: Callable[[str], None] | None,
+               over: Callable[[], bool] | None) -> None:
+    normal, late = cfgs
+    for p in prepared:
+        if on_step:
+            on_step(f"{label} {p.case.label}")
+        time_round(p, late if (over is not None and over()) else normal, per_round)
+
+
+def _rows(prepared: list[Prepared], cfg: RunConfig) -> tuple[list[dict], bool]:
     rows: list[dict] = []
     for p in prepared:
         if not p.times:
@@ -204,6 +219,40 @@ def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
         try:
             rows.append(finish(p, cfg))
         except KeyboardInterrupt:  # a second Ctrl-C: keep what is finished
-            interrupted = True
-            break
-    return RunOutcome(rows, interrupted=interrupted)
+            return rows, True
+    return rows, False
+
+
+def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
+                    on_step: Callable[[str], None] | None = None,
+                    stop_early: Callable[[], bool] | None = None,
+                    between_rounds: Callable[[int], None] | None = None) -> RunOutcome:
+    """Build every case, then time them in ``rounds`` interleaved rounds.
+
+    Load from other processes then falls on every row alike instead of on whichever
+    row ran during a spike (the idea of pyperf's interleaved runs).  Each round times
+    a case for ``cfg.min_time / rounds`` seconds; the median and IQR pool all rounds,
+    and each row keeps its per-round times (``samples_s``: the bootstrap of the ratio
+    resamples rounds).  ``between_rounds(r)`` runs after round r (the GEMM peak is
+    measured there, interleaved with the rows).  On Ctrl-C, or when ``stop_early()``
+    says the time budget is spent, cases with at least one finished round become rows.
+    """
+    prepared: list[Prepared] = []
+    interrupted = False
+    per_round = max(0.02, cfg.min_time / rounds)
+    round_cfg = replace(cfg, min_runs=max(2, -(-cfg.min_runs // rounds)),
+                        max_time=(cfg.max_time / rounds) if cfg.max_time else None)
+    late_cfg = replace(round_cfg, min_runs=1, max_time=1e-9)  # one block each
+    try:
+        prepared = _build_all(cases, cfg, on_step)
+        for r in range(rounds):
+            if r > 0 and stop_early and stop_early():
+                break
+            _one_round(prepared, (round_cfg, late_cfg), per_round, f"round {r + 1}/{rounds}",
+                       on_step, stop_early)
+            if between_rounds:
+                between_rounds(r)
+    except KeyboardInterrupt:
+        interrupted = True
+    rows, again = _rows(prepared, cfg)
+    return RunOutcome(rows, interrupted=interrupted or again)

@@ -14,6 +14,7 @@ import platform
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -56,21 +57,55 @@ def check_device(device: str) -> None:
 
 
 def busy_warning(threads: int | None = None) -> str | None:
-    """A warning when other processes already keep the cores busy.
-
-    With more runnable threads than cores, OpenMP threads wait on each other at every
-    parallel region and small kernels (one RNN step) slow down by 10× or more.
-    """
+    """A warning when other processes already keep the cores busy (else None)."""
     if threads is None:
         import torch
 
         threads = torch.get_num_threads()
+    return contention(threads, given=True).warning()
+
+
+@dataclass
+class Contention:
+    """Load from other processes seen before the run, and what the run does about it.
+
+    With more runnable threads than cores, OpenMP threads wait on each other at every
+    parallel region and small kernels (one RNN step) slow down by 10× or more; one
+    thread is then far steadier.  Interleaved rounds spread the remaining load evenly.
+    """
+
+    load: float | None
+    cores: int
+    threads_asked: int
+    threads: int  # what the run uses
+    busy: bool
+    action: str | None = None
+
+    def warning(self) -> str | None:
+        if not self.busy:
+            return None
+        text = (f"load average {self.load:.1f} on {self.cores} cores before starting: other "
+                "processes compete for the CPU, timings are slower and noisier than on a "
+                "quiet machine")
+        if self.action:
+            return f"{text}; {self.action}"
+        return text + (" (try --threads 1)" if self.threads > 1 else "")
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+def contention(threads: int, given: bool, rounds_given: bool = True) -> Contention:
+    """Judge the load before a run; fall back to one thread if ``threads`` was not given."""
     load, cores = load_average(), usable_cores()
-    if load is None or load + threads <= cores + 1:
-        return None
-    hint = " (try --threads 1)" if threads > 1 else ""
-    return (f"load average {load:.1f} on {cores} cores before starting: other processes "
-            f"compete for the CPU, timings will be noisy{hint}")
+    busy = load is not None and load + threads > cores + 1
+    c = Contention(load, cores, threads, threads, busy)
+    if busy and threads > 1 and not given:
+        c.threads = 1
+        c.action = f"measured with 1 thread instead of {threads} (pass --threads to insist)"
+    elif busy and not rounds_given:
+        c.action = "took more interleaved rounds (--rounds to choose)"
+    return c
 
 
 def git_commit() -> str | None:

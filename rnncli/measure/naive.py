@@ -115,7 +115,7 @@ class NaiveNet:
         return [self.forward_sample(x[:, b, :]) for b in range(x.shape[1])]
 
 
-def workload(case: Case):  # noqa: ANN201
+def workload(case: Case) -> Workload:
     """The naive loop over a (possibly smaller) batch; the engine scales the time."""
     net = NaiveNet(case)
     b = batch_to_time(case)

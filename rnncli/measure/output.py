@@ -14,13 +14,19 @@ from rnncli.console import to_json
 from rnncli.fileio import write_text_atomic
 
 SUFFIXES = (".json", ".csv")
+#: Where an interrupted run without --output keeps its rows (never over an earlier one).
+PARTIAL = "rnncli-bench-partial.json"
+
+
+#: Row fields too long for a CSV cell (kept in the JSON).
+CSV_SKIP = ("samples_s", "lengths")
 
 
 def to_csv(rows: list[dict]) -> str:
     """Results as CSV: columns in first-seen order, empty cells for missing values."""
     columns: list[str] = []
     for r in rows:
-        columns += [k for k in r if k not in columns]
+        columns += [k for k in r if k not in columns and k not in CSV_SKIP]
     buf = io.StringIO()
     writer = csv.DictWriter(buf, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
@@ -35,3 +41,37 @@ def save(report: dict, path: str | Path) -> Path:
     if p.suffix.lower() == ".csv":
         return write_text_atomic(p, to_csv(report["results"]))
     return write_text_atomic(p, to_json(report) + "\n")
+
+
+def free_partial_name(directory: str | Path = ".") -> Path:
+    """``rnncli-bench-partial.json``, or ``-2``, ``-3`` ... if earlier ones exist."""
+    d = Path(directory)
+    p = d / PARTIAL
+    k = 2
+    while p.exists():
+        p = d / f"rnncli-bench-partial-{k}.json"
+        k += 1
+    return p
+
+
+def save_report(report: dict, output: str | None, interrupted: bool, err) -> Exception | None:
+    """Save as the run asks; a failed save is returned (the caller prints, then fails).
+
+    Without ``output`` an interrupted run with rows is kept in a fresh partial file
+    (an earlier partial file is never overwritten).
+    """
+    from rnncli.errors import RnncliError, short
+
+    target = output
+    if interrupted and not output and report["results"]:
+        target = str(free_partial_name())
+    if not target:
+        return None
+    try:
+        save(report, target)
+    except OSError as e:
+        return RnncliError(f"could not save {target}: {short(e)}")
+    what = "partial result, " if interrupted else ""
+    err.print(f"saved {what}{len(report['results'])} rows to {target}", soft_wrap=True,
+              highlight=False)
+    return None

@@ -33,6 +33,9 @@ class Timing:
     warmup_calls: int
     noisy: bool
     best_s: float  # the fastest replicate (used for the GEMM peak: a limit is a best case)
+    q1_s: float = 0.0
+    q3_s: float = 0.0
+    p99_s: float | None = None  # with 100 or more replicates
 
 
 def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = None) -> float:
@@ -46,7 +49,7 @@ def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = 
     return time.perf_counter() - t0
 
 
-def make_timer(fn: Callable[[], object], num_threads: int):  # noqa: ANN201
+def make_timer(fn: Callable[[], object], num_threads: int):
     """A torch.utils.benchmark Timer for ``fn()`` with the given thread count.
 
     The Timer would otherwise force ONE thread; on CUDA it synchronises the device
@@ -58,7 +61,7 @@ def make_timer(fn: Callable[[], object], num_threads: int):  # noqa: ANN201
                            label="rnncli bench")
 
 
-def timed_round(timer, *, min_run_time: float, min_runs: int = 5,  # noqa: ANN001
+def timed_round(timer, *, min_run_time: float, min_runs: int = 5,
                 max_run_time: float | None = None,
                 number: int | None = None) -> tuple[list[float], int, int]:
     """One round of timing: per-call times, calls made, and the block size used.
@@ -88,6 +91,7 @@ def timed_round(timer, *, min_run_time: float, min_runs: int = 5,  # noqa: ANN00
 
 def summarize(times: list[float], calls: int, warmup_calls: int) -> Timing:
     """Median and IQR of per-call times, computed by torch.utils.benchmark.Measurement."""
+    import numpy as np
     from torch.utils import benchmark
 
     m = benchmark.Measurement(number_per_run=1, raw_times=list(times),
@@ -96,13 +100,32 @@ def summarize(times: list[float], calls: int, warmup_calls: int) -> Timing:
     runs = len(times)
     # too few replicates for a spread: flag it rather than show an IQR of 0
     noisy = (median > 0 and iqr / median > NOISY_IQR_RATIO) or runs < 3
+    q1, q3, p99 = (float(v) for v in np.percentile(times, [25, 75, 99]))
     return Timing(median_s=median, iqr_s=iqr, runs=runs, calls=calls,
-                  warmup_calls=warmup_calls, noisy=noisy, best_s=float(min(times)))
+                  warmup_calls=warmup_calls, noisy=noisy, best_s=float(min(times)),
+                  q1_s=q1, q3_s=q3, p99_s=p99 if runs >= 100 else None)
+
+
+def single_calls(timer, *, min_run_time: float, min_runs: int = 100,
+                 max_run_time: float | None = None) -> tuple[list[float], int]:
+    """Every call timed on its own (latency: p50 and p99 need single calls, not blocks).
+
+    ``min_runs`` calls always (the budget counts them), then until ``min_run_time`` has
+    passed or the cap (default 3 × min_run_time).
+    """
+    cap = max_run_time if max_run_time is not None else 3 * min_run_time
+    times: list[float] = []
+    spent = 0.0
+    while len(times) < min_runs or (spent < min_run_time and spent < cap):
+        t = timer.timeit(1).times[0]
+        times.append(t)
+        spent += t
+    return times, len(times)
 
 
 def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
-            warmup_calls: int = 1, min_runs: int = 5, max_run_time: float | None = None,
-            device: str = "cpu") -> Timing:
+            warmup_calls: int = 1, min_runs: int = 5,
+            max_run_time: float | None = None) -> Timing:
     """Time ``fn()`` with torch.utils.benchmark after ``warmup_calls`` untimed calls."""
     for _ in range(warmup_calls):
         fn()

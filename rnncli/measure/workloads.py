@@ -15,42 +15,59 @@ AND the input (DeepBench's backward times both; our FLOP formula counts both).
 
 from __future__ import annotations
 
-from rnncli.measure import memory
+from rnncli import archs
+from rnncli.measure import footprint
 from rnncli.measure.spec import Case, Workload
 
-TORCH_CLASSES = {"rnn": ("RNN", "RNNCell"), "gru": ("GRU", "GRUCell"),
-                 "lstm": ("LSTM", "LSTMCell")}
 
-
-def torch_dtype(name: str):  # noqa: ANN201
+def torch_dtype(name: str):
     import torch
 
     return {"float32": torch.float32, "float64": torch.float64,
             "bfloat16": torch.bfloat16}[name]
 
 
-def _torch_modules(case: Case):  # noqa: ANN202
+def _load_user_weights(module, case: Case) -> None:
+    """Copy the ``--weights`` file's recurrent weights into ``module`` (names match)."""
+    import torch
+
+    from rnncli.measure import usermodel
+
+    sd = usermodel.state_dict(usermodel.read_model(case.weights))
+    own = module.state_dict()
+    with torch.no_grad():
+        for name, value in sd.items():
+            if name in own:
+                own[name].copy_(torch.from_numpy(value))
+
+
+def _torch_modules(case: Case):
     """The fused module, or the per-layer cells, on the case's device and dtype."""
     import torch
 
     torch.manual_seed(0)
-    fused, cell = TORCH_CLASSES[case.arch]
     kw = {"device": case.device, "dtype": torch_dtype(case.dtype)}
     if case.impl == "torch":
-        return getattr(torch.nn, fused)(case.input_size, case.hidden_size, case.num_layers, **kw)
+        module = archs.torch_module(case.arch)(case.input_size, case.hidden_size,
+                                               case.num_layers, **kw)
+        if case.weights:
+            _load_user_weights(module, case)
+        return module
+    cell = archs.torch_cell(case.arch)
     sizes = [case.input_size] + [case.hidden_size] * (case.num_layers - 1)
-    return torch.nn.ModuleList(getattr(torch.nn, cell)(i, case.hidden_size, **kw) for i in sizes)
+    return torch.nn.ModuleList(cell(i, case.hidden_size, **kw) for i in sizes)
 
 
-def cell_loop(cells, x, arch: str):  # noqa: ANN001, ANN201
+def cell_loop(cells, x, arch: str):
     """Run nn.*Cell layers step by step over x (T, B, I); returns outputs (T, B, H)."""
     import torch
 
     T, B = x.shape[0], x.shape[1]
     layer_in = x
+    with_c = archs.get(arch).has_cell_state
     for cell in cells:
         h = x.new_zeros(B, cell.hidden_size)
-        c = x.new_zeros(B, cell.hidden_size) if arch == "lstm" else None
+        c = x.new_zeros(B, cell.hidden_size) if with_c else None
         outs = []
         for t in range(T):
             if c is None:
@@ -62,34 +79,61 @@ def cell_loop(cells, x, arch: str):  # noqa: ANN001, ANN201
     return layer_in
 
 
-def _torch_workload(case: Case) -> Workload:
+def _input(case: Case):
     import torch
 
-    module = _torch_modules(case)
     gen = torch.Generator(device="cpu").manual_seed(1)
     x = torch.randn(case.seq_len, case.batch, case.input_size, generator=gen)
-    x = x.to(device=case.device, dtype=torch_dtype(case.dtype))
-    if case.impl == "torch":
-        def run(inp):  # noqa: ANN001, ANN202
-            return module(inp)[0]
-    else:
-        def run(inp):  # noqa: ANN001, ANN202
-            return cell_loop(module, inp, case.arch)
+    if case.lengths:  # padding is zeros, as a collate function would leave it
+        steps = torch.arange(case.seq_len)[:, None]
+        x = x * (steps < torch.tensor(case.lengths)[None, :])[..., None]
+    return x.to(device=case.device, dtype=torch_dtype(case.dtype))
+
+
+def _forward_fn(case: Case, module):
+    """``run(x) -> tensor whose sum is the loss`` for the case's implementation."""
+    if case.impl != "torch":
+        return lambda inp: cell_loop(module, inp, case.arch)
+    if case.batching != "packed":
+        return lambda inp: module(inp)[0]
+    from torch.nn.utils.rnn import pack_padded_sequence
+
+    lengths = list(case.lengths)
+
+    def run(inp):
+        packed = pack_padded_sequence(inp, lengths, enforce_sorted=False)
+        return module(packed)[0].data  # the real steps only
+
+    return run
+
+
+def _step(case: Case, module, run, x):
+    import torch
 
     if case.mode == "forward":
         def step() -> object:
             with torch.no_grad():
                 return run(x)
-    else:
-        x.requires_grad_(True)
+        return step
+    x.requires_grad_(True)
 
-        def step() -> object:
-            module.zero_grad(set_to_none=True)
-            x.grad = None
-            out = run(x)
-            out.sum().backward()
-            return out
+    def train_step() -> object:
+        module.zero_grad(set_to_none=True)
+        x.grad = None
+        out = run(x)
+        out.sum().backward()
+        return out
 
+    return train_step
+
+
+def _torch_workload(case: Case) -> Workload:
+    import torch
+
+    module = _torch_modules(case)
+    x = _input(case)
+    run = _forward_fn(case, module)
+    step = _step(case, module, run, x)
     sync = torch.cuda.synchronize if case.device == "cuda" else None
     params = sum(p.numel() for p in module.parameters())
     wl = Workload(step=step, params_module=params, sync=sync)
@@ -98,14 +142,17 @@ def _torch_workload(case: Case) -> Workload:
     else:
         wl.kernel = "ATen ops per step, Python loop"
     if case.device == "cuda":
-        wl.memory, wl.memory_how = (lambda: memory.cuda_peak_bytes(step)), "cuda-allocator-peak"
+        wl.memory, wl.memory_how = (lambda: footprint.cuda_peak_bytes(step)), "cuda-allocator-peak"
     elif case.mode == "train":
-        wl.memory = lambda: memory.saved_tensor_bytes(lambda: run(x), [*module.parameters(), x])
+        wl.memory = lambda: footprint.saved_tensor_bytes(lambda: run(x),
+                                                         [*module.parameters(), x])
         wl.memory_how = "autograd-saved-tensors"
+    if case.weights:
+        wl.note = "weights from the file"
     return wl
 
 
-def fused_kernel(module, x) -> str:  # noqa: ANN001
+def fused_kernel(module, x) -> str:
     """Which kernel nn.RNN/GRU/LSTM used, read from the autograd node of a 1-step probe.
 
     On CPU, torch sends float32/bfloat16 LSTMs to oneDNN's fused RNN primitive
@@ -130,7 +177,7 @@ def _numpy_workload(case: Case) -> Workload:
 
     from rnncli import scratch
 
-    cls = {"rnn": scratch.RNN, "gru": scratch.GRU, "lstm": scratch.LSTM}[case.arch]
+    cls = scratch.CLASSES[case.arch]
     dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
     net = cls(case.input_size, case.hidden_size, num_layers=case.num_layers, dtype=dtype,
               seed=0)
@@ -149,7 +196,7 @@ def _numpy_workload(case: Case) -> Workload:
     params = sum(int(p.size) for p in net.params.values())
     wl = Workload(step=step, params_module=params, kernel="NumPy, batched matrix products")
     if case.mode == "train":
-        wl.memory = lambda: memory.traced_kept_bytes(lambda: net.forward(x))
+        wl.memory = lambda: footprint.traced_kept_bytes(lambda: net.forward(x))
         wl.memory_how = "tracemalloc-forward-cache"
     return wl
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from rnncli.errors import MissingExtra
 
 
-def pyplot():  # noqa: ANN201
+def pyplot():
     """Import matplotlib with a non-interactive backend, or raise a one-line hint."""
     try:
         import matplotlib
@@ -38,7 +38,7 @@ def heat_style(value: float, lo: float = 0.0, hi: float = 1.0) -> str:
 SPARK = "▁▂▃▄▅▆▇█"
 
 
-def sparkline(values, log: bool = False) -> str:  # noqa: ANN001
+def sparkline(values, log: bool = False) -> str:
     """A one-line sparkline of ``values`` (optionally on a log scale)."""
     import math
 
@@ -49,18 +49,20 @@ def sparkline(values, log: bool = False) -> str:  # noqa: ANN001
     if not finite:
         return " " * len(vals)
     lo, hi = min(finite), max(finite)
-    out = []
-    for v in vals:
-        if not math.isfinite(v):
-            out.append(" ")
-        elif hi == lo:
-            out.append(SPARK[len(SPARK) // 2])
-        else:
-            out.append(SPARK[int((v - lo) / (hi - lo) * (len(SPARK) - 1))])
-    return "".join(out)
+    return "".join(_spark(v, lo, hi) for v in vals)
 
 
-def sources_grid(sources: dict[str, str]):  # noqa: ANN201
+def _spark(v: float, lo: float, hi: float) -> str:
+    import math
+
+    if not math.isfinite(v):
+        return " "
+    if hi == lo:
+        return SPARK[len(SPARK) // 2]
+    return SPARK[int((v - lo) / (hi - lo) * (len(SPARK) - 1))]
+
+
+def sources_grid(sources: dict[str, str]):
     """A two-column rich grid ``[key]  full reference`` for a command's source list."""
     from rich.markup import escape
     from rich.table import Table

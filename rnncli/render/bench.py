@@ -1,22 +1,30 @@
-"""Rendering ``rnncli bench``: one table per size, the verdict, scaling, the plot.
+"""Rendering ``rnncli bench``: tables, notes, warnings, verdicts, Markdown and plots.
 
 Tables fit 80 columns: the sizes go in each table's title, so the columns only hold
-what differs between rows.  No torch or matplotlib at import time.
+what differs between rows; with many columns the least needed ones (first call, then
+throughput) are left to ``--json``.  Numbers are spelled by :mod:`rnncli.render.fmt`.
+No torch or matplotlib at import time.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 
 from rich.console import Console
 from rich.table import Table
 
+from rnncli import archs
+from rnncli.render import fmt
+
 SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
-
-
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
+#: Short names of the kernels (``kernel`` in JSON holds the long one).
+KERNELS = (("oneDNN", "oneDNN"), ("cuDNN", "cuDNN"), ("ATen ops per step, Python", "loop"),
+           ("ATen", "ATen"), ("NumPy, one matrix-vector", "matvec"), ("NumPy", "NumPy"))
+#: Most columns a table shows before dropping the optional ones (80 terminal columns).
+MAX_COLUMNS = 11
 
 
 def _swept(rows: Sequence[dict]) -> list[str]:
@@ -29,34 +37,21 @@ def _scaled(r: dict) -> bool:
     return bool(r.get("batch_timed")) and r["batch_timed"] != r["batch"]
 
 
-def _si(n: float | None, digits: int = 3) -> str:
-    if n is None:
-        return "-"
-    for unit, scale in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= scale:
-            return f"{n / scale:.{digits}g}{unit}"
-    return f"{n:.{digits}g}"
+def kernel_short(text: str | None) -> str:
+    for start, short in KERNELS:
+        if (text or "").startswith(start):
+            return short
+    return "-"
 
 
-def _ratio(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
+def _flags(r: dict) -> str:
+    return ("*" if r.get("noisy") else "") + ("~" if _scaled(r) else "")
 
 
-def _num(x: float | None) -> str:
-    """At most 5 characters: 3 significant digits, ``<0.01`` for tiny values."""
-    if x is None:
-        return "-"
-    if x >= 1000:
-        return _si(x)
-    if x < 0.01:
-        return "<0.01"
-    return f"{x:.2f}" if x < 1 else f"{x:.3g}"
-
-
-def _percent(x: float) -> str:
-    return ">999%" if x >= 9.995 else f"{100 * x:.0f}%"
+def _peak_cell(r: dict) -> str:
+    if r.get("peak_error"):
+        return "err!"
+    return fmt.percent(r.get("peak_fraction")) if r.get("peak_fraction") else "-"
 
 
 def _title(r: dict) -> str:
@@ -64,119 +59,191 @@ def _title(r: dict) -> str:
             f"L={r['num_layers']} {r['dtype']} {r['device']}")
 
 
-def tables(rows: Sequence[dict]) -> list[Table]:
-    """One rich table per size and mode (rows keep their run order)."""
+Column = tuple[str, Callable[[dict], str]]
+
+
+def _head_columns(rows: Sequence[dict]) -> list[Column]:
+    cols: list[Column] = [("arch", lambda r: archs.get(r["arch"]).title)]
+    if len({r["impl"] for r in rows}) > 1:
+        cols.append(("impl", lambda r: r["impl"]))
+    if any(r.get("batching") not in (None, "fixed") for r in rows):
+        cols.append(("batch", lambda r: r["batching"]))
+    return cols
+
+
+def columns(rows: Sequence[dict]) -> list[Column]:
+    """The columns the rows need, dropping optional ones to fit 80 terminal columns."""
+    cols = _head_columns(rows)
+    cols += [("kernel", lambda r: kernel_short(r.get("kernel"))),
+             ("params", lambda r: fmt.count(r["params"])),
+             ("median", lambda r: fmt.duration(r["median_s"]) + _flags(r)),
+             ("±IQR", lambda r: fmt.spread(r["iqr_s"], r["median_s"], r.get("runs")))]
+    if any(r.get("p99_s") for r in rows):
+        cols.append(("p99", lambda r: fmt.duration(r.get("p99_s"))))
+    optional = [("1st", lambda r: fmt.duration(r["first_call_s"])),
+                ("tok/s", lambda r: fmt.count(r["tokens_per_s"]))]
+    tail: list[Column] = [("GF/s", lambda r: fmt.num(r.get("gflops"))), ("peak", _peak_cell),
+                          ("MiB", lambda r: fmt.num(r["memory_bytes"] / 2**20
+                                                    if r.get("memory_bytes") else None)),
+                          ("×LSTM", lambda r: fmt.ratio(r.get("vs_lstm")))]
+    if len({r["impl"] for r in rows}) > 1:
+        tail.append(("×torch", lambda r: fmt.ratio(r.get("vs_torch"))))
+    if any(r.get("speedup") is not None for r in rows):
+        tail.append(("×base", lambda r: fmt.ratio(r.get("speedup"))))
+    room = max(0, MAX_COLUMNS - len(cols) - len(tail))
+    return cols + optional[:room] + tail
+
+
+def _groups(rows: Sequence[dict]) -> list[list[dict]]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         groups[(*(r[f] for f in SIZE_TITLE), r["mode"])].append(r)
-    several_impls = len({r["impl"] for r in rows}) > 1
-    has_compare = any(r.get("speedup") is not None for r in rows)
+    return list(groups.values())
+
+
+def _mode_title(r: dict) -> str:
+    return "train (fwd+bwd)" if r["mode"] == "train" else "forward"
+
+
+def tables(rows: Sequence[dict]) -> list[Table]:
+    """One rich table per size and mode (rows keep their run order)."""
+    cols = columns(rows)
     out = []
-    for members in groups.values():
-        first = members[0]
-        title = "train (fwd+bwd)" if first["mode"] == "train" else "forward"
-        t = Table(title=f"{title} · {_title(first)}", box=None, pad_edge=False,
-                  padding=(0, 1), collapse_padding=True, header_style="bold",
+    for members in _groups(rows):
+        t = Table(title=f"{_mode_title(members[0])} · {_title(members[0])}", box=None,
+                  pad_edge=False, padding=(0, 1), collapse_padding=True, header_style="bold",
                   title_justify="left")
-        t.add_column("arch")
-        if several_impls:
-            t.add_column("impl")
-        for name in ("params", "median", "±IQR", "1st", "tok/s", "GF/s", "peak", "MiB",
-                     "×LSTM"):
-            t.add_column(name, justify="right", no_wrap=True)
-        if several_impls:
-            t.add_column("×torch", justify="right", no_wrap=True)
-        if has_compare:
-            t.add_column("×base", justify="right", no_wrap=True)
+        for i, (name, _) in enumerate(cols):
+            t.add_column(name, justify="left" if i == 0 else "right", no_wrap=True)
         for r in members:
-            med = r["median_s"]
-            flags = ("*" if r.get("noisy") else "") + ("~" if _scaled(r) else "")
-            cells = [r["arch"].upper()]
-            if several_impls:
-                cells.append(r["impl"])
-            cells += [
-                _si(r["params"]),
-                _time(med) + flags,
-                _percent(r["iqr_s"] / med) if med else "-",
-                _time(r["first_call_s"]),
-                _si(r["tokens_per_s"]),
-                _num(r.get("gflops")),
-                f"{100 * r['peak_fraction']:.0f}%" if r.get("peak_fraction") else "-",
-                _num(r["memory_bytes"] / 2**20 if r.get("memory_bytes") else None),
-                _ratio(r.get("vs_lstm")),
-            ]
-            if several_impls:
-                cells.append(_ratio(r.get("vs_torch")))
-            if has_compare:
-                cells.append(_ratio(r.get("speedup")))
-            t.add_row(*cells)
+            t.add_row(*(fn(r) for _, fn in cols))
         out.append(t)
     return out
 
 
-def _time(s: float | None) -> str:
-    if s is None:
-        return "-"
-    if s < 1e-3:
-        return f"{s * 1e6:.3g}µs"
-    if s < 1:
-        return f"{s * 1e3:.3g}ms"
-    return f"{s:.3g}s"
+def _markdown_table(members: Sequence[dict], cols: Sequence[Column]) -> list[str]:
+    lines = [f"**{_mode_title(members[0])}**, {_title(members[0])}", "",
+             "| " + " | ".join(name for name, _ in cols) + " |",
+             "|" + "|".join("---" if i == 0 else "---:" for i in range(len(cols))) + "|"]
+    lines += ["| " + " | ".join(fn(r) for _, fn in cols) + " |" for r in members]
+    return [*lines, ""]
+
+
+def markdown(report: dict) -> str:
+    """The tables as Markdown (README, issues), then notes, warnings and verdicts."""
+    rows = report["results"]
+    if not rows:
+        return "No row was measured."
+    cols = columns(rows)
+    lines: list[str] = []
+    for members in _groups(rows):
+        lines += _markdown_table(members, cols)
+    lines += [f"- {n}" for n in notes(report)]
+    lines += [f"- **warning**: {w}" for w in report.get("summary", {}).get("warnings", [])]
+    lines.append("")
+    lines += [f"- {v}" for v in report.get("summary", {}).get("verdict", [])]
+    return "\n".join(lines)
+
+
+def _note_columns(rows: Sequence[dict]) -> str:
+    several = len({r["impl"] for r in rows}) > 1
+    text = ("1st = first call on a fresh model; MiB = activation memory kept for backward "
+            "(train; measured, see --json for the formula); ×LSTM = time / LSTM's")
+    if several:
+        text += "; ×torch = time / torch's"
+    if any(r.get("speedup") is not None for r in rows):
+        text += "; ×base = baseline time / now (above 1: faster now)"
+    return text
+
+
+def _note_kernels(rows: Sequence[dict]) -> str:
+    used = sorted({kernel_short(r.get("kernel")) for r in rows} - {"-"})
+    meaning = {"oneDNN": "oneDNN's fused RNN primitive, whole sequence in one call",
+               "ATen": "generic ATen ops, one step at a time (torch's CPU GRU/RNN)",
+               "cuDNN": "cuDNN's fused RNN kernel", "loop": "nn.*Cell in a Python loop",
+               "NumPy": "rnncli.scratch, batched matrix products",
+               "matvec": "the lesson's loop, one matrix-vector product per gate"}
+    return "kernel: " + "; ".join(f"{k} = {meaning[k]}" for k in used if k in meaning)
+
+
+def _note_peaks(meta: dict) -> str | None:
+    peaks = meta.get("peaks") or []
+    if not peaks:
+        return None
+    return ("peak = share of " + ", ".join(
+        f"{p['gflops']:.0f} GF/s ({p['n']}² GEMM, {p['dtype']}, best of "
+        f"{p.get('measurements', 1)} measurements interleaved with the rows)" for p in peaks)
+        + "; err! = above the peak, a measurement error")
+
+
+def notes(report: dict) -> list[str]:
+    """The footnotes under the tables."""
+    rows, meta = report["results"], report["meta"]
+    out = ["median, ±IQR (as % of the median; n/a below 3 runs) over repeated calls after "
+           "warm-up; tok/s = real tokens / median",
+           f"threads: {meta.get('threads')} (torch); {meta.get('rounds', 1)} interleaved "
+           f"round(s); CPU: {meta.get('cpu')}, {meta.get('cores')} cores",
+           _note_kernels(rows), _note_peaks(meta), _note_columns(rows)]
+    return [n for n in out + _row_notes(rows, meta) if n]
+
+
+#: (test on the rows, note) for notes that only some runs need.
+ROW_NOTES: tuple[tuple[Callable[[dict], bool], str], ...] = (
+    (lambda r: bool(r.get("p99_s")),
+     "latency: every call timed on its own; median = p50, p99 per sequence"),
+    (lambda r: r.get("batching") == "packed",
+     "packed = pack_padded_sequence (real steps only); padded = the batch padded to its "
+     "longest sequence and run whole"),
+    (lambda r: bool(r.get("noisy")), "* noisy: IQR above 10% of the median, or fewer than 3 "
+     "runs"),
+    (_scaled, "~ naive: timed on part of the batch and scaled to all of it"),
+    (lambda r: bool(r.get("weights")), "weights: the model of --weights (arch and sizes from "
+     "the file)"),
+)
+
+
+def _row_notes(rows: Sequence[dict], meta: dict) -> list[str]:
+    out = [text for test, text in ROW_NOTES if any(test(r) for r in rows)]
+    bad = [r["arch"] for r in rows if r["params"] != r.get("params_formula")]
+    if bad:
+        out.append(f"params: module count differs from the formula for {', '.join(bad)}")
+    if meta.get("flop_count") == "recurrent":
+        out.append("FLOPs count the recurrent products only (DeepBench's convention)")
+    return out
+
+
+def _scaling_lines(report: dict) -> list[str]:
+    swept = _swept(report["results"])
+    out = []
+    for s in report.get("summary", {}).get("scaling", []):
+        at = "".join(f" {ABBR[f]}={s[f]}" for f in swept if f in s)
+        out.append(f"scaling: {s['arch'].upper()} {s['impl']} {s['mode']}{at}: time ∝ "
+                   f"seq_len^{s['exponent']:.2f} over T = {', '.join(map(str, s['values']))}")
+    c = report.get("summary", {}).get("compare")
+    if c:
+        out.append(f"compared with baseline of {c.get('baseline_utc')}: {c['matched']} of "
+                   f"{c['rows']} rows matched; ×base = baseline / now")
+    return out
 
 
 def render(report: dict, console: Console) -> None:
-    """Print the tables, footnotes, scaling lines and verdict."""
-    rows = report["results"]
-    meta = report["meta"]
+    """Tables, notes, scaling, then the warnings again and the verdicts."""
+    rows, meta = report["results"], report["meta"]
     if not rows:
         console.print("No row was measured.")
         return
     for t in tables(rows):
         console.print(t)
         console.print()
-    notes = ["median, ±IQR (as % of the median) over repeated calls after warm-up; "
-             "tok/s = batch × seq_len / median"]
-    notes.append(f"threads: {meta.get('threads')} (torch); {meta.get('rounds', 1)} interleaved "
-                 f"round(s); CPU: {meta.get('cpu')}, {meta.get('cores')} cores")
-    peaks = meta.get("peaks") or []
-    if peaks:
-        notes.append("peak = share of " + ", ".join(
-            f"{p['gflops']:.0f} GF/s ({p['n']}² GEMM, {p['dtype']})" for p in peaks))
-    notes.append("1st = first call on a fresh model; MiB = activation memory kept for "
-                 "backward (train; measured, see --json for the formula); ×LSTM = time / "
-                 "LSTM's" + ("; ×torch = time / torch's" if len({r["impl"] for r in rows}) > 1
-                             else "")
-                 + ("; ×base = baseline time / now (above 1: faster now)"
-                    if any(r.get("speedup") is not None for r in rows) else ""))
-    if all(r["params"] == r.get("params_formula") for r in rows):
-        notes.append("params counted on each module; equal to the formula in every row")
-    else:
-        bad = [r["arch"] for r in rows if r["params"] != r.get("params_formula")]
-        notes.append(f"params: module count differs from the formula for {', '.join(bad)}")
-    if any(r.get("noisy") for r in rows):
-        notes.append("* noisy: IQR above 10% of the median")
-    if any(_scaled(r) for r in rows):
-        notes.append("~ naive: timed on part of the batch and scaled to all of it (samples "
-                     "are independent; batch_timed in --json)")
-    if meta.get("flop_count") == "recurrent":
-        notes.append("FLOPs count the recurrent products only (DeepBench's convention)")
-    for n in notes:
-        console.print(f"[dim]{n}[/]")
-    summary = report.get("summary", {})
-    swept = _swept(rows)
-    for s in summary.get("scaling", []):
-        if s["field"] == "seq_len":
-            at = "".join(f" {ABBR[f]}={s[f]}" for f in swept if f in s)
-            console.print(f"scaling: {s['arch'].upper()} {s['impl']} {s['mode']}{at}: time ∝ "
-                          f"seq_len^{s['exponent']:.2f} over T = "
-                          f"{', '.join(map(str, s['values']))}")
-    if "compare" in summary:
-        c = summary["compare"]
-        console.print(f"compared with baseline of {c.get('baseline_utc')}: {c['matched']} of "
-                      f"{c['rows']} rows matched; ×base = baseline / now")
+    for n in notes(report):
+        console.print(f"[dim]{n}[/]", highlight=False)
+    for line in _scaling_lines(report):
+        console.print(line, highlight=False)
     console.print()
-    for line in summary.get("verdict", []):
-        console.print(line)
+    for w in report.get("summary", {}).get("warnings", []):
+        console.print(f"[bold yellow]warning:[/] {w}", highlight=False)
+    for line in report.get("summary", {}).get("verdict", []):
+        console.print(line, highlight=False)
     if meta.get("interrupted"):
         console.print(f"[bold]interrupted[/]: {len(rows)} of {meta.get('rows_planned')} rows "
                       "measured")
@@ -198,14 +265,15 @@ def noisy_warnings(rows: Sequence[dict]) -> list[str]:
     return out
 
 
-def estimate_line(n_rows: int, seconds: float, memory_bytes: int, notes: Sequence[str]) -> str:
-    text = (f"bench: {n_rows} row{'s' if n_rows != 1 else ''}, estimated {seconds:.0f} s "
-            f"(largest row about {memory_bytes / 2**20:.0f} MiB)")
-    return "\n".join([text, *(f"skipped: {n}" for n in notes)])
+def estimate_line(n_rows: int, budget, notes_: Sequence[str]) -> str:
+    text = (f"bench: {n_rows} row{'s' if n_rows != 1 else ''}, estimated "
+            f"{fmt.duration(budget.seconds, 2, space=True)} (largest allocation about "
+            f"{fmt.nbytes(budget.memory_bytes)})")
+    return "\n".join([text, *(f"skipped: {n}" for n in notes_)])
 
 
 @contextmanager
-def progress(total: int, console: Console):  # noqa: ANN201
+def progress(total: int, console: Console):
     """A stderr progress bar; yields ``step(label)``: advance past the previous step."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -224,39 +292,8 @@ def progress(total: int, console: Console):  # noqa: ANN201
         yield step
 
 
-def plot(report: dict, path: str) -> None:
-    """Time against each swept size, one panel per size that takes several values."""
-    from rnncli.fileio import save_figure_atomic
-    from rnncli.render import pyplot
+def plot(report: dict, path: str) -> str:
+    """Save the plot (see :mod:`rnncli.render.bench_plot`); returns the path written."""
+    from rnncli.render import bench_plot
 
-    rows = report["results"]
-    swept_all = _swept(rows)
-    swept = swept_all or ["seq_len"]
-    plt = pyplot()
-    fig, axes = plt.subplots(1, len(swept), figsize=(5 * len(swept), 4), squeeze=False)
-    for ax, field in zip(axes[0], swept, strict=True):
-        lines: dict[tuple, list[tuple]] = defaultdict(list)
-        for r in rows:
-            others = tuple((f, r[f]) for f in ("arch", "impl", "mode", "seq_len", "batch",
-                                               "input_size", "hidden_size", "num_layers")
-                           if f != field)
-            lines[others].append((r[field], r["median_s"]))
-        for others, pts in lines.items():
-            pts.sort()
-            d = dict(others)
-            label = " ".join(str(d.get(k)) for k in ("arch", "impl", "mode") if k in d)
-            label += "".join(f" {ABBR[f]}={d[f]}" for f in swept_all if f in d)
-            ax.plot([p[0] for p in pts], [p[1] * 1e3 for p in pts], marker="o", label=label)
-        ax.set_xlabel(field)
-        ax.set_ylabel("median time per call, whole sequence (ms)")
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ticks = sorted({r[field] for r in rows})
-        ax.set_xticks(ticks, [str(t) for t in ticks])
-        ax.minorticks_off()
-        ax.grid(True, which="both", alpha=0.3)
-        if len(lines) <= 12:
-            ax.legend(fontsize=7)
-    fig.suptitle("rnncli bench: time against size")
-    save_figure_atomic(fig, path)
-    plt.close(fig)
+    return bench_plot.plot(report, path)

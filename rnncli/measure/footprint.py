@@ -25,7 +25,7 @@ def saved_tensor_bytes(forward: Callable[[], object], exclude: Iterable) -> int:
     skip = {t.untyped_storage().data_ptr() for t in exclude}
     seen: dict[int, int] = {}
 
-    def pack(t):  # noqa: ANN001, ANN202
+    def pack(t):
         s = t.untyped_storage()
         ptr = s.data_ptr()
         if ptr not in skip:

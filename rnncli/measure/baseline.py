@@ -1,0 +1,98 @@
+"""Holding a run against an earlier one (``rnncli bench --compare BASELINE.json``).
+
+A baseline is a file written by ``rnncli bench --output FILE.json`` (or ``--json``):
+``{"meta": {"schema_version": 1, ...}, "results": [...]}``.  Rows match when arch,
+impl, mode, every size, dtype, device and batching are equal; ``speedup`` is baseline
+median over current median (above 1: faster now; below 1: a regression).
+
+The file must be a regular file of at most ``MAX_BYTES`` (``/dev/zero`` or a FIFO would
+otherwise be read forever), and JSON nested deeper than Python's parser allows is
+refused like any other foreign file.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+from collections.abc import Sequence
+from pathlib import Path
+
+from rnncli.errors import BadInput
+from rnncli.measure.machine import SCHEMA_VERSION
+from rnncli.measure.spec import KEY_FIELDS, row_key
+
+MAX_BYTES = 64 * 2**20
+#: Fields a baseline row must have (files from before ``batching`` existed lack it).
+REQUIRED = tuple(f for f in KEY_FIELDS if f != "batching")
+
+
+def _read_bounded(p: Path) -> str:
+    """The text of a regular file of bounded size (checked on the open descriptor)."""
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+    except OSError as e:
+        raise BadInput(f"--compare {p}: cannot read it ({e.strerror or type(e).__name__})") \
+            from None
+    with os.fdopen(fd, "rb") as fh:
+        info = os.fstat(fh.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise BadInput(f"--compare {p}: not a regular file (a device, FIFO or socket)")
+        if info.st_size > MAX_BYTES:
+            raise BadInput(f"--compare {p}: {info.st_size / 2**20:.0f} MiB; a bench file is "
+                           f"smaller than {MAX_BYTES // 2**20} MiB")
+        data = fh.read(MAX_BYTES + 1)
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"--compare {p}: not UTF-8 text") from None
+
+
+def _parse(p: Path, text: str) -> dict:
+    try:
+        data = json.loads(text)
+    except (json.JSONDecodeError, RecursionError):
+        raise BadInput(f"--compare {p}: not JSON we can read; expected a file written by "
+                       "'rnncli bench --output FILE.json'") from None
+    if not (isinstance(data, dict) and isinstance(data.get("meta"), dict)
+            and isinstance(data.get("results"), list)):
+        raise BadInput(f"--compare {p}: not an rnncli bench file (needs 'meta' and 'results')")
+    return data
+
+
+def _good_row(r: object) -> bool:
+    if not (isinstance(r, dict) and all(f in r for f in REQUIRED)):
+        return False
+    m = r.get("median_s")
+    return isinstance(m, (int, float)) and not isinstance(m, bool) and m > 0
+
+
+def load_baseline(path: str | Path) -> dict:
+    """Read and check a baseline file; BadInput (one line) if it is not one of ours."""
+    p = Path(path)
+    data = _parse(p, _read_bounded(p))
+    version = data["meta"].get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise BadInput(f"--compare {p}: schema_version {str(version)[:20]!r}, this rnncli "
+                       f"reads {SCHEMA_VERSION}")
+    if not all(_good_row(r) for r in data["results"]):
+        raise BadInput(f"--compare {p}: a result row lacks {', '.join(REQUIRED)} "
+                       "or a positive median_s")
+    return data
+
+
+def apply(rows: Sequence[dict], baseline: dict) -> dict:
+    """Add ``baseline_median_s`` and ``speedup`` to matching rows; return a summary."""
+    base = {row_key(r): r for r in baseline["results"]}
+    matched = 0
+    for r in rows:
+        b = base.get(row_key(r))
+        if b is None:
+            r["baseline_median_s"] = r["speedup"] = None
+            continue
+        matched += 1
+        r["baseline_median_s"] = b["median_s"]
+        r["speedup"] = b["median_s"] / r["median_s"]
+    meta = baseline["meta"]
+    return {"matched": matched, "rows": len(rows), "baseline_utc": meta.get("utc"),
+            "baseline_commit": meta.get("git_commit"), "baseline_cpu": meta.get("cpu")}

@@ -1,0 +1,213 @@
+"""From ``rnncli bench``'s options to a checked ``Request`` (no torch; BadInput, one line).
+
+The command passes its raw option values to :func:`build`; everything that can be
+refused is refused here, before anything is measured or written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from rnncli import archs
+from rnncli.errors import BadInput
+from rnncli.measure import grid, spec
+from rnncli.options import choice, choice_list, int_list, positive_int
+
+#: (option, default) of each size list.
+SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
+         "input_size": ("--input-size", "64"), "hidden": ("--hidden", "128"),
+         "layers": ("--layers", "1")}
+#: No size may exceed this, even with --force (torch's sizes are 32-bit in places, and a
+#: bigger one could only fail deep inside a kernel).
+MAX_SIZE = 2**31 - 1
+#: Largest --peak-n accepted (the budget still checks its time and memory).
+MAX_PEAK_N = 65_536
+
+
+@dataclass
+class Request:
+    """Everything one bench run needs to know, checked."""
+
+    archs: list[str]
+    impls: list[str]
+    modes: list[str]
+    sizes: dict[str, list[int]]
+    dtype: str = "float32"
+    device: str = "cpu"
+    flop_count: str = "full"
+    preset: str | None = None
+    threads: int | None = None
+    rounds: int | None = None
+    min_time: float | None = None
+    peak: bool = True
+    peak_n: int = 1024
+    force: bool = False
+    lengths: tuple[int, ...] | None = None
+    lengths_spec: str | None = None
+    weights: object | None = None  # usermodel.UserModel
+    output: str | None = None
+    plot: str | None = None
+    compare: str | None = None
+    markdown: bool = False
+    json: bool = False
+
+    @property
+    def latency(self) -> bool:
+        return self.preset == "latency"
+
+    def options(self) -> dict:
+        """What meta.options records."""
+        return {"preset": self.preset, "archs": self.archs, "impls": self.impls,
+                "modes": self.modes, "force": self.force, "lengths": self.lengths_spec,
+                "weights": str(self.weights.path) if self.weights else None}
+
+
+@dataclass
+class Options:
+    """The raw values of the command's options (strings as typed, or None)."""
+
+    seq_len: str | None = None
+    batch: str | None = None
+    input_size: str | None = None
+    hidden: str | None = None
+    layers: str | None = None
+    arch: str = "all"
+    mode: str | None = None
+    impl: str = "torch"
+    device: str = "cpu"
+    dtype: str = "float32"
+    threads: int | None = None
+    preset: str | None = None
+    flops: str = "full"
+    min_time: float | None = None
+    rounds: int | None = None
+    no_peak: bool = False
+    peak_n: int = 1024
+    force: bool = False
+    output: str | None = None
+    compare: str | None = None
+    plot: str | None = None
+    weights: str | None = None
+    lengths: str | None = None
+    markdown: bool = False
+    json: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def given_sizes(self) -> dict[str, str | None]:
+        return {k: getattr(self, k) for k in SIZES}
+
+
+def _fixed_by(o: Options, preset: str | None) -> dict[str, str]:
+    """{size: the option that sets it} for sizes the user must not give."""
+    fixed = {}
+    if o.lengths:
+        fixed["seq_len"] = "--lengths"
+    if o.weights:
+        fixed.update({k: "--weights" for k in ("input_size", "hidden", "layers")})
+    by_preset = {"latency": ["batch"]}.get(preset or "", list(SIZES) if preset else [])
+    fixed.update({k: f"--preset {preset}" for k in by_preset})
+    return fixed
+
+
+def _sizes(o: Options, preset: str | None) -> dict[str, list[int]]:
+    given = o.given_sizes()
+    for k, why in _fixed_by(o, preset).items():
+        if given.get(k) is not None:
+            raise BadInput(f"{why} sets {SIZES[k][0]}; drop {SIZES[k][0]}")
+    sizes = {k: int_list(v if v is not None else SIZES[k][1], SIZES[k][0])
+             for k, v in given.items()}
+    for k, values in sizes.items():
+        if max(values) > MAX_SIZE:
+            raise BadInput(f"{SIZES[k][0]}: {max(values)} is too large (at most {MAX_SIZE})")
+    if preset == "latency":
+        sizes["batch"] = [1]
+    return sizes
+
+
+def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
+    impls = choice_list(o.impl, "--impl", list(spec.IMPLS))
+    provided = [a for a in archs.names() if any(a in spec.IMPLS[i].archs() for i in impls)]
+    if str(o.arch).strip().lower() == "all":
+        return provided, impls
+    names = []
+    for a in str(o.arch).split(","):
+        try:
+            names.append(archs.get(a).name if a.strip() else "")
+        except BadInput:
+            names.append(a)  # choice_list names the option and the choices
+    return choice_list(",".join(names), "--arch", list(archs.names())), impls
+
+
+def _modes(o: Options, preset: str | None) -> list[str]:
+    default = {"deepbench-train": "train", "deepbench-inference": "forward",
+               "latency": "forward"}.get(preset or "", "both")
+    name = choice(o.mode or default, "--mode", (*spec.MODES, "both"))
+    return list(spec.MODES) if name == "both" else [name]
+
+
+def _numbers(o: Options) -> None:
+    if o.threads is not None:
+        positive_int(o.threads, "--threads")
+        if o.threads > 4096:
+            raise BadInput(f"--threads {o.threads}: at most 4096")
+    positive_int(o.peak_n, "--peak-n", minimum=16)
+    if o.peak_n > MAX_PEAK_N:
+        raise BadInput(f"--peak-n {o.peak_n}: at most {MAX_PEAK_N}")
+    if o.rounds is not None:
+        positive_int(o.rounds, "--rounds")
+        if o.rounds > 1000:
+            raise BadInput(f"--rounds {o.rounds}: at most 1000")
+    if o.min_time is not None and not 0 < o.min_time <= 3600:
+        raise BadInput(f"--min-time must be a number of seconds in (0, 3600], got {o.min_time}")
+
+
+def _files(o: Options) -> None:
+    from rnncli import fileio
+    from rnncli.measure import output as out_mod
+
+    if o.output is not None:
+        if not str(o.output).strip():
+            raise BadInput("--output: empty file name")
+        fileio.check_writable(o.output, out_mod.SUFFIXES)
+    if o.plot is not None:
+        if not str(o.plot).strip():
+            raise BadInput("--plot: empty file name")
+        fileio.check_writable(o.plot, (".png", ".svg", ".pdf"))
+
+
+def _user_model(o: Options, req: Request) -> None:
+    from rnncli.measure import usermodel
+
+    if o.weights:
+        if str(o.arch).strip().lower() != "all":
+            raise BadInput("--weights sets the architecture; drop --arch")
+        req.weights = usermodel.read_model(o.weights)
+        if req.weights.arch not in archs.names(torch_only=True):
+            raise BadInput(f"--weights: torch has no module for {req.weights.arch}")
+        req.archs = [req.weights.arch]
+        req.sizes.update(input_size=[req.weights.input_size],
+                         hidden=[req.weights.hidden_size], layers=[req.weights.num_layers])
+    if o.lengths:
+        if len(req.sizes["batch"]) != 1:
+            raise BadInput("--lengths takes one --batch (the number of sequences drawn)")
+        req.lengths = usermodel.parse_lengths(o.lengths, req.sizes["batch"][0])
+        req.lengths_spec = o.lengths
+
+
+def build(o: Options) -> Request:
+    """Check every option; return the request (BadInput names the first bad one)."""
+    preset = choice(o.preset, "--preset", grid.PRESETS) if o.preset is not None else None
+    if preset in ("small", *grid.DEEPBENCH_PRESETS) and (o.weights or o.lengths):
+        raise BadInput(f"--preset {preset} sets the sizes; drop --weights/--lengths")
+    arch_names, impls = _archs_and_impls(o)
+    req = Request(arch_names, impls, _modes(o, preset), _sizes(o, preset),
+                  dtype=choice(o.dtype, "--dtype", spec.DTYPES),
+                  device=choice(o.device, "--device", spec.DEVICES),
+                  flop_count=choice(o.flops, "--flops", spec.FLOP_COUNTS), preset=preset,
+                  threads=o.threads, rounds=o.rounds, min_time=o.min_time,
+                  peak=not o.no_peak, peak_n=o.peak_n, force=o.force, output=o.output,
+                  plot=o.plot, compare=o.compare, markdown=o.markdown, json=o.json)
+    _numbers(o)
+    _files(o)
+    _user_model(o, req)
+    return req

@@ -1,0 +1,119 @@
+"""The user's own model and batches for ``rnncli bench``: ``--weights`` and ``--lengths``.
+
+``--weights FILE``: any checkpoint ``rnncli gates`` reads (through the public loader of
+:mod:`rnncli.checkpoint`: state dicts, nested dicts, ``.npz``), including the
+vocabulary-carrying files of ``sentiment`` and ``seq2seq`` (layout in
+:mod:`rnncli.tokens`: the recurrent weights sit under ``state_dict.<rnn_prefix>``).
+Architecture, input size, hidden size and layers come from the file; bench times a
+torch module holding those weights.
+
+``--lengths``: ``uniform:A-B`` draws one length per sequence of the batch uniformly from
+A..B (NumPy generator, seed 0: the same lengths every run), or a file of positive
+integers (whitespace or commas; one per sequence, at most ``MAX_SEQUENCES``).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from rnncli.errors import BadInput
+
+MAX_SEQUENCES = 100_000
+MAX_LENGTH = 1_000_000
+MAX_LENGTHS_FILE_BYTES = 4 * 2**20
+_UNIFORM = re.compile(r"^uniform:(\d+)-(\d+)$")
+
+
+@dataclass
+class UserModel:
+    path: Path
+    prefix: str
+    arch: str
+    input_size: int
+    hidden_size: int
+    num_layers: int
+    kind: str  # "state dict" or the rnncli checkpoint kind ("sentiment", "seq2seq")
+
+
+def _rnncli_meta(path: Path) -> dict | None:
+    """The rnncli metadata of a vocabulary-carrying checkpoint, else None (weights only)."""
+    if path.suffix.lower() == ".npz":
+        return None
+    import torch
+
+    from rnncli.tokens import checkpoint_meta
+
+    try:
+        obj = torch.load(path, weights_only=True, map_location="cpu")
+    except Exception:  # the loader already accepted the file; anything else: no metadata
+        return None
+    return checkpoint_meta(obj)
+
+
+def read_model(path: str, prefix: str | None = None) -> UserModel:
+    """Read ``--weights`` (BadInput, one line, for anything that is not a usable model)."""
+    from rnncli import checkpoint
+
+    p = Path(path)
+    arrays = checkpoint.read_arrays(p)
+    meta = _rnncli_meta(p)
+    kind = "state dict"
+    if meta is not None and prefix is None:
+        prefix = f"state_dict.{str(meta['rnn_prefix']).rstrip('.')}"
+        kind = str(meta["kind"])
+    w = checkpoint.select(arrays, prefix, p)
+    return UserModel(p, w.prefix, w.arch, w.input_size, w.hidden_size, w.num_layers, kind)
+
+
+def state_dict(model: UserModel) -> dict:
+    """The recurrent weights (PyTorch names without the prefix, float64 arrays)."""
+    from rnncli import checkpoint
+
+    return checkpoint.select(checkpoint.read_arrays(model.path), model.prefix or None,
+                             model.path).state_dict
+
+
+def _check_file(p: Path) -> None:
+    if not p.exists():
+        raise BadInput(f"--lengths {p}: no such file (or use uniform:A-B)")
+    if not p.is_file():
+        raise BadInput(f"--lengths {p}: not a regular file")
+    if p.stat().st_size > MAX_LENGTHS_FILE_BYTES:
+        raise BadInput(f"--lengths {p}: larger than {MAX_LENGTHS_FILE_BYTES // 2**20} MiB")
+
+
+def _read_lengths_file(p: Path) -> list[int]:
+    _check_file(p)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as e:
+        raise BadInput(f"--lengths {p}: cannot read it ({e.__class__.__name__})") from None
+    items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
+    if not items or not all(t.isascii() and t.isdigit() for t in items):
+        raise BadInput(f"--lengths {p}: expected positive integers separated by spaces, "
+                       "new lines or commas")
+    return [int(t) for t in items]
+
+
+def parse_lengths(spec: str, batch: int) -> tuple[int, ...]:
+    """``uniform:20-200`` (``batch`` sequences) or a file of lengths."""
+    m = _UNIFORM.match(spec.strip())
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if not 1 <= lo <= hi <= MAX_LENGTH:
+            raise BadInput(f"--lengths {spec}: need 1 <= A <= B <= {MAX_LENGTH:,}")
+        import numpy as np
+
+        drawn = np.random.default_rng(0).integers(lo, hi + 1, size=batch)
+        lengths = [int(v) for v in drawn]
+    elif spec.startswith("uniform"):
+        raise BadInput(f"--lengths {spec!r}: write uniform:A-B, e.g. uniform:20-200")
+    else:
+        lengths = _read_lengths_file(Path(spec))
+    if len(lengths) > MAX_SEQUENCES:
+        raise BadInput(f"--lengths: {len(lengths):,} sequences; at most {MAX_SEQUENCES:,}")
+    if min(lengths) < 1 or max(lengths) > MAX_LENGTH:
+        raise BadInput(f"--lengths: every length must be 1..{MAX_LENGTH:,}")
+    return tuple(lengths)

@@ -1,0 +1,134 @@
+"""``rnncli bench --plot``: small multiples with the measured spread.
+
+- A sweep (a size that takes several values): one panel per architecture (columns) and
+  mode (rows), time against the swept size on log axes, one line per implementation /
+  batching / other swept size, error bars from the measured quartiles (Q1..Q3).
+- A single size: a bar chart per mode, one bar per architecture and implementation,
+  with the quartiles as error bars.
+
+Colours belong to a line's label, the same in every panel; the legend sits outside the
+data, to the right of the panels.  matplotlib is imported only here, on demand.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+
+from rnncli import archs
+
+ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
+MODES = ("forward", "train")
+
+
+def _swept(rows: Sequence[dict]) -> list[str]:
+    return [f for f in ABBR if len({r[f] for r in rows}) > 1]
+
+
+def _err(rows: Sequence[dict], scale: float = 1e3) -> list[list[float]]:
+    """Asymmetric error bars (median - Q1, Q3 - median), in ms."""
+    lo = [max(0.0, r["median_s"] - r.get("q1_s", r["median_s"])) * scale for r in rows]
+    hi = [max(0.0, r.get("q3_s", r["median_s"]) - r["median_s"]) * scale for r in rows]
+    return [lo, hi]
+
+
+def _label(r: dict, others: Sequence[str]) -> str:
+    parts = [r["impl"]]
+    if r.get("batching") not in (None, "fixed"):
+        parts.append(r["batching"])
+    parts += [f"{ABBR[f]}={r[f]}" for f in others]
+    return " ".join(parts)
+
+
+def _colours(labels: Sequence[str]) -> dict[str, object]:
+    import matplotlib
+
+    cmap = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"]
+    return {lab: cmap(i % cmap.N) for i, lab in enumerate(labels)}
+
+
+def _present(rows: Sequence[dict]) -> tuple[list[str], list[str]]:
+    arch_names = [a for a in archs.names() if any(r["arch"] == a for r in rows)]
+    return arch_names, [m for m in MODES if any(r["mode"] == m for r in rows)]
+
+
+def _sweep(plt, rows: Sequence[dict], field: str):
+    others = [f for f in _swept(rows) if f != field]
+    arch_names, modes = _present(rows)
+    labels = sorted({_label(r, others) for r in rows})
+    colour = _colours(labels)
+    fig, axes = plt.subplots(len(modes), len(arch_names), squeeze=False, sharex=True,
+                             figsize=(3.2 * len(arch_names) + 2.2, 2.8 * len(modes)))
+    for i, mode in enumerate(modes):
+        for j, arch in enumerate(arch_names):
+            members = [r for r in rows if r["arch"] == arch and r["mode"] == mode]
+            _panel(axes[i][j], members, field, others, colour)
+            _axes(axes[i][j], rows, field, f"{archs.get(arch).title}, {mode}", j == 0,
+                  i == len(modes) - 1)
+    return fig, axes
+
+
+def _panel(ax, members: Sequence[dict], field: str, others: Sequence[str],
+           colour: dict) -> None:
+    lines: dict[str, list[dict]] = defaultdict(list)
+    for r in members:
+        lines[_label(r, others)].append(r)
+    for lab, pts in sorted(lines.items()):
+        pts.sort(key=lambda r: r[field])
+        ax.errorbar([r[field] for r in pts], [r["median_s"] * 1e3 for r in pts],
+                    yerr=_err(pts), marker="o", ms=3, capsize=2, label=lab, color=colour[lab])
+
+
+def _axes(ax, rows: Sequence[dict], field: str, title: str, left: bool, bottom: bool) -> None:
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ticks = sorted({r[field] for r in rows})
+    ax.set_xticks(ticks, [str(t) for t in ticks])
+    ax.minorticks_off()
+    ax.grid(True, which="major", alpha=0.3)
+    ax.set_title(title, fontsize=9)
+    if left:
+        ax.set_ylabel("median ms per call")
+    if bottom:
+        ax.set_xlabel(field)
+
+
+def _bars(plt, rows: Sequence[dict]):
+    modes = [m for m in MODES if any(r["mode"] == m for r in rows)]
+    fig, axes = plt.subplots(1, len(modes), squeeze=False, figsize=(4.2 * len(modes) + 2, 3.4))
+    for ax, mode in zip(axes[0], modes, strict=True):
+        members = [r for r in rows if r["mode"] == mode]
+        names = [f"{archs.get(r['arch']).title}\n{_label(r, [])}" for r in members]
+        ax.bar(range(len(members)), [r["median_s"] * 1e3 for r in members],
+               yerr=_err(members), capsize=3, color="#4c72b0", alpha=0.85,
+               label="median, Q1..Q3")
+        ax.set_xticks(range(len(members)), names, fontsize=7)
+        ax.set_ylabel("median ms per call")
+        ax.set_title(mode, fontsize=9)
+        ax.grid(True, axis="y", alpha=0.3)
+    return fig, axes
+
+
+def plot(report: dict, path: str) -> str:
+    """Draw and save atomically; returns ``path``."""
+    from rnncli.fileio import save_figure_atomic
+    from rnncli.render import pyplot
+
+    rows = report["results"]
+    plt = pyplot()
+    swept = _swept(rows)
+    fig, axes = _sweep(plt, rows, swept[0]) if swept else _bars(plt, rows)
+    seen: dict = {}
+    for ax in axes.flat:  # every panel's lines, once each
+        handles, labels = ax.get_legend_handles_labels()
+        for h, lab in zip(handles, labels, strict=True):
+            seen.setdefault(lab, h)
+    fig.legend(list(seen.values()), list(seen.keys()), loc="center left",
+               bbox_to_anchor=(1.0, 0.5), fontsize=8, frameon=False)
+    meta = report.get("meta", {})
+    fig.suptitle(f"rnncli bench: {meta.get('cpu') or 'this machine'}, {meta.get('threads')} "
+                 "thread(s); error bars = quartiles of the timed runs", fontsize=9)
+    fig.tight_layout()
+    save_figure_atomic(fig, path)
+    plt.close(fig)
+    return str(path)

@@ -1,0 +1,187 @@
+"""`rnncli bench` under load: intervals, verdicts, spread, peak, contention, warnings.
+
+Synthetic rows test the statistics exactly; tiny real runs test the wiring.  No test
+asserts a timing.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from rnncli.measure import analysis, machine, stats
+from rnncli.render import bench as view
+from rnncli.render import fmt
+
+TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")
+
+
+def _row(arch="lstm", median=1.0, samples=None, **kw):
+    samples = samples if samples is not None else [[median] * 5]
+    r = dict(arch=arch, impl="torch", mode="forward", seq_len=5, batch=1, input_size=1,
+             hidden_size=1, num_layers=1, dtype="float32", device="cpu", batching="fixed",
+             median_s=median, iqr_s=0.0, runs=sum(len(s) for s in samples), samples_s=samples,
+             params=4, params_formula=4, first_call_s=median, tokens_per_s=5 / median,
+             gflops=1.0, memory_bytes=None, kernel="ATen ops per step")
+    r.update(kw)
+    return r
+
+
+def test_formatters():
+    assert fmt.ratio_pm(1.523, 0.041) == "1.52 ± 0.04×"
+    assert fmt.ratio_pm(1.5, 0.004) == "1.500 ± 0.004×"
+    assert fmt.spread(0.1, 1.0, runs=2) == "n/a" and fmt.spread(0.1, 1.0, runs=3) == "10%"
+    assert fmt.duration(0.0042) == "4.2ms" and fmt.duration(4.2e-6) == "4.2µs"
+    assert fmt.duration(None) == "-" and fmt.duration(float("nan")) == "-"
+    assert fmt.nbytes(1536) == "1.5 KiB" and fmt.count(12345) == "12.3k"
+    assert fmt.percent(0.42) == "42%" and fmt.percent(20.0) == ">999%"
+
+
+def test_clear_gap_is_a_verdict_with_interval():
+    rng = np.random.default_rng(0)
+    fast = _row("lstm", 1.0, [list(1.0 + 0.01 * rng.standard_normal(6)) for _ in range(3)])
+    slow = _row("gru", 1.5, [list(1.5 + 0.01 * rng.standard_normal(6)) for _ in range(3)])
+    r = stats.ratio(fast, slow)
+    assert r.decided and r.lo > 1.0 and r.lo <= r.ratio <= r.hi and r.paired
+    text = analysis.comparisons([fast, slow])[0]["text"]
+    assert text.startswith("LSTM 1.5") and "± 0.0" in text and "× faster than GRU" in text
+
+
+def test_overlapping_rows_are_not_distinguishable():
+    rng = np.random.default_rng(1)
+    a = _row("lstm", 1.0, [list(1.0 + 0.2 * rng.standard_normal(6)) for _ in range(3)])
+    b = _row("gru", 1.02, [list(1.02 + 0.2 * rng.standard_normal(6)) for _ in range(3)])
+    r = stats.ratio(a, b)
+    assert not r.decided and r.lo < 1.0 < r.hi
+    assert "not distinguishable here (95% interval" in analysis.comparisons([a, b])[0]["text"]
+
+
+def test_fewer_than_five_runs_never_decide():
+    fast = _row("lstm", 1.0, [[1.0, 1.0, 1.0, 1.0]])
+    slow = _row("gru", 10.0, [[10.0] * 20])
+    r = stats.ratio(fast, slow)
+    assert not r.decided and "fewer than 5 timed runs" in r.why_not()
+
+
+def test_rounds_are_paired_in_the_bootstrap():
+    """A load spike in round 2 slows both rows alike: pairing by round sees through it."""
+    base = [[1.0, 1.01, 0.99, 1.0], [3.0, 3.03, 2.97, 3.0], [1.0, 1.01, 0.99, 1.0]]
+    fast = _row("lstm", 1.0, base)
+    slow = _row("gru", 1.1, [[1.1 * v for v in r] for r in base])
+    paired = stats.ratio(fast, slow)
+    assert paired.paired and paired.decided and paired.hi < 1.2
+    unpaired = stats.ratio(fast, _row("gru", 1.1, [[1.1 * v for r in base for v in r]]))
+    assert not unpaired.paired and unpaired.hi - unpaired.lo > paired.hi - paired.lo
+
+
+def test_same_times_same_interval():
+    a = _row("lstm", 1.0, [[1.0, 1.1, 0.9, 1.05, 0.95]] * 2)
+    b = _row("gru", 1.2, [[1.2, 1.3, 1.1, 1.25, 1.15]] * 2)
+    assert stats.ratio(a, b).as_dict() == stats.ratio(a, b).as_dict()
+
+
+def test_share_of_peak_above_one_is_a_flagged_error():
+    rows = [_row("lstm", gflops=50.0), _row("gru", gflops=5.0)]
+    analysis.add_peak_fractions(rows, {("float32", "cpu"): 25.0})
+    assert rows[0]["peak_error"] and not rows[1]["peak_error"]
+    assert rows[1]["peak_fraction"] == pytest.approx(0.2)
+    warnings = analysis.warnings(rows, {})
+    assert any("measurement error" in w for w in warnings)
+    table = view.columns(rows)
+    cells = {name: fn(rows[0]) for name, fn in table}
+    assert cells["peak"] == "err!"
+
+
+def test_single_run_rows_show_na_spread():
+    r = _row("lstm", 1.0, [[1.0, 1.0]], iqr_s=0.0)
+    cells = {name: fn(r) for name, fn in view.columns([r])}
+    assert cells["±IQR"] == "n/a"
+
+
+def test_warnings_repeated_under_the_table_near_verdicts():
+    rows = [_row("lstm"), _row("gru", 2.0)]
+    meta = {"contention": {"busy": True, "load": 6.0, "cores": 2, "action": "x"},
+            "threads": 1, "cpu": "cpu", "cores": 2}
+    report = {"meta": meta, "results": rows,
+              "summary": {"warnings": analysis.warnings(rows, meta),
+                          "verdict": analysis.verdict(rows)}}
+    from io import StringIO
+
+    from rich.console import Console
+
+    buf = StringIO()
+    view.render(report, Console(file=buf, width=80, no_color=True))
+    text = buf.getvalue()
+    assert text.index("busy machine") > text.index("median")
+    assert text.index("busy machine") < text.index("faster than GRU")
+    md = view.markdown(report)
+    assert "| arch |" in md and "**warning**: busy machine" in md
+
+
+def test_contention_falls_back_to_one_thread(monkeypatch):
+    monkeypatch.setattr(machine, "load_average", lambda: 9.0)
+    monkeypatch.setattr(machine, "usable_cores", lambda: 2)
+    c = machine.contention(2, given=False)
+    assert c.busy and c.threads == 1 and "1 thread" in c.action
+    c = machine.contention(2, given=True, rounds_given=False)
+    assert c.busy and c.threads == 2 and "rounds" in c.action
+    monkeypatch.setattr(machine, "load_average", lambda: 0.1)
+    assert not machine.contention(2, given=False).busy
+
+
+def test_busy_run_says_so_in_json_and_takes_more_rounds(cli, monkeypatch):
+    import torch
+
+    monkeypatch.setattr(machine, "load_average", lambda: 9.0)
+    monkeypatch.setattr(machine, "usable_cores", lambda: 2)
+    before = torch.get_num_threads()
+    torch.set_num_threads(2)
+    try:
+        data = cli.json("bench", *TINY, "--arch", "gru", "--mode", "forward", "--peak-n", "32")
+    finally:
+        torch.set_num_threads(before)
+    meta = data["meta"]
+    assert meta["threads"] == 1 and meta["contention"]["busy"]
+    assert "1 thread" in meta["contention"]["action"]
+    assert meta["rounds"] == 5
+    assert any("busy machine" in w for w in data["summary"]["warnings"])
+    # the GEMM peak was measured between the rounds: once before, once after each round
+    assert meta["peaks"][0]["measurements"] == 6
+
+
+def test_rows_keep_their_rounds_and_quartiles(cli):
+    data = cli.json("bench", *TINY, "--arch", "rnn,lstm", "--mode", "forward", "--no-peak",
+                    "--rounds", "3")
+    for r in data["results"]:
+        assert len(r["samples_s"]) == 3 and r["runs"] == sum(map(len, r["samples_s"]))
+        assert r["q1_s"] <= r["median_s"] <= r["q3_s"]
+    comps = data["summary"]["comparisons"]
+    assert comps and all({"ratio", "lo", "hi", "decided", "text"} <= set(c) for c in comps)
+
+
+def test_markdown_output(cli):
+    res = cli("bench", *TINY, "--arch", "gru,lstm", "--mode", "forward", "--no-peak",
+              "--markdown")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert any(ln.startswith("| arch | kernel |") for ln in lines)
+    assert any(ln.startswith("| GRU |") for ln in lines)
+    assert "\x1b[" not in res.stdout
+
+
+def test_latency_preset(cli):
+    data = cli.json("bench", "--preset", "latency", "-T", "3", "-I", "3", "-H", "4",
+                    "--arch", "lstm", "--min-time", "0.005", "--no-peak", "--rounds", "1")
+    (row,) = data["results"]
+    assert row["batch"] == 1 and row["mode"] == "forward"
+    assert row["runs"] >= 100 and row["p99_s"] >= row["median_s"]
+    res = cli("bench", "--preset", "latency", "-B", "4")
+    assert res.exit_code == 2 and "--batch" in res.stderr
+
+
+def test_json_report_is_valid_json_with_samples(cli):
+    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "--json")
+    assert res.exit_code == 0
+    assert json.loads(res.stdout)["results"][0]["samples_s"]
