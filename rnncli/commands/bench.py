@@ -45,8 +45,9 @@ def bench(
                     "(forward + backward) or both. (default both; a preset's own)",
                     case_sensitive=False)] = None,
     impl: Annotated[str, typer.Option(help="Implementations, comma list: torch (fused), "
-                    "cell (nn.*Cell loop), numpy (rnncli.scratch), naive (the lesson's "
-                    "per-sample loop, forward only) or all.")] = "torch",
+                    "cell (nn.*Cell loop), numpy (rnncli.scratch), reference (the readable "
+                    "cells), naive (the lesson's per-sample loop, forward only) or "
+                    "all.")] = "torch",
     device: Annotated[Device, typer.Option(case_sensitive=False)] = Device.cpu,
     dtype: Annotated[Dtype, typer.Option(help="bfloat16: torch/cell only.",
                                          case_sensitive=False)] = Dtype.float32,

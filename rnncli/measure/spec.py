@@ -28,6 +28,13 @@ def _scratch_archs() -> tuple[str, ...]:
     return tuple(a for a in archs.names() if a in CLASSES)
 
 
+def _reference_archs() -> tuple[str, ...]:
+    """The architectures of ``rnncli/scratch/reference.py`` (every registered one)."""
+    from rnncli.scratch.convert import REFERENCE_CLASSES
+
+    return tuple(a for a in archs.names() if a in REFERENCE_CLASSES)
+
+
 def _naive_archs() -> tuple[str, ...]:
     from rnncli.measure.naive import GATES
 
@@ -59,6 +66,10 @@ IMPLS: dict[str, Impl] = {
                   dtypes=("float32", "float64"), devices=("cpu",),
                   why_not={"dtype": "NumPy has no bfloat16 type; use float32",
                            "device": "runs on the CPU only"}),
+    "reference": Impl("reference", "rnncli/scratch/reference.py, the readable equations",
+                      _reference_archs, dtypes=("float32", "float64"), devices=("cpu",),
+                      why_not={"dtype": "NumPy has no bfloat16 type; use float32",
+                               "device": "runs on the CPU only"}),
     "naive": Impl("naive", "the lesson's per-sample loop, forward only", _naive_archs,
                   modes=("forward",), dtypes=("float32", "float64"), devices=("cpu",),
                   why_not={"mode": "is forward-only (the lesson's loop has no backward)",

@@ -4,8 +4,10 @@ Implementations (PyTorch's ``benchmarks/fastrnns`` compares the same kinds):
 
 - ``torch``: ``nn.RNN/GRU/LSTM``, the fused path (one call for the whole sequence);
 - ``cell``: ``nn.RNNCell/GRUCell/LSTMCell`` stepped in a Python loop;
-- ``numpy``: the project's from-scratch cells (``rnncli.scratch``), forward and
+- ``numpy``: the project's fast from-scratch cells (``rnncli.scratch``), forward and
   hand-written backward;
+- ``reference``: the readable reference cells (``rnncli/scratch/reference.py``, what
+  ``gates`` traces), every registered architecture including the peephole LSTM;
 - ``naive``: the lesson's loop (see :mod:`rnncli.measure.naive`).
 
 Modes: ``forward`` is inference (``torch.no_grad``); ``train`` is the forward pass
@@ -177,10 +179,10 @@ def _numpy_workload(case: Case) -> Workload:
 
     from rnncli import scratch
 
-    cls = scratch.CLASSES[case.arch]
     dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
-    net = cls(case.input_size, case.hidden_size, num_layers=case.num_layers, dtype=dtype,
-              seed=0)
+    net = scratch.build(case.arch, case.input_size, case.hidden_size, case.num_layers,
+                        impl="reference" if case.impl == "reference" else "fast", dtype=dtype,
+                        seed=0)
     rng = np.random.default_rng(1)
     x = rng.standard_normal((case.seq_len, case.batch, case.input_size)).astype(dtype)
     ones = np.ones((case.seq_len, case.batch, case.hidden_size), dtype=dtype)
@@ -194,7 +196,9 @@ def _numpy_workload(case: Case) -> Workload:
             return net.backward(ones)  # dL/dout = 1 for loss = sum of outputs
 
     params = sum(int(p.size) for p in net.params.values())
-    wl = Workload(step=step, params_module=params, kernel="NumPy, batched matrix products")
+    kernel = ("NumPy, reference equations step by step" if case.impl == "reference"
+              else "NumPy, batched matrix products")
+    wl = Workload(step=step, params_module=params, kernel=kernel)
     if case.mode == "train":
         wl.memory = lambda: footprint.traced_kept_bytes(lambda: net.forward(x))
         wl.memory_how = "tracemalloc-forward-cache"
@@ -205,7 +209,7 @@ def build(case: Case) -> Workload:
     """Build a fresh model and input for ``case`` and return the step to time."""
     if case.impl in ("torch", "cell"):
         return _torch_workload(case)
-    if case.impl == "numpy":
+    if case.impl in ("numpy", "reference"):
         return _numpy_workload(case)
     from rnncli.measure import naive
 

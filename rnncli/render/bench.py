@@ -22,7 +22,8 @@ SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dt
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
 #: Short names of the kernels (``kernel`` in JSON holds the long one).
 KERNELS = (("oneDNN", "oneDNN"), ("cuDNN", "cuDNN"), ("ATen ops per step, Python", "loop"),
-           ("ATen", "ATen"), ("NumPy, one matrix-vector", "matvec"), ("NumPy", "NumPy"))
+           ("ATen", "ATen"), ("NumPy, one matrix-vector", "matvec"),
+           ("NumPy, reference", "ref"), ("NumPy", "NumPy"))
 #: Most columns a table shows before dropping the optional ones (80 terminal columns).
 MAX_COLUMNS = 11
 
@@ -162,6 +163,7 @@ def _note_kernels(rows: Sequence[dict]) -> str:
                "ATen": "generic ATen ops, one step at a time (torch's CPU GRU/RNN)",
                "cuDNN": "cuDNN's fused RNN kernel", "loop": "nn.*Cell in a Python loop",
                "NumPy": "rnncli.scratch, batched matrix products",
+               "ref": "rnncli/scratch/reference.py, the equations as written",
                "matvec": "the lesson's loop, one matrix-vector product per gate"}
     return "kernel: " + "; ".join(f"{k} = {meaning[k]}" for k in used if k in meaning)
 
