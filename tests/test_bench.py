@@ -157,7 +157,7 @@ def test_compare_foreign_file(cli, tmp_path, content):
 
 
 def test_compare_missing_file(cli, tmp_path):
-    _one_line_error(cli("bench", *TINY, "--compare", str(tmp_path / "nope.json")), "read")
+    _one_line_error(cli("bench", *TINY, "--compare", str(tmp_path / "nope.json")), "no such file")
 
 
 def test_ctrl_c_saves_partial_sequential(cli, tmp_path, monkeypatch):

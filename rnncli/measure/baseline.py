@@ -28,7 +28,11 @@ REQUIRED = tuple(f for f in KEY_FIELDS if f != "batching")
 
 
 def _read_bounded(p: Path) -> str:
-    """The text of a regular file of bounded size (checked on the open descriptor)."""
+    """The text of a regular file of bounded size (``fileio.regular_file``, then checked
+    again on the open descriptor: the path may change between the two)."""
+    from rnncli.fileio import regular_file
+
+    regular_file(p, "--compare", MAX_BYTES)
     try:
         fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
     except OSError as e:

@@ -76,12 +76,11 @@ def state_dict(model: UserModel) -> dict:
 
 
 def _check_file(p: Path) -> None:
+    from rnncli.fileio import regular_file
+
     if not p.exists():
         raise BadInput(f"--lengths {p}: no such file (or use uniform:A-B)")
-    if not p.is_file():
-        raise BadInput(f"--lengths {p}: not a regular file")
-    if p.stat().st_size > MAX_LENGTHS_FILE_BYTES:
-        raise BadInput(f"--lengths {p}: larger than {MAX_LENGTHS_FILE_BYTES // 2**20} MiB")
+    regular_file(p, "--lengths", MAX_LENGTHS_FILE_BYTES)
 
 
 def _read_lengths_file(p: Path) -> list[int]:
