@@ -24,6 +24,7 @@ from typer.core import TyperGroup
 
 from rnncli import __version__
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
+from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
 from rnncli.console import use_ascii_fallback
 from rnncli.errors import RnncliError
@@ -146,6 +147,7 @@ app.command("quiz")(quiz.quiz)
 app.command("gradients")(gradients.gradients)
 app.command("memory")(memory.memory)
 app.command("sentiment")(sentiment_cmd.sentiment)
+app.command("race")(race_cmd.race)
 
 
 def main() -> None:

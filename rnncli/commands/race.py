@@ -1,0 +1,154 @@
+"""`rnncli race`: RNN, GRU and LSTM trained on one series beside baselines, over seeds.
+
+Parse -> rnncli.race.run (plan: checks + estimate; execute) -> rnncli.render.race.
+torch is imported only when training starts.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from rnncli.options import JsonFlag
+from rnncli.race.series import SERIES
+
+SeriesName = Enum("SeriesName", {n: n for n in SERIES}, type=str)
+
+
+class Fill(str, Enum):
+    ffill = "ffill"
+    drop = "drop"
+
+
+class Scale(str, Enum):
+    standard = "standard"
+    none = "none"
+
+
+class Equal(str, Enum):
+    steps = "steps"
+    params = "params"
+    time = "time"
+
+
+def _opt(*names: str, help: str):  # noqa: A002, ANN202
+    return typer.Option(*names, help=help)
+
+
+def race(
+    data: Annotated[Path | None, _opt("--data", help="CSV file with a header row.")] = None,
+    series: Annotated[SeriesName | None, _opt(
+        "--series", help="Built-in series (sunspots, co2 need the `data` extra).")] = None,
+    target: Annotated[str | None, _opt("--target", help="Column to forecast (default: "
+                                       "the last numeric one).")] = None,
+    features: Annotated[str | None, _opt("--features", help="Comma list of input columns "
+                                         "(default: the target alone).")] = None,
+    horizon: Annotated[int, _opt("--horizon", help="Steps ahead to forecast.")] = 1,
+    window: Annotated[int, _opt("--window", help="Input window length.")] = 50,
+    scale: Annotated[Scale, _opt("--scale", help="Fitted on training rows only.")] =
+        Scale.standard,
+    period: Annotated[int | None, _opt("--period", help="Season length for seasonal "
+                                       "persistence.")] = None,
+    fill: Annotated[Fill | None, _opt("--fill", help="Missing values: carry forward or "
+                                      "drop rows (default: refuse).")] = None,
+    arch: Annotated[str, _opt("--arch", help="Comma list of rnn, gru, lstm.")] =
+        "rnn,gru,lstm",
+    hidden: Annotated[int, _opt("--hidden", help="Hidden size.")] = 32,
+    layers: Annotated[int, _opt("--layers", help="Recurrent layers.")] = 1,
+    steps: Annotated[int, _opt("--steps", help="Optimizer steps per run.")] = 500,
+    equal: Annotated[Equal, _opt("--equal", help="Same steps; about the same parameters "
+                                 "(widths fitted); or the same wall time (not reproducible)."
+                                 )] = Equal.steps,
+    time_s: Annotated[float, _opt("--time-s", help="Seconds per run with --equal time.")] =
+        3.0,
+    seeds: Annotated[str, _opt("--seeds", help="Comma list of seeds.")] = "0,1,2,3,4",
+    batch: Annotated[int, _opt("--batch", help="Windows per optimizer step.")] = 32,
+    lr: Annotated[float, _opt("--lr", help="Adam learning rate after warm-up.")] = 1e-2,
+    length: Annotated[int | None, _opt("--length", help="Rows of a generated series "
+                                       "(default 2000).")] = None,
+    data_seed: Annotated[int, _opt("--data-seed", help="Seed of a generated series.")] = 0,
+    threads: Annotated[int, _opt("--threads", help="torch CPU threads.")] = 1,
+    max_rows: Annotated[int, _opt("--max-rows", help="CSV row limit.")] = 1_000_000,
+    force: Annotated[bool, _opt("--force", help="Run even if the estimate is over the "
+                                "limits.")] = False,
+    plot: Annotated[Path | None, _opt("--plot", help="Save a PNG of predictions and "
+                                      "validation curves.")] = None,
+    save: Annotated[Path | None, _opt("--save", help="Directory for JSON, predictions and "
+                                      "weights.")] = None,
+    json: JsonFlag = False,
+) -> None:
+    """Race RNN, GRU and LSTM on your series beside persistence, seasonal persistence and
+    a least-squares linear AR; test RMSE/MAE over seeds, a paired comparison, a verdict.
+
+    Examples: `rnncli race --series narma10`, `rnncli race --data prices.csv --target
+    close --horizon 5`. Ctrl-C keeps the finished runs and exits 130.
+    """
+    from rnncli import archs, console
+    from rnncli.errors import BadInput
+    from rnncli.fileio import check_writable
+    from rnncli.options import choice_list, int_list, positive_int
+    from rnncli.race import run
+    from rnncli.race.save import check_dir
+    from rnncli.race.train import RaceConfig
+    from rnncli.render import race as view
+
+    for name, value in (("--lr", lr), ("--time-s", time_s)):
+        if not value > 0:
+            raise BadInput(f"{name} must be a positive number, got {value}")
+    cfg = RaceConfig(
+        archs=choice_list(arch, "--arch", archs.names(torch_only=True)),
+        hidden_base=positive_int(hidden, "--hidden"), layers=positive_int(layers, "--layers"),
+        steps=positive_int(steps, "--steps"), batch=positive_int(batch, "--batch"), lr=lr,
+        seeds=int_list(seeds, "--seeds", minimum=0), equal=equal.value, time_s=time_s,
+        threads=positive_int(threads, "--threads", minimum=0))
+    req = run.Request(
+        csv=str(data) if data else None, series=series.value if series else None,
+        length=length, data_seed=data_seed, target=target, features=features,
+        fill=fill.value if fill else None, horizon=horizon, window=window, scale=scale.value,
+        period=period, max_rows=positive_int(max_rows, "--max-rows"), force=force, config=cfg)
+    if plot is not None:
+        check_writable(plot, (".png",))
+    if save is not None:
+        check_dir(save)
+    the_plan = run.plan(req)
+    _announce(the_plan)
+    n_runs = len(cfg.archs) * len(cfg.seeds)
+    with view.RaceProgress(console.err(), n_runs, cfg.steps, cfg.equal == "time") as bar:
+        result, runs = run.execute(the_plan, bar.start, bar.finished)
+    _outputs(result, runs, the_plan, plot, save, json)
+    if result["interrupted"]:
+        console.err().print(f"interrupted: kept {len(runs)} of {n_runs} runs", soft_wrap=True)
+        raise typer.Exit(130)
+
+
+def _announce(the_plan) -> None:  # noqa: ANN001
+    from rnncli import console
+
+    cfg, est = the_plan.request.config, the_plan.estimate
+    budget = f"{cfg.time_s:g} s" if cfg.equal == "time" else f"{cfg.steps} steps"
+    console.err().print(
+        f"race: {len(cfg.archs)} architectures x {len(cfg.seeds)} seeds, {budget} each; "
+        f"estimated ~{est.seconds:.0f} s, {est.memory_bytes / 2**20:.0f} MiB",
+        soft_wrap=True)
+
+
+def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None:  # noqa: ANN001
+    from rnncli import console
+    from rnncli.race.save import save as save_dir
+    from rnncli.render import race as view
+
+    if save is not None and runs:
+        save_dir(save, result, runs, the_plan.prep)
+    if plot is not None and runs:
+        view.figure(result, runs, plot)
+    if json:
+        console.print_json({k: v for k, v in result.items() if not k.startswith("_")})
+        return
+    con = console.out()
+    if runs:
+        con.print(view.table(result))
+    for line in view.caption(result) + [""] + view.verdict(result):
+        con.print(line)

@@ -1,0 +1,116 @@
+"""What the race supports: per-architecture summaries, paired differences over seeds, and
+the plain sentences the command prints.
+
+Runs with the same seed are paired (same data, same batch order; the weights differ by
+architecture). For two architectures A and B the per-seed differences RMSE_A - RMSE_B get
+a Student t 95% interval (``trainkit.t_interval``). If it contains 0 the two are
+"indistinguishable here"; otherwise the better one is "better by |mean| ± half-width".
+Against a baseline (one number, no seed) the same interval is taken over RMSE_A - RMSE_base.
+"""
+
+from __future__ import annotations
+
+from rnncli import archs, trainkit
+from rnncli.race.baselines import Score
+from rnncli.race.train import RunResult
+
+
+def _row(arch: str, mine: list[RunResult], persistence_rmse: float) -> dict:
+    rmse = [r.rmse for r in mine]
+    m, sd = trainkit.mean_sd(rmse)
+    mae_m, mae_sd = trainkit.mean_sd([r.mae for r in mine])
+    return {
+        "arch": arch, "title": archs.get(arch).title, "hidden": mine[0].hidden,
+        "params": mine[0].params, "seeds": [r.seed for r in mine], "rmse": rmse,
+        "rmse_mean": m, "rmse_sd": sd, "mae_mean": mae_m, "mae_sd": mae_sd,
+        "skill": 1 - m / persistence_rmse if persistence_rmse > 0 else None,
+        "train_s": trainkit.mean_sd([r.train_s for r in mine])[0],
+        "steps": trainkit.mean_sd([r.steps for r in mine])[0],
+        "latency_ms": trainkit.mean_sd([r.latency_ms for r in mine])[0],
+        "stopped": sorted({r.stopped for r in mine}),
+    }
+
+
+def summarise(runs: list[RunResult], persistence_rmse: float) -> list[dict]:
+    """Per architecture: mean ± sd of RMSE and MAE, skill, params, time, latency."""
+    return [_row(arch, [r for r in runs if r.arch == arch], persistence_rmse)
+            for arch in dict.fromkeys(r.arch for r in runs)]
+
+
+def _paired(runs: list[RunResult], a: str, b: str) -> list[float]:
+    by_seed = {r.seed: r.rmse for r in runs if r.arch == b}
+    return [r.rmse - by_seed[r.seed] for r in runs if r.arch == a and r.seed in by_seed]
+
+
+def pairs(runs: list[RunResult], order: list[str]) -> list[dict]:
+    """Paired RMSE differences for every pair of architectures (first minus second)."""
+    out = []
+    for i, a in enumerate(order):
+        for b in order[i + 1:]:
+            diffs = _paired(runs, a, b)
+            mean, lo, hi = trainkit.t_interval(diffs)
+            out.append({"a": a, "b": b, "diffs": diffs, "mean": mean, "lo": lo, "hi": hi,
+                        "distinguishable": bool(len(diffs) > 1 and (hi < 0 or lo > 0))})
+    return out
+
+
+def _fmt(x: float) -> str:
+    return f"{x:.3g}"
+
+
+def _pair_line(p: dict) -> str:
+    ta, tb = archs.get(p["a"]).title, archs.get(p["b"]).title
+    n = len(p["diffs"])
+    if n < 2:
+        return (f"{ta} vs {tb}: one seed, no spread to judge a difference by (use "
+                "--seeds 0,1,2,3,4)")
+    if not p["distinguishable"]:
+        return (f"{ta} and {tb} are indistinguishable here (RMSE difference "
+                f"{_fmt(p['mean'])}, within the seed-to-seed spread: 95% interval "
+                f"{_fmt(p['lo'])} .. {_fmt(p['hi'])} over {n} seeds)")
+    better, worse = (ta, tb) if p["mean"] < 0 else (tb, ta)
+    half = (p["hi"] - p["lo"]) / 2
+    return (f"{better} better than {worse} by {_fmt(abs(p['mean']))} ± {_fmt(half)} RMSE "
+            f"(95% interval, paired over {n} seeds)")
+
+
+def _vs_baseline(runs: list[RunResult], arch: str, base: Score) -> tuple[float, float, float]:
+    """Mean and 95% interval of RMSE_arch - RMSE_base over seeds (one seed: the value)."""
+    diffs = [r.rmse - base.rmse for r in runs if r.arch == arch]
+    if len(diffs) == 1:
+        return diffs[0], diffs[0], diffs[0]
+    return trainkit.t_interval(diffs)
+
+
+def _baseline_lines(runs: list[RunResult], rows: list[dict], scores: list[Score]) -> list:
+    best_arch = min(rows, key=lambda r: r["rmse_mean"])
+    title = best_arch["title"]
+    persist = next(s for s in scores if s.name == "persistence")
+    best_base = min(scores, key=lambda s: s.rmse)
+    _, lo, hi = _vs_baseline(runs, best_arch["arch"], best_base)
+    if best_base is persist and not lo < 0:
+        return ["nothing beats persistence: the series looks unpredictable from its past "
+                f"(best model {title}, RMSE {_fmt(best_arch['rmse_mean'])} against "
+                f"{_fmt(persist.rmse)} for the last value)"]
+    if hi < 0:
+        return [f"{title} beats every baseline: RMSE {_fmt(best_arch['rmse_mean'])} against "
+                f"{_fmt(best_base.rmse)} ({best_base.name}); skill vs persistence "
+                f"{best_arch['skill']:.2f}"]
+    if lo > 0:
+        return [f"the {best_base.name} baseline beats every recurrent model (RMSE "
+                f"{_fmt(best_base.rmse)} against {_fmt(best_arch['rmse_mean'])} for the "
+                f"best, {title}): recurrence buys nothing here"]
+    return [f"{title} and the {best_base.name} baseline are within the seed-to-seed spread "
+            f"(RMSE {_fmt(best_arch['rmse_mean'])} against {_fmt(best_base.rmse)})"]
+
+
+def lines(runs: list[RunResult], rows: list[dict], pair_list: list[dict],
+          scores: list[Score]) -> list[str]:
+    """The verdict, most important first."""
+    if not rows:
+        return ["no run finished: nothing to compare"]
+    out = _baseline_lines(runs, rows, scores)
+    best = min(rows, key=lambda r: r["rmse_mean"])["arch"]
+    out += [_pair_line(p) for p in pair_list if best in (p["a"], p["b"])]
+    out += [_pair_line(p) for p in pair_list if best not in (p["a"], p["b"])]
+    return out

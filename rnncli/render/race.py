@@ -1,0 +1,178 @@
+"""Rendering for `rnncli race`: the results table, the verdict, a progress bar and the
+``--plot`` figure. Works on the result dict of ``rnncli.race.run.execute``; no torch here,
+matplotlib only inside ``figure``."""
+
+from __future__ import annotations
+
+import time
+
+from rich import box
+from rich.table import Table
+
+from rnncli.errors import MissingExtra
+
+
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+
+
+def _pm(mean: float, sd: float) -> str:
+    return f"{_num(mean)}±{sd:.1g}"
+
+
+def table(result: dict) -> Table:
+    """Baselines first, then each architecture: test RMSE/MAE (mean ± sd over seeds)."""
+    d = result["data"]
+    t = Table(title=f"race: {d['target']}, horizon {d['horizon']}, window {d['window']}",
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for name, justify in (("model", "left"), ("params", "right"), ("test RMSE", "right"),
+                          ("test MAE", "right"), ("skill", "right"), ("train s", "right"),
+                          ("ms/win", "right")):
+        t.add_column(name, justify=justify, no_wrap=True)
+    for b in result["baselines"]:
+        t.add_row(b["name"], str(b["params"] or "-"), _num(b["rmse"]), _num(b["mae"]),
+                  f"{b['skill']:.2f}" if b["skill"] is not None else "-", "-", "-")
+    for m in result["models"]:
+        t.add_row(f"{m['title']} H={m['hidden']}", str(m["params"]),
+                  _pm(m["rmse_mean"], m["rmse_sd"]), _pm(m["mae_mean"], m["mae_sd"]),
+                  f"{m['skill']:.2f}" if m["skill"] is not None else "-",
+                  f"{m['train_s']:.1f}", f"{m['latency_ms']:.2f}")
+    return t
+
+
+def _warnings(result: dict) -> list[str]:
+    cfg = result["config"]
+    out = [f"warning: {cfg['warning']}"] if "warning" in cfg else []
+    expected = {"steps", "wall-cap"} if cfg["equal"] == "time" else {"steps"}
+    for m in result["models"]:
+        odd = [x for x in m["stopped"] if x not in expected]
+        if odd:
+            out.append(f"{m['title']}: some runs stopped early ({', '.join(odd)})")
+    return out
+
+
+def caption(result: dict) -> list[str]:
+    """Lines under the table: what skill means, the split, seeds, notes and warnings."""
+    d, cfg = result["data"], result["config"]
+    s = d["split"]
+    seeds = ",".join(str(x) for x in cfg["seeds"])
+    budget = (f"{cfg['time_s']:g} s each" if cfg["equal"] == "time"
+              else f"{cfg['steps']} steps each")
+    out = [f"{d['source']}; inputs {', '.join(d['features'])}; scale {d['scale']} "
+           f"(fitted on training rows)",
+           f"split by time: {s['train_targets']} train, {s['val_targets']} validation, "
+           f"{s['test_targets']} test targets (test from row {s['test_start_row']}); "
+           f"seeds {seeds}; {budget} (--equal {cfg['equal']})",
+           "skill = 1 - RMSE / RMSE(persistence); ± is the sd over seeds; ms/win: one "
+           "forward pass on one window"]
+    out += d["notes"]
+    if d["citation"]:
+        out.append(f"source: {d['citation']}")
+    return out + _warnings(result)
+
+
+def verdict(result: dict) -> list[str]:
+    return [f"verdict: {result['verdict'][0]}"] + [f"  {x}" for x in result["verdict"][1:]]
+
+
+class RaceProgress:
+    """One progress bar on stderr over all runs; off when stderr is not a terminal."""
+
+    def __init__(self, console, n_runs: int, steps: int, timed: bool) -> None:  # noqa: ANN001
+        from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.timed = timed
+        self.per_run = 1 if timed else steps
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 TextColumn("loss {task.fields[loss]}"), TimeElapsedColumn(),
+                                 console=console, transient=True,
+                                 disable=not console.is_terminal)
+        self.task = self.progress.add_task("race", total=n_runs * self.per_run, loss="-")
+        self.done_runs = 0
+        self.last = 0.0
+
+    def __enter__(self) -> RaceProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        self.progress.__exit__(*exc)
+
+    def start(self, arch: str, seed: int):  # noqa: ANN201
+        self.progress.update(self.task, description=f"{arch} seed {seed}")
+
+        def cb(step: int, loss: float) -> None:
+            now = time.monotonic()
+            if now - self.last > 0.1:
+                self.last = now
+                done = self.done_runs * self.per_run + (0 if self.timed else step)
+                self.progress.update(self.task, completed=done, loss=f"{loss:.3g}")
+
+        return cb
+
+    def finished(self, _run) -> None:  # noqa: ANN001
+        self.done_runs += 1
+        self.progress.update(self.task, completed=self.done_runs * self.per_run)
+
+
+def _prediction_panels(axes, result: dict, runs: list, colour: dict) -> None:  # noqa: ANN001
+    preds = result["_predictions"]
+    for ax, m in zip(axes, result["models"], strict=False):
+        run = next(r for r in runs if r.arch == m["arch"])
+        ax.plot(preds["truth"], color="black", lw=1, label="truth")
+        ax.plot(preds["persistence"], color="grey", lw=0.8, ls=":", label="persistence")
+        ax.plot(run.pred, color=colour[m["arch"]], lw=1, label=f"{m['title']} (seed {run.seed})")
+        ax.set_title(f"{m['title']}: test RMSE {run.rmse:.3g}", fontsize=9)
+        ax.set_xlabel("test target")
+    for ax in axes[len(result["models"]):]:
+        ax.axis("off")
+
+
+def _curve_panels(axes, runs: list, colour: dict) -> None:  # noqa: ANN001
+    for ax, key, label in ((axes[0], "step", "optimizer step"),
+                           (axes[1], "seconds", "wall time, s")):
+        for r in runs:
+            xs = [c[key] for c in r.curve]
+            ax.plot(xs, [c["val_loss"] for c in r.curve], color=colour[r.arch], lw=0.8,
+                    alpha=0.8, label=r.arch.upper() if r.seed == runs[0].seed else None)
+        ax.set_yscale("log")
+        ax.set_xlabel(label)
+        ax.set_ylabel("validation MSE (scaled)")
+    for ax in axes[2:]:
+        ax.axis("off")
+
+
+def _legend(fig, axes) -> None:  # noqa: ANN001
+    handles = {}
+    for ax in axes:
+        for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
+            handles.setdefault(lab, h)
+    fig.legend(handles.values(), handles.keys(), loc="center left", bbox_to_anchor=(1.0, 0.5),
+               fontsize=8, frameon=False)
+
+
+def figure(result: dict, runs: list, path) -> None:  # noqa: ANN001
+    """Test predictions against the truth (one panel per architecture, first seed), and
+    validation loss against step and against wall time (every run). Legends outside."""
+    try:
+        import matplotlib
+    except ImportError:
+        raise MissingExtra("matplotlib", "plot") from None
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from rnncli.fileio import save_figure_atomic
+
+    names = [m["arch"] for m in result["models"]]
+    colour = {n: f"C{i}" for i, n in enumerate(names)}
+    ncols = max(2, len(names))
+    fig, axes = plt.subplots(2, ncols, figsize=(4 * ncols, 6.5), squeeze=False)
+    _prediction_panels(axes[0], result, runs, colour)
+    _curve_panels(axes[1], runs, colour)
+    _legend(fig, [*axes[0], axes[1][0]])
+    fig.suptitle(f"rnncli race: {result['data']['source']}", fontsize=10)
+    fig.tight_layout()
+    save_figure_atomic(fig, path)
+    plt.close(fig)
