@@ -89,6 +89,7 @@ def race(
     from rnncli import archs, console
     from rnncli.errors import BadInput
     from rnncli.fileio import check_writable
+    from rnncli.interrupt import INTERRUPTED_EXIT
     from rnncli.options import choice_list, int_list, positive_int
     from rnncli.race import run
     from rnncli.race.save import check_dir
@@ -121,7 +122,7 @@ def race(
     _outputs(result, runs, the_plan, plot, save, json)
     if result["interrupted"]:
         console.err().print(f"interrupted: kept {len(runs)} of {n_runs} runs", soft_wrap=True)
-        raise typer.Exit(130)
+        raise typer.Exit(INTERRUPTED_EXIT)
 
 
 def _announce(the_plan) -> None:  # noqa: ANN001

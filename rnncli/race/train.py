@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from rnncli import trainkit
+from rnncli.interrupt import keep_finished
 from rnncli.race import baselines, models
 from rnncli.race.data import Prepared
 
@@ -159,22 +160,22 @@ def train_one(prep: Prepared, arch: str, seed: int, cfg: RaceConfig,
         curve=run.curve, pred=pred, state=run.model.state_dict())
 
 
+def iter_runs(prep: Prepared, cfg: RaceConfig,
+              on_start: Callable[[str, int], Callable[[int, float], None] | None] | None = None,
+              ) -> Iterator[RunResult]:
+    """Every architecture under every seed, seed-major so an interruption leaves whole
+    seeds. A run stopped by Ctrl-C is not yielded: the interruption goes on up."""
+    for seed in cfg.seeds:
+        for arch in cfg.archs:
+            r = train_one(prep, arch, seed, cfg, on_start(arch, seed) if on_start else None)
+            if r.stopped == "interrupted":
+                raise KeyboardInterrupt
+            yield r
+
+
 def race(prep: Prepared, cfg: RaceConfig,
          on_start: Callable[[str, int], Callable[[int, float], None] | None] | None = None,
          on_done: Callable[[RunResult], None] | None = None) -> tuple[list[RunResult], bool]:
-    """Every architecture under every seed, seed-major so an interruption leaves whole
-    seeds. Returns the finished runs and whether Ctrl-C stopped the race."""
-    results: list[RunResult] = []
-    try:
-        for seed in cfg.seeds:
-            for arch in cfg.archs:
-                progress = on_start(arch, seed) if on_start else None
-                r = train_one(prep, arch, seed, cfg, progress)
-                if r.stopped == "interrupted":
-                    return results, True
-                results.append(r)
-                if on_done:
-                    on_done(r)
-    except KeyboardInterrupt:
-        return results, True
-    return results, False
+    """The finished runs, and whether Ctrl-C stopped the race (``interrupt.keep_finished``)."""
+    done = keep_finished(iter_runs(prep, cfg, on_start), on_done)
+    return done.items, done.interrupted
