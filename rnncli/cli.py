@@ -26,6 +26,7 @@ from rnncli import __version__
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
 from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
+from rnncli.commands import seq2seq as seq2seq_cmd
 from rnncli.console import use_ascii_fallback
 from rnncli.errors import RnncliError
 from rnncli.options import harden
@@ -148,6 +149,7 @@ app.command("gradients")(gradients.gradients)
 app.command("memory")(memory.memory)
 app.command("sentiment")(sentiment_cmd.sentiment)
 app.command("race")(race_cmd.race)
+app.add_typer(seq2seq_cmd.app, name="seq2seq")
 
 
 def main() -> None:

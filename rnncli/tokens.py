@@ -3,6 +3,8 @@
 - ``words(text)``: the documented tokenizer: lower-case, then runs of letters/digits
   (apostrophes kept inside words: "don't"), and each punctuation mark as its own token.
 - ``chars(text)``: one token per character (spaces kept), for ``seq2seq --tokens char``.
+- ``spaces(text)``: split on white space only, case kept (pre-tokenised text such as
+  SCAN's ``I_TURN_LEFT I_JUMP``), for ``seq2seq --tokens space``.
 - ``Vocab``: token <-> id with four reserved ids (``<pad>`` 0, ``<unk>`` 1, ``<sos>`` 2,
   ``<eos>`` 3), capped by size, most frequent first, ties broken alphabetically so the
   same corpus always gives the same ids.
@@ -13,7 +15,8 @@ are plain dicts loadable with ``torch.load(weights_only=True)``::
     {"state_dict": {name: tensor}, "rnncli": META}
 
 where META holds only strings, numbers, booleans, lists and dicts of them:
-``kind`` ("sentiment" | "seq2seq"), ``format`` (1), ``arch``, ``tokens`` ("word" | "char"),
+``kind`` ("sentiment" | "seq2seq"), ``format`` (1), ``arch``,
+``tokens`` ("word" | "char" | "space"),
 ``vocab`` (list of tokens, index = id), ``embedding_key`` (state_dict key of the source
 embedding), ``rnn_prefix`` (prefix of the recurrent layer's ``weight_ih_l0`` ...),
 ``settings`` (the command's options) and, for seq2seq, ``target_vocab``.
@@ -46,7 +49,12 @@ def chars(text: str) -> list[str]:
     return list(str(text))
 
 
-TOKENIZERS = {"word": words, "char": chars}
+def spaces(text: str) -> list[str]:
+    """``"I_TURN_LEFT I_JUMP"`` -> ``["I_TURN_LEFT", "I_JUMP"]``."""
+    return str(text).split()
+
+
+TOKENIZERS = {"word": words, "char": chars, "space": spaces}
 
 
 def tokenizer(kind: str):

@@ -1,0 +1,223 @@
+"""Rendering for `rnncli seq2seq`: results beside baselines, exposure bias, accuracy by
+source length, the attention map (terminal and matplotlib), translations.
+
+Works on the report dict of ``rnncli.seq2seq.experiment.assemble``; no torch here.
+"""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+
+SHADES = " ░▒▓█"
+MAX_MAP_ROWS = 30
+ABBREV = {"none": "-", "additive": "add", "dot": "dot"}
+CUTS = (0.05, 0.25, 0.5, 0.75)  # weight thresholds of the shades
+
+
+def _pct(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.1f}%"
+
+
+def _pct0(v: float | None) -> str:
+    return "-" if v is None else f"{100 * v:.0f}%"
+
+
+def run_line(r: dict) -> str:
+    """One line about a finished run, for stderr."""
+    stop = "" if r["stopped"] == "steps" else f", stopped: {r['stopped']}"
+    return (f"{r['arch']} {r['attention']} seed {r['seed']}: exact {_pct(r['exact'])}, "
+            f"tokens {_pct(r['token_accuracy'])}, {r['steps']} steps, "
+            f"{r['seconds']:.1f} s{stop}")
+
+
+def results_table(rep: dict) -> Table:
+    mt = any("bleu" in r for r in rep["runs"])
+    title = f"seq2seq: {rep['task']}" + (f" ({rep['split']} split)" if rep["split"] else "")
+    t = Table(title=title, title_justify="left",
+              caption="TF: teacher-forced (true prefix at every step); free: the model "
+              "reads its own outputs", caption_justify="left")
+    for col in ("arch", "attn", "seed"):
+        t.add_column(col)
+    for col in ("exact", "tokens free", "tokens TF", "no <eos>", "s"):
+        t.add_column(col, justify="right")
+    if mt:
+        t.add_column("BLEU", justify="right")
+        t.add_column("chrF", justify="right")
+    for r in rep["runs"]:
+        row = [r["arch"], r["attention"], str(r["seed"]), _pct(r["exact"]),
+               _pct(r["token_accuracy"]), _pct(r["teacher_forced"]["token_accuracy"]),
+               str(r["no_eos"]), f"{r['seconds']:.1f}"]
+        if mt:
+            row += [f"{r.get('bleu', float('nan')):.1f}", f"{r.get('chrf', float('nan')):.1f}"]
+        t.add_row(*row)
+    return t
+
+
+def baseline_lines(rep: dict) -> list[str]:
+    b = rep["baselines"]
+    name, value = max(b.items(), key=lambda kv: kv[1])
+    lines = ["baselines without recurrence (exact): "
+             + ", ".join(f"{k} {_pct(v)}" for k, v in b.items())]
+    beaten = [f"{r['arch']} {r['attention']}" for r in rep["runs"] if r["exact"] < value]
+    if beaten:
+        lines.append(f"the {name} baseline ({_pct(value)}) beats: {', '.join(beaten)}")
+    else:
+        lines.append(f"every model beats the best baseline ({name}, {_pct(value)})")
+    return lines
+
+
+def exposure_line(rep: dict) -> str:
+    gaps = [(r["teacher_forced"]["token_accuracy"] - r["token_accuracy"], r)
+            for r in rep["runs"]]
+    gap, r = max(gaps, key=lambda g: g[0])
+    return (f"exposure bias: fed the true prefix, {r['arch']} {r['attention']} gets "
+            f"{_pct(r['teacher_forced']['token_accuracy'])} of tokens right; reading its own "
+            f"outputs, {_pct(r['token_accuracy'])} (gap {100 * gap:.1f} points, the largest)")
+
+
+def length_table(rep: dict) -> Table:
+    t = Table()
+    t.add_column("length")
+    t.add_column("n", justify="right")
+    runs = rep["runs"]
+    for r in runs:
+        t.add_column(f"{r['arch']}\n{ABBREV.get(r['attention'], r['attention'])}",
+                     justify="right")
+    for i, bucket in enumerate(runs[0]["by_length"]):
+        rng = f"{bucket['lo']}" if bucket["lo"] == bucket["hi"] else \
+            f"{bucket['lo']}-{bucket['hi']}"
+        t.add_row(rng, str(bucket["n"]), *(_pct0(r["by_length"][i]["exact"]) for r in runs))
+    return t
+
+
+def _shade(w: float) -> str:
+    return SHADES[sum(w >= c for c in CUTS)]
+
+
+def attention_text(heat: dict, tokens: str) -> Text:
+    """Rows: output tokens; columns: source tokens; darker = more weight."""
+    width = 2 if tokens == "char" else 6
+    src = heat["source"]
+    label_w = min(12, max(len(t) for t in heat["output"]))
+    text = Text(f"attention of {heat['model']}, test example {heat['index']} "
+                f"(rows: output, columns: source; weight: blank < 0.05 {SHADES[1]} < 0.25 "
+                f"{SHADES[2]} < 0.5 {SHADES[3]} < 0.75 {SHADES[4]})\n")
+    text.append(" " * (label_w + 1) + "".join(t[: width - 1].ljust(width) for t in src) + "\n")
+    rows = list(zip(heat["output"], heat["weights"], strict=True))
+    for tok, weights in rows[:MAX_MAP_ROWS]:
+        cells = "".join(_shade(w) * (width - 1) + " " for w in weights)
+        text.append(tok[:label_w].rjust(label_w) + " " + cells + "\n")
+    if len(rows) > MAX_MAP_ROWS:
+        text.append(f"... {len(rows) - MAX_MAP_ROWS} more output steps (see --json)\n")
+    return text
+
+
+def render(console, rep: dict) -> None:  # noqa: ANN001
+    """The whole report on stdout."""
+    c = rep
+    console.print(f"{c['train_pairs']} training and {c['test_pairs']} test pairs, "
+                  f"{c['tokens']} tokens, vocab {c['src_vocab']} -> {c['tgt_vocab']}, "
+                  f"outputs capped at {c['max_len']} tokens")
+    if c["unknown_test_tokens"]:
+        shown = ", ".join(repr(t) for t in c["unknown_test_tokens"][:8])
+        console.print(f"test sources hold {len(c['unknown_test_tokens'])} token(s) never "
+                      f"seen in training, read as <unk>: {shown}")
+    if not c["runs"]:
+        return
+    console.print(results_table(c))
+    for line in baseline_lines(c) + [exposure_line(c)]:
+        console.print(line)
+    console.print("exact match by source length (tokens), with and without attention:")
+    console.print(length_table(c))
+    if c["attention_map"]:
+        console.print(attention_text(c["attention_map"], c["tokens"]))
+    _footer(console, c)
+
+
+def _footer(console, c: dict) -> None:  # noqa: ANN001
+    best = max(c["runs"], key=lambda r: r["exact"])
+    for ex in best["examples"]:
+        mark = "ok" if ex["output"] == ex["target"] else "wrong"
+        console.print(f"  {ex['source']!r} -> {ex['output']!r} ({mark}; target "
+                      f"{ex['target']!r})", markup=False)
+    if c["published"]:
+        p = c["published"]
+        console.print(f"published ({p['source']}), {p['split']} split: {p['figure']}")
+    if c["mt_hint"]:
+        console.print(c["mt_hint"])
+    console.print(c["decoding"])
+
+
+def figure(rep: dict):  # noqa: ANN201
+    """Accuracy by source length per model, and the attention map when there is one."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    heat = rep.get("attention_map")
+    fig, axes = plt.subplots(1, 2 if heat else 1, figsize=(11 if heat else 6, 4.2))
+    ax = axes[0] if heat else axes
+    for r in rep["runs"]:
+        pts = [((b["lo"] + b["hi"]) / 2, b["exact"]) for b in r["by_length"]
+               if b["exact"] is not None]
+        label = f"{r['arch']} {r['attention']} s{r['seed']}"
+        ax.plot(*zip(*pts, strict=True), marker="o", label=label)
+    ax.set_xlabel("source length (tokens)")
+    ax.set_ylabel("exact match")
+    ax.set_ylim(-0.02, 1.02)
+    ax.set_title(f"seq2seq {rep['task']}: accuracy by source length")
+    ax.legend(fontsize=8)
+    if heat:
+        a2 = axes[1]
+        a2.imshow(heat["weights"], cmap="Greys", vmin=0, vmax=1, aspect="auto")
+        a2.set_xticks(range(len(heat["source"])), heat["source"], fontsize=7, rotation=90)
+        a2.set_yticks(range(len(heat["output"])), heat["output"], fontsize=7)
+        a2.set_title(f"attention: {heat['model']}")
+    fig.tight_layout()
+    return fig
+
+
+def translations(result: dict) -> Table:
+    t = Table(caption=f"{result['arch']}, {result['attention']} attention, beam "
+              f"{result['beam']}", caption_justify="left")
+    t.add_column("source")
+    t.add_column("output")
+    for row in result["translations"]:
+        out = row["output"] if row["ended"] else row["output"] + " (no <eos> by the cap)"
+        t.add_row(Text(row["source"]), Text(out))
+    return t
+
+
+class RunProgress:
+    """A transient progress bar on stderr per run (off when stderr is not a terminal)."""
+
+    def __init__(self, console, steps: int) -> None:  # noqa: ANN001
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+        self.steps = steps
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+                                 MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
+                                 console=console, transient=True,
+                                 disable=not console.is_terminal)
+
+    def __enter__(self) -> RunProgress:
+        self.progress.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:  # noqa: ANN002
+        self.progress.__exit__(*exc)
+
+    def callback(self, label: str):  # noqa: ANN201
+        tid = self.progress.add_task(label, total=self.steps, loss="-")
+
+        def cb(step: int, loss: float) -> None:
+            if step % 10 == 0 or step == self.steps:
+                self.progress.update(tid, completed=step, loss=f"{loss:.3g}")
+
+        return cb
+
+    def done(self) -> None:
+        if self.progress.task_ids:
+            self.progress.update(self.progress.task_ids[-1], completed=self.steps)
