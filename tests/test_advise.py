@@ -238,6 +238,7 @@ def test_table_fits_80_columns(cli):
     assert max(len(line) for line in res.stdout.splitlines()) <= 80
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_never_waits_without_a_terminal():
     p = subprocess.run([sys.executable, "-m", "rnncli", "advise"], capture_output=True,
                        text=True, stdin=subprocess.DEVNULL, timeout=60)

@@ -130,6 +130,7 @@ def test_table_fits_80_columns(cli):
     assert max(len(line) for line in res.stdout.splitlines()) <= 80
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_no_torch_import():
     for cmd in (["compare"], ["advise", "--seq-len", "5"], ["quiz", "--count", "1",
                                                                "--answers", "1"]):
@@ -142,6 +143,7 @@ def test_no_torch_import():
         assert "torch" not in mods, cmd
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_subprocess_smoke():
     p = subprocess.run([sys.executable, "-m", "rnncli", "compare", "--json"],
                        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)

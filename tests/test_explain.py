@@ -136,6 +136,7 @@ def test_unknown_topic_is_one_line_exit_2(cli):
     assert all(f"'{name}'" in lines[0] for name in TOPIC_NAMES)
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_piped_output_has_no_ansi_and_fits():
     env = {k: v for k, v in os.environ.items()
            if k not in ("NO_COLOR", "FORCE_COLOR", "COLUMNS", "TTY_COMPATIBLE")}

@@ -98,12 +98,14 @@ def test_bad_input_is_one_line_exit_2(cli, args):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_never_waits_without_a_terminal():
     p = subprocess.run([sys.executable, "-m", "rnncli", "quiz"], capture_output=True,
                        text=True, stdin=subprocess.DEVNULL, timeout=60)
     assert p.returncode == 0 and "Score: 0 of" in p.stdout
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_piped_answers_are_scored():
     p = subprocess.run([sys.executable, "-m", "rnncli", "quiz", "--count", "2"],
                        capture_output=True, text=True, input="1\n2\n", timeout=60)
@@ -157,6 +159,7 @@ def test_ctrl_c_keeps_the_answers_given():
     assert f"Score: {data['score']} of 2 answered (4 questions)" in out.getvalue()
 
 
+@pytest.mark.slow  # a subprocess: a fresh interpreter start
 def test_endless_stdin_is_refused_in_bounded_time_and_memory():
     yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
     try:

@@ -61,7 +61,7 @@ GATES: dict[str, list[str]] = {
     "lstm": ["input i", "forget f", "output o"],
     "peephole": ["input i", "forget f", "output o"],
 }
-STATE = {"rnn": "h", "gru": "h", "lstm": "h and c", "peephole": "h and c"}
+STATE = {a: " and ".join(archs.get(a).states) for a in ARCHS}
 
 #: The lesson's words, per row and architecture (its "Architecture Comparison").
 LESSON_WORDS: dict[str, dict[str, str]] = {

@@ -176,8 +176,9 @@ def projects_topic() -> dict[str, Any]:
                  "Variable-length batches, pre-trained embeddings, deployment, "
                  "latency and throughput.",
                  "Bidirectional LSTM over pre-trained embeddings, packed batches.",
-                 "A bidirectional layer needs the whole post; classify from h_n, not "
-                 "the padded last step.",
+                 "A bidirectional layer needs the whole post; classify from "
+                 "torch.cat([h_n[-2], h_n[-1]], dim=1) of a packed batch, not the padded "
+                 "last step (`explain practices`, section classification).",
                  ["rnncli bench", "rnncli explain practices"],
                  ["lesson", "torch-pack", "torch-lstm"]),
     ])

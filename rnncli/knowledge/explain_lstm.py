@@ -152,7 +152,10 @@ def _faq() -> dict[str, Any]:
             "c of every layer (and direction). For one direction and unpadded input, "
             "output[-1] equals h_n[-1]; for a bidirectional layer the backward "
             "direction's final state sits at output[0] (second half), and with a packed "
-            "batch h_n is taken at each sequence's own last real step. So use h_n.",
+            "batch h_n is taken at each sequence's own last real step. So use h_n: "
+            "h_n[-1] for one direction, torch.cat([h_n[-2], h_n[-1]], dim=1) for a "
+            "bidirectional layer (`rnncli explain practices --section classification`; "
+            "`rnncli explain shapes` checks every shape).",
             ["torch-lstm", "torch-pack"]),
         faq("Why the second tanh, in h = o ⊙ tanh(c)?",
             "c is a running sum that can grow by up to 1 per step, so it can leave the "
