@@ -21,6 +21,12 @@ where META holds only strings, numbers, booleans, lists and dicts of them:
 embedding), ``rnn_prefix`` (prefix of the recurrent layer's ``weight_ih_l0`` ...),
 ``settings`` (the command's options) and, for seq2seq, ``target_vocab``.
 ``checkpoint_meta`` and ``pack_checkpoint`` build and check that layout.
+
+A ``sentiment`` checkpoint's META also holds ``labels`` (class names, index = class) and
+``head`` (how the prediction is read: top layer's final ``h_n``, both directions, then the
+MLP at ``head.0`` / ``head.3``); to get the model's prediction for token ids, import
+lazily ``rnncli.sentiment.models.predict_from_checkpoint(obj, token_ids) -> (label,
+{label: probability})`` (BadInput for an id outside the vocabulary).
 """
 
 from __future__ import annotations

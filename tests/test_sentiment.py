@@ -181,6 +181,7 @@ def test_checkpoint_round_trips_through_weights_only(tmp_path, vocab):
         predict_from_checkpoint(loaded, [len(vocab) + 3])
 
 
+@pytest.mark.slow
 def test_cli_tiny_run_json_and_save(cli, tmp_path):
     out = tmp_path / "m.pt"
     data = cli.json("sentiment", "--arch", "gru", "--steps", "2", "--embed", "4",
@@ -231,3 +232,53 @@ def test_bad_options_exit_2(cli, args, message):
     res = cli("sentiment", *args)
     assert res.exit_code == 2, res.output
     assert message in res.stderr
+
+
+@pytest.mark.slow
+def test_cli_user_file_with_test_file_seeds_and_plot(cli, tmp_path):
+    pytest.importorskip("matplotlib")
+    pos, neg = ("fine", "lovely", "great"), ("dull", "awful", "weak")
+    rows = [f"a {(pos if i % 2 else neg)[i % 3]} film number {i}\t{'pos' if i % 2 else 'neg'}"
+            for i in range(60)]
+    train = _tsv(tmp_path, "text\tlabel\n" + "\n".join(rows[:50]) + "\nbroken line\n")
+    test = _tsv(tmp_path, "\n".join(rows[50:]) + "\n", "test.tsv")
+    fig = tmp_path / "fig.png"
+    data = cli.json("sentiment", "--data", str(train), "--test", str(test), "--arch", "rnn",
+                    "--steps", "2", "--hidden", "4", "--embed", "4", "--seeds", "0,1",
+                    "--plot", str(fig))
+    assert data["dataset"]["labels"] == ["neg", "pos"]
+    assert data["dataset"]["sizes"]["test"] == 10
+    assert data["dataset"]["skipped"] == [[52, "1 fields, expected 2"]]
+    rnn = data["models"][-1]
+    assert rnn["seeds"] == 2 and len(rnn["sets"]["test"]["per_seed"]) == 2
+    assert data["verdicts"] == [] and fig.stat().st_size > 0
+
+
+@pytest.mark.slow
+def test_same_seed_same_numbers(cli):
+    args = ("sentiment", "--arch", "lstm", "--steps", "3", "--hidden", "4", "--embed", "4")
+    a, b = cli.json(*args), cli.json(*args)
+    strip = [{k: v for k, v in m.items() if k != "seconds"} for m in a["models"]]
+    assert strip == [{k: v for k, v in m.items() if k != "seconds"} for m in b["models"]]
+
+
+def test_ctrl_c_keeps_the_finished_models(cli, monkeypatch, tmp_path):
+    from rnncli import trainkit
+    from rnncli.sentiment import run
+
+    real_fit, calls = run.fit, []
+
+    def fit_then_interrupt(model, data, cfg, progress=None):
+        calls.append(1)
+        if len(calls) == 2:  # Ctrl-C during the second torch model (the first RNN)
+            return trainkit.StepLog(steps=1, stopped="interrupted", losses=[0.7])
+        return real_fit(model, data, cfg, progress)
+
+    monkeypatch.setattr(run, "fit", fit_then_interrupt)
+    save = tmp_path / "m.pt"
+    res = cli("sentiment", "--steps", "2", "--hidden", "4", "--embed", "4", "--json",
+              "--save", str(save))
+    assert res.exit_code == 130
+    data = json.loads(res.stdout)
+    assert [m["name"] for m in data["models"]] == ["NB uni+bigram", "bag of embeddings"]
+    assert data["interrupted"] and not save.exists()

@@ -16,8 +16,8 @@ from rnncli import datasets
 from rnncli.options import JsonFlag
 
 Dataset = Enum("Dataset", {n: n for n in ("probes", *datasets.names())}, type=str)
-PROBE_STEPS = 300
-EPOCHS = 4  # the default budget on real data, in passes over the training set
+PROBE_STEPS = 300  # as rnncli.sentiment.cli_plan (not imported here: --help stays light)
+EPOCHS = 4
 
 
 def sentiment(
@@ -45,7 +45,9 @@ def sentiment(
     steps: Annotated[int | None, typer.Option(
         "--steps", help=f"Optimizer steps per model (default {PROBE_STEPS} on probes, "
         f"{EPOCHS} epochs on real data).")] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Sentences per step.")] = 32,
+    batch: Annotated[int | None, typer.Option(
+        "--batch", help="Sentences per step (default 32 on probes, 64 on real data).")
+    ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Adam's peak learning rate.")] = 3e-3,
     seeds: Annotated[str, typer.Option(
         "--seeds", help="Comma list of training seeds (mean ± sd over them).")] = "0",
@@ -94,13 +96,16 @@ def sentiment(
                 markup=False)
     with Progress(err(), prep.request.fit.steps) as bar:
         result, trained = cli_plan.execute(prep, bar.callback)
-    if save is not None:
-        cli_plan.save_model(save, trained, prep)
+    if save is not None and not cli_plan.save_model(save, trained, prep):
+        save = None
     if plot is not None:
         from rnncli.render.sentiment import plot as draw
 
         draw(result, plot)
     _show(result, json, save, plot)
+    if result["interrupted"]:
+        err().print("interrupted: kept the models that finished", markup=False)
+        raise typer.Exit(130)
 
 
 def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> None:
@@ -112,15 +117,15 @@ def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> Non
         return
     console = out()
     for line in r.dataset_lines(result):
-        console.print(line, soft_wrap=True, markup=False)
+        console.print(line, markup=False)
     for table in (r.accuracy_table(result), r.probe_table(result), r.memory_table(result)):
         if table is not None:
             console.print(table)
     for v in result["verdicts"]:
-        console.print(v["line"], soft_wrap=True, markup=False)
+        console.print(v["line"], markup=False)
     line = r.outcome_line(result)
     if line:
-        console.print(line, soft_wrap=True, markup=False)
+        console.print(line, markup=False)
     gates = r.gate_table(result)
     if gates is not None:
         console.print(gates)

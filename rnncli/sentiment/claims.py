@@ -30,26 +30,27 @@ def _numbers(models: list[dict], claim: str) -> str:
     return ", ".join(parts)
 
 
+def _word(held: bool, base_held: list[str]) -> str:
+    if not held:
+        return "not held"
+    return "held by the bag of words too" if base_held else "held"
+
+
 def verdict(models: list[dict], claim: str) -> dict:
     rec = [m for m in models if m["kind"] == "recurrent"]
-    base = [m for m in models if m["kind"] == "baseline"]
-    best = max(rec, key=lambda m: _acc(m, claim)) if rec else None
+    base_held = [m["name"] for m in models
+                 if m["kind"] == "baseline" and _acc(m, claim) >= HELD]
+    best = max(rec, key=lambda m: _acc(m, claim), default=None)
     held = best is not None and _acc(best, claim) >= HELD
-    base_held = [m["name"] for m in base if _acc(m, claim) >= HELD]
-    if held and base_held:
-        word = "held by the bag of words too"
-    elif held:
-        word = "held"
-    else:
-        word = "not held"
-    return {"claim": claim, "verdict": word, "best": best["name"] if best else None,
+    return {"claim": claim, "verdict": _word(held, base_held),
+            "best": best["name"] if best else None,
             "accuracy": {m["name"]: _acc(m, claim) for m in models},
             "baselines_held": base_held}
 
 
 def verdicts(models: list[dict]) -> list[dict]:
     """One verdict per claim whose probe set was run."""
-    if not models or "order" not in models[0]["sets"]:
+    if not any(m["kind"] == "recurrent" for m in models) or "order" not in models[0]["sets"]:
         return []
     out = []
     for claim, _set, text in CLAIMS:

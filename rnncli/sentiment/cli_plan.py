@@ -19,6 +19,9 @@ from rnncli.sentiment.data import Corpus, TableSpec, from_dataset, from_file, fr
 from rnncli.sentiment.models import ModelConfig
 from rnncli.sentiment.train import FitConfig
 
+PROBE_STEPS, PROBE_BATCH = 300, 32
+EPOCHS, DATA_BATCH = 4, 64  # real data: 4 passes over the training set by default
+
 
 @dataclass
 class Plan:
@@ -34,7 +37,7 @@ class Plan:
     layers: int = 1
     bidirectional: bool = False
     steps: int | None = None
-    batch: int = 32
+    batch: int | None = None
     lr: float = 3e-3
     seeds: str = "0"
     seed: int = 0
@@ -56,8 +59,10 @@ class Prepared:
 def _check_options(plan: Plan) -> None:
     from rnncli.fileio import check_writable
 
-    for name in ("embed", "hidden", "layers", "batch", "vocab_size"):
+    for name in ("embed", "hidden", "layers", "vocab_size"):
         positive_int(getattr(plan, name), "--" + name.replace("_", "-"))
+    if plan.batch is not None:
+        positive_int(plan.batch, "--batch")
     positive_int(plan.threads, "--threads", minimum=0)
     if plan.steps is not None:
         positive_int(plan.steps, "--steps")
@@ -91,18 +96,19 @@ def prepare(plan: Plan) -> Prepared:
     arch_list = tuple(choice_list(plan.arch, "--arch", archs.names(torch_only=True)))
     seeds = tuple(int_list(plan.seeds, "--seeds", minimum=0))
     corpus = _corpus(plan)
-    steps = plan.steps or (300 if corpus.probes else
-                           math.ceil(4 * len(corpus.train) / plan.batch))
+    batch = plan.batch or (PROBE_BATCH if corpus.probes else DATA_BATCH)
+    steps = plan.steps or (PROBE_STEPS if corpus.probes else
+                           math.ceil(EPOCHS * len(corpus.train) / batch))
     cfg = ModelConfig(arch=arch_list[-1], embed=plan.embed, hidden=plan.hidden,
                       layers=plan.layers, bidirectional=plan.bidirectional)
     words = {w for s in corpus.train for w in s.text.lower().split()}
     lengths = sorted(len(s.text.split()) for s in corpus.train)
-    est = budget.estimate(arch_list, min(plan.vocab_size, len(words) + 4), cfg, plan.batch,
+    est = budget.estimate(arch_list, min(plan.vocab_size, len(words) + 4), cfg, batch,
                           steps, lengths[int(0.9 * (len(lengths) - 1))], len(seeds),
                           len(corpus.labels))
     budget.check(est, plan.force)
     req = Request(archs=arch_list, model=cfg,
-                  fit=FitConfig(steps=steps, batch=plan.batch, lr=plan.lr),
+                  fit=FitConfig(steps=steps, batch=batch, lr=plan.lr),
                   seeds=seeds, threads=plan.threads, vocab_size=plan.vocab_size)
     return Prepared(plan, corpus, req, est)
 
@@ -126,8 +132,9 @@ def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:  # noqa: ANN001
     return result, trained
 
 
-def save_model(path: Path, trained: dict, prep: Prepared) -> Path:
-    """The last architecture's first-seed model, in the ``rnncli.tokens`` layout."""
+def save_model(path: Path, trained: dict, prep: Prepared) -> Path | None:
+    """The last architecture's first-seed model, in the ``rnncli.tokens`` layout (None
+    when it did not finish: Ctrl-C)."""
     from dataclasses import replace
 
     import torch
@@ -136,6 +143,8 @@ def save_model(path: Path, trained: dict, prep: Prepared) -> Path:
     from rnncli.sentiment.models import pack
 
     arch = prep.request.archs[-1]
+    if arch not in trained["models"]:
+        return None
     cfg = replace(prep.request.model, arch=arch)
     settings = {"dataset": prep.corpus.name, "steps": prep.request.fit.steps,
                 "seed": prep.request.seeds[0]}

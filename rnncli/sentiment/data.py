@@ -154,17 +154,34 @@ class TableSpec:
     label_col: str | None = None
 
 
+def _rows_of_width(path: Path) -> tuple[list, list, int]:
+    """The rows with the usual number of fields, the lines skipped, that number."""
+    rows, skipped = read_table(path)
+    width = Counter(len(f) for _, f in rows).most_common(1)[0][0]
+    if width < 2:
+        raise BadInput(f"{path}: one column only; expected a text and a label column "
+                       "separated by a tab or a comma")
+    good = [(n, f) for n, f in rows if len(f) == width]
+    skipped += [(n, f"{len(f)} fields, expected {width}") for n, f in rows if len(f) != width]
+    return good, skipped, width
+
+
+def _choose_columns(spec: TableSpec, good: list, header, width: int) -> tuple[int, int]:  # noqa: ANN001
+    t_guess, l_guess = _guess_columns([f for _, f in good], width)
+    t = _column(spec.text_col, header, width, "--text-col")
+    lab = _column(spec.label_col, header, width, "--label-col")
+    t = t_guess if t is None else t
+    lab = l_guess if lab is None else lab
+    if t == lab:
+        raise BadInput("--text-col and --label-col name the same column")
+    return t, lab
+
+
 def read_labelled(spec: TableSpec, labels: list[str] | None = None,  # noqa: ANN201
                   columns: tuple[int, int] | None = None):
     """``(sentences, label names, skipped, (text column, label column), column names)``
     of a user file; a test file passes the training file's ``labels`` and ``columns``."""
-    rows, skipped = read_table(spec.path)
-    width = Counter(len(f) for _, f in rows).most_common(1)[0][0]  # the usual row width
-    if width < 2:
-        raise BadInput(f"{spec.path}: one column only; expected a text and a label column "
-                       "separated by a tab or a comma")
-    good = [(n, f) for n, f in rows if len(f) == width]
-    skipped += [(n, f"{len(f)} fields, expected {width}") for n, f in rows if len(f) != width]
+    good, skipped, width = _rows_of_width(spec.path)
     if columns is not None:
         return _known_columns(spec.path, good, columns, labels, skipped)
     header = _header(good, spec)
@@ -172,12 +189,7 @@ def read_labelled(spec: TableSpec, labels: list[str] | None = None,  # noqa: ANN
         good = good[1:]
     if not good:
         raise BadInput(f"{spec.path}: no data rows")
-    t_guess, l_guess = _guess_columns([f for _, f in good], width)
-    t = _column(spec.text_col, header, width, "--text-col")
-    lab = _column(spec.label_col, header, width, "--label-col")
-    t, lab = (t_guess if t is None else t), (l_guess if lab is None else lab)
-    if t == lab:
-        raise BadInput("--text-col and --label-col name the same column")
+    t, lab = _choose_columns(spec, good, header, width)
     return _sentences(spec.path, good, t, lab, labels, skipped, header)
 
 
@@ -206,17 +218,21 @@ def _header(good: list[tuple[int, list[str]]], spec: TableSpec) -> list[str] | N
     return None
 
 
-def _sentences(path, good, t, lab, labels, skipped, header):  # noqa: ANN001, ANN202
+def _with_text(path, good, t, header, skipped):  # noqa: ANN001, ANN202
     if not any(f[t] for _, f in good):
         raise BadInput(f"{path}: the text column ({_name(header, t)}) is empty in every row")
     skipped += [(n, "empty text") for n, f in good if not f[t]]
-    good = [(n, f) for n, f in good if f[t]]
-    names = labels or _label_names([f[lab] for _, f in good])
-    if labels is None:
+    return [(n, f) for n, f in good if f[t]]
+
+
+def _sentences(path, good, t, lab, labels, skipped, header):  # noqa: ANN001, ANN202
+    good = _with_text(path, good, t, header, skipped)
+    names = labels
+    if names is None:
+        names = _label_names([f[lab] for _, f in good])
         _check_labels(names, len(good), path)
     index = {v: i for i, v in enumerate(names)}
-    unknown = [(n, f"unknown label {f[lab]!r}") for n, f in good if f[lab] not in index]
-    skipped += unknown
+    skipped += [(n, f"unknown label {f[lab]!r}") for n, f in good if f[lab] not in index]
     rows = [Sentence(f[t], index[f[lab]], "") for n, f in good if f[lab] in index]
     if not rows:
         raise BadInput(f"{path}: no row has a label of the training file ({', '.join(names)})")

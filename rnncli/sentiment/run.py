@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field, replace
 
 from rnncli import archs, trainkit
+from rnncli.interrupt import keep_finished
 from rnncli.sentiment.data import Corpus
 from rnncli.sentiment.models import BagOfEmbeddings, ModelConfig, build, lesson_logits
 from rnncli.sentiment.probes import MEMORY_KS
@@ -30,7 +31,6 @@ class Request:
     seeds: tuple[int, ...] = (0,)
     threads: int = 1
     vocab_size: int = 20000
-    gate_stats: bool = True
 
 
 def model_name(arch: str, cfg: ModelConfig) -> str:
@@ -133,28 +133,43 @@ def _train_torch(model, train: Encoded, req: Request, seed: int, progress) -> di
             "params": trainkit.param_count(model), "final_loss": log.losses[-1]}
 
 
-def _one_seed(req: Request, corpus: Corpus, vocab, sets: _Sets, train: Encoded,  # noqa: ANN001
-              seed: int, progress) -> tuple[dict, dict]:  # noqa: ANN001
-    """Every torch model of one seed: ``({name: result}, {arch: trained model})``."""
+@dataclass
+class _Job:
+    """What every torch model of a run shares."""
+
+    req: Request
+    vocab: object
+    n_cls: int
+    sets: _Sets
+    train: Encoded
+    progress: object
+
+
+def _trained(job: _Job, name: str, model, seed: int) -> dict:  # noqa: ANN001
+    """Train and score one model; a Ctrl-C inside training drops it (half-trained)."""
+    res = _train_torch(model, job.train, job.req, seed, job.progress(name, seed))
+    if res["stopped"] == "interrupted":
+        raise KeyboardInterrupt
+    res["scores"] = _evaluate(lambda seqs: predict(model, seqs), job.sets)
+    if "order" in job.sets.sets and name != BOE:
+        res["padding"] = padding_check(model, job.sets.sets["order"])
+    return res
+
+
+def _torch_models(job: _Job):  # noqa: ANN202
+    """Yield ``(name, seed, result, arch, model)`` for every seed and torch model."""
     import torch
 
-    results, models = {}, {}
-    n_cls = len(corpus.labels)
-    with trainkit.torch_session(seed, req.threads):
-        boe = BagOfEmbeddings(len(vocab), n_cls, req.model.embed)
-        res = _train_torch(boe, train, req, seed, progress(BOE, seed))
-        res["scores"] = _evaluate(lambda seqs: predict(boe, seqs), sets)
-        results[BOE] = res
-        for arch in req.archs:
-            torch.manual_seed(seed)
-            model = build(replace(req.model, arch=arch), len(vocab), n_cls)
-            name = model_name(arch, req.model)
-            res = _train_torch(model, train, req, seed, progress(name, seed))
-            res["scores"] = _evaluate(lambda seqs, m=model: predict(m, seqs), sets)
-            if "order" in sets.sets:
-                res["padding"] = padding_check(model, sets.sets["order"])
-            results[name], models[arch] = res, model
-    return results, models
+    req = job.req
+    for seed in req.seeds:
+        with trainkit.torch_session(seed, req.threads):
+            boe = BagOfEmbeddings(len(job.vocab), job.n_cls, req.model.embed)
+            yield BOE, seed, _trained(job, BOE, boe, seed), None, boe
+            for arch in req.archs:
+                torch.manual_seed(seed)
+                model = build(replace(req.model, arch=arch), len(job.vocab), job.n_cls)
+                name = model_name(arch, req.model)
+                yield name, seed, _trained(job, name, model, seed), arch, model
 
 
 def _gates(req: Request, models: dict, sets: _Sets) -> dict:
@@ -179,39 +194,42 @@ def run(req: Request, corpus: Corpus, progress=None) -> tuple[dict, dict]:  # no
     sets = _encode_sets(corpus, vocab)
     train = encode(vocab, [s.text for s in corpus.train], [s.label for s in corpus.train])
     per_seed: dict[str, list[dict]] = {NB: [_naive_bayes(corpus, vocab, sets)]}
-    first_models: dict = {}
-    for seed in req.seeds:
-        results, models = _one_seed(req, corpus, vocab, sets, train, seed, progress)
-        first_models = first_models or models
-        for name, res in results.items():
-            per_seed.setdefault(name, []).append(res)
+    job = _Job(req, vocab, len(corpus.labels), sets, train, progress)
+    done = keep_finished(_torch_models(job))
+    first_models = {}
+    for name, seed, res, arch, model in done.items:
+        per_seed.setdefault(name, []).append(res)
+        if arch is not None and seed == req.seeds[0]:
+            first_models[arch] = model
     result = {
         "vocab_size": len(vocab),
         "sizes": {"train": len(train), **{k: len(v) for k, v in sets.sets.items()}},
         "models": [summarise(name, runs) for name, runs in per_seed.items()],
-        "gate_stats": _gates(req, first_models, sets) if req.gate_stats else {},
+        "gate_stats": _gates(req, first_models, sets),
+        "interrupted": done.interrupted,
     }
     return result, {"vocab": vocab, "models": first_models}
 
 
+def _set_summary(scores: list[dict]) -> dict:
+    accs = [s["correct"] / max(s["total"], 1) for s in scores]
+    mean, sd = trainkit.mean_sd(accs)
+    lo, hi = trainkit.wilson(sum(s["correct"] for s in scores),
+                             sum(s["total"] for s in scores))
+    entry = {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": scores[0]["total"],
+             "per_seed": accs}
+    for extra in ("first_clause", "by_k"):
+        if extra in scores[0]:
+            entry[extra] = _mean_extra([s[extra] for s in scores])
+    return entry
+
+
 def summarise(name: str, runs: list[dict]) -> dict:
     """Mean ± sd over seeds of every set, the pooled Wilson interval, time, steps."""
-    sets = {}
-    for set_name in runs[0]["scores"]:
-        scores = [r["scores"][set_name] for r in runs]
-        accs = [s["correct"] / max(s["total"], 1) for s in scores]
-        mean, sd = trainkit.mean_sd(accs)
-        lo, hi = trainkit.wilson(sum(s["correct"] for s in scores),
-                                 sum(s["total"] for s in scores))
-        entry = {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": scores[0]["total"],
-                 "per_seed": accs}
-        for extra in ("first_clause", "by_k"):
-            if extra in scores[0]:
-                entry[extra] = _mean_extra([s[extra] for s in scores])
-        sets[set_name] = entry
-    kind = "baseline" if name in (NB, BOE) else "recurrent"
-    out = {"name": name, "kind": kind, "seeds": len(runs), "params": runs[0]["params"],
-           "steps": runs[0]["steps"], "seconds": trainkit.mean_sd([r["seconds"] for r in runs])[0],
+    sets = {k: _set_summary([r["scores"][k] for r in runs]) for k in runs[0]["scores"]}
+    out = {"name": name, "kind": "baseline" if name in (NB, BOE) else "recurrent",
+           "seeds": len(runs), "params": runs[0]["params"], "steps": runs[0]["steps"],
+           "seconds": trainkit.mean_sd([r["seconds"] for r in runs])[0],
            "stopped": sorted({r.get("stopped", "steps") for r in runs}), "sets": sets}
     if "padding" in runs[0]:
         out["padding"] = {k: trainkit.mean_sd([r["padding"][k] for r in runs])[0]
