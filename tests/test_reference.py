@@ -145,11 +145,15 @@ def _peephole_against_torch(T, B, I, H, L, with_state, seed, dtype=np.float64):
     xt = torch.tensor(x, dtype=tdt, requires_grad=True)
     init = [torch.tensor(p, dtype=tdt, requires_grad=True) for p in state or ()]
     init_or_zeros = init or [torch.zeros(L, B, H, dtype=tdt)] * 2
-    out, (h_n, c_n) = peephole_reference(sd, xt, init_or_zeros)
+    hidden = []  # each layer's h_1 .. h_T: dL/dh_t is the gradient with respect to them
+    out, (h_n, c_n) = peephole_reference(sd, xt, init_or_zeros, hidden)
     g_fin_t = [torch.tensor(g, dtype=tdt) for g in g_fin]
     loss = (out * torch.tensor(g_out, dtype=tdt)).sum()
     loss = loss + (h_n * g_fin_t[0]).sum() + (c_n * g_fin_t[1]).sum()
-    grads = torch.autograd.grad(loss, [*sd.values(), xt, *init])
+    hs = [h for layer in hidden for h in layer]
+    grads = torch.autograd.grad(loss, [*sd.values(), xt, *init, *hs])
+    dh = grads[len(grads) - len(hs) :]
+    grads = grads[: len(grads) - len(hs)]
     o, (h, c), trace = cell.forward(x, state)
     g = cell.backward(g_out, g_fin)
     tol = TOL[dtype]
@@ -159,6 +163,8 @@ def _peephole_against_torch(T, B, I, H, L, with_state, seed, dtype=np.float64):
     assert rel_err(g.input, grads[len(sd)]) <= tol
     for mine, theirs in zip(g.state if with_state else (), grads[len(sd) + 1 :], strict=True):
         assert rel_err(mine, theirs) <= tol
+    for k in range(L):  # total dL/dh_t of every layer: output, recurrence, layer above
+        assert rel_err(g.hidden_by_layer[k], torch.stack(dh[k * T : (k + 1) * T])) <= tol, k
     np.testing.assert_array_equal(trace["hidden"], o)
     return cell, g
 

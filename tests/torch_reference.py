@@ -284,11 +284,12 @@ def cho2014_reference(sd, x, h0):
     return out, torch.stack(finals)
 
 
-def peephole_reference(sd, x, state):
+def peephole_reference(sd, x, state, hidden=None):
     """The peephole LSTM written directly in torch autograd: ``(output, (h_n, c_n))``.
 
     ``sd``: {PyTorch-style name: tensor}; x (T, B, I); state (h_0, c_0), (L, B, H) each.
     i and f see c_{t-1}, o sees c_t, through diagonal weights (Gers & Schmidhuber 2000).
+    ``hidden``: a list that receives each layer's h_1 .. h_T tensors (for dL/dh_t).
     """
     out, h_n, c_n = x, [], []
     for k in range(state[0].shape[0]):
@@ -305,6 +306,8 @@ def peephole_reference(sd, x, state):
             h = torch.sigmoid(a_o + w_co * c) * torch.tanh(c)
             steps.append(h)
         out = torch.stack(steps)
+        if hidden is not None:
+            hidden.append(steps)
         h_n.append(h)
         c_n.append(c)
     return out, (torch.stack(h_n), torch.stack(c_n))

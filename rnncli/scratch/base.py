@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from rnncli import archs
 from rnncli.errors import BadInput, RnncliError
 
 DTYPES = {"float32": np.float32, "float64": np.float64}
@@ -306,13 +307,16 @@ class Recurrent:
                 raise ShapeError(f"{names[1]} part {j} has shape {p.shape}, expected {want}")
         return parts if batched else [p[:, None, :] for p in parts]
 
+    def _title(self) -> str:
+        return archs.get(self.arch).title if self.arch else type(self).__name__
+
     def _state_parts(self, state, what: str) -> list[np.ndarray]:
         if self.n_states == 1:
             if isinstance(state, (tuple, list)):
-                raise BadInput(f"{what} of a {self.arch.upper()} is one array h (L, B, H)")
+                raise BadInput(f"{what} of the {self._title()} is one array h (L, B, H)")
             return [real_array(state, self.dtype, what)]
         if not isinstance(state, (tuple, list)) or len(state) != 2:
-            raise BadInput(f"{what} of an LSTM is a tuple (h, c) of arrays (L, B, H)")
+            raise BadInput(f"{what} of the {self._title()} is a tuple (h, c) of arrays (L, B, H)")
         return [real_array(s, self.dtype, what) for s in state]
 
     # ----------------------------------------------------------------- backward
