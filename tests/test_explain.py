@@ -496,7 +496,8 @@ def test_section_shows_only_that_section(cli):
 
 
 @pytest.mark.parametrize("args", [["rnn", "--section", "variants"],
-                                  ["lstm", "--section", "bogus"], ["practices", "--code"]])
+                                  ["lstm", "--section", "bogus"], ["practices", "--code"],
+                                  ["lstm", "--section", "code"]])
 def test_bad_section_or_code_is_one_line_exit_2(cli, args):
     res = cli("explain", *args)
     assert res.exit_code == 2

@@ -88,6 +88,9 @@ def _with_code(t: dict[str, Any]) -> dict[str, Any]:
 def _only(t: dict[str, Any], name: str) -> dict[str, Any]:
     """The topic with only the section ``name`` (BadInput naming the topic's sections)."""
     kept = [s for s in t["sections"] if s["id"] == name]
+    if not kept and name == "code":
+        raise BadInput("--section code needs --code (the reference step is printed only "
+                       "when asked for)")
     if not kept:
         have = ", ".join(s["id"] for s in t["sections"])
         raise BadInput(f"--section: topic {t['name']!r} has no section {name!r}; "
