@@ -17,12 +17,12 @@ reference implementation (``PeepholeLSTM``; torch has no peephole module).
   one also with ``batch_first=True`` (x and output (B, T, ·)); ``build(arch, I, H, L,
   impl="fast"|"reference", **kw)`` by registry name (rnncli.archs), ``impl="reference"``
   giving ``ReferenceRNN``/``ReferenceGRU``/``ReferenceLSTM``/``PeepholeLSTM``.
-- Attributes: ``arch``, ``input_size``, ``hidden_size``, ``num_layers``, ``dtype``,
-  ``params`` ({PyTorch name: array}; edit in place, the next forward uses it),
-  ``variant`` (GRU), ``nonlinearity`` (RNN).
+- Attributes: ``arch``, ``impl`` ("fast" or "reference"), ``input_size``, ``hidden_size``,
+  ``num_layers``, ``dtype``, ``batch_first``, ``params`` ({PyTorch name: array}; edit in
+  place, the next forward uses it), ``variant`` (GRU), ``nonlinearity`` (RNN).
 - ``forward(x, state=None, trace_layer=None) -> (output, state, trace)``: trace holds
-  read-only (T, B, H) arrays of one layer (default the last): LSTM input, forget,
-  candidate, output, cell, hidden; GRU reset, update, candidate, hidden; RNN hidden.
+  read-only (T, B, H) arrays of one layer (default the last): LSTM and peephole input,
+  forget, candidate, output, cell, hidden; GRU reset, update, candidate, hidden; RNN hidden.
 - ``backward(grad_output, grad_state=None) -> Gradients`` (params, input, state, hidden,
   hidden_norms, hidden_by_layer); either argument may be None for zeros.
 - ``to_state_dict()`` / ``load_state_dict(sd)``; ``from_torch(module_or_state_dict,

@@ -1,12 +1,15 @@
-"""What the three cells share: PyTorch-style parameters, layer stacking, state handling.
+"""What every cell shares: PyTorch-style parameters, layer stacking, state handling.
 
-Each cell class (``rnn.RNN``, ``gru.GRU``, ``lstm.LSTM``) only writes the equations of
-ONE layer, forward (``_layer_forward``) and backward (``_layer_backward``); this module
-stacks layers, checks shapes, handles unbatched input and packages the results.
+Each cell class (the fast ``rnn.RNN``, ``gru.GRU``, ``lstm.LSTM`` and the reference ones of
+``reference_cells.py``) only writes the equations of ONE layer, forward
+(``_layer_forward``) and backward (``_layer_backward``); this module stacks layers, checks
+shapes and values (real numbers only: complex input is refused, never cast), handles
+unbatched and batch-first input and packages the results.
 
 Parameters follow PyTorch exactly (names ``weight_ih_l{k}``, ``weight_hh_l{k}``,
 ``bias_ih_l{k}``, ``bias_hh_l{k}``; G*H rows in PyTorch's gate order; every entry drawn
-from U(-1/sqrt(H), 1/sqrt(H))), so a state dict moves between the two unchanged
+from U(-1/sqrt(H), 1/sqrt(H)); the peephole LSTM adds ``weight_c{i,f,o}_l{k}``), so a
+state dict moves between the two unchanged
 (sources: torch-rnn, torch-gru, torch-lstm).
 """
 
