@@ -29,22 +29,29 @@ def positive_int(value: int, name: str, minimum: int = 1) -> int:
     return value
 
 
-def int_list(text: str, name: str, minimum: int = 1) -> list[int]:
-    """Parse ``"50,100,200"`` into ``[50, 100, 200]`` (each >= ``minimum``, no duplicates)."""
+def int_list(text: str, name: str, minimum: int = 1, unique: bool = True) -> list[int]:
+    """Parse ``"50,100,200"`` into ``[50, 100, 200]`` (each >= ``minimum``; repeats dropped
+    unless ``unique`` is False). Only ASCII digits count; values are cut in error lines."""
     items = [t.strip() for t in str(text).split(",")]
     if not text or any(t == "" for t in items):
         raise BadInput(f"{name}: expected a comma-separated list of integers, got {text!r}")
     out: list[int] = []
     for t in items:
-        try:
-            v = int(t)
-        except ValueError:
-            raise BadInput(f"{name}: {t!r} is not an integer (in {text!r})") from None
+        v = _ascii_int(t, name)
         if v < minimum:
             raise BadInput(f"{name}: values must be integers >= {minimum}, got {v}")
-        if v not in out:
+        if v > MAX_INT:
+            raise BadInput(f"{name}: {show_value(v)} is too large (at most {MAX_INT})")
+        if not unique or v not in out:
             out.append(v)
     return out
+
+
+def _ascii_int(token: str, name: str) -> int:
+    body = token[1:] if token[:1] in "+-" else token
+    if not body.isascii() or not body.isdigit() or len(body) > 30:
+        raise BadInput(f"{name}: {show_value(token)!r} is not an integer")
+    return int(token)
 
 
 def choice_list(

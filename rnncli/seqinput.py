@@ -9,7 +9,10 @@ Text (``--seq``): without ``;`` every comma-separated value is one step of one f
 (``"0.5,1;0,1;1,0"`` is T=3, I=2; one trailing ``;`` is allowed, so ``"0.5,1;"`` is one
 step of two features). Files: ``.npy`` of shape (T,) or (T, I), read with
 ``numpy.load(allow_pickle=False)`` so a file can never run code; ``.csv``/``.txt`` with
-one step per row and features separated by commas (blank lines are skipped).
+one step per row and features separated by commas (blank lines are skipped; a UTF-8 byte
+order mark, as Excel's "CSV UTF-8" writes, is read as such). Files must be regular files of
+bounded size; reading stops as soon as the step limit is passed, so a huge CSV costs no
+more memory than the limit allows.
 """
 
 from __future__ import annotations
@@ -21,10 +24,12 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.fileio import load_numpy
+from rnncli.fileio import MiB, load_numpy, regular_file
 
 CSV_SUFFIXES = (".csv", ".txt")
 NPY_SUFFIXES = (".npy",)
+MAX_INPUT_BYTES = 256 * MiB
+MAX_VALUES = 50_000_000  # numbers in one sequence (steps x features): 400 MB as float64
 
 
 def _number(text: str, where: str) -> float:
@@ -72,26 +77,38 @@ def parse_seq(text: str) -> np.ndarray:
     return _rows_to_array(rows, "--seq")
 
 
-def read_csv(path: Path) -> np.ndarray:
+def read_csv(path: Path, max_steps: int | None = None) -> np.ndarray:
     """One step per row, features separated by commas; blank lines are skipped."""
+    rows, lines = [], []
     try:
-        with open(path, newline="", encoding="utf-8") as fh:
-            rows, lines = [], []
+        with open(path, newline="", encoding="utf-8-sig") as fh:
             for n, row in enumerate(csv.reader(fh), start=1):
                 if not row or all(not c.strip() for c in row):
                     continue
                 rows.append([_number(c, f"{path} line {n}") for c in row])
                 lines.append(n)
+                _check_limit(len(rows), len(row), max_steps, path)
     except UnicodeDecodeError:
         raise BadInput(f"{path}: not a text CSV file (cannot decode as UTF-8)") from None
     except csv.Error as exc:
         raise BadInput(f"{path}: not a valid CSV file ({exc})") from None
+    except OSError as exc:
+        raise BadInput(f"{path}: cannot read ({exc.strerror or exc})") from None
     return _rows_to_array(rows, str(path), lines)
+
+
+def _check_limit(steps: int, width: int, max_steps: int | None, what: object) -> None:
+    if max_steps is not None and steps > max_steps:
+        raise BadInput(f"{what}: more than {max_steps} steps; cut the sequence")
+    if steps * width > MAX_VALUES:
+        raise BadInput(f"{what}: more than {MAX_VALUES} numbers; cut the sequence")
 
 
 def read_npy(path: Path) -> np.ndarray:
     """A ``.npy`` array of shape (T,) or (T, I) with real numbers; never unpickles."""
-    arr = load_numpy(path, ".npy")
+    arr = load_numpy(path, ".npy", max_bytes=MAX_VALUES * 8)
+    if arr.dtype.kind == "c":
+        raise BadInput(f"{path}: array of dtype {arr.dtype} is complex; expected real numbers")
     if arr.dtype.kind not in "biuf":
         raise BadInput(f"{path}: array of dtype {arr.dtype}; expected real numbers")
     if arr.ndim == 1:
@@ -111,25 +128,25 @@ def read_npy(path: Path) -> np.ndarray:
     return arr
 
 
-def read_input(path: str | Path) -> np.ndarray:
-    """Read ``--input FILE`` by its suffix (.npy, .csv, .txt)."""
+def read_input(path: str | Path, max_steps: int | None = None) -> np.ndarray:
+    """Read ``--input FILE`` by its suffix (.npy, .csv, .txt): a regular file, bounded."""
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix not in NPY_SUFFIXES + CSV_SUFFIXES:
         raise BadInput(f"--input {p}: unknown file type {suffix or '(none)'}; use .npy or .csv")
-    if not p.exists():
-        raise BadInput(f"--input {p}: no such file")
-    if not p.is_file():
-        raise BadInput(f"--input {p}: not a regular file")
-    return read_npy(p) if suffix in NPY_SUFFIXES else read_csv(p)
+    regular_file(p, "--input", MAX_INPUT_BYTES)
+    arr = read_npy(p) if suffix in NPY_SUFFIXES else read_csv(p, max_steps)
+    _check_limit(arr.shape[0], arr.shape[1], max_steps, f"--input {p}")
+    return arr
 
 
-def load_sequence(seq: str | None, input_path: str | Path | None, default: str) -> np.ndarray:
+def load_sequence(seq: str | None, input_path: str | Path | None, default: str,
+                  max_steps: int | None = None) -> np.ndarray:
     """The sequence from ``--seq`` or ``--input`` (not both); ``default`` when neither."""
     if seq is not None and input_path is not None:
         raise BadInput("give --seq or --input, not both")
     if input_path is not None:
-        return read_input(input_path)
-    return parse_seq(default if seq is None else seq)
-
-
+        return read_input(input_path, max_steps)
+    x = parse_seq(default if seq is None else seq)
+    _check_limit(x.shape[0], x.shape[1], max_steps, "--seq")
+    return x

@@ -29,7 +29,7 @@ def main() -> None:
     ap.add_argument("--hidden", type=int, default=toy.HIDDEN)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--steps", type=int, default=2000)
-    ap.add_argument("--archs", default=",".join(toy.ARCHS))
+    ap.add_argument("--archs", default=",".join(toy.TRAINED_ARCHS))
     ap.add_argument("--out", type=Path, default=toy.WEIGHTS_FILE)
     args = ap.parse_args()
     torch.set_num_threads(1)

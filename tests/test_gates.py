@@ -223,6 +223,7 @@ def test_table_reading_units_and_width(cli):
     assert res.exit_code == 0 and "most active" not in res.stdout
 
 
+@pytest.mark.slow
 def test_long_sequence_table_is_capped(cli, tmp_path):
     path = tmp_path / "long.npy"
     np.save(path, (np.random.default_rng(0).random(100_000) < 0.2).astype(np.float32))
@@ -232,6 +233,7 @@ def test_long_sequence_table_is_capped(cli, tmp_path):
     assert len(res.stdout.splitlines()) < 60
 
 
+@pytest.mark.slow
 def test_plot(cli, tmp_path):
     pytest.importorskip("matplotlib")
     path = tmp_path / "g.png"
@@ -240,6 +242,7 @@ def test_plot(cli, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+@pytest.mark.slow
 def test_subprocess_smoke_without_torch(tmp_path):
     """A real process: --init trained and .npz weights never import torch."""
     np.savez(tmp_path / "w.npz", **{k: v.numpy() for k, v in torch.nn.GRU(1, 2).state_dict()
@@ -265,7 +268,10 @@ def test_default_sequence_and_units_leave_json_whole(cli):
     assert [s["input"] for s in doc["steps"]] == [[1.0], [0.0], [0.0], [1.0], [0.0], [0.0],
                                                    [1.0]]
     text = " ".join(cli("gates").stdout.split())  # undo the wrapping at 80 columns
-    assert "the lesson's sequence" in text and "'Xavier'; it is not" in text
+    assert "the lesson's sequence" in text and "weights: trained (the default" in text
+    assert doc["init"] == "trained"  # issue 14 item 16: trained by default, and said so
+    text = " ".join(cli("gates", "--init", "random").stdout.split())
+    assert "weights: random" in text and "'Xavier'; it is not" in text
     full = cli.json("gates", "--hidden", "8", "--seq", "1,0")
     some = cli.json("gates", "--hidden", "8", "--seq", "1,0", "--units", "2")
     assert full == some and len(full["steps"][0]["hidden"]) == 8

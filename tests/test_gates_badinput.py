@@ -93,7 +93,7 @@ def test_missing_truncated_and_non_checkpoint_files(cli, tmp_path):
     raw = (tmp_path / "good.npz").read_bytes()
     (tmp_path / "trunc.npz").write_bytes(raw[: len(raw) // 2])
     fails(cli, "--weights", str(tmp_path / "trunc.npz"), "--seq", "1", expect="not a readable")
-    fails(cli, "--weights", str(tmp_path), "--seq", "1", expect="unknown file type")
+    fails(cli, "--weights", str(tmp_path), "--seq", "1", expect="is a directory")
     torch.save(torch.zeros(3), tmp_path / "tensor.pt")
     fails(cli, "--weights", str(tmp_path / "tensor.pt"), "--seq", "1", expect="single tensor")
     torch.save([1, 2], tmp_path / "list.pt")
@@ -166,10 +166,10 @@ def test_pickled_code_is_refused_and_never_runs(cli, tmp_path):
     [
         (["--hidden", "0"], "--hidden must be an integer >= 1"),
         (["--hidden", "-3"], "--hidden must be an integer >= 1"),
-        (["--arch", "transformer"], "--arch: unknown value"),
-        (["--gru-variant", "keras"], "--gru-variant: unknown value"),
-        (["--init", "xavier"], "--init: unknown value"),
-        (["--nonlinearity", "gelu"], "--nonlinearity: unknown value"),
+        (["--arch", "transformer"], "'transformer' is not one of 'rnn', 'gru', 'lstm'"),
+        (["--gru-variant", "keras"], "'keras' is not one of 'pytorch', 'cho2014'"),
+        (["--init", "xavier"], "'xavier' is not one of 'trained', 'random'"),
+        (["--nonlinearity", "gelu"], "'gelu' is not one of 'tanh', 'relu'"),
         (["--layers", "0"], "--layers must be"),
         (["--layer", "1"], "use 0..0"),
         (["--layers", "2", "--layer", "-1"], "use 0..1"),

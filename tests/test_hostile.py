@@ -77,6 +77,7 @@ def test_a_3000_digit_value_is_not_echoed_whole(cli):
     assert len(line) < 200
 
 
+@pytest.mark.slow
 def test_the_shell_sees_exit_2_and_one_short_line():
     res = run("gates", "--seed", "9" * 20)
     one_line(res.stderr, res.returncode)
@@ -143,6 +144,7 @@ def test_a_directory_the_user_cannot_enter(tmp_path, cli):
         locked.chmod(0o700)
 
 
+@pytest.mark.slow
 def test_gates_input_from_a_fifo_does_not_hang(tmp_path):
     fifo = tmp_path / "x.csv"
     os.mkfifo(fifo)
@@ -215,6 +217,7 @@ def test_new_files_respect_the_umask_and_existing_files_keep_their_mode(tmp_path
     assert stat.S_IMODE(kept.stat().st_mode) == 0o604 and kept.read_text() == "new"
 
 
+@pytest.mark.slow
 def test_plot_file_mode_from_a_real_run(tmp_path):
     pytest.importorskip("matplotlib")
     res = run("gates", "--seq", "1,0,1", "--plot", str(tmp_path / "g.png"), "--json")
@@ -237,6 +240,7 @@ def test_an_empty_output_name_is_refused(name):
 
 # ---- the terminal: width, encoding, Ctrl-C --------------------------------------------------
 
+@pytest.mark.slow
 @pytest.mark.parametrize("columns", ["0", "5", "abc"])
 def test_a_zero_or_tiny_width_still_prints(columns):
     res = run("gates", "--seq", "1,0", COLUMNS=columns)
@@ -244,6 +248,7 @@ def test_a_zero_or_tiny_width_still_prints(columns):
     assert "LSTM" in res.stdout and len(res.stdout.splitlines()) > 5
 
 
+@pytest.mark.slow
 def test_an_ascii_terminal_gets_ascii_symbols_not_a_crash():
     res = run("gates", "--seq", "1,0", PYTHONIOENCODING="ascii")
     assert res.returncode == 0, res.stderr
@@ -263,5 +268,6 @@ def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     time.sleep(1.5)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
-    assert proc.returncode == 130, stderr
+    # a shell reports both as 130: exit(130), or death by SIGINT after the message
+    assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, stderr)
     assert stderr == "rnncli: interrupted\n", stderr

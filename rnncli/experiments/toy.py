@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from rnncli import archs
 from rnncli.errors import BadInput, RnncliError
 
 TASK_NAME = "steps since the last 1"
@@ -32,7 +33,8 @@ TRAIN_LEN = 24
 DATA = Path(__file__).resolve().parent.parent / "data"
 WEIGHTS_FILE = DATA / "gates_toy.npz"
 META_FILE = DATA / "gates_toy.json"
-ARCHS = ("lstm", "gru", "rnn")
+#: The architectures with shipped weights: torch's own (the script trains torch modules).
+TRAINED_ARCHS = archs.names(torch_only=True)
 HIDDEN = 3
 
 
@@ -73,7 +75,7 @@ def train(arch: str, hidden: int = HIDDEN, seed: int = 0, steps: int = 2000, lr:
 
     torch.manual_seed(seed)
     rng = np.random.default_rng(seed)
-    rnn = {"lstm": torch.nn.LSTM, "gru": torch.nn.GRU, "rnn": torch.nn.RNN}[arch](1, hidden)
+    rnn = archs.torch_module(arch)(1, hidden)
     head = torch.nn.Linear(hidden, 1)
     if arch == "lstm":  # forget-gate bias +1 at the start (gers2000, jozefowicz2015)
         with torch.no_grad():
@@ -100,8 +102,9 @@ def train(arch: str, hidden: int = HIDDEN, seed: int = 0, steps: int = 2000, lr:
 
 def load_trained(arch: str, hidden: int = HIDDEN):
     """(state_dict, readout, meta) of the shipped weights for ``arch`` (NumPy only)."""
-    if arch not in ARCHS:
-        raise BadInput(f"--init trained: no weights for {arch!r}; choose {', '.join(ARCHS)}")
+    if arch not in TRAINED_ARCHS:
+        raise BadInput(f"--init trained: no weights for {arch!r}; choose "
+                       f"{', '.join(TRAINED_ARCHS)} (or --init random)")
     if hidden != HIDDEN:
         raise BadInput(
             f"--init trained ships weights for --hidden {HIDDEN} only (got {hidden}); training "
@@ -124,19 +127,23 @@ def readout_steps(hidden: np.ndarray, readout: dict[str, np.ndarray]) -> np.ndar
     return CAP * (hidden @ readout["weight"].T + readout["bias"])[:, 0]
 
 
-def trained_network(arch: str, x: np.ndarray, hidden: int = HIDDEN, variant: str = "pytorch"):
+def trained_network(arch: str, x: np.ndarray, hidden: int = HIDDEN, variant: str = "pytorch",
+                    impl: str = "reference"):
     """(cell, header lines, per-step notes) of the shipped network for ``arch`` on x (T, 1).
 
     The notes give the read-out's answer at each step beside the true count (when x holds
     only 0s and 1s), so a reader can see the network does the task.
     """
-    from rnncli.scratch import from_state_dict
+    from rnncli.scratch import build, from_state_dict
 
     if x.ndim != 2 or x.shape[1] != 1:
         raise BadInput(f"the sequence has {x.shape[-1]} feature(s) per step but the trained "
                        "network expects 1 (a 0/1 stream)")
     sd, readout, meta = load_trained(arch, hidden)
-    cell = from_state_dict(sd, arch, variant=variant, dtype=np.float64)
+    fast = from_state_dict(sd, arch, variant=variant, dtype=np.float64)
+    cell = build(arch, 1, fast.hidden_size, fast.num_layers, impl=impl, variant=variant,
+                 dtype=np.float64)  # gates traces the reference cells (fast: long inputs)
+    cell.load_state_dict(fast.to_state_dict())
     score = meta["scores"][arch]["val_rmse_steps"]
     head = [f"trained on the toy task {describe()}; validation RMSE {score} steps, answering "
             f"the mean: {meta['baseline_rmse_steps']} (rnncli/data/gates_toy.json)"]

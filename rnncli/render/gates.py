@@ -16,48 +16,83 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from rnncli import archs
 from rnncli.render import heat_style
 
-# (JSON gate name, column letter, value range) in the order the table shows them
-COLUMNS = {
-    "lstm": [("forget", "f", (0, 1)), ("input", "i", (0, 1)), ("candidate", "g", (-1, 1)),
-             ("output", "o", (0, 1)), ("cell", "c", (-1, 1)), ("hidden", "h", (-1, 1))],
-    "gru": [("reset", "r", (0, 1)), ("update", "z", (0, 1)), ("candidate", "n", (-1, 1)),
-            ("hidden", "h", (-1, 1))],
-    "rnn": [("hidden", "h", (-1, 1))],
-}
-GATES = {"lstm": ("input", "forget", "candidate", "output"),
-         "gru": ("reset", "update", "candidate"), "rnn": ()}
-LEGEND = {
-    "lstm": "f forget, i input, o output gate: σ, 0 (blue) .. 1 (red); g candidate, "
-    "c cell (unbounded, colour clipped), h hidden: -1 (blue) .. 1 (red). "
-    "c_t = f·c_(t-1) + i·g, h_t = o·tanh(c_t).",
-    "gru": "r reset, z update gate: σ, 0 (blue) .. 1 (red); n candidate, h hidden: "
-    "-1 .. 1. h_t = (1-z)·n + z·h_(t-1): z near 1 keeps the old state (PyTorch).",
-    "rnn": "no gates: h_t = tanh(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
-    "state every step; h: -1 (blue) .. 1 (red).",
-}
+RELU_LEGEND = ("no gates: h_t = relu(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
+               "state every step; h: 0 (blue) .. the largest value shown (red), unbounded above.")
+
+
+def columns(arch: str, trace: dict[str, np.ndarray] | None = None,
+            nonlinearity: str | None = None) -> list[tuple[str, str, tuple[float, float]]]:
+    """(JSON name, column letter, colour range) of each traced value, from the registry.
+
+    A relu RNN's h is not in -1..1: its range is 0 .. the largest value traced."""
+    cols = [(k.name, k.letter, (k.lo, k.hi)) for k in archs.get(arch).trace]
+    if nonlinearity == "relu":
+        top = float(np.max(trace["hidden"])) if trace is not None else 1.0
+        cols = [(n, letter, (0.0, max(top, 1e-9)) if n == "hidden" else rng)
+                for n, letter, rng in cols]
+    return cols
+
+
+def legend(arch: str, nonlinearity: str | None = None) -> str:
+    """The registry's legend, or the relu RNN's own."""
+    return RELU_LEGEND if nonlinearity == "relu" else archs.get(arch).legend
+
+
 LOW, HIGH = 0.2, 0.8  # a sigmoid gate below LOW is "shut", above HIGH "open"
 MAX_UNITS = 6
 
 
+def _kind(arch: str) -> str:
+    """How a step is read: "lstm" (a cell state: LSTM, peephole), "gru" or "rnn"."""
+    spec = archs.get(arch)
+    if spec.has_cell_state:
+        return "lstm"
+    return "gru" if "update" in spec.gates else "rnn"
+
+
 def record(arch: str, variant: str | None, x: np.ndarray, trace: dict[str, np.ndarray],
-           num_layers: int, layer: int, init: str) -> dict:
-    """The ``--json`` document of one trace (t counts from 1; values as Python floats)."""
+           num_layers: int, layer: int, init: str, **extra: object) -> dict:
+    """The ``--json`` document of one trace (t counts from 1; values as Python floats).
+
+    ``extra`` adds fields (nonlinearity, direction, tokens, prediction) to the document."""
+    spec = archs.get(arch)
     hidden = trace["hidden"]
-    cols = {name: trace[name].tolist() for name in GATES[arch]}
+    cols = {name: trace[name].tolist() for name in spec.gates}
     xs, hs = x.tolist(), hidden.tolist()
-    cells = trace["cell"].tolist() if arch == "lstm" else None
+    cells = trace["cell"].tolist() if spec.has_cell_state else None
     steps = []
     for t in range(x.shape[0]):
-        step = {"t": t + 1, "input": xs[t], "gates": {n: cols[n][t] for n in GATES[arch]},
+        step = {"t": t + 1, "input": xs[t], "gates": {n: cols[n][t] for n in spec.gates},
                 "hidden": hs[t]}
         if cells is not None:
             step["cell"] = cells[t]
         steps.append(step)
-    return {"arch": arch, "variant": variant if arch == "gru" else None,
+    return {"arch": arch, "variant": variant if "variant" in spec.options else None,
             "input_size": int(x.shape[1]), "hidden_size": int(hidden.shape[1]),
-            "num_layers": num_layers, "layer": layer, "init": init, "steps": steps}
+            "num_layers": num_layers, "layer": layer, "init": init, **extra, "steps": steps}
+
+
+def record_traced(t) -> dict:
+    """``record`` of a ``rnncli.tracing.Traced``: nonlinearity (an RNN's), direction, the
+    token of each step and the model's prediction where there are any."""
+    extra: dict = {}
+    if "nonlinearity" in archs.get(t.arch).options:
+        extra["nonlinearity"] = t.nonlinearity
+    if t.direction is not None:
+        extra["direction"] = t.direction
+    doc = record(t.arch, t.variant, t.x, t.trace, t.num_layers, t.layer, t.init, **extra)
+    for k, step in enumerate(doc["steps"]):
+        if t.steps is not None:
+            step["t"] = t.steps[k]  # the backward direction reads step T first
+        if t.labels is not None:
+            step["token"] = t.labels[k]
+    if t.prediction is not None:
+        doc["prediction"] = t.prediction
+    doc["notes"] = list(t.header)
+    return doc
 
 
 def activity(trace: dict[str, np.ndarray]) -> np.ndarray:
@@ -83,37 +118,61 @@ def _num_x(v: float) -> str:
     return str(int(v)) if v.is_integer() and abs(v) < 1e4 else _num(v)
 
 
-def _events(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]):
-    """[(salience, (unit, kind), text)] of what each shown unit decisively does at step t."""
-    ev: list[tuple[float, tuple[int, str], str]] = []
+Event = tuple[float, tuple[int, str], str]  # (salience, (unit, kind), text)
+
+
+def _lstm_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
+    f, i, g, o = (trace[k][t, u] for k in ("forget", "input", "candidate", "output"))
+    c_prev = trace["cell"][t - 1, u] if t else 0.0
+    ev: list[Event] = []
+    if f < LOW and abs(c_prev) > 0.1:  # nothing to forget while c_(t-1) is ~0
+        ev.append((1 - f, (u, "f"), f"unit {u} forgets: f = {f:.2f}"))
+    if i > HIGH and abs(g) > 0.5:
+        ev.append((i * abs(g), (u, "w"), f"unit {u} writes: i = {i:.2f}, g = {g:.2f}"))
+    if f > HIGH and i < LOW:
+        ev.append((f * (1 - i), (u, "k"), f"unit {u} keeps: f = {f:.2f}, i = {i:.2f}"))
+    if o < LOW and abs(trace["cell"][t, u]) > 0.5:
+        ev.append((1 - o, (u, "o"), f"unit {u} hides its cell: o = {o:.2f}"))
+    return ev
+
+
+def _gru_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
+    r, z, n = (trace[k][t, u] for k in ("reset", "update", "candidate"))
+    h_prev = trace["hidden"][t - 1, u] if t else 0.0
+    ev: list[Event] = []
+    if z < LOW:
+        ev.append((1 - z, (u, "z"), f"unit {u} takes the new n = {n:.2f}: z = {z:.2f}"))
+    elif z > HIGH:
+        ev.append((z - 0.1, (u, "k"), f"unit {u} keeps its state: z = {z:.2f}"))
+    if r < LOW and abs(h_prev) > 0.1:
+        ev.append((0.8 - r, (u, "r"), f"unit {u} ignores its past in n: r = {r:.2f}"))
+    return ev
+
+
+def _rnn_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
     h = trace["hidden"]
-    for u in units:
-        h_prev = h[t - 1, u] if t else 0.0
-        if arch == "lstm":
-            f, i, g, o = (trace[k][t, u] for k in ("forget", "input", "candidate", "output"))
-            c_prev = trace["cell"][t - 1, u] if t else 0.0
-            if f < LOW and abs(c_prev) > 0.1:  # nothing to forget while c_(t-1) is ~0
-                ev.append((1 - f, (u, "f"), f"unit {u} forgets: f = {f:.2f}"))
-            if i > HIGH and abs(g) > 0.5:
-                ev.append((i * abs(g), (u, "w"), f"unit {u} writes: i = {i:.2f}, g = {g:.2f}"))
-            if f > HIGH and i < LOW:
-                ev.append((f * (1 - i), (u, "k"), f"unit {u} keeps: f = {f:.2f}, i = {i:.2f}"))
-            if o < LOW and abs(trace["cell"][t, u]) > 0.5:
-                ev.append((1 - o, (u, "o"), f"unit {u} hides its cell: o = {o:.2f}"))
-        elif arch == "gru":
-            r, z, n = (trace[k][t, u] for k in ("reset", "update", "candidate"))
-            if z < LOW:
-                ev.append((1 - z, (u, "z"), f"unit {u} takes the new n = {n:.2f}: z = {z:.2f}"))
-            elif z > HIGH:
-                ev.append((z - 0.1, (u, "k"), f"unit {u} keeps its state: z = {z:.2f}"))
-            if r < LOW and abs(h_prev) > 0.1:
-                ev.append((0.8 - r, (u, "r"), f"unit {u} ignores its past in n: r = {r:.2f}"))
-        else:
-            move = abs(h[t, u] - h_prev)
-            ev.append((move, (u, "m"), f"unit {u} moves most: h {h_prev:.2f} -> {h[t, u]:.2f}"))
-    if arch == "rnn":
+    h_prev = h[t - 1, u] if t else 0.0
+    move = abs(h[t, u] - h_prev)
+    return [(move, (u, "m"), f"unit {u} moves most: h {h_prev:.2f} -> {h[t, u]:.2f}")]
+
+
+_EVENTS = {"lstm": _lstm_events, "gru": _gru_events, "rnn": _rnn_events}
+
+
+def _events(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> list[Event]:
+    """What each shown unit decisively does at step t."""
+    kind = _kind(arch)
+    ev = [e for u in units for e in _EVENTS[kind](trace, t, u)]
+    if kind == "rnn":
         ev = sorted(ev, key=lambda e: -e[0])[:1]
     return ev
+
+
+def _weighted(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]):
+    """Events of step t, those that also happened at t-1 weighing half."""
+    before = {key for _, key, _ in _events(arch, trace, t - 1, units)} if t else set()
+    return [(s * (0.5 if key in before else 1.0), key, text) for s, key, text in
+            _events(arch, trace, t, units)]
 
 
 def read_step(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int],
@@ -124,13 +183,24 @@ def read_step(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int],
     an event that also happened at step t-1 weighs half, so the reading leads with what
     changed. Nothing decisive is said as such: untrained gates sit near 0.5.
     """
-    before = {key for _, key, _ in _events(arch, trace, t - 1, units)} if t else set()
-    ev = [(s * (0.5 if key in before else 1.0), text) for s, key, text in
-          _events(arch, trace, t, units)]
-    ev = sorted(ev, key=lambda e: -e[0])[:most]
+    ev = sorted(_weighted(arch, trace, t, units), key=lambda e: -e[0])[:most]
     if not ev:
         return [f"no gate decisive (all shown between {LOW} and {HIGH})"]
-    return [text for _, text in ev]
+    return [text for _, _, text in ev]
+
+
+def read_units(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> list[str]:
+    """The reading of step t as one line per shown unit, so each line sits on its unit's
+    row: the unit's most decisive event ("" if none; the RNN names only the unit that
+    moved most). With no event at all, the first line says so."""
+    best: dict[int, tuple[float, str]] = {}
+    for s, (u, _), text in _weighted(arch, trace, t, units):
+        if u not in best or s > best[u][0]:
+            best[u] = (s, text.removeprefix(f"unit {u} "))
+    lines = [best[u][1] if u in best else "" for u in units]
+    if not any(lines):
+        lines[0] = f"no gate decisive ({LOW}-{HIGH})"
+    return lines
 
 
 def _stack(values, lo: float, hi: float, style: bool = True) -> Text:
@@ -142,78 +212,134 @@ def _stack(values, lo: float, hi: float, style: bool = True) -> Text:
     return text
 
 
+def _input_cell(x_t: np.ndarray, lines: int, label: str | None) -> str:
+    """The x column of one step: the token's label, or its features (cut to ``lines``)."""
+    if label is not None:
+        return label
+    feats = [_num_x(float(v)) for v in x_t]
+    if len(feats) > lines:
+        feats = feats[: lines - 1] + [f"+{len(feats) - lines + 1}"] if lines > 1 else \
+            [f"{feats[0]} +{len(feats) - 1}"]
+    return "\n".join(feats)
+
+
 def table(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[int],
-          rows: int, title: str, notes: list[str] | None = None) -> Table:
-    """The step table: t, x, unit, every gate/state of the shown units, the reading."""
+          rows: int, title: str, notes: list[str] | None = None, *,
+          labels: list[str] | None = None, steps: list[int] | None = None,
+          nonlinearity: str | None = None) -> Table:
+    """The step table: t, x (or the token), unit, every gate/state of the shown units, and
+    the reading, one line per unit (then the per-step note)."""
     tab = Table(title=title, box=box.SIMPLE_HEAD, padding=0, pad_edge=False,
                 title_justify="left", caption_justify="left")
     tab.add_column("t", justify="right", no_wrap=True)
-    tab.add_column("x", justify="right", no_wrap=True)
+    tab.add_column("token" if labels else "x", justify="left" if labels else "right",
+                   no_wrap=True, max_width=12 if labels else None, overflow="ellipsis")
     tab.add_column("u", justify="right", no_wrap=True)
-    for _, letter, _ in COLUMNS[arch]:
+    cols = columns(arch, trace, nonlinearity)
+    for _, letter, _ in cols:
         tab.add_column(letter, justify="right", no_wrap=True)
-    tab.add_column("reading", overflow="fold", min_width=16)
-    lines = max(len(units), 1)
+    tab.add_column("reading", no_wrap=True, overflow="ellipsis", min_width=16)
     for t in range(min(rows, x.shape[0])):
-        feats = [_num_x(float(v)) for v in x[t]]
-        if len(feats) > lines:
-            feats = feats[: lines - 1] + [f"+{len(feats) - lines + 1}"] if lines > 1 else \
-                [f"{feats[0]} +{len(feats) - 1}"]
-        row = [str(t + 1), "\n".join(feats), "\n".join(str(u) for u in units)]
-        cells = [_stack(trace[name][t, units], lo, hi) for name, _, (lo, hi) in COLUMNS[arch]]
-        reading = "\n".join(read_step(arch, trace, t, units) + (notes[t:t + 1] if notes else []))
-        tab.add_row(*row, *cells, reading, end_section=len(units) > 1)
+        label = labels[t] if labels else None
+        row = [str(steps[t] if steps else t + 1), _input_cell(x[t], max(len(units), 1), label),
+               "\n".join(str(u) for u in units)]
+        cells = [_stack(trace[name][t, units], lo, hi) for name, _, (lo, hi) in cols]
+        reading = read_units(arch, trace, t, units) + (notes[t:t + 1] if notes else [])
+        tab.add_row(*row, *cells, "\n".join(reading), end_section=len(units) > 1)
     return tab
 
 
 def render(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[int], rows: int,
-           title: str, header: list[str], notes: list[str] | None = None) -> Group:
-    """Header lines, the table, the legend and what was left out."""
+           title: str, header: list[str], notes: list[str] | None = None, **kw) -> Group:
+    """Header lines, the table, the legend and what was left out (``kw``: see ``table``)."""
     parts: list = [Text(line) for line in header]
-    parts.append(table(arch, x, trace, units, rows, title, notes))
-    parts.append(Text(LEGEND[arch], style="dim"))
+    parts.append(table(arch, x, trace, units, rows, title, notes, **kw))
+    parts.append(Text(legend(arch, kw.get("nonlinearity")), style="dim"))
     if x.shape[0] > rows:
         parts.append(Text(f"showing steps 1-{rows} of {x.shape[0]}: --rows N shows more; "
                           "--json and --plot have every step", style="yellow"))
     return Group(*parts)
 
 
+def title(t) -> str:
+    """The table title of a ``Traced``: architecture, options, sizes, layer, steps."""
+    spec = archs.get(t.arch)
+    opts = [v for v in (t.variant, t.nonlinearity if t.nonlinearity == "relu" else None,
+                        t.direction) if v]
+    name = spec.title + (f" ({', '.join(opts)})" if opts else "")
+    return (f"{name}: input {t.x.shape[1]}, hidden {t.hidden_size}, layer {t.layer} "
+            f"(of 0..{t.num_layers - 1}), {t.x.shape[0]} steps")
+
+
+def show(result, rows: int, console) -> None:
+    """Print every trace of a ``rnncli.tracing.GatesResult``: header, table, legend."""
+    for t in result.traces:
+        shown = result.units or pick_units(t.trace)
+        head = list(t.header)
+        if result.units is None and len(shown) < t.hidden_size:
+            head.append(f"hidden size {t.hidden_size}: showing the {len(shown)} most active "
+                        f"units ({', '.join(map(str, shown))}); choose with --units")
+        if t.prediction is not None:
+            probs = ", ".join(f"{k} {v:.2f}" for k, v in t.prediction["probabilities"].items())
+            head.append(f"the model's prediction: {t.prediction['label']} ({probs})")
+        console.print(render(t.arch, t.x, t.trace, shown, rows, title(t), head, t.notes,
+                             labels=t.labels, steps=t.steps, nonlinearity=t.nonlinearity))
+
+
+def plot_result(result, path) -> None:
+    """``plot`` of every trace of a ``GatesResult``."""
+    plot([(t.arch, f"{archs.get(t.arch).title} layer {t.layer}", t.x, t.trace,
+           result.units or pick_units(t.trace, 64), t.nonlinearity) for t in result.traces],
+         path)
+
+
 def plot(panels: list[tuple], path) -> None:
-    """One column per trace ``(arch, title, x, trace, units)``: each gate as a heat map over
-    time (units down, steps across), saved atomically to ``path``."""
+    """One column per trace ``(arch, title, x, trace, units[, nonlinearity])``: each gate as a
+    heat map over time (units down, steps across), saved atomically to ``path``."""
     from rnncli.fileio import save_figure_atomic
     from rnncli.render import pyplot
 
     plt = pyplot()
-    n_rows = 1 + max(len(COLUMNS[p[0]]) for p in panels)
+    n_rows = 1 + max(len(archs.get(p[0]).trace) for p in panels)
     fig, axes = plt.subplots(n_rows, len(panels), figsize=(4.5 * len(panels), 1.3 * n_rows + 1),
                              squeeze=False, sharex="col")
-    for col, (arch, title, x, trace, units) in enumerate(panels):
-        rows = [("input x", x.T, (None, None))]
-        rows += [(f"{letter} {name}", trace[name][:, units].T, rng)
-                 for name, letter, rng in COLUMNS[arch]]
-        for r, ax in enumerate(axes[:, col]):
-            if r >= len(rows):
-                ax.axis("off")
-                continue
-            label, data, (lo, hi) = rows[r]
-            if lo is None:  # the input: its own range
-                lo, hi = float(data.min()), float(max(data.max(), data.min() + 1e-9))
-            elif label.endswith("cell"):  # unbounded: symmetric, at least -1..1
-                hi = max(1.0, float(np.abs(data).max()))
-                lo = -hi
-            extent = (0.5, data.shape[1] + 0.5, data.shape[0] - 0.5, -0.5)
-            im = ax.imshow(data, aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
-                           interpolation="nearest", extent=extent)
-            ax.set_ylabel(label, fontsize=8)
-            ax.set_yticks(range(data.shape[0]))
-            ax.set_yticklabels([str(u) for u in units] if r else
-                               [str(i) for i in range(data.shape[0])], fontsize=6)
-            fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
-        axes[0, col].set_title(title, fontsize=9)
-        axes[min(len(rows), n_rows) - 1, col].set_xlabel("step t")
+    for col, panel in enumerate(panels):
+        _plot_panel(fig, axes[:, col], panel, n_rows)
     fig.tight_layout()
     try:
         save_figure_atomic(fig, path)
     finally:
         plt.close(fig)
+
+
+def _plot_panel(fig, axes, panel: tuple, n_rows: int) -> None:
+    arch, name, x, trace, units = panel[:5]
+    nonlinearity = panel[5] if len(panel) > 5 else None
+    rows = [("input x", x.T, (None, None))]
+    rows += [(f"{letter} {key}", trace[key][:, units].T, rng)
+             for key, letter, rng in columns(arch, trace, nonlinearity)]
+    for r, ax in enumerate(axes):
+        if r >= len(rows):
+            ax.axis("off")
+            continue
+        label, data, (lo, hi) = rows[r]
+        lo, hi = _plot_range(label, data, lo, hi)
+        extent = (0.5, data.shape[1] + 0.5, data.shape[0] - 0.5, -0.5)
+        im = ax.imshow(data, aspect="auto", cmap="coolwarm", vmin=lo, vmax=hi,
+                       interpolation="nearest", extent=extent)
+        ax.set_ylabel(label, fontsize=8)
+        ax.set_yticks(range(data.shape[0]))
+        ax.set_yticklabels([str(u) for u in units] if r else
+                           [str(i) for i in range(data.shape[0])], fontsize=6)
+        fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
+    axes[0].set_title(name, fontsize=9)
+    axes[min(len(rows), n_rows) - 1].set_xlabel("step t")
+
+
+def _plot_range(label: str, data: np.ndarray, lo, hi) -> tuple[float, float]:
+    if lo is None:  # the input: its own range
+        return float(data.min()), float(max(data.max(), data.min() + 1e-9))
+    if label.endswith("cell"):  # unbounded: symmetric, at least -1..1
+        top = max(1.0, float(np.abs(data).max()))
+        return -top, top
+    return lo, hi
