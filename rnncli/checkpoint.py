@@ -73,6 +73,13 @@ class Checkpoint:
     meta: dict | None = None
     notes: list[str] = field(default_factory=list)
 
+    def meta_key(self, field_name: str) -> str | None:
+        """A name the rnncli metadata gives (rnn_prefix, embedding_key) as a key of
+        ``arrays``: the tensors of such a checkpoint sit under "state_dict."."""
+        if not self.meta or self.meta.get(field_name) is None:
+            return None
+        return f"state_dict.{str(self.meta[field_name]).rstrip('.')}"
+
 
 @dataclass
 class Weights:
@@ -142,6 +149,11 @@ def read(path: str | Path, option: str = "--weights") -> Checkpoint:
     if fmt == "safetensors":
         return _read_safetensors(p)
     return _read_torch(p)
+
+
+def read_arrays(path: str | Path, option: str = "--weights") -> dict[str, object]:
+    """Every named array/tensor in the file (nested dicts flattened with dots)."""
+    return read(path, option).arrays
 
 
 def _read_safetensors(path: Path) -> Checkpoint:
@@ -236,8 +248,7 @@ def _read_torch(path: Path) -> Checkpoint:
 
     meta = checkpoint_meta(obj)
     flat: dict[str, object] = {}
-    # an rnncli checkpoint's names (rnn_prefix, embedding_key) are those of its state_dict
-    _flatten(obj["state_dict"] if meta else obj, "", flat, path, 0)
+    _flatten(obj, "", flat, path, 0)  # an rnncli checkpoint's tensors: "state_dict.<name>"
     notes = ([f"skipped metadata that cannot be loaded safely: {', '.join(skipped)} "
               "(stood in for, never built); the tensors are loaded"] if skipped else [])
     return Checkpoint(path, "torch", flat, meta, notes)

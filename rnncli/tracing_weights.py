@@ -28,7 +28,7 @@ def trace(req: GatesRequest) -> Traced:
     """Read the file, build the input, trace the chosen layer (and direction)."""
     ckpt = checkpoint.read(req.weights)
     meta = ckpt.meta or {}
-    prefix = req.prefix if req.prefix is not None else meta.get("rnn_prefix")
+    prefix = req.prefix if req.prefix is not None else ckpt.meta_key("rnn_prefix")
     w = checkpoint.select(ckpt.arrays, prefix, ckpt.path, req.direction)
     if req.arch is not None and archs.get(req.arch).name != w.arch:
         raise BadInput(f"--arch {req.arch}: these are {archs.get(w.arch).title} weights; "
@@ -116,7 +116,7 @@ def _run(w: checkpoint.Weights, x: np.ndarray, req: GatesRequest, nonlin: str):
 def _token_input(req: GatesRequest, ckpt: checkpoint.Checkpoint, w: checkpoint.Weights):
     """(vectors (T, I), row labels, token ids, header lines) of --tokens or --text."""
     meta = ckpt.meta
-    key = req.embedding_key or (meta or {}).get("embedding_key")
+    key = req.embedding_key or ckpt.meta_key("embedding_key")
     name, matrix = checkpoint.find_embedding(ckpt.arrays, w.input_size, key, ckpt.path)
     if req.text is not None:
         ids, labels, head = _text_ids(req.text, meta)
@@ -166,6 +166,7 @@ def _predict(ckpt: checkpoint.Checkpoint, ids: list[int] | None) -> dict | None:
         from rnncli.sentiment.models import predict_from_checkpoint
     except ImportError:  # the sentiment package is not part of this install
         return None
-    label, probs = predict_from_checkpoint({"state_dict": ckpt.arrays, "rnncli": ckpt.meta},
-                                           ids)
+    state = {k.removeprefix("state_dict."): v for k, v in ckpt.arrays.items()
+             if k.startswith("state_dict.")}
+    label, probs = predict_from_checkpoint({"state_dict": state, "rnncli": ckpt.meta}, ids)
     return {"label": label, "probabilities": probs}
