@@ -30,7 +30,11 @@ import numpy as np
 
 def sigmoid(a: np.ndarray) -> np.ndarray:
     """σ(a) = 1 / (1 + e^-a), from e^-|a| so it never overflows and keeps relative precision
-    (a few ulp, down to where σ(a) leaves the normal floating-point range)."""
+    (a few ulp, down to where σ(a) leaves the normal floating-point range).
+
+    The lesson clips a to ±500 before exp instead: that keeps float64 from overflowing but
+    not float32 (e^89 is already inf there, with a warning), and it changes σ below -500.
+    """
     with np.errstate(under="ignore"):  # e^-|a| -> 0 for |a| > 745 is the right answer
         e = np.exp(-np.abs(a))  # e^-|a| in (0, 1]
         return np.where(a >= 0, 1 / (1 + e), e / (1 + e))  # a < 0: σ(a) = e^a / (1 + e^a)
