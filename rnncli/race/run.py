@@ -125,6 +125,7 @@ def execute(p: Plan, on_start: Callable | None = None,
         "models": rows,
         "pairs": pair_list,
         "verdict": verdict.lines(runs, rows, pair_list, scores),
+        "outcome": verdict.outcome(runs, rows, pair_list, scores),
         "runs": [r.as_dict() for r in runs],
         "interrupted": interrupted,
     }

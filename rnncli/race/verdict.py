@@ -114,3 +114,20 @@ def lines(runs: list[RunResult], rows: list[dict], pair_list: list[dict],
     out += [_pair_line(p) for p in pair_list if best in (p["a"], p["b"])]
     out += [_pair_line(p) for p in pair_list if best not in (p["a"], p["b"])]
     return out
+
+
+def outcome(runs: list[RunResult], rows: list[dict], pair_list: list[dict],
+            scores: list[Score]) -> dict:
+    """The verdict as data: the best architecture, whether it beats the best baseline
+    (95% interval of the paired difference below 0; with one seed, the difference), and
+    the architectures indistinguishable from it."""
+    if not rows:
+        return {"best": None, "best_baseline": None, "beats_baselines": False,
+                "tied_with_best": []}
+    best = min(rows, key=lambda r: r["rmse_mean"])["arch"]
+    best_base = min(scores, key=lambda s: s.rmse)
+    _, _, hi = _vs_baseline(runs, best, best_base)
+    tied = [p["b"] if p["a"] == best else p["a"] for p in pair_list
+            if best in (p["a"], p["b"]) and not p["distinguishable"]]
+    return {"best": best, "best_baseline": best_base.name, "beats_baselines": bool(hi < 0),
+            "tied_with_best": tied}

@@ -25,10 +25,11 @@ def _pm(mean: float, sd: float) -> str:
 def table(result: dict) -> Table:
     """Baselines first, then each architecture: test RMSE/MAE (mean ± sd over seeds)."""
     d = result["data"]
-    t = Table(title=f"race: {d['target']}, horizon {d['horizon']}, window {d['window']}",
+    t = Table(title=f"race: {d['target']}, horizon {d['horizon']}, window {d['window']}; "
+              "errors on the test period",
               title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (("model", "left"), ("params", "right"), ("test RMSE", "right"),
-                          ("test MAE", "right"), ("skill", "right"), ("train s", "right"),
+    for name, justify in (("model", "left"), ("params", "right"), ("RMSE", "right"),
+                          ("MAE", "right"), ("skill", "right"), ("train s", "right"),
                           ("ms/win", "right")):
         t.add_column(name, justify=justify, no_wrap=True)
     for b in result["baselines"]:
