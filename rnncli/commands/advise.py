@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import sys
 from enum import Enum
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
 from rnncli import console
 from rnncli.options import JsonFlag
+from rnncli.race.series import SERIES
 
 _QUESTIONS = ("seq_len", "complexity", "budget", "data", "task", "latency_ms", "params_max",
               "input_size", "batch")
 
 Complexity = Enum("Complexity", {v: v for v in ("simple", "complex")}, type=str)
 Budget = Enum("Budget", {v: v for v in ("limited", "abundant")}, type=str)
-Data = Enum("Data", {v: v for v in ("small", "large")}, type=str)
+Series = Enum("Series", {v: v for v in SERIES}, type=str)
 Task = Enum("Task", {v: v for v in ("classification", "generation", "counting",
                                     "streaming")}, type=str)
 
@@ -86,13 +88,54 @@ def _measure(given: dict[str, Any], force: bool) -> dict[str, Any]:
         return cell_costs(given, widths)
 
 
+def _data_or_file(value: str | None) -> tuple[str | None, str | None]:
+    """``--data``: the size answer (small/large) or a CSV file to race on."""
+    from rnncli.errors import BadInput
+    from rnncli.knowledge.advice import CHOICES
+
+    if value is None or value.strip().lower() in CHOICES["data"]:
+        return (value.strip().lower() if value else None), None
+    if not Path(value).is_file():
+        raise BadInput(f"--data: {value!r} is neither small/large nor an existing CSV file")
+    return None, value
+
+
+def _race_plan(csv: str | None, series: str | None, force: bool):  # noqa: ANN202
+    """Check the data and the cost of the short race before anything runs."""
+    if csv is None and series is None:
+        return None
+    from rnncli.race import evidence, run
+
+    return run.plan(evidence.request(csv, series, force))
+
+
+def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+    """Run the short race (progress on stderr) and fold it into the advice."""
+    from rnncli.race import evidence, run
+    from rnncli.render.race import RaceProgress
+
+    cfg = race_plan.request.config
+    console.err().print(f"advise: a short race on your data ({cfg.steps} steps x "
+                        f"{len(cfg.seeds)} seeds x {len(cfg.archs)} cells; estimated "
+                        f"~{race_plan.estimate.seconds:.0f} s)", soft_wrap=True)
+    with RaceProgress(console.err(), len(cfg.seeds) * len(cfg.archs), cfg.steps,
+                      False) as bar:
+        race_result, _ = run.execute(race_plan, bar.start, bar.finished)
+    return evidence.fold(result, race_result, given)
+
+
 def advise(
     seq_len: Annotated[int | None, typer.Option("--seq-len", help="Time steps per sequence "
                                                 "(lesson: < 20 is short).")] = None,
     complexity: Annotated[Complexity | None, typer.Option(help="Pattern complexity.")
                           ] = None,
     budget: Annotated[Budget | None, typer.Option(help="Compute budget.")] = None,
-    data: Annotated[Data | None, typer.Option(help="Data set size.")] = None,
+    data: Annotated[str | None, typer.Option(
+        help="Data set size: small | large; or a CSV file: a short race on it (rnncli race, "
+        "~1 min) is scored as measured evidence.")] = None,
+    series: Annotated[Series | None, typer.Option(
+        "--series", help="A short race on a built-in series (see rnncli race), scored as "
+        "measured evidence.")] = None,
     task: Annotated[Task | None, typer.Option(help="What the model does.")] = None,
     latency_ms: Annotated[float | None, typer.Option(
         "--latency-ms", help="Per-sequence latency limit (checked with --measure).")] = None,
@@ -108,7 +151,7 @@ def advise(
         "question with the measured cost.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="With --measure: time even a step estimated over 1 GiB or 5e10 "
-        "FLOPs.")] = False,
+        "FLOPs; with --data FILE/--series: race even over the race's limits.")] = False,
     json_: JsonFlag = False,
 ) -> None:
     """Recommend RNN, GRU or LSTM from the lesson's four questions, with the reason
@@ -117,15 +160,19 @@ def advise(
     Scoring: docs/advise.md."""
     from rnncli.knowledge import advice
 
+    data, race_csv = _data_or_file(data)
     given: dict[str, Any] = {
         "seq_len": seq_len, "complexity": getattr(complexity, "value", None),
-        "budget": getattr(budget, "value", None), "data": getattr(data, "value", None),
+        "budget": getattr(budget, "value", None), "data": data,
         "task": getattr(task, "value", None), "latency_ms": latency_ms,
         "params_max": params_max, "input_size": input_size, "batch": batch}
     advice.validate(given)
     assumed = _fill(given, measure)
+    race_plan = _race_plan(race_csv, getattr(series, "value", None), force)
     measured = _measure(given, force) if measure else None
     result = advice.advise(given, assumed, measured)
+    if race_plan is not None:
+        result = _fold_race(result, race_plan, given)
     if json_:
         console.print_json(result)
         return

@@ -88,7 +88,7 @@ def _baseline_lines(runs: list[RunResult], rows: list[dict], scores: list[Score]
     persist = next(s for s in scores if s.name == "persistence")
     best_base = min(scores, key=lambda s: s.rmse)
     _, lo, hi = _vs_baseline(runs, best_arch["arch"], best_base)
-    if best_base is persist and not lo < 0:
+    if best_base is persist and not hi < 0:  # no evidence that anything does better
         return ["nothing beats persistence: the series looks unpredictable from its past "
                 f"(best model {title}, RMSE {_fmt(best_arch['rmse_mean'])} against "
                 f"{_fmt(persist.rmse)} for the last value)"]
