@@ -145,7 +145,7 @@ def test_busy_run_says_so_in_json_and_takes_more_rounds(cli, monkeypatch):
     meta = data["meta"]
     assert meta["threads"] == 1 and meta["contention"]["busy"]
     assert "1 thread" in meta["contention"]["action"]
-    assert meta["rounds"] == 5
+    assert meta["rounds"] == 5 and meta["clock"] == "cpu"
     assert any("busy machine" in w for w in data["summary"]["warnings"])
     # the GEMM peak was measured between the rounds: once before, once after each round
     assert meta["peaks"][0]["measurements"] == 6
@@ -185,3 +185,35 @@ def test_json_report_is_valid_json_with_samples(cli):
     res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "--json")
     assert res.exit_code == 0
     assert json.loads(res.stdout)["results"][0]["samples_s"]
+
+
+def test_cpu_clock_does_not_count_waiting():
+    """Time spent off the CPU (here: sleeping, as when waiting for a busy core) is not
+    counted by the CPU clock and is counted by the wall clock."""
+    import time
+
+    from rnncli.measure import timing
+
+    def nap() -> None:
+        time.sleep(0.01)
+
+    wall = timing.measure(nap, min_run_time=0.05, num_threads=1, min_runs=3)
+    cpu = timing.measure(nap, min_run_time=0.05, num_threads=1, min_runs=3, clock="cpu")
+    assert wall.median_s >= 0.009 and cpu.median_s < 0.005
+
+
+def test_busy_one_thread_times_cpu_time(monkeypatch):
+    monkeypatch.setattr(machine, "load_average", lambda: 9.0)
+    monkeypatch.setattr(machine, "usable_cores", lambda: 2)
+    c = machine.contention(1, given=True, rounds_given=True)
+    assert c.busy and c.clock == "cpu" and "CPU time" in c.action
+    assert machine.contention(1, given=True, clock="wall").clock == "wall"
+    assert machine.contention(1, given=True, device="cuda").clock == "wall"
+    assert machine.contention(4, given=True).clock == "wall"  # several threads: wall time
+    monkeypatch.setattr(machine, "load_average", lambda: 0.0)
+    assert machine.contention(1, given=True).clock == "wall"
+
+
+def test_cpu_clock_refused_on_a_gpu(cli):
+    res = cli("bench", "--clock", "cpu", "--device", "cuda")
+    assert res.exit_code == 2 and "--clock" in res.stderr

@@ -20,6 +20,7 @@ Device = Enum("Device", {n: n for n in ("cpu", "cuda")}, type=str)
 Dtype = Enum("Dtype", {n: n for n in ("float32", "float64", "bfloat16")}, type=str)
 Preset = Enum("Preset", {n: n for n in ("deepbench-train", "deepbench-inference", "small",
                                         "latency")}, type=str)
+Clock = Enum("Clock", {n: n for n in ("auto", "wall", "cpu")}, type=str)
 Flops = Enum("Flops", {n: n for n in ("full", "recurrent")}, type=str)
 _ARCHS = ", ".join(archs.names())
 
@@ -80,6 +81,9 @@ def bench(
                        "FILE.json to compare with.")] = None,
     plot: Annotated[str | None, typer.Option(help="Save a plot (FILE.png, .svg, .pdf): "
                     "one panel per arch, error bars from the IQR.")] = None,
+    clock: Annotated[Clock, typer.Option(help="auto: wall time, or the process's CPU time "
+                     "on a busy machine at 1 thread; wall; cpu.",
+                     case_sensitive=False)] = Clock.auto,
     markdown: Annotated[bool, typer.Option("--markdown", help="Print the tables as "
                         "Markdown.")] = False,
     json_out: JsonFlag = False,
@@ -96,10 +100,18 @@ def bench(
 
 
 def _blas_threads(threads: int | None) -> None:
-    """Apply --threads to NumPy's OpenBLAS too: only possible before NumPy is loaded."""
+    """Apply --threads to NumPy's OpenBLAS too: only possible before NumPy is loaded.
+
+    Without --threads on a busy machine, one BLAS thread, as torch will get (see
+    ``machine.contention``).
+    """
     import os
     import sys
 
+    from rnncli.measure import machine
+
+    if threads is None and machine.contention(2, given=False).busy:
+        threads = 1
     if threads and 0 < threads <= 4096 and "numpy" not in sys.modules:
         os.environ.setdefault("OPENBLAS_NUM_THREADS", str(threads))
 
@@ -121,7 +133,8 @@ def _measure(req) -> dict:
     err.print(view.estimate_line(len(the_plan.cases), budget, the_plan.skipped), soft_wrap=True)
     settings = session.Settings(threads=req.threads, flop_count=req.flop_count, peak=req.peak,
                                 peak_n=req.peak_n, single=req.latency,
-                                rounds_given=req.rounds is not None, options=req.options())
+                                rounds_given=req.rounds is not None, options=req.options(),
+                                clock=req.clock, device=req.device)
     with view.progress(session.steps(len(the_plan.cases), budget.rounds), err) as step:
         return session.run(the_plan.cases, settings, budget, base, on_step=step)
 

@@ -61,10 +61,10 @@ def _quick_rows(cases: list, budget_s: float) -> list[dict]:
     try:
         for i, case in enumerate(cases):
             cfg = engine.RunConfig(min_time=1.0, max_time=3.0, min_runs=5,
-                                   threads=busy.threads)
+                                   threads=busy.threads, clock=busy.clock)
             row = engine.run_case(case, budget.fit(cfg, case, len(cases) - i))
             if busy.action:
-                row["note"] = (row.get("note") or "") + "busy machine: measured with 1 thread"
+                row["note"] = (row.get("note") or "") + f"busy machine: {busy.action}"
             rows.append(row)
     finally:
         torch.set_num_threads(before)

@@ -9,7 +9,10 @@ and then answers every timing question the run asks:
   and the number of interleaved rounds;
 - while running, the soft cap (``soft_s``, 1.5 × the estimate): :meth:`Budget.fit`
   shortens the timing of later rows when the run falls behind, and :meth:`Budget.over`
-  tells the interleaved loop to stop adding rounds.
+  tells the interleaved loop to stop adding rounds.  The cap is counted on the clock
+  the rows are timed with: with the CPU clock (a busy machine) the run's own CPU time,
+  so that other programs' load does not cut rounds short; a wall-clock safety net of
+  ``WALL_FACTOR`` × the cap still ends a run that waits too long for a core.
 
 The cost model is deliberately rough (fixed per-step overhead plus FLOPs at an assumed
 rate per implementation, calibrated on a 2-core x86 CPU): it exists to refuse runs that
@@ -28,6 +31,9 @@ from rnncli.errors import BadInput
 from rnncli.measure.spec import DTYPE_BYTES, Case
 
 MAX_SECONDS = 600.0
+#: With the CPU clock, the run also stops adding rounds after this many times the soft
+#: cap in wall time (a safety net against a machine that gives us almost no CPU).
+WALL_FACTOR = 8.0
 #: Timed seconds of one GEMM peak measurement.
 PEAK_MIN_TIME = 0.5
 
@@ -146,6 +152,8 @@ class Budget:
     min_runs: int = 5
     soft_s: float | None = None  # later rows time less when the run passes this
     started: float | None = None
+    clock: str = "wall"  # what the cap is counted in: "wall" or "cpu" (process CPU time)
+    started_wall: float | None = None
 
     @classmethod
     def plan(cls, cases: Sequence[Case], *, min_time: float | None = None,
@@ -185,18 +193,29 @@ class Budget:
                            f"{MAX_SECONDS / 60:.0f} min; shrink the grid, lower --min-time "
                            "or --peak-n, or pass --force")
 
-    def start(self) -> None:
-        self.started = time.perf_counter()
+    def _now(self) -> float:
+        return time.process_time() if self.clock == "cpu" else time.perf_counter()
+
+    def start(self, clock: str | None = None) -> None:
+        self.clock = clock or self.clock
+        self.started = self._now()
+        self.started_wall = time.perf_counter()
 
     def left_s(self) -> float | None:
         if self.soft_s is None or self.started is None:
             return None
-        return self.soft_s - (time.perf_counter() - self.started)
+        return self.soft_s - (self._now() - self.started)
+
+    def wall_spent(self) -> bool:
+        """The wall-clock safety net (CPU clock only) is spent."""
+        if self.clock != "cpu" or self.started_wall is None or self.soft_s is None:
+            return False
+        return time.perf_counter() - self.started_wall > WALL_FACTOR * self.soft_s
 
     def over(self) -> bool:
         """The soft cap is spent (the interleaved loop stops adding rounds)."""
         left = self.left_s()
-        return left is not None and left < 0
+        return (left is not None and left < 0) or self.wall_spent()
 
     def fit(self, cfg, case: Case, rows_left: int):  # -> engine.RunConfig
         """``cfg`` shortened so the remaining rows fit what is left of the soft cap.

@@ -35,6 +35,7 @@ class RunConfig:
     flop_count: str = "full"  # "full" (input projection included) or "recurrent"
     measure_memory: bool = True
     single: bool = False  # time every call on its own (latency: p50/p99), no blocks
+    clock: str = "wall"  # "wall" or "cpu" (thread CPU time: one thread on a busy machine)
 
 
 def formula_params(case: Case) -> int:
@@ -85,10 +86,10 @@ def prepare(case: Case, cfg: RunConfig) -> Prepared:
     from rnncli.measure import timing
 
     wl = build_workload(case)
-    first = timing.time_first_call(wl.step, wl.sync)
+    first = timing.time_first_call(wl.step, wl.sync, cfg.clock)
     for _ in range(cfg.warmup_calls):
         wl.step()
-    return Prepared(case, wl, first, timing.make_timer(wl.step, cfg.threads))
+    return Prepared(case, wl, first, timing.make_timer(wl.step, cfg.threads, cfg.clock))
 
 
 def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> None:

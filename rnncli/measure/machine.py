@@ -80,6 +80,7 @@ class Contention:
     threads: int  # what the run uses
     busy: bool
     action: str | None = None
+    clock: str = "wall"  # "cpu": thread CPU time (busy machine, one thread, CPU device)
 
     def warning(self) -> str | None:
         if not self.busy:
@@ -95,17 +96,43 @@ class Contention:
         return dict(self.__dict__)
 
 
-def contention(threads: int, given: bool, rounds_given: bool = True) -> Contention:
-    """Judge the load before a run; fall back to one thread if ``threads`` was not given."""
+def contention(threads: int, given: bool, rounds_given: bool = True,
+               clock: str = "auto", device: str = "cpu") -> Contention:
+    """Judge the load before a run and decide what to do about it.
+
+    Busy: fall back to one thread unless ``threads`` was given; with one thread on the
+    CPU, time with the process's CPU time (``clock`` "auto"), so that time spent waiting
+    for a core is not counted; take more rounds unless they were given.
+    """
     load, cores = load_average(), usable_cores()
     busy = load is not None and load + threads > cores + 1
     c = Contention(load, cores, threads, threads, busy)
     if busy and threads > 1 and not given:
         c.threads = 1
-        c.action = f"measured with 1 thread instead of {threads} (pass --threads to insist)"
-    elif busy and not rounds_given:
-        c.action = "took more interleaved rounds (--rounds to choose)"
+    c.clock = _clock(clock, busy, c.threads, device)
+    c.action = _actions(c, clock == "auto", rounds_given)
     return c
+
+
+def _actions(c: Contention, auto_clock: bool, rounds_given: bool) -> str | None:
+    if not c.busy:
+        return None
+    acts = []
+    if c.threads < c.threads_asked:
+        acts.append(f"measured with 1 thread instead of {c.threads_asked} (pass --threads to "
+                    "insist)")
+    if c.clock == "cpu" and auto_clock:
+        acts.append("timed the process's CPU time, not wall time (waiting for a core is not "
+                    "counted; --clock wall to change)")
+    if not rounds_given:
+        acts.append("took more interleaved rounds (--rounds to choose)")
+    return "; ".join(acts) or None
+
+
+def _clock(clock: str, busy: bool, threads: int, device: str) -> str:
+    if clock != "auto":
+        return clock
+    return "cpu" if (busy and threads == 1 and device == "cpu") else "wall"
 
 
 def git_commit() -> str | None:

@@ -40,7 +40,7 @@ class Peak:
 
 
 def measure_peak(dtype: str = "float32", device: str = "cpu", n: int = DEFAULT_N, *,
-                 min_run_time: float = 0.5, threads: int = 1) -> Peak:
+                 min_run_time: float = 0.5, threads: int = 1, clock: str = "wall") -> Peak:
     """Median GFLOP/s of an n × n GEMM in ``dtype`` on ``device``."""
     import torch
 
@@ -56,7 +56,8 @@ def measure_peak(dtype: str = "float32", device: str = "cpu", n: int = DEFAULT_N
         torch.mm(a, b)
         sync()
 
-    t = measure(gemm, min_run_time=min_run_time, num_threads=threads, warmup_calls=2)
+    t = measure(gemm, min_run_time=min_run_time, num_threads=threads, warmup_calls=2,
+                clock=clock)
     flops = 2 * n**3
     return Peak(dtype, device, n, t.median_s, t.iqr_s, t.best_s, flops / t.best_s / 1e9,
                 flops / t.median_s / 1e9, t.noisy)
@@ -69,13 +70,14 @@ class Peaks:
     n: int
     threads: int
     min_run_time: float
+    clock: str = "wall"
     best: dict[tuple[str, str], Peak] = field(default_factory=dict)
     measurements: int = 0
 
     def measure(self, keys) -> None:  # keys: iterable of (dtype, device)
         for dtype, device in keys:
             p = measure_peak(dtype, device, self.n, min_run_time=self.min_run_time,
-                             threads=self.threads)
+                             threads=self.threads, clock=self.clock)
             old = self.best.get((dtype, device))
             if old is None or p.gflops > old.gflops:
                 self.best[(dtype, device)] = p

@@ -20,6 +20,7 @@ SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
 #: No size may exceed this, even with --force (torch's sizes are 32-bit in places, and a
 #: bigger one could only fail deep inside a kernel).
 MAX_SIZE = 2**31 - 1
+CLOCKS = ("auto", "wall", "cpu")
 #: Largest --peak-n accepted (the budget still checks its time and memory).
 MAX_PEAK_N = 65_536
 
@@ -50,6 +51,7 @@ class Request:
     compare: str | None = None
     markdown: bool = False
     json: bool = False
+    clock: str = "auto"
 
     @property
     def latency(self) -> bool:
@@ -91,6 +93,7 @@ class Options:
     lengths: str | None = None
     markdown: bool = False
     json: bool = False
+    clock: str = "auto"
     extra: dict = field(default_factory=dict)
 
     def given_sizes(self) -> dict[str, str | None]:
@@ -206,7 +209,10 @@ def build(o: Options) -> Request:
                   flop_count=choice(o.flops, "--flops", spec.FLOP_COUNTS), preset=preset,
                   threads=o.threads, rounds=o.rounds, min_time=o.min_time,
                   peak=not o.no_peak, peak_n=o.peak_n, force=o.force, output=o.output,
-                  plot=o.plot, compare=o.compare, markdown=o.markdown, json=o.json)
+                  plot=o.plot, compare=o.compare, markdown=o.markdown, json=o.json,
+                  clock=choice(o.clock, "--clock", CLOCKS))
+    if req.clock == "cpu" and req.device != "cpu":
+        raise BadInput("--clock cpu times the process's CPU time; a GPU needs --clock wall")
     _numbers(o)
     _files(o)
     _user_model(o, req)

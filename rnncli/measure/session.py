@@ -29,6 +29,8 @@ class Settings:
     peak: bool = True
     peak_n: int = 1024
     single: bool = False  # latency: every call timed on its own
+    clock: str = "auto"  # "auto" (CPU time on a busy machine at 1 thread), "wall", "cpu"
+    device: str = "cpu"
     rounds_given: bool = False
     options: dict = field(default_factory=dict)  # recorded in meta
 
@@ -56,7 +58,8 @@ def _threads(settings: Settings):  # -> machine.Contention
 
     asked = settings.threads or torch.get_num_threads()
     c = machine.contention(asked, given=settings.threads is not None,
-                           rounds_given=settings.rounds_given)
+                           rounds_given=settings.rounds_given, clock=settings.clock,
+                           device=settings.device)
     torch.set_num_threads(c.threads)
     return c
 
@@ -65,18 +68,20 @@ def _measure(cases: Sequence[Case], settings: Settings, budget: Budget, state: _
              on_step: Callable[[str], None] | None) -> None:
     from rnncli.measure import peak
 
+    clock = state.contention.clock
     cfg = engine.RunConfig(min_time=budget.min_time, threads=state.threads,
                            flop_count=settings.flop_count, single=settings.single,
-                           min_runs=budget.min_runs)
+                           min_runs=budget.min_runs, clock=clock)
     keys = sorted({(c.dtype, c.device) for c in cases})
     if settings.peak:
         state.peaks = peak.Peaks(settings.peak_n, state.threads,
-                                 min(PEAK_MIN_TIME, 2 * budget.min_time) / budget.rounds)
+                                 min(PEAK_MIN_TIME, 2 * budget.min_time) / budget.rounds,
+                                 clock)
         if on_step:
             on_step(f"peak: {settings.peak_n}² GEMM")
         state.peaks.measure(keys)
     again = (lambda r: state.peaks.measure(keys)) if state.peaks else None
-    budget.start()
+    budget.start(clock)
     if budget.rounds > 1:
         state.outcome = engine.run_interleaved(cases, cfg, budget.rounds, on_step=on_step,
                                                stop_early=budget.over, between_rounds=again)
@@ -116,9 +121,12 @@ def run(cases: Sequence[Case], settings: Settings, budget: Budget, baseline: dic
     meta = machine.meta(threads=state.threads, device=",".join(sorted({c.device for c in cases})
                                                               or ["cpu"]), extra={
         "peaks": peaks, "min_time_s": budget.min_time, "rounds": budget.rounds,
+        "rounds_done": max((r.get("rounds", 1) for r in rows), default=0),
         "estimate_s": budget.seconds, "flop_count": settings.flop_count,
         "rows_planned": len(cases), "interrupted": state.interrupted,
-        "contention": contention.as_dict(), "load_average_after": machine.load_average(),
+        "contention": contention.as_dict(), "clock": contention.clock,
+        "load_average_before": contention.load,
+        "load_average_after": machine.load_average(),
         "options": settings.options,
     })
     if state.peaks:

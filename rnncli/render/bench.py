@@ -178,14 +178,28 @@ def _note_peaks(meta: dict) -> str | None:
         + "; err! = above the peak, a measurement error")
 
 
+def _note_clock(meta: dict) -> str | None:
+    if meta.get("clock") != "cpu":
+        return None
+    return ("clock: the process's CPU time (time spent waiting for a core is not counted); "
+            "--clock wall gives the time a user waits")
+
+
+def _rounds_text(meta: dict) -> str:
+    planned, done = meta.get("rounds", 1), meta.get("rounds_done", meta.get("rounds", 1))
+    if done < planned and not meta.get("interrupted"):
+        return f"{done} of {planned} interleaved rounds (the time budget stopped the rest)"
+    return f"{planned} interleaved round(s)"
+
+
 def notes(report: dict) -> list[str]:
     """The footnotes under the tables."""
     rows, meta = report["results"], report["meta"]
     out = ["median, ±IQR (as % of the median; n/a below 3 runs) over repeated calls after "
            "warm-up; tok/s = real tokens / median",
-           f"threads: {meta.get('threads')} (torch); {meta.get('rounds', 1)} interleaved "
-           f"round(s); CPU: {meta.get('cpu')}, {meta.get('cores')} cores",
-           _note_kernels(rows), _note_peaks(meta), _note_columns(rows)]
+           f"threads: {meta.get('threads')} (torch); {_rounds_text(meta)}; CPU: "
+           f"{meta.get('cpu')}, {meta.get('cores')} cores",
+           _note_kernels(rows), _note_peaks(meta), _note_columns(rows), _note_clock(meta)]
     return [n for n in out + _row_notes(rows, meta) if n]
 
 
