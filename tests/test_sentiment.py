@@ -282,3 +282,36 @@ def test_ctrl_c_keeps_the_finished_models(cli, monkeypatch, tmp_path):
     data = json.loads(res.stdout)
     assert [m["name"] for m in data["models"]] == ["NB uni+bigram", "bag of embeddings"]
     assert data["interrupted"] and not save.exists()
+
+
+def _find(obj, key):
+    """The first value under ``key`` anywhere in a JSON document."""
+    if isinstance(obj, dict):
+        if key in obj:
+            return obj[key]
+        obj = list(obj.values())
+    if isinstance(obj, list):
+        for item in obj:
+            found = _find(item, key)
+            if found is not None:
+                return found
+    return None
+
+
+@pytest.mark.slow
+def test_saved_model_feeds_gates_text(cli, tmp_path):
+    if "--text" not in cli("gates", "--help").stdout:
+        pytest.skip("this rnncli's gates has no --text yet")
+    path = tmp_path / "m.pt"
+    res = cli("sentiment", "--arch", "lstm", "--steps", "3", "--hidden", "4", "--embed", "4",
+              "--save", str(path))
+    assert res.exit_code == 0, res.output
+    res = cli("gates", "--weights", str(path), "--text", "the film was not bad", "--json")
+    assert res.exit_code == 0, res.output
+    obj = torch.load(path, weights_only=True)
+    vocab = Vocab(obj["rnncli"]["vocab"])
+    label, probs = predict_from_checkpoint(obj, vocab.encode(words("the film was not bad")))
+    prediction = _find(json.loads(res.stdout), "prediction")
+    assert prediction["label"] == label
+    got = prediction.get("probabilities", prediction.get("probs"))
+    assert got["positive"] == pytest.approx(probs["positive"], abs=1e-5)
