@@ -315,3 +315,17 @@ def test_saved_model_feeds_gates_text(cli, tmp_path):
     assert prediction["label"] == label
     got = prediction.get("probabilities", prediction.get("probs"))
     assert got["positive"] == pytest.approx(probs["positive"], abs=1e-5)
+
+
+@pytest.mark.slow
+def test_table_output_fits_80_columns(cli, tmp_path):
+    rows = [f"{'a fine' if i % 2 else 'a dull'} film {i}\t{i % 2}" for i in range(40)]
+    path = _tsv(tmp_path, "\n".join(rows) + "\n\xe9\tx\tz\n")
+    res = cli("sentiment", "--data", str(path), "--arch", "gru", "--steps", "2",
+              "--hidden", "4", "--embed", "4")
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert any(line.startswith("skipped 1 unreadable lines: line 41") for line in lines)
+    assert any(line.startswith("test set:") for line in lines)
+    assert "gate saturation" in res.stdout

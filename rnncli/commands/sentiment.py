@@ -121,8 +121,8 @@ def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> Non
     for table in (r.accuracy_table(result), r.probe_table(result), r.memory_table(result)):
         if table is not None:
             console.print(table)
-    for v in result["verdicts"]:
-        console.print(v["line"], markup=False)
+    for line in r.stop_lines(result) + [v["line"] for v in result["verdicts"]]:
+        console.print(line, markup=False)
     line = r.outcome_line(result)
     if line:
         console.print(line, markup=False)

@@ -103,6 +103,13 @@ def dataset_lines(result: dict) -> list[str]:
     return lines
 
 
+def stop_lines(result: dict) -> list[str]:
+    """A line for every model that did not use its whole step budget."""
+    return [f"{m['name']}: stopped early ({', '.join(m['stopped'])}) after {m['steps']} "
+            "steps; its numbers are not comparable" for m in result["models"]
+            if set(m["stopped"]) - {"steps"}]
+
+
 def outcome_line(result: dict) -> str:
     """Who wins on the test set, recurrent or not."""
     models = result["models"]

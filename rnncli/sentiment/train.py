@@ -38,7 +38,7 @@ class FitConfig:
     warmup: int = 30
     clip: float = 1.0
     seed: int = 0
-    cap_s: float | None = None
+    cap_s: float | None = 1800.0  # wall-clock safety net only; reported when hit
 
 
 def encode(vocab: Vocab, texts: Sequence[str], labels: Sequence[int]) -> Encoded:
