@@ -104,21 +104,28 @@ def run_steps(
             log.losses.append(loss)
             if progress is not None:
                 progress(i + 1, loss)
-            if not math.isfinite(loss):
-                log.stopped = "diverged"
-                break
-            if evaluate is not None and eval_every and (i + 1) % eval_every == 0:
-                log.evals.append(evaluate(i + 1))
-                if log.evals[-1].get("stop"):
-                    log.stopped = "early"
-                    break
-            if cap_s is not None and log.seconds >= cap_s and i + 1 < steps:
-                log.stopped = "wall-cap"
+            stopped = _why_stop(log, loss, i + 1, steps, cap_s, evaluate, eval_every)
+            if stopped:
+                log.stopped = stopped
                 break
     except KeyboardInterrupt:
         log.stopped = "interrupted"
     log.seconds = time.perf_counter() - start
     return log
+
+
+def _why_stop(log: StepLog, loss: float, done: int, steps: int, cap_s: float | None,
+              evaluate: Callable[[int], dict] | None, eval_every: int) -> str | None:
+    """The reason to stop after step ``done`` (diverged, early, wall-cap), or None."""
+    if not math.isfinite(loss):
+        return "diverged"
+    if evaluate is not None and eval_every and done % eval_every == 0:
+        log.evals.append(evaluate(done))
+        if log.evals[-1].get("stop"):
+            return "early"
+    if cap_s is not None and log.seconds >= cap_s and done < steps:
+        return "wall-cap"
+    return None
 
 
 def mean_sd(values: Sequence[float]) -> tuple[float, float]:
