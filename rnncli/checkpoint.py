@@ -364,6 +364,14 @@ def _split(names: list[str]) -> tuple[dict[str, str], dict[str, str], bool]:
     return fwd, rev, cell
 
 
+def _check_direction(label: str, bidirectional: bool, direction: str | None) -> None:
+    if bidirectional and direction is None:
+        raise BadInput(f"{label} is bidirectional: trace one direction with --direction "
+                       "forward or --direction backward (over the reversed sequence)")
+    if direction is not None and not bidirectional:
+        raise BadInput(f"--direction applies to a bidirectional layer; {label} has one direction")
+
+
 def select(arrays: Mapping[str, object], prefix: str | None, path: Path,
            direction: str | None = None) -> Weights:
     """Pick the recurrent layer stack (by ``prefix`` or the only one) and read its shapes.
@@ -374,12 +382,8 @@ def select(arrays: Mapping[str, object], prefix: str | None, path: Path,
     groups = recurrent_groups(arrays)
     want = _pick_group(groups, prefix, path)
     fwd, rev, cell = _split(groups[want])
+    _check_direction(want or "the layer", bool(rev), direction)
     label = want or "the layer"
-    if rev and direction is None:
-        raise BadInput(f"{label} is bidirectional: trace one direction with --direction "
-                       "forward or --direction backward (over the reversed sequence)")
-    if direction is not None and not rev:
-        raise BadInput(f"--direction applies to a bidirectional layer; {label} has one direction")
     for needed in ("weight_ih_l0", "weight_hh_l0"):
         if needed not in fwd:
             raise BadInput(f"{path}: {label} lacks {needed}" + _raw_hint(arrays, want, needed))
@@ -453,6 +457,18 @@ def _options(arch: str, variant: str, nonlinearity: str) -> dict:
 
 # ---- embeddings (gates --tokens / --text) -------------------------------------------------------
 
+def _embedding_names(arrays: Mapping[str, object], input_size: int, key: str | None,
+                     path: Path) -> list[str]:
+    if key is None:
+        return [n for n, v in arrays.items() if "emb" in n.lower()
+                and len(getattr(v, "shape", ())) == 2 and int(v.shape[1]) == input_size]
+    if key not in arrays:
+        near = [n for n in arrays if "emb" in n.lower()][:4]
+        raise BadInput(f"--embedding-key {key!r} is not in {path.name}"
+                       + (f"; embeddings found: {', '.join(near)}" if near else ""))
+    return [key]
+
+
 def find_embedding(arrays: Mapping[str, object], input_size: int, key: str | None,
                    path: Path) -> tuple[str, np.ndarray]:
     """(name, matrix (V, I)) of the embedding feeding a recurrent layer of input size I.
@@ -460,15 +476,7 @@ def find_embedding(arrays: Mapping[str, object], input_size: int, key: str | Non
     ``key`` names it; otherwise the one 2-D parameter whose name contains "emb" and whose
     width is I. None or several is an error naming what was found.
     """
-    if key is not None:
-        if key not in arrays:
-            near = [n for n in arrays if "emb" in n.lower()][:4]
-            raise BadInput(f"--embedding-key {key!r} is not in {path.name}"
-                           + (f"; embeddings found: {', '.join(near)}" if near else ""))
-        found = [key]
-    else:
-        found = [n for n, v in arrays.items() if "emb" in n.lower()
-                 and len(getattr(v, "shape", ())) == 2 and int(v.shape[1]) == input_size]
+    found = _embedding_names(arrays, input_size, key, path)
     if not found:
         raise BadInput(f"{path}: no embedding found (no 2-D '*emb*' parameter of width "
                        f"{input_size}); name it with --embedding-key")

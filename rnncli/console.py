@@ -68,21 +68,23 @@ def err() -> Console:
     return _at_least_min_width(Console(stderr=True, highlight=False))
 
 
+def _clean_array(obj: Any) -> Any:
+    import numpy as np  # already imported by whoever made the array
+
+    arr = np.asarray(obj)
+    if arr.dtype.kind == "f" and not np.isfinite(arr).all():
+        arr = np.where(np.isfinite(arr), arr, None)  # object array: None for nan/inf
+    return arr.tolist()
+
+
 def _clean(obj: Any) -> Any:
     """Make data JSON-safe: numpy scalars/arrays to Python, non-finite floats to None."""
     if isinstance(obj, dict):
         return {str(k): _clean(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [_clean(v) for v in obj]
-    if hasattr(obj, "dtype") and hasattr(obj, "tolist"):  # numpy array or scalar
-        import numpy as np  # already imported by whoever made the array
-
-        arr = np.asarray(obj)
-        if arr.dtype.kind == "f" and not np.isfinite(arr).all():
-            arr = np.where(np.isfinite(arr), arr, None)  # object array: None for nan/inf
-        return arr.tolist()
-    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):
-        return _clean(obj.tolist())
+    if hasattr(obj, "tolist") and not isinstance(obj, (str, bytes)):  # numpy, torch
+        return _clean_array(obj) if hasattr(obj, "dtype") else _clean(obj.tolist())
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj

@@ -36,17 +36,21 @@ def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = ())
         raise BadInput(f"{p}: expected a file ending in {' or '.join(suffixes)}")
     parent = p.parent if str(p.parent) else Path(".")
     try:
-        if not parent.is_dir():
-            raise BadInput(f"{p}: directory {parent} does not exist")
-        if p.is_dir():
-            raise BadInput(f"{p}: is a directory")
-        if p.exists() and not p.is_file():
-            raise BadInput(f"{p}: exists and is not a regular file")
+        _check_target(p, parent)
     except OSError as exc:  # a parent the user cannot enter
         raise BadInput(f"{p}: cannot check the path ({exc.strerror or short(exc)})") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise BadInput(f"{p}: directory {parent} is not writable")
     return p
+
+
+def _check_target(p: Path, parent: Path) -> None:
+    if not parent.is_dir():
+        raise BadInput(f"{p}: directory {parent} does not exist")
+    if p.is_dir():
+        raise BadInput(f"{p}: is a directory")
+    if p.exists() and not p.is_file():
+        raise BadInput(f"{p}: exists and is not a regular file")
 
 
 def _umask() -> int:
@@ -233,23 +237,9 @@ def load_numpy(path: str | os.PathLike[str], kind: str,
     ``max_bytes`` in total is refused before any data is decompressed. ``want`` (names or
     a predicate) limits which arrays of an .npz are read and checked.
     """
-    import numpy as np
-
     keep = want if callable(want) or want is None else set(want).__contains__
     try:
-        headers = array_headers(path, kind)
-        if keep is not None:
-            headers = {n: h for n, h in headers.items() if keep(n)}
-        _check_declared(path, headers, max_bytes)
-        data = np.load(path, allow_pickle=False)
-        if kind == ".npz":
-            if not hasattr(data, "files"):
-                raise BadInput(f"{path}: a single array, not an .npz archive of named arrays")
-            with data:
-                return {name: data[name] for name in data.files if name in headers}
-        if not isinstance(data, np.ndarray):
-            raise BadInput(f"{path}: expected a single array in .npy format")
-        return data
+        return _load_checked(path, kind, keep, max_bytes)
     except BadInput:
         raise
     except MemoryError:
@@ -262,3 +252,21 @@ def load_numpy(path: str | os.PathLike[str], kind: str,
         raise BadInput(
             f"{path}: not a readable {kind} file ({type(exc).__name__}: {short(exc)})"
         ) from None
+
+
+def _load_checked(path, kind: str, keep, max_bytes: int):
+    import numpy as np
+
+    headers = array_headers(path, kind)
+    if keep is not None:
+        headers = {n: h for n, h in headers.items() if keep(n)}
+    _check_declared(path, headers, max_bytes)
+    data = np.load(path, allow_pickle=False)
+    if kind == ".npz":
+        if not hasattr(data, "files"):
+            raise BadInput(f"{path}: a single array, not an .npz archive of named arrays")
+        with data:
+            return {name: data[name] for name in data.files if name in headers}
+    if not isinstance(data, np.ndarray):
+        raise BadInput(f"{path}: expected a single array in .npy format")
+    return data

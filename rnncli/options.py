@@ -58,19 +58,24 @@ def choice_list(
     text: str, name: str, allowed: Sequence[str], all_word: str | None = "all"
 ) -> list[str]:
     """Parse ``"rnn,lstm"`` against ``allowed``; ``all`` expands to every choice."""
-    items = [t.strip().lower() for t in str(text).split(",")]
-    if not text or any(t == "" for t in items):
-        raise BadInput(f"{name}: expected a comma-separated list of {', '.join(allowed)}")
+    items = _items(text, name, ", ".join(allowed))
+    if all_word is not None and all_word in items:
+        return list(allowed)
     out: list[str] = []
     for t in items:
-        if all_word is not None and t == all_word:
-            return list(allowed)
         if t not in allowed:
             accepted = ", ".join(list(allowed) + ([all_word] if all_word else []))
-            raise BadInput(f"{name}: unknown value {t!r}; accepted: {accepted}")
+            raise BadInput(f"{name}: unknown value {show_value(t)!r}; accepted: {accepted}")
         if t not in out:
             out.append(t)
     return out
+
+
+def _items(text: str, name: str, what: str) -> list[str]:
+    items = [t.strip().lower() for t in str(text).split(",")]
+    if not text or "" in items:
+        raise BadInput(f"{name}: expected a comma-separated list of {what}")
+    return items
 
 
 def choice(text: str, name: str, allowed: Iterable[str]) -> str:

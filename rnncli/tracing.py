@@ -25,7 +25,8 @@ DEFAULT_SEQ = "1,0,0,1,0,0,1"  # the lesson's demonstration sequence
 MAX_STEPS = 1_000_000
 MAX_BYTES = 1 << 30  # memory the traced work may take before --force is needed
 MAX_SECONDS = 120.0  # estimated time the traced work may take before --force is needed
-REFERENCE_STEPS = 20_000  # up to this many layer-steps the reference cells trace
+REFERENCE_STEPS = 5_000  # up to this many layer-steps the reference cells trace
+JSON_BYTES_PER_VALUE = 400  # measured: a 100k-step LSTM trace (1.8M values) peaked at 0.8 GB
 FAST_NOTE = ("traced with the fast cells (tested equal to the reference cells) because "
              "the sequence is long")
 RANDOM_NOTE = (
@@ -58,6 +59,7 @@ class GatesRequest:
     tokens: str | None = None
     embedding_key: str | None = None
     force: bool = False
+    json: bool = False  # the whole trace is printed as JSON (sized into the estimate)
 
 
 @dataclass
@@ -131,16 +133,22 @@ def _check_sources(req: GatesRequest, how: str) -> None:
         if value is not None and how not in allowed.split():
             raise BadInput(f"{name} applies to --init {' or '.join(allowed.split())} only; "
                            + ("--weights gives the sizes" if how == "weights" else "drop it"))
-    for name, value in (("--prefix", req.prefix), ("--direction", req.direction),
-                        ("--text", req.text), ("--tokens", req.tokens),
-                        ("--embedding-key", req.embedding_key)):
-        if value is not None and how != "weights":
-            raise BadInput(f"{name} applies to --weights only")
-    if req.text is not None and req.tokens is not None:
-        raise BadInput("give --text or --tokens, not both")
-    if (req.text is not None or req.tokens is not None) and \
-            (req.seq is not None or req.input_file is not None):
-        raise BadInput("--text/--tokens are the input; drop --seq/--input")
+    _check_weights_only(req, how)
+
+
+def _check_weights_only(req: GatesRequest, how: str) -> None:
+    """--prefix, --direction, --text, --tokens and --embedding-key need --weights."""
+    given = [name for name, value in (("--prefix", req.prefix), ("--direction", req.direction),
+                                      ("--text", req.text), ("--tokens", req.tokens),
+                                      ("--embedding-key", req.embedding_key))
+             if value is not None]
+    if given and how != "weights":
+        raise BadInput(f"{given[0]} applies to --weights only")
+    inputs = [name for name, value in (("--text", req.text), ("--tokens", req.tokens),
+                                       ("--seq", req.seq), ("--input", req.input_file))
+              if value is not None]
+    if len(inputs) > 1 and {"--text", "--tokens"} & set(inputs):
+        raise BadInput(f"give one input: {' or '.join(inputs)}, not both")
 
 
 def check_options(req: GatesRequest, how: str, names: list[str]) -> None:
@@ -158,14 +166,19 @@ def check_options(req: GatesRequest, how: str, names: list[str]) -> None:
 
 # ---- sizing the work -------------------------------------------------------------------------
 
-def estimate_bytes(arch: str, input_size: int, hidden: int, layers: int, steps: int) -> int:
-    """Memory of the weights plus the traced values and per-step states, float64."""
+def estimate_bytes(arch: str, input_size: int, hidden: int, layers: int, steps: int,
+                   json: bool = False) -> int:
+    """Memory of the weights plus the traced values and per-step states, float64, plus
+    the JSON document when the whole trace is printed."""
     from rnncli import formulas
 
     spec = archs.get(arch)
     params = formulas.param_count(spec.name, input_size, hidden, layers)
     per_step = hidden * layers * (len(spec.trace) + spec.gate_blocks + 2)
-    return 8 * (params + steps * (per_step + input_size + 4 * hidden))
+    need = 8 * (params + steps * (per_step + input_size + 4 * hidden))
+    if json:
+        need += JSON_BYTES_PER_VALUE * steps * (hidden * len(spec.trace) + input_size)
+    return need
 
 
 def impl_for(steps: int, layers: int) -> str:
@@ -184,13 +197,13 @@ def estimate_seconds(arch: str, input_size: int, hidden: int, layers: int, steps
 
 
 def check_size(arch: str, input_size: int, hidden: int, layers: int, steps: int,
-               force: bool) -> None:
+               req: GatesRequest) -> None:
     """Refuse, before allocating, work whose estimate is over :data:`MAX_BYTES` of memory
     or :data:`MAX_SECONDS` of time (``--force`` overrides)."""
-    if force:
+    if req.force:
         return
     what = f"{archs.get(arch).title} with hidden {hidden}, {layers} layer(s), {steps} steps"
-    need = estimate_bytes(arch, input_size, hidden, layers, steps)
+    need = estimate_bytes(arch, input_size, hidden, layers, steps, req.json)
     if need > MAX_BYTES:
         raise BadInput(f"{what} needs about {need / 2**30:.1f} GiB (limit "
                        f"{MAX_BYTES / 2**30:.0f} GiB); --force runs it anyway")
@@ -215,7 +228,7 @@ def _random(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
 
     hidden = 3 if req.hidden is None else req.hidden
     layers = 1 if req.layers is None else req.layers
-    check_size(arch, x.shape[1], hidden, layers, x.shape[0], req.force)
+    check_size(arch, x.shape[1], hidden, layers, x.shape[0], req)
     opts = {k: v for k, v in (("variant", req.variant),
                               ("nonlinearity", req.nonlinearity or "tanh"))
             if k in archs.get(arch).options}
@@ -237,6 +250,7 @@ def _trained(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
     from rnncli.experiments import toy
 
     hidden = toy.HIDDEN if req.hidden is None else req.hidden
+    check_size(arch, x.shape[1], hidden, 1, x.shape[0], req)
     impl = impl_for(x.shape[0], 1)
     cell, head, notes = toy.trained_network(arch, x, hidden, req.variant, impl=impl)
     k, trace = _trace(cell, x, req.layer)
@@ -251,8 +265,6 @@ def _trained(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
 
 def run(req: GatesRequest) -> GatesResult:
     """Validate ``req``, read the input, trace every requested network (see module doc)."""
-    from rnncli.options import int_list
-
     how = weight_source(req)
     _check_sources(req, how)
     if how == "weights":
@@ -265,16 +277,20 @@ def run(req: GatesRequest) -> GatesResult:
         check_options(req, how, names)
         make = _trained if how == "trained" else _random
         traces = [make(req, a, x) for a in names]
-    default_input = req.seq is None and req.input_file is None and how != "weights"
-    if default_input:
+    if req.seq is None and req.input_file is None and how != "weights":
         for t in traces:
             t.header.insert(0, f"input: the lesson's sequence {DEFAULT_SEQ} (give yours with "
                                "--seq or --input)")
-    units = None if req.units is None else int_list(req.units, "--units", minimum=0)
-    H = traces[0].hidden_size
-    if units and max(units) >= H:
-        raise BadInput(f"--units {req.units}: hidden size is {H}; units are 0..{H - 1}")
-    return GatesResult(traces, units)
+    return GatesResult(traces, _units(req.units, traces[0].hidden_size))
+
+
+def _units(text: str | None, hidden: int) -> list[int] | None:
+    from rnncli.options import int_list
+
+    units = None if text is None else int_list(text, "--units", minimum=0)
+    if units and max(units) >= hidden:
+        raise BadInput(f"--units {text}: hidden size is {hidden}; units are 0..{hidden - 1}")
+    return units
 
 
 def _sequence(req: GatesRequest) -> np.ndarray:

@@ -27,24 +27,16 @@ from rnncli.tracing import (
 def trace(req: GatesRequest) -> Traced:
     """Read the file, build the input, trace the chosen layer (and direction)."""
     ckpt = checkpoint.read(req.weights)
-    meta = ckpt.meta or {}
     prefix = req.prefix if req.prefix is not None else ckpt.meta_key("rnn_prefix")
     w = checkpoint.select(ckpt.arrays, prefix, ckpt.path, req.direction)
     if req.arch is not None and archs.get(req.arch).name != w.arch:
         raise BadInput(f"--arch {req.arch}: these are {archs.get(w.arch).title} weights; "
                        "drop --arch")
     check_options(req, "weights", [w.arch])
-    if req.text is not None or req.tokens is not None:
-        x, labels, ids, head = _token_input(req, ckpt, w)
-    else:
-        x, labels, ids, head = _sequence(req), None, None, []
-    if x.shape[1] != w.input_size:
-        raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the weights "
-                       f"expect {w.input_size} (input size of {w.path.name})")
-    check_size(w.arch, w.input_size, w.hidden_size, w.num_layers, x.shape[0], req.force)
-    nonlin, nonlin_note = _nonlinearity(req, w, meta)
+    x, labels, ids, head = _input(req, ckpt, w)
+    check_size(w.arch, w.input_size, w.hidden_size, w.num_layers, x.shape[0], req)
+    nonlin, nonlin_note = _nonlinearity(req, w, ckpt.meta or {})
     k, layer_x, tr, steps = _run(w, x, req, nonlin)
-    spec = archs.get(w.arch)
     header = [_describe(w, ckpt.fmt), *ckpt.notes, *nonlin_note, *head]
     if impl_for(x.shape[0], w.num_layers) == "fast":
         header.append(FAST_NOTE)
@@ -52,11 +44,24 @@ def trace(req: GatesRequest) -> Traced:
         header.append(f"direction: backward: layer {k} reads the sequence reversed, from step "
                       f"{x.shape[0]} to step 1; rows are in the order it reads them")
         labels = labels[::-1] if labels else None
+    options = archs.get(w.arch).options
     return Traced(w.arch, layer_x, tr, w.hidden_size, w.num_layers, k, "weights", header,
                   labels=labels, steps=steps,
-                  variant=req.variant if "variant" in spec.options else None,
-                  nonlinearity=nonlin if "nonlinearity" in spec.options else None,
+                  variant=req.variant if "variant" in options else None,
+                  nonlinearity=nonlin if "nonlinearity" in options else None,
                   direction=req.direction, prediction=_predict(ckpt, ids))
+
+
+def _input(req: GatesRequest, ckpt: checkpoint.Checkpoint, w: checkpoint.Weights):
+    """(x (T, I), row labels, token ids, header lines) from --tokens/--text or --seq/--input."""
+    if req.text is not None or req.tokens is not None:
+        x, labels, ids, head = _token_input(req, ckpt, w)
+    else:
+        x, labels, ids, head = _sequence(req), None, None, []
+    if x.shape[1] != w.input_size:
+        raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the weights "
+                       f"expect {w.input_size} (input size of {w.path.name})")
+    return x, labels, ids, head
 
 
 def _sequence(req: GatesRequest) -> np.ndarray:

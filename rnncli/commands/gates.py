@@ -104,8 +104,9 @@ def gates(
         weights=weights_path, prefix=prefix, direction=_value(direction), hidden=hidden,
         layers=layers, layer=layer, seed=seed, variant=gru_variant.value,
         nonlinearity=_value(nonlinearity), units=units, text=text, tokens=tokens,
-        embedding_key=embedding_key, force=force)
-    result = tracing.run(request)
+        embedding_key=embedding_key, force=force, json=json)
+    with view.working(request):
+        result = tracing.run(request)
     if plot is not None:
         view.plot_result(result, plot)
     if json:

@@ -131,9 +131,13 @@ def _lstm_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
         ev.append((i * abs(g), (u, "w"), f"unit {u} writes: i = {i:.2f}, g = {g:.2f}"))
     if f > HIGH and i < LOW:
         ev.append((f * (1 - i), (u, "k"), f"unit {u} keeps: f = {f:.2f}, i = {i:.2f}"))
+    return ev + _hides(trace, t, u, o)
+
+
+def _hides(trace: dict[str, np.ndarray], t: int, u: int, o: float) -> list[Event]:
     if o < LOW and abs(trace["cell"][t, u]) > 0.5:
-        ev.append((1 - o, (u, "o"), f"unit {u} hides its cell: o = {o:.2f}"))
-    return ev
+        return [(1 - o, (u, "o"), f"unit {u} hides its cell: o = {o:.2f}")]
+    return []
 
 
 def _gru_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
@@ -232,21 +236,28 @@ def table(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[in
     tab = Table(title=title, box=box.SIMPLE_HEAD, padding=0, pad_edge=False,
                 title_justify="left", caption_justify="left")
     tab.add_column("t", justify="right", no_wrap=True)
-    tab.add_column("token" if labels else "x", justify="left" if labels else "right",
-                   no_wrap=True, max_width=12 if labels else None, overflow="ellipsis")
+    if labels:
+        tab.add_column("token", no_wrap=True, max_width=12, overflow="ellipsis")
+    else:
+        tab.add_column("x", justify="right", no_wrap=True)
     tab.add_column("u", justify="right", no_wrap=True)
     cols = columns(arch, trace, nonlinearity)
     for _, letter, _ in cols:
         tab.add_column(letter, justify="right", no_wrap=True)
     tab.add_column("reading", no_wrap=True, overflow="ellipsis", min_width=16)
     for t in range(min(rows, x.shape[0])):
-        label = labels[t] if labels else None
-        row = [str(steps[t] if steps else t + 1), _input_cell(x[t], max(len(units), 1), label),
-               "\n".join(str(u) for u in units)]
-        cells = [_stack(trace[name][t, units], lo, hi) for name, _, (lo, hi) in cols]
-        reading = read_units(arch, trace, t, units) + (notes[t:t + 1] if notes else [])
-        tab.add_row(*row, *cells, "\n".join(reading), end_section=len(units) > 1)
+        tab.add_row(*_row(arch, x, trace, units, t, cols, notes, labels, steps),
+                    end_section=len(units) > 1)
     return tab
+
+
+def _row(arch, x, trace, units, t, cols, notes, labels, steps) -> list:
+    label = labels[t] if labels else None
+    row = [str(steps[t] if steps else t + 1), _input_cell(x[t], max(len(units), 1), label),
+           "\n".join(str(u) for u in units)]
+    cells = [_stack(trace[name][t, units], lo, hi) for name, _, (lo, hi) in cols]
+    reading = read_units(arch, trace, t, units) + (notes[t:t + 1] if notes else [])
+    return [*row, *cells, "\n".join(reading)]
 
 
 def render(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[int], rows: int,
@@ -259,6 +270,13 @@ def render(arch: str, x: np.ndarray, trace: dict[str, np.ndarray], units: list[i
         parts.append(Text(f"showing steps 1-{rows} of {x.shape[0]}: --rows N shows more; "
                           "--json and --plot have every step", style="yellow"))
     return Group(*parts)
+
+
+def working(request):
+    """A spinner on stderr while the trace is computed (shown only on a terminal)."""
+    from rnncli.console import err
+
+    return err().status("tracing every gate ...", spinner="line")
 
 
 def title(t) -> str:
