@@ -197,3 +197,25 @@ def test_real_subprocess(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["runs"][0]["arch"] == "rnn"
     assert "estimated" in proc.stderr
+
+
+def test_ctrl_c_keeps_the_finished_runs(cli, monkeypatch, tmp_path):
+    from rnncli.seq2seq import train
+
+    real = train.run_one
+    calls = []
+
+    def flaky(*args, **kw):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        return real(*args, **kw)
+
+    monkeypatch.setattr(train, "run_one", flaky)
+    model = tmp_path / "m.pt"
+    res = cli("seq2seq", *TINY, "--arch", "rnn", "--attention", "none,dot,additive",
+              "--save", str(model), "--json")
+    assert res.exit_code == 130, res.output
+    rep = json.loads(res.stdout)
+    assert rep["interrupted"] and [r["attention"] for r in rep["runs"]] == ["none"]
+    assert "kept 1 of 3 runs" in res.stderr and model.exists()

@@ -176,3 +176,34 @@ def test_checkpoint_of_another_command_is_refused(tmp_path):
     junk.write_bytes(b"not a checkpoint")
     with pytest.raises(BadInput):
         checkpoint.load(junk)
+
+
+def test_scheduled_sampling_loop_with_all_true_tokens_equals_teacher_forcing():
+    from rnncli.seq2seq.train import _sampled_logits, gold_probability
+
+    model = _model("lstm", "additive")
+    src, src_len = _batch()
+    dec_in = torch.randint(4, 9, (4, 5), generator=torch.Generator().manual_seed(2))
+    dec_in[:, 0] = SOS_ID
+    with torch.no_grad():
+        fast, _ = model(src, src_len, dec_in)
+        loop = _sampled_logits(model, src, src_len, dec_in, 1.0, torch.Generator())
+    torch.testing.assert_close(fast, loop, rtol=1e-5, atol=1e-6)
+    assert gold_probability(0, 100, 0.25) == 1.0
+    assert gold_probability(99, 100, 0.25) == pytest.approx(0.25)
+    assert gold_probability(50, 100, 1.0) == 1.0
+
+
+def test_scheduled_sampling_feeds_model_tokens_when_told():
+    """With p_gold = 0 the decoder never sees the true tokens after <sos>."""
+    from rnncli.seq2seq.train import _sampled_logits
+
+    model = _model("gru", "dot")
+    src, src_len = _batch()
+    a = torch.full((4, 5), 5)
+    b = torch.full((4, 5), 6)
+    a[:, 0] = b[:, 0] = SOS_ID
+    with torch.no_grad():
+        la = _sampled_logits(model, src, src_len, a, 0.0, torch.Generator())
+        lb = _sampled_logits(model, src, src_len, b, 0.0, torch.Generator())
+    torch.testing.assert_close(la, lb)

@@ -152,6 +152,12 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN
     if plot is not None:
         _need_matplotlib()
     prep = experiment.prepare(req)
+    if prep.corpus.unknown:
+        from rnncli.console import warn
+
+        unknown = prep.corpus.unknown
+        warn(f"{len(unknown)} test token(s) never seen in training are read as <unk>: "
+             + ", ".join(repr(t) for t in unknown[:8]))
     if export_data is not None:
         c = prep.corpus
         write_text_atomic(export_data, export_text(c.train_pairs, c.test_pairs))
@@ -163,7 +169,7 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN
     report, best_model, interrupted = _run(prep, req, threads, est)
     if save is not None and best_model is not None:
         _save(save, best_model, prep, req, report)
-    if plot is not None:
+    if plot is not None and report["runs"]:
         from rnncli.fileio import save_figure_atomic
         from rnncli.render.seq2seq import figure
 
@@ -191,23 +197,32 @@ def _need_matplotlib() -> None:
 def _run(prep, req, threads: int, est):  # noqa: ANN001, ANN202
     """Every run with progress on stderr; (report, best model, interrupted)."""
     from rnncli.console import err
+    from rnncli.interrupt import keep_finished
     from rnncli.render.seq2seq import RunProgress, run_line
     from rnncli.seq2seq.experiment import assemble, run_all
 
     console = err()
     console.print(f"seq2seq: {prep.name}, {est.runs} run(s) of {prep.steps} steps, "
                   f"estimated ~{est.seconds:.0f} s (rough)", soft_wrap=True)
-    results, best, best_att = [], None, None
+    kept = {"best": None, "attention": None}
+
+    def finished(item) -> None:  # noqa: ANN001
+        result, model = item
+        bar.done()
+        console.print(run_line(result), soft_wrap=True)
+        kept["best"] = _better(kept["best"], result, model)
+        if result["attention"] != "none":
+            kept["attention"] = _better(kept["attention"], result, model)
+
     with RunProgress(console, prep.steps) as bar:
-        for result, model in run_all(prep, req, threads, bar.callback):
-            bar.done()
-            console.print(run_line(result), soft_wrap=True)
-            results.append(result)
-            best = _better(best, result, model)
-            if result["attention"] != "none":
-                best_att = _better(best_att, result, model)
-    report = assemble(prep, req, results, best, best_att, threads)
-    return report, None if best is None else best[1], report["interrupted"]
+        done = keep_finished(run_all(prep, req, threads, bar.callback), finished)
+    if done.interrupted:
+        console.print(f"interrupted: kept {len(done.items)} of {est.runs} runs", soft_wrap=True)
+    results = [r for r, _ in done.items]
+    report = assemble(prep, req, results, kept["best"], kept["attention"], threads)
+    report["interrupted"] = done.interrupted
+    best = kept["best"]
+    return report, None if best is None else best[1], done.interrupted
 
 
 def _better(best, result: dict, model):  # noqa: ANN001, ANN202

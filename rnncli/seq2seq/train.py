@@ -80,7 +80,7 @@ def gold_probability(step: int, steps: int, ratio: float) -> float:
 
 def train(model: Seq2Seq, data: Encoded, cfg: TrainConfig, seed: int,
           progress: Callable[[int, float], None] | None = None):  # noqa: ANN201
-    """Take ``cfg.steps`` optimizer steps; returns trainkit's StepLog."""
+    """Take ``cfg.steps`` optimizer steps; returns trainkit's StepLog (Ctrl-C re-raised)."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
     model.train()
@@ -97,6 +97,8 @@ def train(model: Seq2Seq, data: Encoded, cfg: TrainConfig, seed: int,
         return loss.item()
 
     log = run_steps(step, cfg.steps, cap_s=cfg.cap_s, progress=progress)
+    if log.stopped == "interrupted":  # a half-trained model is not a result: pass Ctrl-C on
+        raise KeyboardInterrupt
     model.eval()
     return log
 
