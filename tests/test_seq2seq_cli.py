@@ -219,3 +219,18 @@ def test_ctrl_c_keeps_the_finished_runs(cli, monkeypatch, tmp_path):
     rep = json.loads(res.stdout)
     assert rep["interrupted"] and [r["attention"] for r in rep["runs"]] == ["none"]
     assert "kept 1 of 3 runs" in res.stderr and model.exists()
+
+
+@pytest.mark.slow
+def test_saved_model_feeds_gates_text_and_seeds_summary(cli, tmp_path):
+    """`rnncli gates --weights model.pt --text ...` traces the saved encoder."""
+    model = tmp_path / "m.pt"
+    res = cli("seq2seq", *TINY, "--arch", "gru", "--attention", "dot", "--seeds", "0,1",
+              "--save", str(model))
+    assert res.exit_code == 0, res.output
+    assert "mean over 2 seeds" in res.stdout
+    traced = cli("gates", "--weights", str(model), "--text", "12345", "--json")
+    assert traced.exit_code == 0, traced.output
+    trace = json.loads(traced.stdout)
+    assert trace["arch"] == "gru" and trace["hidden_size"] == 8
+    assert [s["token"] for s in trace["steps"]] == list("12345")

@@ -126,6 +126,9 @@ def render(console, rep: dict) -> None:  # noqa: ANN001
     if not c["runs"]:
         return
     console.print(results_table(c))
+    for s in c["summary"]:
+        console.print(f"{s['arch']} {s['attention']}: exact {_pct(s['exact_mean'])} mean over "
+                      f"{s['seeds']} seeds, sd {100 * s['exact_sd']:.1f} points")
     for line in baseline_lines(c) + [exposure_line(c)]:
         console.print(line)
     console.print("exact match by source length (tokens), with and without attention:")

@@ -245,7 +245,7 @@ def baselines(corpus: Corpus) -> dict[str, float]:
 
 def published(prep: Prepared) -> dict | None:
     if prep.name == "scan" and prep.split in scan.PUBLISHED:
-        return {"source": "Lake & Baroni 2018 (ICML), exact match on the test set",
+        return {"source": "Lake & Baroni 2018 (ICML), exact match, mean of 5 runs",
                 "split": prep.split, "figure": scan.PUBLISHED[prep.split]}
     return None
 
