@@ -311,10 +311,22 @@ def test_saved_model_feeds_gates_text(cli, tmp_path):
     obj = torch.load(path, weights_only=True)
     vocab = Vocab(obj["rnncli"]["vocab"])
     label, probs = predict_from_checkpoint(obj, vocab.encode(words("the film was not bad")))
-    prediction = _find(json.loads(res.stdout), "prediction")
+    traced = json.loads(res.stdout)
+    prediction = _find(traced, "prediction")
     assert prediction["label"] == label
     got = prediction.get("probabilities", prediction.get("probs"))
     assert got["positive"] == pytest.approx(probs["positive"], abs=1e-5)
+    # every traced hidden and cell state equals torch's LSTM on the saved weights
+    from rnncli.sentiment.models import from_checkpoint
+
+    model, _ = from_checkpoint(obj)
+    ids = torch.tensor([vocab.encode(words("the film was not bad"))])
+    with torch.no_grad():
+        out, _ = model.rnn(model.embedding(ids))
+    steps = _find(traced, "steps")
+    assert [s["token"] for s in steps] == words("the film was not bad")
+    hidden = torch.tensor([s["hidden"] for s in steps], dtype=torch.float32)
+    assert torch.allclose(hidden, out[0], atol=1e-5)
 
 
 @pytest.mark.slow
