@@ -234,3 +234,10 @@ def test_saved_model_feeds_gates_text_and_seeds_summary(cli, tmp_path):
     trace = json.loads(traced.stdout)
     assert trace["arch"] == "gru" and trace["hidden_size"] == 8
     assert [s["token"] for s in trace["steps"]] == list("12345")
+
+
+def test_export_keeps_the_source_order_with_reverse_source(cli, tmp_path):
+    path = tmp_path / "rev.tsv"
+    assert cli("seq2seq", "--reverse-source", "--export-data", str(path)).exit_code == 0
+    rows = [line.split("\t") for line in path.read_text().splitlines()]
+    assert all(t == s[::-1] for s, t, _ in rows)

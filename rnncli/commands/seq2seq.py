@@ -95,9 +95,11 @@ def seq2seq(
                                         "over 30 min or 4 GiB.")] = False,
     json: JsonFlag = False,
 ) -> None:
-    """Train encoder-decoders on a task and show exact match, teacher-forced against
-    free-running accuracy, accuracy by source length with and without attention, an
-    attention map and baselines that need no recurrence.
+    """Train encoder-decoders and take them apart; `translate` uses a saved one.
+
+    Shows exact match, teacher-forced against free-running accuracy (exposure bias),
+    accuracy by source length with and without attention (the bottleneck), an attention
+    map and baselines that need no recurrence.
 
     Examples: `rnncli seq2seq`, `rnncli seq2seq --task scan --split length --arch lstm`,
     `rnncli seq2seq --data pairs.tsv --tokens word --save model.pt`.
@@ -138,31 +140,14 @@ def _seeds(text: str) -> list[int]:
 
 def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN001
            export_data: Path | None, json: bool) -> None:
-    from rnncli.console import err, print_json
-    from rnncli.fileio import check_writable, write_text_atomic
-    from rnncli.options import positive_int
+    from rnncli.console import print_json
     from rnncli.seq2seq import experiment
-    from rnncli.seq2seq.data import export_text
 
-    positive_int(threads, "--threads", minimum=0)
-    for path, suffixes in ((save, (".pt",)), (plot, PLOT_SUFFIXES),
-                           (export_data, (".tsv",))):
-        if path is not None:
-            check_writable(path, suffixes)
-    if plot is not None:
-        _need_matplotlib()
+    _check_outputs(threads, save, plot, export_data)
     prep = experiment.prepare(req)
-    if prep.corpus.unknown:
-        from rnncli.console import warn
-
-        unknown = prep.corpus.unknown
-        warn(f"{len(unknown)} test token(s) never seen in training are read as <unk>: "
-             + ", ".join(repr(t) for t in unknown[:8]))
+    _warn_unknown(prep.corpus.unknown)
     if export_data is not None:
-        c = prep.corpus
-        write_text_atomic(export_data, export_text(c.train_pairs, c.test_pairs))
-        err().print(f"wrote {len(c.train_src)} training and {len(c.test_src)} test pairs "
-                    f"to {export_data}", soft_wrap=True)
+        _export(prep, export_data)
         return
     est = experiment.estimate(prep, req)
     experiment.refuse_if_oversized(est, req.force)
@@ -183,6 +168,40 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN
         render(out(), report)
     if interrupted:
         raise typer.Exit(130)
+
+
+def _check_outputs(threads: int, save: Path | None, plot: Path | None,
+                   export_data: Path | None) -> None:
+    """Every output path and extra is checked before any work."""
+    from rnncli.fileio import check_writable
+    from rnncli.options import positive_int
+
+    positive_int(threads, "--threads", minimum=0)
+    for path, suffixes in ((save, (".pt",)), (plot, PLOT_SUFFIXES),
+                           (export_data, (".tsv",))):
+        if path is not None:
+            check_writable(path, suffixes)
+    if plot is not None:
+        _need_matplotlib()
+
+
+def _warn_unknown(unknown: list[str]) -> None:
+    if unknown:
+        from rnncli.console import warn
+
+        warn(f"{len(unknown)} test token(s) never seen in training are read as <unk>: "
+             + ", ".join(repr(t) for t in unknown[:8]))
+
+
+def _export(prep, path: Path) -> None:  # noqa: ANN001
+    from rnncli.console import err
+    from rnncli.fileio import write_text_atomic
+    from rnncli.seq2seq.data import export_text
+
+    c = prep.corpus
+    write_text_atomic(path, export_text(c.train_pairs, c.test_pairs))
+    err().print(f"wrote {len(c.train_src)} training and {len(c.test_src)} test pairs "
+                f"to {path}", soft_wrap=True)
 
 
 def _need_matplotlib() -> None:

@@ -100,16 +100,21 @@ class Corpus:
     tgt_vocab: Vocab
     max_len: int                       # longest target the decoder may write (no <eos>)
     unknown: list[str] = field(default_factory=list)  # test source tokens not in training
+    reversed_source: bool = False                     # sources stored reversed
+
+    def _pairs(self, sources: list[list[str]], targets: list[list[str]]) -> Pairs:
+        """The pairs as text again (sources in their original order)."""
+        back = (lambda s: s[::-1]) if self.reversed_source else (lambda s: s)
+        return [(detokenize(back(s), self.tokens), detokenize(t, self.tokens))
+                for s, t in zip(sources, targets, strict=True)]
 
     @property
     def train_pairs(self) -> Pairs:
-        return [(detokenize(s, self.tokens), detokenize(t, self.tokens))
-                for s, t in zip(self.train_src, self.train_tgt, strict=True)]
+        return self._pairs(self.train_src, self.train_tgt)
 
     @property
     def test_pairs(self) -> Pairs:
-        return [(detokenize(s, self.tokens), detokenize(t, self.tokens))
-                for s, t in zip(self.test_src, self.test_tgt, strict=True)]
+        return self._pairs(self.test_src, self.test_tgt)
 
 
 def too_long(targets: list[list[str]], max_len: int) -> tuple[int, int]:
@@ -148,7 +153,8 @@ def build_corpus(train: Pairs, test: Pairs, tokens: str, max_len: int | None = N
                            "are never truncated)")
     src_vocab, tgt_vocab = Vocab.build(tr_s), Vocab.build(tr_t)
     unknown = src_vocab.unknown([t for s in te_s for t in s])
-    return Corpus(tokens, tr_s, tr_t, te_s, te_t, src_vocab, tgt_vocab, max_len, unknown)
+    return Corpus(tokens, tr_s, tr_t, te_s, te_t, src_vocab, tgt_vocab, max_len, unknown,
+                  reverse_source)
 
 
 def decoder_io(target_ids: list[int]) -> tuple[list[int], list[int]]:

@@ -269,7 +269,8 @@ def _examples(corpus: Corpus, outputs: list[list[str]], n: int = 3) -> list[dict
     from rnncli.seq2seq.data import detokenize
 
     k = corpus.tokens
-    return [{"source": detokenize(corpus.test_src[i], k),
+    pairs = corpus.test_pairs
+    return [{"source": pairs[i][0],
              "target": detokenize(corpus.test_tgt[i], k),
              "output": detokenize(outputs[i], k)} for i in range(min(n, len(outputs)))]
 
