@@ -126,6 +126,11 @@ def render(console, rep: dict) -> None:  # noqa: ANN001
     if not c["runs"]:
         return
     console.print(results_table(c))
+    short = [r for r in c["runs"] if r["length_ratio"] < 0.9]
+    if short:
+        r = min(short, key=lambda r: r["length_ratio"])
+        console.print(f"outputs stop early: {r['arch']} {r['attention']} writes "
+                      f"{100 * r['length_ratio']:.0f}% of the target tokens in total")
     for s in c["summary"]:
         console.print(f"{s['arch']} {s['attention']}: exact {_pct(s['exact_mean'])} mean over "
                       f"{s['seeds']} seeds, sd {100 * s['exact_sd']:.1f} points")

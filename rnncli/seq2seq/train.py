@@ -144,6 +144,7 @@ def evaluate(model: Seq2Seq, corpus: Corpus, test: Encoded, beam: int,
         "token_accuracy": metrics.token_accuracy(outs, golds, ended),
         "teacher_forced": teacher_forced(model, test),
         "no_eos": sum(not e for e in ended),
+        "length_ratio": sum(map(len, outs)) / max(1, sum(map(len, golds))),
         "by_length": metrics.by_length([len(s) for s in corpus.test_src], correct, ranges),
         "outputs": outs,
     }
