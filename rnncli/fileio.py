@@ -41,7 +41,19 @@ def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = ())
         raise BadInput(f"{p}: cannot check the path ({exc.strerror or short(exc)})") from None
     if not os.access(parent, os.W_OK | os.X_OK):
         raise BadInput(f"{p}: directory {parent} is not writable")
+    _probe(p, parent)
     return p
+
+
+def _probe(p: Path, parent: Path) -> None:
+    """Create and remove a temporary file where the output will go: /proc, a read-only or
+    full file system fail here, before any work (root passes os.access everywhere)."""
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+    except OSError as exc:
+        raise BadInput(f"{p}: cannot write in {parent} ({exc.strerror or short(exc)})") from None
+    os.close(fd)
+    os.unlink(tmp)
 
 
 def _check_target(p: Path, parent: Path) -> None:

@@ -240,7 +240,8 @@ def _random(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
     torch_name = archs.get(arch).torch_module
     note = RANDOM_NOTE.format(arch=(torch_name or "lstm").lower()) + f" Seed {seed}."
     shown = "weights: random (--init random)" if req.init == "random" else \
-        "weights: random (trained weights exist only for hidden 3 and one input feature)"
+        ("weights: random (trained weights exist for the LSTM, GRU and tanh RNN with hidden 3 "
+         "and one input feature)")
     head = [shown, note] + ([FAST_NOTE] if impl == "fast" else [])
     return Traced(arch, x, trace, hidden, layers, k, "random", head,
                   variant=opts.get("variant"), nonlinearity=opts.get("nonlinearity"))
