@@ -103,7 +103,7 @@ SPECS: dict[str, ArchSpec] = {
     "lstm": ArchSpec(
         name="lstm", title="LSTM", long_title="Long Short-Term Memory", aliases=(),
         gate_blocks=4, gate_rows=("input", "forget", "candidate", "output"), states=("h", "c"),
-        kept_per_unit=7, elementwise_per_unit=17, extra_params_per_layer="", extra_vectors=0,
+        kept_per_unit=6, elementwise_per_unit=17, extra_params_per_layer="", extra_vectors=0,
         torch_module="LSTM", torch_cell="LSTMCell", trace=_LSTM_TRACE,
         legend="f forget, i input, o output gate: σ, 0 (blue) .. 1 (red); g candidate, "
         "c cell (unbounded, colour clipped), h hidden: -1 (blue) .. 1 (red). "
@@ -116,7 +116,7 @@ SPECS: dict[str, ArchSpec] = {
         name="peephole", title="Peephole LSTM", long_title="LSTM with peephole connections",
         aliases=("peephole-lstm",),
         gate_blocks=4, gate_rows=("input", "forget", "candidate", "output"), states=("h", "c"),
-        kept_per_unit=7, elementwise_per_unit=23, extra_params_per_layer="3H", extra_vectors=3,
+        kept_per_unit=6, elementwise_per_unit=23, extra_params_per_layer="3H", extra_vectors=3,
         torch_module=None, torch_cell=None, trace=_LSTM_TRACE,
         legend="as the LSTM, but i and f also see c_(t-1) and o sees c_t through diagonal "
         "peephole weights (Gers & Schmidhuber 2000). c_t = f·c_(t-1) + i·g, "

@@ -26,9 +26,9 @@ ARCHS = archs.names(torch_only=True)
 #: Gate blocks stacked in the fused weight matrices, per registered architecture.
 GATE_BLOCKS = {name: archs.get(name).gate_blocks for name in archs.names()}
 
-#: Values per unit the backward pass keeps for each step (see rnncli.scratch):
-#: LSTM and peephole i, f, g, o, c, tanh(c), h; GRU r, z, n, W_hn·h + b_hn, h; RNN h.
-#: (rnncli.scratch's LSTM cells store six of the seven and recompute tanh(c_t) in backward.)
+#: Values per unit the backward pass keeps for each step, as rnncli.scratch's cells store
+#: them: LSTM and peephole i, f, g, o, c, h (tanh(c_t) is recomputed in backward);
+#: GRU r, z, n, W_hn·h + b_hn, h (the fast cell's choice); RNN h.
 KEPT_PER_UNIT = {name: archs.get(name).kept_per_unit for name in archs.names()}
 
 

@@ -383,3 +383,42 @@ def test_peephole_formulas_are_the_lstm_plus_three_diagonal_vectors():
         formulas.param_count("transformer", 1, 1)
     with pytest.raises(BadInput):
         formulas.forward_flops("transformer", 1, 1)
+
+
+def _cached_values(arch: str, impl: str, T: int, H: int, B: int = 3, I: int = 2) -> int:
+    """Values (elements) the forward pass leaves for backward, each buffer counted once."""
+
+    def arrays(obj):
+        if isinstance(obj, np.ndarray):
+            yield obj
+        elif isinstance(obj, (tuple, list)):
+            for o in obj:
+                yield from arrays(o)
+        elif isinstance(obj, dict):
+            for o in obj.values():
+                yield from arrays(o)
+
+    cell = build(arch, I, H, 1, impl=impl, seed=0)
+    cell.forward(np.random.default_rng(0).standard_normal((T, B, I)))
+    buffers = {}
+    for a in arrays(cell._cache[0]):
+        base = a if a.base is None else a.base
+        buffers[id(base)] = base.size
+    return sum(buffers.values())
+
+
+@pytest.mark.parametrize("arch", archs.names())
+def test_kept_per_unit_is_what_the_cells_store(arch):
+    """formulas.activation_bytes counts what backward keeps: the growth of the cells' caches
+    per step and per unit of H (inputs and fixed buffers drop out of the difference)."""
+    B, spec = 3, archs.get(arch)
+
+    def per_step_unit(impl):
+        grow = {H: _cached_values(arch, impl, 9, H) - _cached_values(arch, impl, 5, H)
+                for H in (4, 8)}
+        return (grow[8] - grow[4]) / (4 * B * 4)
+
+    fast = per_step_unit("fast") if spec.scratch_fast else None
+    reference = per_step_unit("reference")
+    assert (fast if fast is not None else reference) == spec.kept_per_unit
+    assert reference <= spec.kept_per_unit  # the reference GRU recomputes W_hn·h + b_hn

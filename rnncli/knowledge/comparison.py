@@ -128,6 +128,7 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The lesson's qualitative rows with verdicts and evidence, given the exact facts."""
     p = {k: a[k]["params"] for k in ARCHS}
     m = {k: a[k]["activation_bytes_per_step"] for k in ARCHS}
+    k = {name: a[name]["kept_values_per_unit"] for name in ARCHS}
     t = {k: a[k]["train_flops_per_step"] for k in ARCHS}
     rows = [
         {
@@ -152,8 +153,8 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "verdict": "right order, now with numbers",
             "finding": (
                 f"State carried: RNN and GRU carry h, LSTM carries h and c. For training, the "
-                f"backward pass keeps per unit and step RNN 1, GRU 5, LSTM 7 values (our "
-                f"cells' choice; fused kernels may keep a different set): per step at batch "
+                f"backward pass keeps per unit and step RNN {k['rnn']}, GRU {k['gru']}, LSTM "
+                f"{k['lstm']} values (our cells' choice; fused kernels may keep a different set): per step at batch "
                 f"{a['rnn']['batch']} that is RNN {_fmt_bytes(m['rnn'])}, GRU "
                 f"{_fmt_bytes(m['gru'])}, LSTM {_fmt_bytes(m['lstm'])}; over the sequence "
                 f"LSTM {_fmt_bytes(a['lstm']['activation_bytes_sequence'])}. Weights add "
