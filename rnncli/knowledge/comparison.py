@@ -154,7 +154,8 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "finding": (
                 f"State carried: RNN and GRU carry h, LSTM carries h and c. For training, the "
                 f"backward pass keeps per unit and step RNN {k['rnn']}, GRU {k['gru']}, LSTM "
-                f"{k['lstm']} values (our cells' choice; fused kernels may keep a different set): per step at batch "
+                f"{k['lstm']} values (our cells' choice; fused kernels may keep a different "
+                f"set): per step at batch "
                 f"{a['rnn']['batch']} that is RNN {_fmt_bytes(m['rnn'])}, GRU "
                 f"{_fmt_bytes(m['gru'])}, LSTM {_fmt_bytes(m['lstm'])}; over the sequence "
                 f"LSTM {_fmt_bytes(a['lstm']['activation_bytes_sequence'])}. Weights add "
