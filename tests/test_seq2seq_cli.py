@@ -82,6 +82,10 @@ def test_user_pairs_export_and_translate(cli, pairs, tmp_path):
     assert out["unknown"] == ["x", "y", "z"]
     res = cli("seq2seq", "translate", "--weights", str(model), "abz")
     assert res.exit_code == 0 and "<unk>" in res.stderr and "'z'" in res.stderr
+    for bad in (("--beam", "0"), ("--max-len", "0"), ("--max-len", "99999")):
+        _bad(cli, "seq2seq", "translate", "--weights", str(model), "abc", *bad,
+             expect=bad[0])
+    _bad(cli, "seq2seq", "translate", "--weights", str(model), " ", expect="non-empty")
 
 
 def test_export_data_round_trips(cli, tmp_path):
@@ -118,6 +122,7 @@ def test_scan_files_in_their_own_format(cli, tmp_path):
     (("--task", "scan", "--split", "sideways"), "sideways"),
     (("--task", "reverse", "--split", "length"), "--split"),
     (("--beam", "0"), "--beam"),
+    (("--beam", "101"), "--beam"),
     (("--teacher-forcing", "1.5"), "[0, 1]"),
     (("--teacher-forcing", "-0.1"), "[0, 1]"),
     (("--arch", "transformer"), "transformer"),

@@ -26,6 +26,7 @@ STEPS = {"reverse": 600, "sort": 600, "addition": 2000, "dates": 1500, "scan": 2
          "data": 1000}
 LIMIT_S = 30 * 60           # refuse longer runs without --force
 LIMIT_BYTES = 4 * 2**30     # and more memory
+MAX_BEAM = 100
 DECODING_NOTE = (
     "decoding starts from <sos>, stops at <eos> and is capped at --max-len tokens; the "
     "lesson's Seq2SeqLSTM starts from token 0 (here <pad>) and always runs 50 steps "
@@ -66,6 +67,9 @@ class Request:
                                ("--example", self.example, 0)):
             if v is not None and v < least:
                 raise BadInput(f"{name} must be at least {least}, got {v}")
+        if self.beam > MAX_BEAM:
+            raise BadInput(f"--beam {self.beam} is over {MAX_BEAM}; a beam that wide only "
+                           "costs time")
         for a in self.attentions:
             if a not in ATTENTIONS:
                 raise BadInput(f"--attention: unknown {a!r}; choose from {', '.join(ATTENTIONS)}")

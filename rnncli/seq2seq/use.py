@@ -7,6 +7,21 @@ from pathlib import Path
 from rnncli.errors import BadInput
 from rnncli.tokens import Vocab, tokenizer
 
+MAX_LEN = 10_000   # output tokens per text
+MAX_BEAM = 100
+MAX_TEXT = 100_000  # characters per text
+
+
+def _check(texts: list[str], beam: int, max_len: int | None) -> None:
+    if not 1 <= beam <= MAX_BEAM:
+        raise BadInput(f"--beam must be in 1..{MAX_BEAM} (1 is greedy), got {beam}")
+    if max_len is not None and not 1 <= max_len <= MAX_LEN:
+        raise BadInput(f"--max-len must be in 1..{MAX_LEN}, got {max_len}")
+    if not texts or any(not t.strip() for t in texts):
+        raise BadInput("give at least one non-empty text to translate")
+    if any(len(t) > MAX_TEXT for t in texts):
+        raise BadInput(f"a text is over {MAX_TEXT} characters")
+
 
 def translate_texts(weights: str | Path, texts: list[str], beam: int = 1,
                     max_len: int | None = None, threads: int = 1) -> dict:
@@ -18,12 +33,7 @@ def translate_texts(weights: str | Path, texts: list[str], beam: int = 1,
     from rnncli.seq2seq.decode import decode
     from rnncli.trainkit import torch_session
 
-    if beam < 1:
-        raise BadInput(f"--beam must be at least 1 (1 is greedy), got {beam}")
-    if max_len is not None and max_len < 1:
-        raise BadInput(f"--max-len must be at least 1, got {max_len}")
-    if not texts or any(not t.strip() for t in texts):
-        raise BadInput("give at least one non-empty text to translate")
+    _check(texts, beam, max_len)
     model, meta = checkpoint.load(weights)
     settings = meta.get("settings", {})
     src_vocab, tgt_vocab = Vocab(meta["vocab"]), Vocab(meta["target_vocab"])
