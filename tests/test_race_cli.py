@@ -154,9 +154,11 @@ def test_bad_files(cli, tmp_path, text, fragment):
     assert len(res.stderr.strip().splitlines()) == 1
 
 
-def test_data_or_series_exactly_one(cli):
+def test_data_or_series_exactly_one_and_length_bounded(cli):
     res = cli("race")
     assert res.exit_code == 2 and "exactly one of --data" in res.stderr
+    res = cli("race", "--series", "narma10", "--length", "2000000000")
+    assert res.exit_code == 2 and "raise --max-rows" in res.stderr
 
 
 @pytest.mark.slow

@@ -6,6 +6,7 @@ torch is imported only when training starts.
 
 from __future__ import annotations
 
+import importlib.util
 from enum import Enum
 from pathlib import Path
 from typing import Annotated
@@ -71,7 +72,8 @@ def race(
                                        "(default 2000).")] = None,
     data_seed: Annotated[int, _opt("--data-seed", help="Seed of a generated series.")] = 0,
     threads: Annotated[int, _opt("--threads", help="torch CPU threads.")] = 1,
-    max_rows: Annotated[int, _opt("--max-rows", help="CSV row limit.")] = 1_000_000,
+    max_rows: Annotated[int, _opt("--max-rows", help="Row limit (CSV and --length).")] =
+        1_000_000,
     force: Annotated[bool, _opt("--force", help="Run even if the estimate is over the "
                                 "limits.")] = False,
     plot: Annotated[Path | None, _opt("--plot", help="Save a PNG of predictions and "
@@ -83,11 +85,12 @@ def race(
     """Race RNN, GRU and LSTM on your series beside persistence, seasonal persistence and
     a least-squares linear AR; test RMSE/MAE over seeds, a paired comparison, a verdict.
 
-    Examples: `rnncli race --series narma10`, `rnncli race --data prices.csv --target
-    close --horizon 5`. Ctrl-C keeps the finished runs and exits 130.
+    Examples: `rnncli race --series narma10`,
+    `rnncli race --data prices.csv --target close --horizon 5`.
+    Ctrl-C keeps the finished runs and exits 130. Details: docs/race.md.
     """
     from rnncli import archs, console
-    from rnncli.errors import BadInput
+    from rnncli.errors import BadInput, MissingExtra
     from rnncli.fileio import check_writable
     from rnncli.interrupt import INTERRUPTED_EXIT
     from rnncli.options import choice_list, int_list, positive_int
@@ -112,6 +115,8 @@ def race(
         period=period, max_rows=positive_int(max_rows, "--max-rows"), force=force, config=cfg)
     if plot is not None:
         check_writable(plot, (".png",))
+        if importlib.util.find_spec("matplotlib") is None:  # say so before training
+            raise MissingExtra("matplotlib", "plot")
     if save is not None:
         check_dir(save)
     the_plan = run.plan(req)

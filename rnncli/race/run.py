@@ -50,6 +50,9 @@ def _frame(req: Request) -> series.Frame:
         raise BadInput("give exactly one of --data FILE.csv or --series NAME")
     if req.csv is not None:
         return data.read_csv(req.csv, req.max_rows)
+    if req.length is not None and req.length > req.max_rows:
+        raise BadInput(f"--length {req.length} is over the --max-rows limit "
+                       f"({req.max_rows}); raise --max-rows to generate it")
     return series.load(req.series, req.length, req.data_seed)
 
 

@@ -37,7 +37,7 @@ def table(result: dict) -> Table:
                   f"{b['skill']:.2f}" if b["skill"] is not None else "-", "-", "-")
     for m in result["models"]:
         t.add_row(f"{m['title']} H={m['hidden']}", str(m["params"]),
-                  _pm(m["rmse_mean"], m["rmse_sd"]), _pm(m["mae_mean"], m["mae_sd"]),
+                  _pm(m["rmse_mean"], m["rmse_sd"]), _num(m["mae_mean"]),
                   f"{m['skill']:.2f}" if m["skill"] is not None else "-",
                   f"{m['train_s']:.1f}", f"{m['latency_ms']:.2f}")
     return t
@@ -66,8 +66,8 @@ def caption(result: dict) -> list[str]:
            f"split by time: {s['train_targets']} train, {s['val_targets']} validation, "
            f"{s['test_targets']} test targets (test from row {s['test_start_row']}); "
            f"seeds {seeds}; {budget} (--equal {cfg['equal']})",
-           "skill = 1 - RMSE / RMSE(persistence); ± is the sd over seeds; ms/win: one "
-           "forward pass on one window"]
+           "skill = 1 - RMSE / RMSE(persistence); ± is the sd over seeds (MAE: mean; "
+           "--json has its sd); ms/win: one forward pass on one window"]
     out += d["notes"]
     if d["citation"]:
         out.append(f"source: {d['citation']}")
