@@ -132,10 +132,14 @@ def _imported_modules(stderr: str) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("args", [["--help"], ["explain", "lstm"], ["explain", "--json"],
-                                  *[[*p, "--help"] for p in PATHS]],
-                         ids=["root-help", "explain-lstm", "explain-json",
-                              *[f"{i}-help" for i in IDS]])
+@pytest.mark.parametrize("args", [
+    pytest.param(["--help"], id="root-help"),
+    pytest.param(["explain", "lstm"], id="explain-lstm"),
+    pytest.param(["explain", "--json"], id="explain-json", marks=pytest.mark.slow),
+    # one process each (about a second on a busy machine): the full tier runs them
+    *[pytest.param([*p, "--help"], id=f"{i}-help", marks=pytest.mark.slow)
+      for p, i in zip(PATHS, IDS, strict=True)],
+])
 def test_no_torch_import(args):
     proc = _run("-X", "importtime", "-m", "rnncli", *args)
     assert proc.returncode == 0, proc.stderr[-2000:]
@@ -157,6 +161,7 @@ def _colour_codes(text: str) -> list[str]:
     return bad
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [["--help"], ["explain", "gru"], ["explain", "--help"]])
 def test_piped_output_has_no_escape_codes(args):
     proc = _run("-m", "rnncli", *args)
@@ -167,6 +172,7 @@ def test_piped_output_has_no_escape_codes(args):
     assert "\x1b[" not in proc.stdout
 
 
+@pytest.mark.slow
 def test_no_color_is_respected_on_a_terminal():
     # FORCE_COLOR makes rich behave as on a terminal; NO_COLOR must still remove colour
     # (bold and other attributes may stay, as https://no-color.org allows).

@@ -271,3 +271,19 @@ def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     # a shell reports both as 130: exit(130), or death by SIGINT after the message
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, stderr)
     assert stderr == "rnncli: interrupted\n", stderr
+
+
+def test_complex_inputs_and_weights_are_refused(cli, tmp_path):
+    np.save(tmp_path / "z.npy", np.array([[1 + 2j], [0.5j]]))
+    bad(cli, "gates", "--input", str(tmp_path / "z.npy"), expect="complex")
+    bad(cli, "gates", "--seq", "1+2j,0", expect="not a number")
+    np.savez(tmp_path / "w.npz", weight_ih_l0=np.ones((3, 1), complex),
+             weight_hh_l0=np.ones((3, 3)))
+    bad(cli, "gates", "--weights", str(tmp_path / "w.npz"), "--seq", "1", expect="complex")
+
+
+@pytest.mark.slow
+def test_an_ascii_terminal_reads_explain_too():
+    res = run("explain", "lstm", PYTHONIOENCODING="ascii")
+    assert res.returncode == 0, res.stderr[-300:]
+    res.stdout.encode("ascii")
