@@ -341,3 +341,19 @@ def test_table_output_fits_80_columns(cli, tmp_path):
     assert any(line.startswith("skipped 1 unreadable lines: line 41") for line in lines)
     assert any(line.startswith("test set:") for line in lines)
     assert "gate saturation" in res.stdout
+
+
+@pytest.mark.slow
+def test_three_classes_train_and_save(cli, tmp_path):
+    words3 = {"low": "awful", "mid": "okay", "high": "superb"}
+    rows = [f"{k}\tthe {w} film {i}" for i in range(20) for k, w in words3.items()]
+    path = _tsv(tmp_path, "\n".join(rows) + "\n")
+    save = tmp_path / "m.pt"
+    data = cli.json("sentiment", "--data", str(path), "--arch", "rnn", "--steps", "3",
+                    "--hidden", "4", "--embed", "4", "--save", str(save))
+    assert data["dataset"]["labels"] == ["high", "low", "mid"]
+    obj = torch.load(save, weights_only=True)
+    vocab = Vocab(obj["rnncli"]["vocab"])
+    label, probs = predict_from_checkpoint(obj, vocab.encode(words("the superb film")))
+    assert label in probs and len(probs) == 3
+    assert sum(probs.values()) == pytest.approx(1.0, abs=1e-6)

@@ -116,19 +116,8 @@ def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> Non
         print_json(result)
         return
     console = out()
-    for line in r.dataset_lines(result):
-        console.print(line, markup=False)
-    for table in (r.accuracy_table(result), r.probe_table(result), r.memory_table(result)):
-        if table is not None:
-            console.print(table)
-    for line in r.stop_lines(result) + [v["line"] for v in result["verdicts"]]:
-        console.print(line, markup=False)
-    line = r.outcome_line(result)
-    if line:
-        console.print(line, markup=False)
-    gates = r.gate_table(result)
-    if gates is not None:
-        console.print(gates)
-    for what, path in (("saved", save), ("figure", plot)):
-        if path is not None:
-            console.print(f"{what}: {path}", soft_wrap=True, markup=False)
+    for item in r.report(result, {"saved": save, "figure": plot}):
+        if isinstance(item, str):
+            console.print(item, markup=False)
+        else:
+            console.print(item)

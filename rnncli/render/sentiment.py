@@ -125,6 +125,18 @@ def outcome_line(result: dict) -> str:
     return f"test set: best is {best['name']} ({best['sets']['test']['mean']:.3f})"
 
 
+def report(result: dict, files: dict) -> list:
+    """What the command prints, in order: lines (str) and tables."""
+    items: list = list(dataset_lines(result))
+    items += [t for t in (accuracy_table(result), probe_table(result), memory_table(result))
+              if t is not None]
+    items += stop_lines(result) + [v["line"] for v in result["verdicts"]]
+    items += [line for line in (outcome_line(result),) if line]
+    items += [t for t in (gate_table(result),) if t is not None]
+    items += [f"{what}: {path}" for what, path in files.items() if path is not None]
+    return items
+
+
 class Progress:
     """A transient progress bar per trained model on stderr."""
 

@@ -57,8 +57,6 @@ class Prepared:
 
 
 def _check_options(plan: Plan) -> None:
-    from rnncli.fileio import check_writable
-
     for name in ("embed", "hidden", "layers", "vocab_size"):
         positive_int(getattr(plan, name), "--" + name.replace("_", "-"))
     if plan.batch is not None:
@@ -72,6 +70,13 @@ def _check_options(plan: Plan) -> None:
         raise BadInput("--test needs --data (the training file)")
     if plan.data is not None and plan.dataset != "probes":
         raise BadInput("--data and --dataset are two sources; pass one")
+    _check_outputs(plan)
+
+
+def _check_outputs(plan: Plan) -> None:
+    """Output paths are checked before any work, so a bad one costs nothing."""
+    from rnncli.fileio import check_writable
+
     if plan.save is not None:
         check_writable(plan.save, (".pt",))
     if plan.plot is not None:

@@ -114,17 +114,21 @@ def _evaluate(predict_fn, sets: _Sets) -> dict:  # noqa: ANN001
     return {name: _score(predict_fn(data.ids), sets, name) for name, data in sets.sets.items()}
 
 
-def _naive_bayes(corpus: Corpus, vocab, sets: _Sets) -> dict:  # noqa: ANN001
+def _naive_bayes(corpus: Corpus, vocab, sets: _Sets, train: Encoded) -> dict:  # noqa: ANN001
+    """Naive Bayes on the same vocabulary as the other models (capped words are <unk>)."""
     from rnncli.sentiment.baselines import NaiveBayes
-    from rnncli.tokens import words
+
+    itos = vocab.itos
+
+    def tokens(seqs):  # noqa: ANN001, ANN202
+        return [[itos[i] for i in s] for s in seqs]
 
     start = time.perf_counter()
-    nb = NaiveBayes().fit([words(s.text) for s in corpus.train],
-                          [s.label for s in corpus.train], len(corpus.labels))
+    nb = NaiveBayes().fit(tokens(train.ids), train.labels, len(corpus.labels))
     seconds = time.perf_counter() - start
-    itos = vocab.itos
-    scores = _evaluate(lambda seqs: nb.predict([[itos[i] for i in s] for s in seqs]), sets)
-    return {"scores": scores, "seconds": seconds, "steps": 0, "params": len(nb.vocab) * 2}
+    scores = _evaluate(lambda seqs: nb.predict(tokens(seqs)), sets)
+    return {"scores": scores, "seconds": seconds, "steps": 0,
+            "params": len(nb.vocab) * len(corpus.labels)}
 
 
 def _train_torch(model, train: Encoded, req: Request, seed: int, progress) -> dict:  # noqa: ANN001
@@ -193,7 +197,7 @@ def run(req: Request, corpus: Corpus, progress=None) -> tuple[dict, dict]:  # no
     vocab = Vocab.build((words(s.text) for s in corpus.train), max_size=req.vocab_size)
     sets = _encode_sets(corpus, vocab)
     train = encode(vocab, [s.text for s in corpus.train], [s.label for s in corpus.train])
-    per_seed: dict[str, list[dict]] = {NB: [_naive_bayes(corpus, vocab, sets)]}
+    per_seed: dict[str, list[dict]] = {NB: [_naive_bayes(corpus, vocab, sets, train)]}
     job = _Job(req, vocab, len(corpus.labels), sets, train, progress)
     done = keep_finished(_torch_models(job))
     first_models = {}
