@@ -77,20 +77,19 @@ def _run(job) -> tuple[list[dict], bool]:
     """Measure with progress on stderr; Ctrl-C keeps the finished measurements."""
     from rnncli.console import err
     from rnncli.experiments.gradients import iter_measurements
+    from rnncli.interrupt import keep_finished
     from rnncli.render.memory import run_line
     from rnncli.render.progress import TrainProgress
 
-    console, results = err(), []
+    console = err()
     total = job.train_cfg.steps if job.train_cfg is not None else 1
-    try:
-        with TrainProgress(console, total) as bar:
-            for r in iter_measurements(job.arch_names, job.inits, job.probe, job.train_cfg,
-                                       bar.job, bar.callback):
-                results.append(r.as_dict())
-                bar.done()
-                if "training" in results[-1]:
-                    console.print(run_line({"arch": r.arch, **results[-1]["training"]}),
-                                  soft_wrap=True)
-    except KeyboardInterrupt:
-        return results, True
-    return results, False
+    with TrainProgress(console, total) as bar:
+        def finished(r: dict) -> None:
+            bar.done()
+            if "training" in r:
+                console.print(run_line({"arch": r["arch"], **r["training"]}), soft_wrap=True)
+
+        measured = (r.as_dict() for r in iter_measurements(
+            job.arch_names, job.inits, job.probe, job.train_cfg, bar.job, bar.callback))
+        done = keep_finished(measured, finished)
+    return done.items, done.interrupted

@@ -87,19 +87,20 @@ def _run(job) -> tuple[list[dict], bool]:
     """Train every run with a progress bar on stderr; Ctrl-C keeps the finished ones."""
     from rnncli.console import err
     from rnncli.experiments.train import iter_runs
+    from rnncli.interrupt import keep_finished
     from rnncli.render.memory import run_line
     from rnncli.render.progress import TrainProgress
 
-    console, results = err(), []
+    console = err()
     with TrainProgress(console, job.cfg.steps) as bar:
-        try:
-            for r in iter_runs(job.task, job.arch_names, job.lengths, job.cfg, bar.callback):
-                results.append(r.as_dict())
-                bar.done()
-                console.print(run_line(results[-1]), soft_wrap=True)
-        except KeyboardInterrupt:
-            return results, True
-    return results, False
+        def finished(r) -> None:
+            bar.done()
+            console.print(run_line(r), soft_wrap=True)
+
+        runs = (r.as_dict() for r in iter_runs(job.task, job.arch_names, job.lengths, job.cfg,
+                                                bar.callback))
+        done = keep_finished(runs, finished)
+    return done.items, done.interrupted
 
 
 def _show(job, data: dict, as_json: bool) -> None:
