@@ -35,14 +35,19 @@ if TYPE_CHECKING:
 INITS = ("default", "orthogonal", "identity", "forget-bias-1")
 
 
+def _plain(arch: str) -> bool:
+    """The plain RNN: the architecture whose nonlinearity is an option."""
+    return "nonlinearity" in archs.get(arch).options
+
+
 def applies(init: str, arch: str) -> bool:
-    """Whether ``init`` means something for ``arch`` (forget-bias-1 is LSTM only)."""
-    return init != "forget-bias-1" or archs.get(arch).name == "lstm"
+    """Whether ``init`` means something for ``arch`` (forget-bias-1: a forget gate)."""
+    return init != "forget-bias-1" or "forget" in archs.get(arch).gate_rows
 
 
 def nonlinearity(arch: str, init: str) -> str:
     """The RNN's nonlinearity: ReLU for the IRNN, tanh otherwise."""
-    return "relu" if (archs.get(arch).name == "rnn" and init == "identity") else "tanh"
+    return "relu" if (_plain(arch) and init == "identity") else "tanh"
 
 
 def orthogonal(n: int, rng: np.random.Generator) -> np.ndarray:
@@ -77,17 +82,18 @@ def _identity(params, arch: str, rng: np.random.Generator) -> None:
 
     for block in _blocks(params, arch):
         block[:] = np.eye(block.shape[0])
-    if archs.get(arch).name == "rnn":  # IRNN: zero biases
+    if _plain(arch):  # IRNN: zero biases
         params["bias_ih_l0"][:] = 0.0
         params["bias_hh_l0"][:] = 0.0
 
 
 def _forget_bias_1(params, arch: str, rng: np.random.Generator) -> None:
-    if archs.get(arch).name != "lstm":
+    if not applies("forget-bias-1", arch):
         raise BadInput(f"--init forget-bias-1 applies to the LSTM only, not {arch}")
     H = params["weight_hh_l0"].shape[1]
-    params["bias_ih_l0"][H : 2 * H] = 1.0  # b_f = b_if + b_hf = 1
-    params["bias_hh_l0"][H : 2 * H] = 0.0
+    k = archs.get(arch).gate_rows.index("forget")  # PyTorch's LSTM: i, f, g, o -> rows H:2H
+    params["bias_ih_l0"][k * H : (k + 1) * H] = 1.0  # b_f = b_if + b_hf = 1
+    params["bias_hh_l0"][k * H : (k + 1) * H] = 0.0
 
 
 _APPLY = {"orthogonal": _orthogonal, "identity": _identity, "forget-bias-1": _forget_bias_1}

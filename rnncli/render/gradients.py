@@ -146,7 +146,7 @@ def reading(results: list[dict]) -> str:
     if not fs:
         return "Reading: too few steps to fit a decay."
     how = "alike" if max(fs) / min(fs) < 1.1 else "at different rates"
-    hint = "; try --init forget-bias-1" if any(r.get("init") == "default" and r["arch"] == "lstm"
+    hint = "; try --init forget-bias-1" if any(r.get("init") == "default" and r.get("cell")
                                                for r in results) else ""
     return (f"Reading: all curves decay {how} (x{min(fs):.2f}-x{max(fs):.2f}/step, at best "
             f"x{sci(max(fs) ** 50)} over 50 steps){_cell_note(results)}{hint}.")
