@@ -42,6 +42,7 @@ def test_json_schema_and_baselines(cli):
     assert split["train_targets"] + split["val_targets"] + split["test_targets"] == 300 - 10
 
 
+@pytest.mark.slow
 def test_same_seed_and_threads_reproduce(cli):
     a = cli.json("race", "--series", "narma10", "--arch", "gru,lstm", *TINY)
     b = cli.json("race", "--series", "narma10", "--arch", "gru,lstm", *TINY)
@@ -67,6 +68,14 @@ def test_equal_params_widths():
     assert sizes["lstm"] == 32 and sizes["rnn"] > sizes["gru"] > 32
     totals = [models.param_total(a, 2, h, 1) for a, h in sizes.items()]
     assert max(totals) / min(totals) < 1.03
+
+
+def test_equal_params_through_the_command(cli):
+    data = cli.json("race", "--series", "narma10", "--equal", "params", "--arch", "rnn,lstm",
+                    *TINY[:-6], "--seeds", "0", "--threads", "1")
+    assert data["config"]["hidden"] == models.equal_params_hidden(["rnn", "lstm"], 2, 4, 1)
+    params = [m["params"] for m in data["models"]]
+    assert max(params) / min(params) < 1.15  # tiny widths: the nearest integer size
 
 
 def test_equal_time_warns(cli):

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from rnncli.errors import BadInput, MissingExtra
 from rnncli.race import baselines, data, series
@@ -56,6 +58,7 @@ def test_random_walk_and_sine():
     assert 0.08 < np.std(s - clean) < 0.12
 
 
+@pytest.mark.slow  # importing statsmodels (pandas, scipy) takes seconds
 def test_statsmodels_series_or_hint():
     try:
         import statsmodels  # noqa: F401
@@ -199,3 +202,22 @@ def test_csv_limits_and_shapes(tmp_path):
         data.check_shape(100, 5, 500)
     with pytest.raises(BadInput, match="need at least"):
         data.check_shape(59, 10, 1)
+
+
+@settings(max_examples=60, deadline=None)
+@given(n=st.integers(60, 400), window=st.integers(1, 30), horizon=st.integers(1, 10))
+def test_split_properties(n, window, horizon):
+    if n < data.min_rows(window, horizon):
+        with pytest.raises(BadInput):
+            data.check_shape(n, window, horizon)
+        return
+    y = np.random.default_rng(n).standard_normal(n).cumsum()
+    p = _prep(y, window=window, horizon=horizon)
+    h = horizon
+    assert len(p.train) >= data.MIN_TRAIN and len(p.val) >= 1 and len(p.test) >= data.MIN_TEST
+    assert p.train.min() == window - 1                  # the first full window
+    assert p.train.max() + h < p.val_start <= p.val.min() + h
+    assert p.val.max() + h < p.test_start == p.test.min() + h and p.test.max() + h == n - 1
+    # the scaler saw exactly the training rows
+    assert p.y_mean == pytest.approx(y[: p.val_start].mean())
+    assert p.y_std == pytest.approx(y[: p.val_start].std())
