@@ -79,3 +79,12 @@ def test_yes_piped_into_the_quiz_is_bounded():
         yes.wait()
     assert proc.returncode == 2, proc.stderr[-500:]
     assert "more than" in proc.stderr and proc.stderr.count("\n") == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("memory", "-o", "/proc/rnncli-memory.json", "--seq-len", "5", "--max-steps", "1"),
+    ("gradients", "--plot", "/proc/rnncli-gradients.png", "--seq-len", "5", "--hidden", "2"),
+    ("bench", "--plot", "/proc/rnncli-bench.png", "--seq-len", "5", "--hidden", "4"),
+])
+def test_outputs_that_cannot_be_written_fail_before_any_work(cli, args):
+    refused(cli, *args, expect="cannot write")
