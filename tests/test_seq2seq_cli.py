@@ -52,15 +52,17 @@ def test_tiny_run_json(cli, tmp_path):
     assert plot.stat().st_size > 0 and model.stat().st_size > 0
 
 
-def test_same_seed_same_numbers(cli):
-    a = cli.json("seq2seq", *TINY, "--arch", "rnn", "--attention", "additive")
-    b = cli.json("seq2seq", *TINY, "--arch", "rnn", "--attention", "additive")
+def test_same_seed_same_numbers(cli, pairs):
+    args = ("seq2seq", "--data", str(pairs), "--tokens", "char", *TINY, "--arch", "rnn",
+            "--attention", "additive")
+    a, b = cli.json(*args), cli.json(*args)
     strip = [{k: v for k, v in r.items() if k != "seconds"} for r in a["runs"]]
     assert strip == [{k: v for k, v in r.items() if k != "seconds"} for r in b["runs"]]
 
 
-def test_table_output_and_scheduled_sampling(cli):
-    res = cli("seq2seq", *TINY, "--arch", "lstm", "--attention", "additive",
+def test_table_output_and_scheduled_sampling(cli, pairs):
+    res = cli("seq2seq", "--data", str(pairs), "--tokens", "char", *TINY, "--arch", "lstm",
+              "--attention", "additive",
               "--teacher-forcing", "0.5", "--beam", "2", "--bidirectional-encoder",
               "--reverse-source", "--layers", "2")
     assert res.exit_code == 0, res.output
@@ -88,6 +90,7 @@ def test_user_pairs_export_and_translate(cli, pairs, tmp_path):
     _bad(cli, "seq2seq", "translate", "--weights", str(model), " ", expect="non-empty")
 
 
+@pytest.mark.slow
 def test_export_data_round_trips(cli, tmp_path):
     path = tmp_path / "dates.tsv"
     res = cli("seq2seq", "--task", "dates", "--export-data", str(path))
@@ -99,6 +102,7 @@ def test_export_data_round_trips(cli, tmp_path):
     assert (rep["train_pairs"], rep["test_pairs"]) == (10_000, 1_000)
 
 
+@pytest.mark.slow
 def test_scan_export_counts(cli, tmp_path):
     path = tmp_path / "scan.tsv"
     assert cli("seq2seq", "--task", "scan", "--split", "length",
@@ -187,6 +191,7 @@ def test_metrics():
     assert metrics.buckets([3, 4, 5, 6, 7, 8], n=3) == [(3, 4), (5, 6), (7, 8)]
 
 
+@pytest.mark.slow
 def test_help_does_not_import_torch():
     code = ("import sys; from rnncli.cli import app; from typer.testing import CliRunner; "
             "CliRunner().invoke(app, ['seq2seq', '--help']); "
@@ -204,7 +209,7 @@ def test_real_subprocess(tmp_path):
     assert "estimated" in proc.stderr
 
 
-def test_ctrl_c_keeps_the_finished_runs(cli, monkeypatch, tmp_path):
+def test_ctrl_c_keeps_the_finished_runs(cli, monkeypatch, tmp_path, pairs):
     from rnncli.seq2seq import train
 
     real = train.run_one
@@ -218,8 +223,8 @@ def test_ctrl_c_keeps_the_finished_runs(cli, monkeypatch, tmp_path):
 
     monkeypatch.setattr(train, "run_one", flaky)
     model = tmp_path / "m.pt"
-    res = cli("seq2seq", *TINY, "--arch", "rnn", "--attention", "none,dot,additive",
-              "--save", str(model), "--json")
+    res = cli("seq2seq", "--data", str(pairs), "--tokens", "char", *TINY, "--arch", "rnn",
+              "--attention", "none,dot,additive", "--save", str(model), "--json")
     assert res.exit_code == 130, res.output
     rep = json.loads(res.stdout)
     assert rep["interrupted"] and [r["attention"] for r in rep["runs"]] == ["none"]
