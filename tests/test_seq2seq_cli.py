@@ -251,3 +251,17 @@ def test_export_keeps_the_source_order_with_reverse_source(cli, tmp_path):
     assert cli("seq2seq", "--reverse-source", "--export-data", str(path)).exit_code == 0
     rows = [line.split("\t") for line in path.read_text().splitlines()]
     assert all(t == s[::-1] for s, t, _ in rows)
+
+
+def test_baseline_lines_say_who_the_baseline_beats():
+    from rnncli.render.seq2seq import baseline_lines
+
+    rep = {"baselines": {"copy": 0.1, "majority": 0.0, "lookup": 0.3},
+           "runs": [{"arch": "rnn", "attention": "none", "exact": 0.2},
+                    {"arch": "gru", "attention": "dot", "exact": 0.3},
+                    {"arch": "lstm", "attention": "dot", "exact": 0.9}]}
+    lines = baseline_lines(rep)
+    assert "the lookup baseline (30.0%) beats: rnn none" in lines
+    assert "no better than the lookup baseline (30.0%): gru dot" in lines
+    rep["runs"] = rep["runs"][2:]
+    assert baseline_lines(rep)[-1] == "every model beats the best baseline (lookup, 30.0%)"

@@ -11,7 +11,7 @@ from rich.text import Text
 
 SHADES = " ░▒▓█"
 MAX_MAP_ROWS = 30
-ABBREV = {"none": "-", "additive": "add", "dot": "dot"}
+ABBREV = {"none": "none", "additive": "add", "dot": "dot"}
 CUTS = (0.05, 0.25, 0.5, 0.75)  # weight thresholds of the shades
 
 
@@ -37,7 +37,7 @@ def results_table(rep: dict) -> Table:
     t = Table(title=title, title_justify="left",
               caption="TF: teacher-forced (true prefix at every step); free: the model "
               "reads its own outputs", caption_justify="left")
-    for col in ("arch", "attn", "seed"):
+    for col in ("arch", "attn", "seed"):  # attn: none, dot, add(itive)
         t.add_column(col)
     for col in ("exact", "tokens free", "tokens TF", "no <eos>", "s"):
         t.add_column(col, justify="right")
@@ -45,7 +45,8 @@ def results_table(rep: dict) -> Table:
         t.add_column("BLEU", justify="right")
         t.add_column("chrF", justify="right")
     for r in rep["runs"]:
-        row = [r["arch"], r["attention"], str(r["seed"]), _pct(r["exact"]),
+        row = [r["arch"], ABBREV.get(r["attention"], r["attention"]), str(r["seed"]),
+               _pct(r["exact"]),
                _pct(r["token_accuracy"]), _pct(r["teacher_forced"]["token_accuracy"]),
                str(r["no_eos"]), f"{r['seconds']:.1f}"]
         if mt:
@@ -60,9 +61,12 @@ def baseline_lines(rep: dict) -> list[str]:
     lines = ["baselines without recurrence (exact): "
              + ", ".join(f"{k} {_pct(v)}" for k, v in b.items())]
     beaten = [f"{r['arch']} {r['attention']}" for r in rep["runs"] if r["exact"] < value]
+    tied = [f"{r['arch']} {r['attention']}" for r in rep["runs"] if r["exact"] == value]
     if beaten:
         lines.append(f"the {name} baseline ({_pct(value)}) beats: {', '.join(beaten)}")
-    else:
+    if tied:
+        lines.append(f"no better than the {name} baseline ({_pct(value)}): {', '.join(tied)}")
+    if not beaten and not tied:
         lines.append(f"every model beats the best baseline ({name}, {_pct(value)})")
     return lines
 
@@ -71,6 +75,8 @@ def exposure_line(rep: dict) -> str:
     gaps = [(r["teacher_forced"]["token_accuracy"] - r["token_accuracy"], r)
             for r in rep["runs"]]
     gap, r = max(gaps, key=lambda g: g[0])
+    if gap <= 0:
+        return "exposure bias: no model does better fed the true prefix than reading its own"
     return (f"exposure bias: fed the true prefix, {r['arch']} {r['attention']} gets "
             f"{_pct(r['teacher_forced']['token_accuracy'])} of tokens right; reading its own "
             f"outputs, {_pct(r['token_accuracy'])} (gap {100 * gap:.1f} points, the largest)")
