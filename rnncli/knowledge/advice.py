@@ -18,6 +18,7 @@ from rnncli import archs, formulas
 from rnncli.errors import BadInput
 from rnncli.knowledge import advice_settings
 from rnncli.knowledge.sources import SOURCES
+from rnncli.render import fmt
 
 ARCHS: tuple[str, ...] = archs.names(torch_only=True)
 NAMES = {a: archs.get(a).title for a in ARCHS}
@@ -111,7 +112,7 @@ def score(answers: dict[str, Any], measured: dict[str, Any] | None = None
     if answers["budget"] == "limited":
         if measured and measured.get("train"):
             cost = measured["train"]
-            what = ", ".join(f"{NAMES[a]} {cost[a] * 1e3:.2f} ms" for a in ARCHS)
+            what = ", ".join(f"{NAMES[a]} {fmt.ms(cost[a])}" for a in ARCHS)
             rs.append(_reason("budget", "limited", _cost_points(cost),
                               f"limited compute, measured training step here: {what}"
                               f"{_noisy(measured)}; a point to each cell at most "
@@ -173,7 +174,7 @@ def _latency_reason(lat: float, measured: dict[str, Any] | None) -> dict[str, An
                        f"latency limit {lat:g} ms not checked: wall time depends on the "
                        "machine; add --measure to time each cell here", None)
     over = {a: (SLOW_PENALTY if fwd[a] * 1e3 > lat else 0) for a in ARCHS}
-    what = ", ".join(f"{NAMES[a]} {fwd[a] * 1e3:.2f} ms" for a in ARCHS)
+    what = ", ".join(f"{NAMES[a]} {fmt.ms(fwd[a])}" for a in ARCHS)
     return _reason("latency_ms", lat, over,
                    f"measured forward pass of one sequence (batch 1): {what}"
                    f"{_noisy(measured or {})}; {SLOW_PENALTY} to each over your {lat:g} ms",

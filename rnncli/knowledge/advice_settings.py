@@ -15,7 +15,8 @@ from __future__ import annotations
 from typing import Any
 
 from rnncli import archs, formulas
-from rnncli.knowledge.advice_snippets import sci, snippet
+from rnncli.knowledge.advice_snippets import snippet
+from rnncli.render import fmt
 
 ARCHS: tuple[str, ...] = archs.names(torch_only=True)
 MIN_STACKED_WIDTH = 32  # below this, a second layer is not worth its parameters
@@ -92,8 +93,8 @@ def _notes(s: dict[str, Any], pmax: int | None) -> list[dict[str, Any]]:
               "warm-up is common practice, not a result we can cite for RNNs", "lesson"),
         _note("plateau_factor", "halve the learning rate when validation loss stalls for 2 "
               "epochs (lesson: reduce by 0.5 on plateau)", "lesson"),
-        _note("weight_decay", f"{sci(s['weight_decay'])} (lesson: 1e-4 to 1e-6; more with less "
-              "data)", "lesson"),
+        _note("weight_decay", f"{fmt.sci(s['weight_decay'], 1)} (lesson: 1e-4 to 1e-6; more "
+              "with less data)", "lesson"),
         _note("early_stopping_patience", f"stop after {s['early_stopping_patience']} epochs "
               "without a better validation loss and keep the best weights (lesson: 5-10)",
               "prechelt1998"),

@@ -16,12 +16,7 @@ from __future__ import annotations
 from typing import Any
 
 from rnncli import archs
-
-
-def sci(x: float) -> str:
-    """1e-3 rather than 0.001 (as people write learning rates)."""
-    mantissa, exp = f"{x:.0e}".split("e")
-    return f"{mantissa}e{int(exp)}"
+from rnncli.render import fmt
 
 
 def _forget_bias(s: dict[str, Any]) -> list[str]:
@@ -121,8 +116,8 @@ def _optimizer(s: dict[str, Any]) -> list[str]:
         "",
         "",
         "model = Model()",
-        f"optimizer = torch.optim.AdamW(model.parameters(), lr={sci(s['lr'])}, "
-        f"weight_decay={sci(s['weight_decay'])})",
+        f"optimizer = torch.optim.AdamW(model.parameters(), lr={fmt.sci(s['lr'], 1)}, "
+        f"weight_decay={fmt.sci(s['weight_decay'], 1)})",
         "plateau = torch.optim.lr_scheduler.ReduceLROnPlateau(",
         f"    optimizer, factor={s['plateau_factor']}, patience={s['plateau_patience']})",
         f"WARMUP_STEPS = {s['warmup_steps']}",
@@ -136,7 +131,7 @@ def _step_head(s: dict[str, Any], signature: str) -> list[str]:
         f"def train_step({signature}):",
         "    if step < WARMUP_STEPS:  # linear warm-up to the base learning rate",
         "        for group in optimizer.param_groups:",
-        f"            group['lr'] = {sci(s['lr'])} * (step + 1) / WARMUP_STEPS",
+        f"            group['lr'] = {fmt.sci(s['lr'], 1)} * (step + 1) / WARMUP_STEPS",
         "    model.train()",
         "    optimizer.zero_grad()",
     ]

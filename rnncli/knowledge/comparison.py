@@ -23,6 +23,7 @@ from typing import Any
 
 from rnncli import archs, formulas
 from rnncli.knowledge.sources import SOURCES
+from rnncli.render import fmt
 
 SCHEMA_VERSION = 1
 #: The columns, in table order (from the architecture registry); the lesson's table has
@@ -79,18 +80,6 @@ TITLES = {"parameters": "Parameters", "memory": "Memory", "training_speed": "Tra
           "best_for": "Best for"}
 
 
-def _fmt_int(n: int) -> str:
-    return f"{n:,}"
-
-
-def _fmt_bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024 or unit == "GiB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"  # pragma: no cover
-
-
 def _ev(kind: str, text: str, key: str | None = None) -> dict[str, Any]:
     """One piece of evidence: kind is 'computed', 'source' or 'measured'."""
     if key is not None and key not in SOURCES:
@@ -137,10 +126,10 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "finding": (
                 f"Exact, not Low/Medium/High: per layer the weight blocks are 1 : 3 : 4, so a "
                 f"GRU holds exactly 3/4 of an LSTM's parameters and an RNN 1/4 at the same "
-                f"sizes. Here: RNN {_fmt_int(p['rnn'])}, GRU {_fmt_int(p['gru'])}, LSTM "
-                f"{_fmt_int(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f}); the peephole "
+                f"sizes. Here: RNN {fmt.thousands(p['rnn'])}, GRU {fmt.thousands(p['gru'])}, LSTM "
+                f"{fmt.thousands(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f}); the peephole "
                 f"LSTM (not in the lesson's table) adds 3H per layer: "
-                f"{_fmt_int(p['peephole'])}."),
+                f"{fmt.thousands(p['peephole'])}."),
             "evidence": [
                 _ev("computed", "rnncli.formulas.param_count, checked against torch.nn "
                     "modules in the tests", None),
@@ -156,9 +145,10 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 f"backward pass keeps per unit and step RNN {k['rnn']}, GRU {k['gru']}, LSTM "
                 f"{k['lstm']} values (our cells' choice; fused kernels may keep a different "
                 f"set): per step at batch "
-                f"{a['rnn']['batch']} that is RNN {_fmt_bytes(m['rnn'])}, GRU "
-                f"{_fmt_bytes(m['gru'])}, LSTM {_fmt_bytes(m['lstm'])}; over the sequence "
-                f"LSTM {_fmt_bytes(a['lstm']['activation_bytes_sequence'])}. Weights add "
+                f"{a['rnn']['batch']} that is RNN {fmt.nbytes_fixed(m['rnn'])}, GRU "
+                f"{fmt.nbytes_fixed(m['gru'])}, LSTM {fmt.nbytes_fixed(m['lstm'])}; over the "
+                f"sequence "
+                f"LSTM {fmt.nbytes_fixed(a['lstm']['activation_bytes_sequence'])}. Weights add "
                 f"4 bytes per parameter (float32)."),
             "evidence": [
                 _ev("computed", "rnncli.formulas.activation_bytes and each architecture's "
@@ -292,7 +282,7 @@ def _gru_vs_lstm(g: dict[str, Any], lstm: dict[str, Any]) -> tuple[bool, str]:
     """Is the GRU measurably faster (medians apart by more than both IQRs), in words."""
     gm, lm = g["median_s"], lstm["median_s"]
     overlap = abs(gm - lm) <= (g.get("iqr_s") or 0) + (lstm.get("iqr_s") or 0)
-    nums = f"GRU {gm * 1e3:.2f} ms vs LSTM {lm * 1e3:.2f} ms (median per training step)"
+    nums = f"GRU {fmt.ms(gm)} vs LSTM {fmt.ms(lm)} (median per training step)"
     if gm < lm and not overlap:
         return True, (f"Here the GRU is faster, as the lesson says: {nums}; the LSTM "
                       f"takes {lm / gm:.2f}× the GRU's time.")
@@ -325,8 +315,8 @@ def add_measurements(result: dict[str, Any], rows: list[dict[str, Any]],
         if row["aspect"] != "training_speed":
             continue
         per = verdict["archs"]
-        parts = [f"{NAMES[a]} {per[a]['median_s'] * 1e3:.2f} ms (IQR "
-                 f"{(per[a]['iqr_s'] or 0) * 1e3:.2f} ms)" for a in ARCHS if a in per]
+        parts = [f"{NAMES[a]} {fmt.ms(per[a]['median_s'])} (IQR "
+                 f"{fmt.ms(per[a]['iqr_s'] or 0)})" for a in ARCHS if a in per]
         row["finding"] = "Measured here (median per training step): " + "; ".join(parts) \
             + ". " + verdict["text"]
         row["verdict"] = ("confirmed here" if verdict["gru_faster_than_lstm"]

@@ -11,12 +11,7 @@ from rich.syntax import Syntax
 from rich.table import Table
 
 from rnncli.knowledge.advice import ARCHS, NAMES
-from rnncli.knowledge.advice_settings import sci
-from rnncli.render import sources_grid
-
-
-def _pts(x: float) -> str:
-    return "·" if x == 0 else f"{x:+g}"
+from rnncli.render import fmt, sources_grid
 
 
 def score_table(data: dict[str, Any]) -> Table:
@@ -29,7 +24,7 @@ def score_table(data: dict[str, Any]) -> Table:
     for r in data["reasons"]:
         why = f"{r['why']} [{r['source'] or r['evidence']}]"
         t.add_row(escape(f"{r['question']}={r['answer']}"),
-                  *[_pts(r["points"][a]) for a in ARCHS], escape(why))
+                  *[fmt.signed(r["points"][a], zero="·") for a in ARCHS], escape(why))
     t.add_section()
     t.add_row("total", *[f"{data['scores'][a]:g}" for a in ARCHS], "")
     return t
@@ -46,7 +41,7 @@ def settings_table(s: dict[str, Any]) -> Table:
         key = n["setting"]
         value = s[key]
         if key in ("lr", "weight_decay"):
-            value = sci(value)
+            value = fmt.sci(value, 1)
         elif key == "hidden_size":
             value = f"{s['hidden_size']} ({s['params']:,} params)"
         src = f" [{n['source']}]" if n["source"] else ""

@@ -14,22 +14,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from rnncli.knowledge.comparison import ARCHS, NAMES
-from rnncli.render import sources_grid
-
-
-def _si(n: float) -> str:
-    for unit, div in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
-        if abs(n) >= div:
-            return f"{n / div:.2f} {unit}"
-    return f"{n:.0f} "
-
-
-def _bytes(n: float) -> str:
-    for unit in ("B", "KiB", "MiB"):
-        if abs(n) < 1024:
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1024
-    return f"{n:.1f} GiB"
+from rnncli.render import fmt, sources_grid
 
 
 def _measured_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
@@ -41,9 +26,9 @@ def _measured_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
     def col(fmt) -> list[str]:
         return [fmt(per[x]) if x in per else "-" for x in ARCHS]
 
-    return [("train step (ms)", col(lambda p: f"{p['median_s'] * 1e3:.2f}")),
-            ("  IQR (ms)", col(lambda p: f"{(p['iqr_s'] or 0) * 1e3:.2f}")),
-            ("tokens/s", col(lambda p: _si(p["tokens_per_s"] or 0)))]
+    return [("train step (ms)", col(lambda p: fmt.ms(p["median_s"], unit=False))),
+            ("  IQR (ms)", col(lambda p: fmt.ms(p["iqr_s"] or 0, unit=False))),
+            ("tokens/s", col(lambda p: fmt.si(p["tokens_per_s"] or 0)))]
 
 
 def figures_table(data: dict[str, Any]) -> Table:
@@ -61,10 +46,10 @@ def figures_table(data: dict[str, Any]) -> Table:
         ("state carried", lambda f: f["state"]),
         ("parameters", lambda f: f"{f['params']:,}"),
         ("  vs LSTM", lambda f: f"{f['param_ratio_to_lstm']:.2f}"),
-        ("FLOPs/step fwd", lambda f: _si(f["forward_flops_per_step"])),
-        ("FLOPs/step train", lambda f: _si(f["train_flops_per_step"])),
-        ("kept/step train", lambda f: _bytes(f["activation_bytes_per_step"])),
-        ("kept/sequence", lambda f: _bytes(f["activation_bytes_sequence"])),
+        ("FLOPs/step fwd", lambda f: fmt.si(f["forward_flops_per_step"])),
+        ("FLOPs/step train", lambda f: fmt.si(f["train_flops_per_step"])),
+        ("kept/step train", lambda f: fmt.nbytes_fixed(f["activation_bytes_per_step"])),
+        ("kept/sequence", lambda f: fmt.nbytes_fixed(f["activation_bytes_sequence"])),
     ]
     for label, cell in rows:
         t.add_row(label, *[cell(a[x]) for x in ARCHS])
