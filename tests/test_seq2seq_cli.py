@@ -137,6 +137,10 @@ def test_scan_files_in_their_own_format(cli, tmp_path):
     (("--test", "x.tsv"), "--data"),
     (("--example", "99999"), "--example"),
     (("--steps", "100000000"), "--force"),
+    (("--hidden", "1000000"), "--force"),
+    (("--batch", "100000000"), "--force"),
+    (("--seeds", "4294967296"), "--seeds"),
+    (("--seeds", "-1"), "--seeds"),
 ])
 def test_bad_options(cli, tmp_path, args, expect):
     save = tmp_path / "m.pt"

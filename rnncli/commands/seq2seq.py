@@ -133,9 +133,15 @@ def _attentions(text: str) -> list[str]:
 
 
 def _seeds(text: str) -> list[int]:
+    from rnncli.errors import BadInput
     from rnncli.options import int_list
 
-    return int_list(text, "--seeds", minimum=0)
+    seeds = int_list(text, "--seeds", minimum=0)
+    if max(seeds) > 2**32 - 1:
+        raise BadInput(f"--seeds: seeds are 0 .. 2**32-1, got {max(seeds)}")
+    if len(seeds) > 100:
+        raise BadInput(f"--seeds: {len(seeds)} seeds; at most 100 in one run")
+    return seeds
 
 
 def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN001
