@@ -357,3 +357,27 @@ def test_three_classes_train_and_save(cli, tmp_path):
     label, probs = predict_from_checkpoint(obj, vocab.encode(words("the superb film")))
     assert label in probs and len(probs) == 3
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-6)
+
+
+def _fake(name, kind, acc, k100=None):
+    sets = {s: {"mean": acc} for s in ("order", "negation", "contrast", "override")}
+    sets["memory"] = {"mean": acc, "by_k": {"100": acc if k100 is None else k100}}
+    return {"name": name, "kind": kind, "sets": sets,
+            "padding": {"pads": 10, "packed_changed": 0.0, "lesson_changed": 0.3,
+                        "lesson_acc": 1.0, "lesson_acc_padded": 0.7}}
+
+
+def test_verdict_words_follow_the_numbers():
+    from rnncli.sentiment.claims import verdict, verdicts
+
+    nb = _fake("NB", "baseline", 0.6)
+    boe = _fake("BoE", "baseline", 0.9)
+    lstm = _fake("LSTM", "recurrent", 0.95, k100=0.5)
+    rnn = _fake("RNN", "recurrent", 0.7)
+    assert verdict([nb, lstm], "order")["verdict"] == "held"
+    assert verdict([boe, lstm], "order")["verdict"] == "held by the bag of words too"
+    assert verdict([nb, rnn], "order")["verdict"] == "not held"
+    assert verdict([nb, lstm], "memory")["verdict"] == "not held"   # judged at k = 100
+    lines = [v["line"] for v in verdicts([boe, rnn])]
+    assert "NOT HELD, though BoE reaches 0.85" in lines[0] and "good not" in lines[0]
+    assert "NOT invariant" in lines[-1] and verdicts([nb, boe]) == []

@@ -48,6 +48,14 @@ def verdict(models: list[dict], claim: str) -> dict:
             "baselines_held": base_held}
 
 
+NOTES = {
+    "order": "the lesson's 'good not' is not English ('not' comes before what it negates), "
+             "so these pairs use 'good , not bad' / 'bad , not good' and 'X but Y' / 'Y but X'",
+    "override": "the deciding word comes last, so this tests overriding, not memory",
+    "contrast": "'1st' in the probe table: how often a model follows X instead",
+}
+
+
 def verdicts(models: list[dict]) -> list[dict]:
     """One verdict per claim whose probe set was run."""
     if not any(m["kind"] == "recurrent" for m in models) or "order" not in models[0]["sets"]:
@@ -56,7 +64,12 @@ def verdicts(models: list[dict]) -> list[dict]:
     for claim, _set, text in CLAIMS:
         v = verdict(models, claim)
         v["text"] = text
-        v["line"] = f"{text}: {v['verdict'].upper()} ({_numbers(models, claim)})"
+        v["note"] = NOTES.get(claim)
+        held_by = v["baselines_held"]
+        also = (f", though {' and '.join(held_by)} reach{'es' if len(held_by) == 1 else ''} "
+                f"{HELD}" if v["verdict"] == "not held" and held_by else "")
+        v["line"] = (f"{text}: {v['verdict'].upper()}{also} ({_numbers(models, claim)})"
+                     + (f"; {v['note']}" if v["note"] else ""))
         out.append(v)
     out.append(padding_verdict(models))
     return out
