@@ -177,19 +177,13 @@ class RunOutcome:
 
 
 def run_cases(cases: Sequence[Case], cfg: RunConfig,
-              on_done: Callable[[Case, dict], None] | None = None,
               runner: Callable[[Case, RunConfig], dict] = run_case) -> RunOutcome:
-    """Run ``cases`` in order; on Ctrl-C return what finished, flagged ``interrupted``."""
-    rows: list[dict] = []
-    try:
-        for case in cases:
-            row = runner(case, cfg)
-            rows.append(row)
-            if on_done:
-                on_done(case, row)
-    except KeyboardInterrupt:
-        return RunOutcome(rows, interrupted=True)
-    return RunOutcome(rows)
+    """Run ``cases`` in order; on Ctrl-C return what finished, flagged ``interrupted``
+    (``rnncli.interrupt.keep_finished``, the project's one keep-finished helper)."""
+    from rnncli.interrupt import keep_finished
+
+    done = keep_finished(runner(case, cfg) for case in cases)
+    return RunOutcome(done.items, interrupted=done.interrupted)
 
 
 def _build_all(cases: Sequence[Case], cfg: RunConfig,
