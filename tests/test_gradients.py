@@ -267,3 +267,25 @@ def test_help_does_not_import_torch():
                                "--help"], capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0
         assert not [ln for ln in proc.stderr.splitlines() if ln.rstrip().endswith(" torch")]
+
+
+def test_progress_counts_seeds_and_training_steps():
+    from io import StringIO
+
+    from rich.console import Console
+
+    from rnncli.render.progress import TrainProgress
+
+    ticks = []
+    probe = G.Probe(ADDING, 6, 4, seeds=3)
+    list(G.iter_measurements(["rnn"], ["default"], probe,
+                             job_progress=lambda name, total: ticks.append((name, total))
+                             or (lambda done: ticks.append(done))))
+    assert ticks == [("rnn default", 3), 1, 2, 3]
+    buf = StringIO()
+    with TrainProgress(Console(file=buf, force_terminal=True, width=80), 10) as bar:
+        tick = bar.job("lstm default", 3)
+        tick(3)
+        bar.callback("gru", 50)(10, 0.5)
+        bar.done()
+    assert "lstm default" in buf.getvalue() and "gru T=50" in buf.getvalue()
