@@ -262,8 +262,8 @@ def _flatten(obj: Mapping, prefix: str, out: dict[str, object], path: Path, dept
         name = f"{prefix}{key}"
         if isinstance(value, Mapping):
             _flatten(value, name + ".", out, path, depth + 1)
-        elif hasattr(value, "shape") and hasattr(value, "dtype"):
-            out[name] = value
+        elif hasattr(value, "detach") or (hasattr(value, "shape") and hasattr(value, "dtype")):
+            out[name] = value  # a tensor (a nested one has no .shape: checked later)
 
 
 # ---- turning tensors into float64 arrays ------------------------------------------------------
@@ -272,12 +272,12 @@ def _tensor_problem(value: object) -> str | None:
     """Why a torch tensor cannot be read as plain numbers, or None."""
     import torch
 
+    if getattr(value, "is_nested", False):
+        return "is a nested tensor"
     if value.layout != torch.strided:
         return f"is a sparse tensor ({value.layout})"
     if value.is_meta:
         return "is a meta tensor (a shape with no data)"
-    if getattr(value, "is_nested", False):
-        return "is a nested tensor"
     if value.is_complex():
         return f"is complex ({value.dtype}); recurrent weights are real numbers"
     return None
@@ -302,9 +302,21 @@ def _as_float64(name: str, value: object, path: Path) -> np.ndarray:
     return arr
 
 
+def _shape(value: object) -> tuple:
+    """A tensor's or array's shape; () when it has none (a nested tensor raises instead)."""
+    try:
+        return tuple(getattr(value, "shape", ()))
+    except RuntimeError:
+        return ()
+
+
 def to_float64(arrays: Mapping[str, object], path: Path) -> dict[str, np.ndarray]:
     """float64 copies of ``arrays``, element counts checked before any is materialised."""
-    total = sum(int(np.prod(getattr(v, "shape", ()), dtype=object)) for v in arrays.values())
+    for name, v in arrays.items():
+        problem = _tensor_problem(v) if hasattr(v, "detach") else None
+        if problem:
+            raise BadInput(f"{path}: parameter {name} {problem}; refused")
+    total = sum(int(np.prod(_shape(v), dtype=object)) for v in arrays.values())
     if total > MAX_ELEMENTS:
         raise BadInput(f"{path}: {total:,} elements to read, over the {MAX_ELEMENTS:,} rnncli "
                        "reads (expanded views of a small storage?); refused before reading")
@@ -461,7 +473,7 @@ def _embedding_names(arrays: Mapping[str, object], input_size: int, key: str | N
                      path: Path) -> list[str]:
     if key is None:
         return [n for n, v in arrays.items() if "emb" in n.lower()
-                and len(getattr(v, "shape", ())) == 2 and int(v.shape[1]) == input_size]
+                and len(_shape(v)) == 2 and int(_shape(v)[1]) == input_size]
     if key not in arrays:
         near = [n for n in arrays if "emb" in n.lower()][:4]
         raise BadInput(f"--embedding-key {key!r} is not in {path.name}"

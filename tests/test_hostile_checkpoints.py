@@ -179,6 +179,7 @@ def test_lightning_checkpoint_with_a_namespace(cli, tmp_path):
 
 # ---- tensors that must not be materialised -------------------------------------------------------
 
+@pytest.mark.filterwarnings("ignore:The PyTorch API of nested tensors")
 def test_sparse_meta_complex_and_nested_are_refused(cli, tmp_path):
     sd = torch.nn.RNN(2, 3).state_dict()
     for name, value, expect in (
@@ -188,6 +189,9 @@ def test_sparse_meta_complex_and_nested_are_refused(cli, tmp_path):
     ):
         torch.save({**sd, "weight_ih_l0": value}, tmp_path / f"{name}.pt")
         bad(cli, "--weights", str(tmp_path / f"{name}.pt"), "--seq", SEQ, expect=expect)
+    nested = torch.nested.nested_tensor([torch.zeros(3, 2), torch.zeros(3, 2)])
+    torch.save({**sd, "weight_ih_l0": nested}, tmp_path / "nested.pt")
+    bad(cli, "--weights", str(tmp_path / "nested.pt"), "--seq", SEQ, expect="nested tensor")
     deep: dict = dict(sd)
     for _ in range(40):
         deep = {"x": deep}
