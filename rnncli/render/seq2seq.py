@@ -158,6 +158,8 @@ def _footer(console, c: dict) -> None:  # noqa: ANN001
     if c["published"]:
         p = c["published"]
         console.print(f"published ({p['source']}), {p['split']} split: {p['figure']}")
+    elif c["source"]:
+        console.print(f"reference: {c['source']}")
     if c["mt_hint"]:
         console.print(c["mt_hint"])
     console.print(c["decoding"])

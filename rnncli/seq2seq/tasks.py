@@ -4,8 +4,10 @@ Each ``Task`` makes (train, test) lists of (source, target) strings from a seed,
 Test sources never occur in the training set (a test item is new to the model).
 
 - reverse / sort: a digit string -> the same digits reversed / in ascending order.
-- addition: ``"123+45"`` -> ``"168"``, operands 0..999 (the Keras addition example's
-  set-up; that example reports about 99% with one 128-unit LSTM layer).
+- addition: ``"123+45"`` -> ``"168"``, operands 0..999 (the Keras example
+  keras-io/examples/nlp/addition_rnn.py; its notes: three digits, input reversed, one
+  128-unit LSTM, 50k examples, 99% after 100 epochs, in Keras's per-character accuracy,
+  which is closer to our token accuracy than to exact match).
 - dates: a date as people write it (``rnncli.seq2seq.dates.FORMATS``) -> ISO 8601.
 - scan: the SCAN benchmark (``rnncli.seq2seq.scan``) with its three splits.
 """
@@ -102,8 +104,8 @@ TASKS: dict[str, Task] = {
     "reverse": Task("reverse", "a digit string -> the digits reversed", "char", make_reverse),
     "sort": Task("sort", "a digit string -> its digits in ascending order", "char", make_sort),
     "addition": Task("addition", '"123+45" -> "168", operands 0..999', "char", make_addition,
-                     source="Keras example 'Sequence to sequence learning for performing "
-                     "number addition' (keras.io)"),
+                     source="Keras example addition_rnn.py: 99% per-character accuracy, "
+                     "one 128-unit LSTM, reversed input, 50k examples, 100 epochs"),
     "dates": Task("dates", '"3rd of March 2021", "Mar 3, 21", ... -> "2021-03-03"', "char",
                   make_dates),
     "scan": Task("scan", "SCAN commands -> action sequences", "space", make_scan,
