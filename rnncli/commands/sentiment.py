@@ -52,7 +52,7 @@ def sentiment(
     seeds: Annotated[str, typer.Option(
         "--seeds", help="Comma list of training seeds (mean ± sd over them).")] = "0",
     seed: Annotated[int, typer.Option(
-        "--seed", help="Seed of the generated probes and of the data split.")] = 0,
+        "--seed", help="Seed of the generated probes and of every train/val/test split.")] = 0,
     threads: Annotated[int, typer.Option(
         "--threads", help="torch CPU threads (0: torch's default).")] = 1,
     vocab_size: Annotated[int, typer.Option(

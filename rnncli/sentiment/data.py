@@ -244,13 +244,13 @@ def _name(header: list[str] | None, col: int) -> str:
     return f"{col} ({header[col]})" if header else str(col)
 
 
-def from_file(spec: TableSpec, test: TableSpec | None = None) -> Corpus:
+def from_file(spec: TableSpec, test: TableSpec | None = None, seed: int = 0) -> Corpus:
     rows, names, skipped, index, cols = read_labelled(spec)
     if test is None:
-        train, val, test_rows = split(rows)
+        train, val, test_rows = split(rows, seed=SPLIT_SEED + seed)
         test_skipped = []
     else:
-        train, val, _ = split(rows, fractions=(0.9, 0.1))
+        train, val, _ = split(rows, fractions=(0.9, 0.1), seed=SPLIT_SEED + seed)
         test_rows, _, test_skipped, _, _ = read_labelled(test, names, index)
     for part, what in ((train, "training"), (test_rows, "test")):
         if not part:
