@@ -25,6 +25,21 @@ def test_weights_from_a_state_dict(cli, tmp_path):
     assert data["meta"]["options"]["weights"] == str(path)
 
 
+def test_bidirectional_weights_time_both_directions(cli, tmp_path):
+    net = torch.nn.LSTM(3, 4, num_layers=2, bidirectional=True)
+    path = tmp_path / "bi.pt"
+    torch.save({"model_state_dict": net.state_dict(), "epoch": 2}, path)
+    data = cli.json("bench", "--weights", str(path), "-T", "3", "-B", "2", *FAST)
+    for r in data["results"]:
+        assert r["bidirectional"] is True and r["num_layers"] == 2
+        assert r["params"] == r["params_formula"] == sum(p.numel() for p in net.parameters())
+    case = Case("lstm", "torch", "forward", 2, 1, 3, 4, 2, weights=str(path),
+                bidirectional=True)
+    module = workloads._torch_modules(case)
+    for name, value in net.state_dict().items():
+        assert torch.equal(module.state_dict()[name], value)
+
+
 def test_weights_are_loaded_into_the_timed_module(tmp_path):
     torch.manual_seed(0)
     net = torch.nn.LSTM(3, 4)

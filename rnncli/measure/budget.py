@@ -64,11 +64,10 @@ def call_s(case: Case) -> float:
         return naive.estimate_sample_s(case) * naive.batch_to_time(case)
     flops = formulas.forward_flops(case.arch, case.input_size, case.hidden_size,
                                    case.num_layers, case.seq_len, case.batch)
-    if case.mode == "train":
-        flops *= 3
+    flops *= case.directions * (3 if case.mode == "train" else 1)
     c = cost(case.impl)
     overhead = (c.forward_s if case.mode == "forward" else c.train_s) * case.seq_len
-    overhead *= case.num_layers * (2 if case.batching == "packed" else 1)
+    overhead *= case.num_layers * case.directions * (2 if case.batching == "packed" else 1)
     if archs.get(case.arch).gate_blocks > 1 and case.impl != "torch":
         overhead *= 2  # more element-wise calls per step
     rate = c.gflops * (0.5 if case.dtype == "float64" else 1.0)
@@ -94,7 +93,7 @@ def memory_bytes(case: Case) -> int:
         g = archs.get(case.arch).gate_blocks
         # autograd keeps roughly the gate pre-activations and activations of every step
         kept = 2 * (g + 2) * case.seq_len * case.batch * case.hidden_size * case.num_layers
-    return b * (2 * params + 2 * x + 2 * out + kept)
+    return b * case.directions * (2 * params + 2 * x + 2 * out + kept)
 
 
 def peak_call_s(n: int, dtype: str, device: str) -> float:

@@ -43,7 +43,8 @@ def formula_params(case: Case) -> int:
         from rnncli.measure import naive
 
         return naive.param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
-    return formulas.param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
+    return case.directions * sum(formulas.param_count(case.arch, i, case.hidden_size, 1)
+                                 for i in case.layer_inputs())
 
 
 def case_flops(case: Case, flop_count: str = "full") -> int:
@@ -51,16 +52,18 @@ def case_flops(case: Case, flop_count: str = "full") -> int:
     fn = formulas.forward_flops if case.mode == "forward" else formulas.train_flops
     full = case.batching != "padded"  # packed: only the real tokens; padded: all of them
     steps, batch = (1, case.tokens) if case.lengths and full else (case.seq_len, case.batch)
-    return fn(case.arch, case.input_size, case.hidden_size, case.num_layers, steps, batch,
-              include_input=(flop_count == "full"))
+    return case.directions * sum(fn(case.arch, i, case.hidden_size, 1, steps, batch,
+                                    include_input=(flop_count == "full"))
+                                 for i in case.layer_inputs())
 
 
 def formula_memory(case: Case) -> int | None:
     """Activation bytes training keeps by formula (``formulas.activation_bytes``)."""
     if case.mode != "train":
         return None
-    return formulas.activation_bytes(case.arch, case.hidden_size, case.num_layers,
-                                     case.seq_len, case.batch, DTYPE_BYTES[case.dtype])
+    return case.directions * formulas.activation_bytes(
+        case.arch, case.hidden_size, case.num_layers, case.seq_len, case.batch,
+        DTYPE_BYTES[case.dtype])
 
 
 @dataclass

@@ -110,7 +110,8 @@ def plan(req) -> Plan:  # req: rnncli.measure.request.Request
     if req.lengths:
         cases = with_lengths(cases, req.lengths)
     if req.weights:
-        cases = [replace(c, weights=str(req.weights.path)) for c in cases]
+        cases = [replace(c, weights=str(req.weights.path),
+                         bidirectional=req.weights.bidirectional) for c in cases]
     keep, notes = [], []
     for c in cases:
         why = unsupported(c)

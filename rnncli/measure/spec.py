@@ -89,7 +89,8 @@ class Case:
     ``batching``: ``fixed`` (every sequence ``seq_len`` long), or, with ``lengths``
     (one per sequence; ``seq_len`` is then the longest), ``padded`` (the batch padded
     to the longest and run whole) or ``packed`` (``pack_padded_sequence``).
-    ``weights``: a checkpoint whose recurrent weights the model loads (``--weights``).
+    ``weights``: a checkpoint whose recurrent weights the model loads (``--weights``);
+    ``bidirectional`` when that model runs both directions.
     """
 
     arch: str
@@ -105,6 +106,15 @@ class Case:
     batching: str = "fixed"
     lengths: tuple[int, ...] | None = None
     weights: str | None = None
+    bidirectional: bool = False  # from --weights: both directions, as the file holds
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def layer_inputs(self) -> list[int]:
+        """Input size of each layer (a bidirectional layer feeds 2H to the next)."""
+        return [self.input_size] + [self.directions * self.hidden_size] * (self.num_layers - 1)
 
     def key(self) -> tuple:
         return tuple(getattr(self, f) for f in KEY_FIELDS)
@@ -143,8 +153,9 @@ def unsupported(c: Case) -> str | None:
                                  ("device", c.device, impl.devices)):
         if value not in allowed:
             return f"--impl {c.impl} {impl.why_not.get(what, f'has no {what} {value}')}"
-    if c.batching != "fixed" and c.impl != "torch":
-        return f"--impl {c.impl}: variable lengths (--lengths) are timed with --impl torch only"
+    if c.impl != "torch" and (c.batching != "fixed" or c.weights):
+        what = "variable lengths (--lengths)" if c.batching != "fixed" else "--weights"
+        return f"--impl {c.impl}: {what} are timed with --impl torch only"
     return None
 
 

@@ -35,44 +35,40 @@ class UserModel:
     hidden_size: int
     num_layers: int
     kind: str  # "state dict" or the rnncli checkpoint kind ("sentiment", "seq2seq")
+    bidirectional: bool = False
 
 
-def _rnncli_meta(path: Path) -> dict | None:
-    """The rnncli metadata of a vocabulary-carrying checkpoint, else None (weights only)."""
-    if path.suffix.lower() == ".npz":
-        return None
-    import torch
+def _select(path: str, prefix: str | None = None):
+    """(checkpoint.Weights, kind) of the file: its rnncli metadata's ``rnn_prefix`` or
+    the only recurrent layer; a bidirectional layer keeps both directions."""
+    from rnncli import checkpoint
 
-    from rnncli.tokens import checkpoint_meta
-
+    ckpt = checkpoint.read(path)
+    kind = "state dict"
+    if prefix is None and ckpt.meta_key("rnn_prefix"):
+        prefix, kind = ckpt.meta_key("rnn_prefix"), str(ckpt.meta.get("kind"))
     try:
-        obj = torch.load(path, weights_only=True, map_location="cpu")
-    except Exception:  # the loader already accepted the file; anything else: no metadata
-        return None
-    return checkpoint_meta(obj)
+        return checkpoint.select(ckpt.arrays, prefix, ckpt.path), kind
+    except BadInput as e:
+        if "bidirectional" not in str(e):
+            raise
+        return checkpoint.select(ckpt.arrays, prefix, ckpt.path, "forward"), kind
 
 
 def read_model(path: str, prefix: str | None = None) -> UserModel:
     """Read ``--weights`` (BadInput, one line, for anything that is not a usable model)."""
-    from rnncli import checkpoint
-
-    p = Path(path)
-    arrays = checkpoint.read_arrays(p)
-    meta = _rnncli_meta(p)
-    kind = "state dict"
-    if meta is not None and prefix is None:
-        prefix = f"state_dict.{str(meta['rnn_prefix']).rstrip('.')}"
-        kind = str(meta["kind"])
-    w = checkpoint.select(arrays, prefix, p)
-    return UserModel(p, w.prefix, w.arch, w.input_size, w.hidden_size, w.num_layers, kind)
+    w, kind = _select(path, prefix)
+    return UserModel(Path(path), w.prefix, w.arch, w.input_size, w.hidden_size,
+                     w.num_layers, kind, w.bidirectional)
 
 
 def state_dict(model: UserModel) -> dict:
-    """The recurrent weights (PyTorch names without the prefix, float64 arrays)."""
-    from rnncli import checkpoint
-
-    return checkpoint.select(checkpoint.read_arrays(model.path), model.prefix or None,
-                             model.path).state_dict
+    """The recurrent weights with torch's names (``_reverse`` for the backward direction),
+    float64 arrays."""
+    w, _ = _select(str(model.path), model.prefix or None)
+    sd = dict(w.state_dict)
+    sd.update({f"{k}_reverse": v for k, v in (w.reverse or {}).items()})
+    return sd
 
 
 def _check_file(p: Path) -> None:

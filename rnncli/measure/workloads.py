@@ -51,7 +51,8 @@ def _torch_modules(case: Case):
     kw = {"device": case.device, "dtype": torch_dtype(case.dtype)}
     if case.impl == "torch":
         module = archs.torch_module(case.arch)(case.input_size, case.hidden_size,
-                                               case.num_layers, **kw)
+                                               case.num_layers, **kw,
+                                               bidirectional=case.bidirectional)
         if case.weights:
             _load_user_weights(module, case)
         return module
