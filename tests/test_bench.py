@@ -133,6 +133,7 @@ def test_output_validated_before_work(cli, tmp_path, monkeypatch):
     _one_line_error(cli("bench", *TINY, "-o", str(tmp_path / "no" / "r.json")), "does not exist")
 
 
+@pytest.mark.slow
 def test_compare_with_baseline(cli, tmp_path):
     base = tmp_path / "base.json"
     res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "-o", str(base))

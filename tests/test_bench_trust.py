@@ -194,12 +194,16 @@ def test_cpu_clock_does_not_count_waiting():
 
     from rnncli.measure import timing
 
-    def nap() -> None:
-        time.sleep(0.01)
+    def work_then_nap() -> None:
+        t0 = time.process_time()
+        while time.process_time() - t0 < 0.002:  # 2 ms on the CPU
+            pass
+        time.sleep(0.01)  # 10 ms off it
 
-    wall = timing.measure(nap, min_run_time=0.05, num_threads=1, min_runs=3)
-    cpu = timing.measure(nap, min_run_time=0.05, num_threads=1, min_runs=3, clock="cpu")
-    assert wall.median_s >= 0.009 and cpu.median_s < 0.005
+    wall = timing.measure(work_then_nap, min_run_time=0.03, num_threads=1, min_runs=3)
+    cpu = timing.measure(work_then_nap, min_run_time=0.01, num_threads=1, min_runs=3,
+                         clock="cpu")
+    assert wall.median_s >= 0.011 and 0.0019 <= cpu.median_s < 0.008
 
 
 def test_busy_one_thread_times_cpu_time(monkeypatch):
