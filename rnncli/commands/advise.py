@@ -100,7 +100,7 @@ def _data_or_file(value: str | None) -> tuple[str | None, str | None]:
     return None, value
 
 
-def _race_plan(csv: str | None, series: str | None, force: bool):  # noqa: ANN202
+def _race_plan(csv: str | None, series: str | None, force: bool):
     """Check the data and the cost of the short race before anything runs."""
     if csv is None and series is None:
         return None
@@ -109,7 +109,7 @@ def _race_plan(csv: str | None, series: str | None, force: bool):  # noqa: ANN20
     return run.plan(evidence.request(csv, series, force))
 
 
-def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict[str, Any]:  # noqa: ANN001
+def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict[str, Any]:
     """Run the short race (progress on stderr) and fold it into the advice."""
     from rnncli.race import evidence, run
     from rnncli.render.race import RaceProgress
