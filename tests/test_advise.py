@@ -194,6 +194,7 @@ def test_tie_break_is_stated(cli):
     assert "tie-break" in d["tradeoff"] and "GRU, then LSTM, then RNN" in d["tradeoff"]
 
 
+@pytest.mark.slow  # times the cells: about 1.5 s of CPU
 def test_measure_feeds_the_compute_question(cli, monkeypatch):
     pytest.importorskip("torch")
     import rnncli.measure as measure

@@ -97,6 +97,7 @@ def test_speed_verdict_says_when_gru_is_not_faster():
     assert v["gru_faster_than_lstm"] is False and "not measurably" in v["text"]
 
 
+@pytest.mark.slow  # times the cells: about 0.7 s of CPU on a loaded machine
 def test_measure_adds_timings(cli, monkeypatch):
     pytest.importorskip("torch")
     import rnncli.measure as measure
