@@ -128,7 +128,15 @@ def test_contention_falls_back_to_one_thread(monkeypatch):
     c = machine.contention(2, given=True, rounds_given=False)
     assert c.busy and c.threads == 2 and "rounds" in c.action
     monkeypatch.setattr(machine, "load_average", lambda: 0.1)
+    monkeypatch.setattr(machine, "cpu_share", lambda: 1.0)
     assert not machine.contention(2, given=False).busy
+    monkeypatch.setattr(machine, "cpu_share", lambda: 0.5)  # a load that just started
+    c = machine.contention(2, given=False)
+    assert c.busy and c.threads == 1 and c.cpu_share == 0.5
+
+
+def test_cpu_share_probe_is_a_share():
+    assert 0.0 < machine.cpu_share(0.02) <= 1.0
 
 
 def test_busy_run_says_so_in_json_and_takes_more_rounds(cli, monkeypatch):
@@ -215,6 +223,7 @@ def test_busy_one_thread_times_cpu_time(monkeypatch):
     assert machine.contention(1, given=True, device="cuda").clock == "wall"
     assert machine.contention(4, given=True).clock == "wall"  # several threads: wall time
     monkeypatch.setattr(machine, "load_average", lambda: 0.0)
+    monkeypatch.setattr(machine, "cpu_share", lambda: 1.0)
     assert machine.contention(1, given=True).clock == "wall"
 
 

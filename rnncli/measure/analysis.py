@@ -219,8 +219,10 @@ def _busy_warning(meta: dict) -> list[str]:
     if not busy.get("busy"):
         return []
     act = busy.get("action")
-    return [f"busy machine: load average {busy.get('load')} on {busy.get('cores')} cores "
-            "before the run; timings are slower and noisier than on a quiet machine"
+    share = busy.get("cpu_share")
+    probe = f", a probe got {share:.0%} of a core" if share is not None else ""
+    return [f"busy machine: load average {busy.get('load')} on {busy.get('cores')} cores"
+            f"{probe} before the run; timings are slower and noisier than on a quiet machine"
             + (f"; {act}" if act else "")]
 
 

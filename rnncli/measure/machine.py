@@ -76,6 +76,7 @@ class Contention:
 
     load: float | None
     cores: int
+    cpu_share: float | None  # share of a core a 0.1 s probe loop got (1.0: all of it)
     threads_asked: int
     threads: int  # what the run uses
     busy: bool
@@ -85,15 +86,35 @@ class Contention:
     def warning(self) -> str | None:
         if not self.busy:
             return None
-        text = (f"load average {self.load:.1f} on {self.cores} cores before starting: other "
-                "processes compete for the CPU, timings are slower and noisier than on a "
-                "quiet machine")
+        text = (f"load average {self.load:.1f} on {self.cores} cores, {self.cpu_share:.0%} "
+                "of a core for a probe before starting: other processes compete for the "
+                "CPU, timings are slower and noisier than on a quiet machine")
         if self.action:
             return f"{text}; {self.action}"
         return text + (" (try --threads 1)" if self.threads > 1 else "")
 
     def as_dict(self) -> dict:
         return dict(self.__dict__)
+
+
+#: A probe loop that gets less than this share of a core means other processes compete.
+BUSY_SHARE = 0.8
+
+
+def cpu_share(seconds: float = 0.1) -> float:
+    """The share of one core a busy loop of ``seconds`` gets (process CPU time / wall).
+
+    Immediate, where the load average is a one-minute mean that lags a load that has
+    just started (measured: two CPU burners started 2 s before a run left the load
+    average at 1.4 on 2 cores, and bench timed them into its wall-clock medians).
+    """
+    import time
+
+    w0, c0 = time.perf_counter(), time.process_time()
+    while time.perf_counter() - w0 < seconds:
+        pass
+    wall = time.perf_counter() - w0
+    return min(1.0, (time.process_time() - c0) / wall) if wall > 0 else 1.0
 
 
 def contention(threads: int, given: bool, rounds_given: bool = True,
@@ -104,9 +125,9 @@ def contention(threads: int, given: bool, rounds_given: bool = True,
     CPU, time with the process's CPU time (``clock`` "auto"), so that time spent waiting
     for a core is not counted; take more rounds unless they were given.
     """
-    load, cores = load_average(), usable_cores()
-    busy = load is not None and load + threads > cores + 1
-    c = Contention(load, cores, threads, threads, busy)
+    load, cores, share = load_average(), usable_cores(), cpu_share()
+    busy = (load is not None and load + threads > cores + 1) or share < BUSY_SHARE
+    c = Contention(load, cores, round(share, 2), threads, threads, busy)
     if busy and threads > 1 and not given:
         c.threads = 1
     c.clock = _clock(clock, busy, c.threads, device)
