@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rnncli import archs
 from rnncli.errors import BadInput
+from rnncli.render import fmt
 
 MAX_SECONDS = 3600.0  # refuse a job estimated above an hour (--force runs it anyway)
 MAX_BYTES = 2 * 2**30  # ... or above 2 GiB at its peak
@@ -51,21 +52,8 @@ class Estimate:
                            f"(limit {duration(MAX_SECONDS)}); make it smaller or pass --force")
 
 
-def duration(seconds: float) -> str:
-    if seconds < 120:
-        return f"{seconds:.0f} s"
-    if seconds < 2 * 3600:
-        return f"{seconds / 60:.0f} min"
-    if seconds < 2 * 86400:
-        return f"{seconds / 3600:.0f} h"
-    return f"{seconds / 86400:.2g} days"
-
-
-def size(n: float) -> str:
-    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
-        if n >= scale:
-            return f"{n / scale:.3g} {unit}"
-    return f"{n / 1024:.3g} KiB"
+duration = fmt.rough_duration
+size = fmt.nbytes
 
 
 def _macs(arch: str, batch: int, inputs: int, hidden: int) -> float:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from rnncli import archs, trainkit
 from rnncli.race.baselines import Score
 from rnncli.race.train import RunResult
+from rnncli.render import fmt
 
 
 def _row(arch: str, mine: list[RunResult], persistence_rmse: float) -> dict:
@@ -54,8 +55,7 @@ def pairs(runs: list[RunResult], order: list[str]) -> list[dict]:
     return out
 
 
-def _fmt(x: float) -> str:
-    return f"{x:.3g}"
+_fmt = fmt.sig  # RMSE and its differences: 3 significant digits
 
 
 def _pair_line(p: dict) -> str:

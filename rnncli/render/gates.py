@@ -10,6 +10,8 @@ GRUFromScratch writes the update the other way round; its z is PyTorch's 1 - z.
 
 from __future__ import annotations
 
+from functools import partial
+
 import numpy as np
 from rich import box
 from rich.console import Group
@@ -17,7 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli import archs
-from rnncli.render import heat_style
+from rnncli.render import fmt, heat_style
 
 RELU_LEGEND = ("no gates: h_t = relu(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
                "state every step; h: 0 (blue) .. the largest value shown (red), unbounded above.")
@@ -108,14 +110,8 @@ def pick_units(trace: dict[str, np.ndarray], limit: int = MAX_UNITS) -> list[int
     return sorted(int(u) for u in np.argsort(-act, kind="stable")[:limit])
 
 
-def _num(v: float) -> str:
-    if abs(v) < 9.995:
-        return f"{v:.2f}"
-    return f"{v:.1f}" if abs(v) < 99.95 else f"{v:.0f}"
-
-
-def _num_x(v: float) -> str:
-    return str(int(v)) if v.is_integer() and abs(v) < 1e4 else _num(v)
+_num = fmt.short  # gate values and states: at most 5 characters
+_num_x = partial(fmt.short, integers=True)  # inputs: whole numbers as integers
 
 
 Event = tuple[float, tuple[int, str], str]  # (salience, (unit, kind), text)

@@ -11,19 +11,12 @@ import math
 from rich import box
 from rich.table import Table
 
-from rnncli.render import sparkline
+from rnncli.render import fmt, sparkline
 
 SPARK_WIDTH = 32
 
 
-def sci(v: float | None) -> str:
-    """A compact 2-digit scientific number: 3.1e-2."""
-    if v is None or not math.isfinite(v):
-        return "-"
-    if v == 0:
-        return "0"
-    mant, exp = f"{v:.1e}".split("e")
-    return f"{mant}e{int(exp)}"
+sci = fmt.sci  # a compact 2-digit scientific number: 3.1e-2
 
 
 def distances(steps: int) -> list[int]:

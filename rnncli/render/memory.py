@@ -11,17 +11,13 @@ import math
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.render import sparkline
+from rnncli.render import fmt, sparkline
 
 CAP_MARK = "*"
 
 
 def _fmt(value: float | None, name: str) -> str:
-    if value is None or not math.isfinite(value):
-        return "-"
-    if name == "accuracy":
-        return f"{value:.3f}"
-    return f"{value:.4f}" if value >= 1e-3 else f"{value:.2e}"
+    return fmt.fixed(value, 3) if name == "accuracy" else fmt.small(value)
 
 
 def _note(r: dict) -> str:
@@ -93,8 +89,7 @@ def curve_lines(results: list[dict], width: int = 24) -> list[str]:
 
 
 def _g(r: dict) -> str:
-    g = r.get("grad_norm_max")
-    return "-" if g is None or not math.isfinite(g) else f"{g:.3g}"
+    return fmt.sig(r.get("grad_norm_max"))
 
 
 def _unsolved(r: dict) -> str:

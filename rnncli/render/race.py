@@ -5,21 +5,19 @@ matplotlib only inside ``figure``."""
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from rich import box
 from rich.table import Table
 
 from rnncli.errors import MissingExtra
+from rnncli.render import fmt
 
-
-def _num(x: float | None) -> str:
-    if x is None:
-        return "-"
-    return f"{x:.3g}" if abs(x) >= 1e-3 or x == 0 else f"{x:.1e}"
+_num = partial(fmt.sig, tiny=1e-3)  # errors: 3 significant digits, tiny ones as 1.2e-04
 
 
 def _pm(mean: float, sd: float) -> str:
-    return f"{_num(mean)}±{sd:.1g}"
+    return fmt.plus_minus(_num(mean), fmt.sig(sd, 1))
 
 
 def table(result: dict) -> Table:

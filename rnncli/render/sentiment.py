@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from rnncli.render import fmt
+
 
 def _acc(entry: dict, seeds: int) -> str:
-    if seeds > 1:
-        return f"{entry['mean']:.2f}±{entry['sd']:.2f}"
-    return f"{entry['mean']:.2f}"
+    return fmt.plus_minus(fmt.fixed(entry["mean"]), fmt.fixed(entry["sd"]) if seeds > 1 else None)
 
 
 def accuracy_table(result: dict) -> Table:

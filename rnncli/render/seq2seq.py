@@ -6,8 +6,12 @@ Works on the report dict of ``rnncli.seq2seq.experiment.assemble``; no torch her
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.table import Table
 from rich.text import Text
+
+from rnncli.render import fmt
 
 SHADES = " ░▒▓█"
 MAX_MAP_ROWS = 30
@@ -15,12 +19,8 @@ ABBREV = {"none": "none", "additive": "add", "dot": "dot"}
 CUTS = (0.05, 0.25, 0.5, 0.75)  # weight thresholds of the shades
 
 
-def _pct(v: float | None) -> str:
-    return "-" if v is None else f"{100 * v:.1f}%"
-
-
-def _pct0(v: float | None) -> str:
-    return "-" if v is None else f"{100 * v:.0f}%"
+_pct = partial(fmt.percent, decimals=1)  # accuracies: 87.5%
+_pct0 = fmt.percent  # the by-length table: 88%
 
 
 def run_line(r: dict) -> str:
