@@ -29,7 +29,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def parse_args(argv=None):  # noqa: ANN001, ANN201
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--repeats", type=int, default=3)
     p.add_argument("--json", action="store_true", help="print the report as JSON")
@@ -59,7 +59,7 @@ def summary(values: list[float]) -> dict:
     return {"median": statistics.median(values), "iqr": q[2] - q[0], "values": values}
 
 
-def main(argv=None) -> None:  # noqa: ANN001
+def main(argv=None) -> None:
     args = parse_args(argv)
     race_args = args.race_args or ["--series", "narma10"]
     sys.path.insert(0, str(ROOT))

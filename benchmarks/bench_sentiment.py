@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 SCHEMA = 1
 
 
-def parse_args(argv=None):  # noqa: ANN001, ANN201
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--arch", default="lstm", choices=["rnn", "gru", "lstm"])
     p.add_argument("--steps", type=int, default=100, help="optimizer steps per timing")
@@ -43,7 +43,7 @@ def parse_args(argv=None):  # noqa: ANN001, ANN201
     return p.parse_args(argv)
 
 
-def plain_loop(model, data, plan, lr: float, clip: float) -> float:  # noqa: ANN001
+def plain_loop(model, data, plan, lr: float, clip: float) -> float:
     """The loop a user would write by hand; returns seconds."""
     import torch
     from torch import nn
@@ -67,7 +67,7 @@ def plain_loop(model, data, plan, lr: float, clip: float) -> float:  # noqa: ANN
     return time.perf_counter() - start
 
 
-def measure(args) -> dict:  # noqa: ANN001
+def measure(args) -> dict:
     import copy
 
     import torch
@@ -103,7 +103,7 @@ def summary(values: list[float]) -> dict:
             "all": values}
 
 
-def main(argv=None) -> None:  # noqa: ANN001
+def main(argv=None) -> None:
     args = parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
     import torch

@@ -24,7 +24,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def _setup(args):  # noqa: ANN001, ANN202
+def _setup(args):
     from rnncli.seq2seq import data, tasks
     from rnncli.seq2seq.models import ModelConfig
     from rnncli.seq2seq.train import TrainConfig, encode_corpus
@@ -39,7 +39,7 @@ def _setup(args):  # noqa: ANN001, ANN202
     return enc, mcfg, cfg
 
 
-def ours(enc, mcfg, cfg) -> tuple[float, list[float]]:  # noqa: ANN001
+def ours(enc, mcfg, cfg) -> tuple[float, list[float]]:
     import torch
 
     from rnncli.seq2seq.models import build
@@ -53,7 +53,7 @@ def ours(enc, mcfg, cfg) -> tuple[float, list[float]]:  # noqa: ANN001
     return time.perf_counter() - start, log.losses
 
 
-def plain(enc, mcfg, cfg) -> tuple[float, list[float]]:  # noqa: ANN001
+def plain(enc, mcfg, cfg) -> tuple[float, list[float]]:
     """The loop a reader would write by hand around the same model."""
     import torch
     from torch.nn import functional as F

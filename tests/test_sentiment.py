@@ -132,7 +132,7 @@ def test_show_code_is_runnable_and_equals_the_package_class(cli):
     res = cli("sentiment", "--show-code")
     assert res.exit_code == 0 and "class SentimentRNN" in res.stdout
     ns: dict = {}
-    exec(compile(res.stdout, "shown.py", "exec"), ns)  # noqa: S102 - the code we print
+    exec(compile(res.stdout, "shown.py", "exec"), ns)  # the code we print
     model, cfg = _model("gru", bidirectional=True)
     copy = ns["SentimentRNN"](30, 2, torch.nn.GRU, cfg.embed, cfg.hidden, cfg.layers,
                               cfg.bidirectional, cfg.dropout, cfg.mlp).eval()

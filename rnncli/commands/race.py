@@ -35,7 +35,7 @@ class Equal(str, Enum):
     time = "time"
 
 
-def _opt(*names: str, help: str):  # noqa: A002, ANN202
+def _opt(*names: str, help: str):
     return typer.Option(*names, help=help)
 
 
@@ -130,7 +130,7 @@ def race(
         raise typer.Exit(INTERRUPTED_EXIT)
 
 
-def _announce(the_plan) -> None:  # noqa: ANN001
+def _announce(the_plan) -> None:
     from rnncli import console
 
     cfg, est = the_plan.request.config, the_plan.estimate
@@ -141,7 +141,7 @@ def _announce(the_plan) -> None:  # noqa: ANN001
         soft_wrap=True)
 
 
-def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None:  # noqa: ANN001
+def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None:
     from rnncli import console
     from rnncli.race.save import save as save_dir
     from rnncli.render import race as view

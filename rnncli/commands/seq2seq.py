@@ -144,7 +144,7 @@ def _seeds(text: str) -> list[int]:
     return seeds
 
 
-def _train(req, threads: int, save: Path | None, plot: Path | None,  # noqa: ANN001
+def _train(req, threads: int, save: Path | None, plot: Path | None,
            export_data: Path | None, json: bool) -> None:
     from rnncli.console import print_json
     from rnncli.seq2seq import experiment
@@ -199,7 +199,7 @@ def _warn_unknown(unknown: list[str]) -> None:
              + ", ".join(repr(t) for t in unknown[:8]))
 
 
-def _export(prep, path: Path) -> None:  # noqa: ANN001
+def _export(prep, path: Path) -> None:
     from rnncli.console import err
     from rnncli.fileio import write_text_atomic
     from rnncli.seq2seq.data import export_text
@@ -219,7 +219,7 @@ def _need_matplotlib() -> None:
         raise MissingExtra("matplotlib", "plot") from None
 
 
-def _run(prep, req, threads: int, est):  # noqa: ANN001, ANN202
+def _run(prep, req, threads: int, est):
     """Every run with progress on stderr; (report, best model, interrupted)."""
     from rnncli.console import err
     from rnncli.interrupt import keep_finished
@@ -231,7 +231,7 @@ def _run(prep, req, threads: int, est):  # noqa: ANN001, ANN202
                   f"estimated ~{est.seconds:.0f} s (rough)", soft_wrap=True)
     kept = {"best": None, "attention": None}
 
-    def finished(item) -> None:  # noqa: ANN001
+    def finished(item) -> None:
         result, model = item
         bar.done()
         console.print(run_line(result), soft_wrap=True)
@@ -250,11 +250,11 @@ def _run(prep, req, threads: int, est):  # noqa: ANN001, ANN202
     return report, None if best is None else best[1], done.interrupted
 
 
-def _better(best, result: dict, model):  # noqa: ANN001, ANN202
+def _better(best, result: dict, model):
     return (result, model) if best is None or result["exact"] > best[0]["exact"] else best
 
 
-def _save(path: Path, model, prep, req, report: dict) -> None:  # noqa: ANN001
+def _save(path: Path, model, prep, req, report: dict) -> None:
     from rnncli.console import err
     from rnncli.seq2seq import checkpoint
 

@@ -68,7 +68,7 @@ def hand_hint(spec: DatasetSpec, folder: Path) -> str:
 
 
 def ensure(spec: DatasetSpec, data_dir: Path | None = None,
-           fetch=None) -> dict[str, Path]:  # noqa: ANN001
+           fetch=None) -> dict[str, Path]:
     """The verified files of ``spec``; ``fetch(spec, folder) -> bytes`` (the archive)
     defaults to a download."""
     folder = Path(data_dir or user_cache_dir()) / spec.name
@@ -91,7 +91,7 @@ def _download(spec: DatasetSpec, folder: Path) -> bytes:
     import urllib.request
 
     try:
-        with urllib.request.urlopen(spec.url, timeout=30) as resp:  # noqa: S310
+        with urllib.request.urlopen(spec.url, timeout=30) as resp:
             data = resp.read(MAX_ARCHIVE + 1)
     except (urllib.error.URLError, OSError, TimeoutError) as exc:
         reason = getattr(exc, "reason", exc)

@@ -28,7 +28,7 @@ def build(arch: str, n_in: int, hidden: int, layers: int):
             self.rnn = archs.torch_module(arch)(n_in, hidden, layers, batch_first=True)
             self.head = torch.nn.Linear(hidden, 1)
 
-        def forward(self, x):  # noqa: ANN001, ANN202  x (B, W, F) -> (B,)
+        def forward(self, x):  # x (B, W, F) -> (B,)
             out, _ = self.rnn(x)               # (B, W, H), the last layer's h_t
             return self.head(out[:, -1]).squeeze(-1)
 

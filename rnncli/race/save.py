@@ -41,7 +41,7 @@ def _predictions_csv(result: dict, runs: list) -> str:
     return buf.getvalue()
 
 
-def _meta(result: dict, run, prep) -> dict:  # noqa: ANN001
+def _meta(result: dict, run, prep) -> dict:
     d = result["data"]
     return {"arch": run.arch, "seed": run.seed, "hidden": run.hidden,
             "layers": result["config"]["layers"], "window": d["window"],
@@ -50,7 +50,7 @@ def _meta(result: dict, run, prep) -> dict:  # noqa: ANN001
             "y_mean": prep.y_mean, "y_std": prep.y_std, "test_rmse": run.rmse}
 
 
-def save(directory: str | Path, result: dict, runs: list, prep) -> list[Path]:  # noqa: ANN001
+def save(directory: str | Path, result: dict, runs: list, prep) -> list[Path]:
     """Write everything into ``directory`` (created if needed); return the paths."""
     import torch
 

@@ -71,14 +71,14 @@ class RunResult:
         return {k: getattr(self, k) for k in keys}
 
 
-def _mse(model, x, y) -> float:  # noqa: ANN001
+def _mse(model, x, y) -> float:
     import torch
 
     with torch.no_grad():
         return float(torch.mean((model(x) - y) ** 2))
 
 
-def latency_ms(model, window) -> float:  # noqa: ANN001
+def latency_ms(model, window) -> float:
     """Median wall time of one forward pass on one window, in milliseconds."""
     import torch
 

@@ -79,7 +79,7 @@ def verdict(result: dict) -> list[str]:
 class RaceProgress:
     """One progress bar on stderr over all runs; off when stderr is not a terminal."""
 
-    def __init__(self, console, n_runs: int, steps: int, timed: bool) -> None:  # noqa: ANN001
+    def __init__(self, console, n_runs: int, steps: int, timed: bool) -> None:
         from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
         self.timed = timed
@@ -96,10 +96,10 @@ class RaceProgress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
-    def start(self, arch: str, seed: int):  # noqa: ANN201
+    def start(self, arch: str, seed: int):
         self.progress.update(self.task, description=f"{arch} seed {seed}")
 
         def cb(step: int, loss: float) -> None:
@@ -111,12 +111,12 @@ class RaceProgress:
 
         return cb
 
-    def finished(self, _run) -> None:  # noqa: ANN001
+    def finished(self, _run) -> None:
         self.done_runs += 1
         self.progress.update(self.task, completed=self.done_runs * self.per_run)
 
 
-def _prediction_panels(axes, result: dict, runs: list, colour: dict) -> None:  # noqa: ANN001
+def _prediction_panels(axes, result: dict, runs: list, colour: dict) -> None:
     preds = result["_predictions"]
     for ax, m in zip(axes, result["models"], strict=False):
         run = next(r for r in runs if r.arch == m["arch"])
@@ -129,7 +129,7 @@ def _prediction_panels(axes, result: dict, runs: list, colour: dict) -> None:  #
         ax.axis("off")
 
 
-def _curve_panels(axes, runs: list, colour: dict) -> None:  # noqa: ANN001
+def _curve_panels(axes, runs: list, colour: dict) -> None:
     for ax, key, label in ((axes[0], "step", "optimizer step"),
                            (axes[1], "seconds", "wall time, s")):
         for r in runs:
@@ -143,7 +143,7 @@ def _curve_panels(axes, runs: list, colour: dict) -> None:  # noqa: ANN001
         ax.axis("off")
 
 
-def _legend(fig, axes) -> None:  # noqa: ANN001
+def _legend(fig, axes) -> None:
     handles = {}
     for ax in axes:
         for h, lab in zip(*ax.get_legend_handles_labels(), strict=True):
@@ -152,7 +152,7 @@ def _legend(fig, axes) -> None:  # noqa: ANN001
                fontsize=8, frameon=False)
 
 
-def figure(result: dict, runs: list, path) -> None:  # noqa: ANN001
+def figure(result: dict, runs: list, path) -> None:
     """Test predictions against the truth (one panel per architecture, first seed), and
     validation loss against step and against wall time (every run). Legends outside."""
     try:

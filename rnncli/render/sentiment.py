@@ -140,7 +140,7 @@ def report(result: dict, files: dict) -> list:
 class Progress:
     """A transient progress bar per trained model on stderr."""
 
-    def __init__(self, console, steps: int):  # noqa: ANN001
+    def __init__(self, console, steps: int):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.steps = steps
@@ -152,10 +152,10 @@ class Progress:
         self.bar.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.bar.__exit__(*exc)
 
-    def callback(self, name: str, seed: int):  # noqa: ANN201
+    def callback(self, name: str, seed: int):
         task = self.bar.add_task(f"{name} (seed {seed})", total=self.steps, loss="-")
 
         def update(step: int, loss: float) -> None:
@@ -164,7 +164,7 @@ class Progress:
         return update
 
 
-def plot(result: dict, path) -> None:  # noqa: ANN001
+def plot(result: dict, path) -> None:
     """Memory curve (probes) or test accuracy bars with intervals, saved atomically."""
     from rnncli.errors import MissingExtra
     from rnncli.fileio import save_figure_atomic

@@ -119,7 +119,7 @@ def attention_text(heat: dict, tokens: str) -> Text:
     return text
 
 
-def render(console, rep: dict) -> None:  # noqa: ANN001
+def render(console, rep: dict) -> None:
     """The whole report on stdout."""
     c = rep
     console.print(f"{c['train_pairs']} training and {c['test_pairs']} test pairs, "
@@ -149,7 +149,7 @@ def render(console, rep: dict) -> None:  # noqa: ANN001
     _footer(console, c)
 
 
-def _footer(console, c: dict) -> None:  # noqa: ANN001
+def _footer(console, c: dict) -> None:
     best = max(c["runs"], key=lambda r: r["exact"])
     for ex in best["examples"]:
         mark = "ok" if ex["output"] == ex["target"] else "wrong"
@@ -165,7 +165,7 @@ def _footer(console, c: dict) -> None:  # noqa: ANN001
     console.print(c["decoding"])
 
 
-def figure(rep: dict):  # noqa: ANN201
+def figure(rep: dict):
     """Accuracy by source length per model, and the attention map when there is one."""
     import matplotlib
 
@@ -209,7 +209,7 @@ def translations(result: dict) -> Table:
 class RunProgress:
     """A transient progress bar on stderr per run (off when stderr is not a terminal)."""
 
-    def __init__(self, console, steps: int) -> None:  # noqa: ANN001
+    def __init__(self, console, steps: int) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.steps = steps
@@ -222,10 +222,10 @@ class RunProgress:
         self.progress.__enter__()
         return self
 
-    def __exit__(self, *exc) -> None:  # noqa: ANN002
+    def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
-    def callback(self, label: str):  # noqa: ANN201
+    def callback(self, label: str):
         tid = self.progress.add_task(label, total=self.steps, loss="-")
 
         def cb(step: int, loss: float) -> None:

@@ -42,7 +42,7 @@ def params(arch: str, vocab: int, embed: int, hidden: int, layers: int, dirs: in
     return vocab * embed + rnn + dirs * hidden * mlp + mlp + mlp * classes + classes
 
 
-def estimate(arch_list, vocab: int, cfg, batch: int, steps: int, seq_len: int,  # noqa: ANN001
+def estimate(arch_list, vocab: int, cfg, batch: int, steps: int, seq_len: int,
              seeds: int, classes: int = 2) -> Estimate:
     dirs = 2 if cfg.bidirectional else 1
     worst = max(arch_list, key=lambda a: archs.get(a).gate_blocks)

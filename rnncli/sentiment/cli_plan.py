@@ -118,7 +118,7 @@ def prepare(plan: Plan) -> Prepared:
     return Prepared(plan, corpus, req, est)
 
 
-def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:  # noqa: ANN001
+def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:
     from rnncli.sentiment import claims, run
 
     result, trained = run.run(prep.request, prep.corpus, progress)

@@ -166,7 +166,7 @@ def _rows_of_width(path: Path) -> tuple[list, list, int]:
     return good, skipped, width
 
 
-def _choose_columns(spec: TableSpec, good: list, header, width: int) -> tuple[int, int]:  # noqa: ANN001
+def _choose_columns(spec: TableSpec, good: list, header, width: int) -> tuple[int, int]:
     t_guess, l_guess = _guess_columns([f for _, f in good], width)
     t = _column(spec.text_col, header, width, "--text-col")
     lab = _column(spec.label_col, header, width, "--label-col")
@@ -177,7 +177,7 @@ def _choose_columns(spec: TableSpec, good: list, header, width: int) -> tuple[in
     return t, lab
 
 
-def read_labelled(spec: TableSpec, labels: list[str] | None = None,  # noqa: ANN201
+def read_labelled(spec: TableSpec, labels: list[str] | None = None,
                   columns: tuple[int, int] | None = None):
     """``(sentences, label names, skipped, (text column, label column), column names)``
     of a user file; a test file passes the training file's ``labels`` and ``columns``."""
@@ -193,7 +193,7 @@ def read_labelled(spec: TableSpec, labels: list[str] | None = None,  # noqa: ANN
     return _sentences(spec.path, good, t, lab, labels, skipped, header)
 
 
-def _known_columns(path, good, columns, labels, skipped):  # noqa: ANN001, ANN202
+def _known_columns(path, good, columns, labels, skipped):
     t, lab = columns
     if max(columns) >= len(good[0][1]):
         raise BadInput(f"{path}: has {len(good[0][1])} columns; the training file's text and "
@@ -218,14 +218,14 @@ def _header(good: list[tuple[int, list[str]]], spec: TableSpec) -> list[str] | N
     return None
 
 
-def _with_text(path, good, t, header, skipped):  # noqa: ANN001, ANN202
+def _with_text(path, good, t, header, skipped):
     if not any(f[t] for _, f in good):
         raise BadInput(f"{path}: the text column ({_name(header, t)}) is empty in every row")
     skipped += [(n, "empty text") for n, f in good if not f[t]]
     return [(n, f) for n, f in good if f[t]]
 
 
-def _sentences(path, good, t, lab, labels, skipped, header):  # noqa: ANN001, ANN202
+def _sentences(path, good, t, lab, labels, skipped, header):
     good = _with_text(path, good, t, header, skipped)
     names = labels
     if names is None:

@@ -48,7 +48,7 @@ class BagOfEmbeddings(nn.Module):
         self.embedding = nn.EmbeddingBag(vocab_size, embed, mode="mean", padding_idx=0)
         self.out = nn.Linear(embed, num_classes)
 
-    def forward(self, ids, lengths):  # noqa: ARG002 - same call as SentimentRNN
+    def forward(self, ids, lengths):  # same call as SentimentRNN
         return self.out(self.embedding(ids))
 
 
@@ -63,7 +63,7 @@ def head_description(cfg: ModelConfig) -> dict:
             "dropout": cfg.dropout, "layers": ["head.0", "head.3"], "activation": "relu"}
 
 
-def pack(model: SentimentRNN, cfg: ModelConfig, vocab, labels: list[str],  # noqa: ANN001
+def pack(model: SentimentRNN, cfg: ModelConfig, vocab, labels: list[str],
          settings: dict) -> dict:
     """The checkpoint dict (tensors, strings, numbers only)."""
     from rnncli.tokens import pack_checkpoint
@@ -93,7 +93,7 @@ def from_checkpoint(obj: dict) -> tuple[SentimentRNN, dict]:
     return model.eval(), meta
 
 
-def predict_from_checkpoint(obj: dict, token_ids) -> tuple[str, dict[str, float]]:  # noqa: ANN001
+def predict_from_checkpoint(obj: dict, token_ids) -> tuple[str, dict[str, float]]:
     """``(label, {label: probability})`` of one sequence of token ids."""
     model, meta = from_checkpoint(obj)
     ids = [int(i) for i in token_ids]

@@ -165,7 +165,7 @@ def _order_pairs(g: _Grammar, n: int, seen: set[str]) -> list[Sentence]:
     return out
 
 
-def _fresh(make, n: int, seen: set[str]) -> list[Sentence]:  # noqa: ANN001
+def _fresh(make, n: int, seen: set[str]) -> list[Sentence]:
     """Up to ``n`` sentences from ``make()`` not in ``seen`` (nor repeated)."""
     out: list[Sentence] = []
     for _ in range(50 * n):

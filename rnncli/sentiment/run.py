@@ -48,7 +48,7 @@ class _Sets:
     first: dict[str, list[int | None]]
 
 
-def _encode_sets(corpus: Corpus, vocab) -> _Sets:  # noqa: ANN001
+def _encode_sets(corpus: Corpus, vocab) -> _Sets:
     named = {"val": corpus.val, "test": corpus.test}
     for name, sents in (corpus.probes or {}).items():
         named[name] = sents
@@ -58,7 +58,7 @@ def _encode_sets(corpus: Corpus, vocab) -> _Sets:  # noqa: ANN001
     return _Sets(sets, kinds, first)
 
 
-def _by_length(model, seqs, extra: int, readout=None) -> list[int]:  # noqa: ANN001
+def _by_length(model, seqs, extra: int, readout=None) -> list[int]:
     """Predictions with batches of equal-length sequences (so only ``extra`` pads)."""
     groups: dict[int, list[int]] = {}
     for i, s in enumerate(seqs):
@@ -71,11 +71,11 @@ def _by_length(model, seqs, extra: int, readout=None) -> list[int]:  # noqa: ANN
     return out
 
 
-def _lesson(model, ids, lengths):  # noqa: ANN001, ANN202, ARG001
+def _lesson(model, ids, lengths):
     return lesson_logits(model, ids)
 
 
-def padding_check(model, data: Encoded) -> dict:  # noqa: ANN001
+def padding_check(model, data: Encoded) -> dict:
     """The packed read-out beside the lesson's ``output[:, -1]``, without and with pads."""
     packed0 = _by_length(model, data.ids, 0)
     packed1 = _by_length(model, data.ids, PAD_EXTRA)
@@ -83,7 +83,7 @@ def padding_check(model, data: Encoded) -> dict:  # noqa: ANN001
     lesson1 = _by_length(model, data.ids, PAD_EXTRA, _lesson)
     n = len(data)
 
-    def changed(a, b):  # noqa: ANN001, ANN202
+    def changed(a, b):
         return sum(x != y for x, y in zip(a, b, strict=True)) / max(n, 1)
 
     return {"pads": PAD_EXTRA, "n": n,
@@ -110,17 +110,17 @@ def _score(pred: list[int], sets: _Sets, name: str) -> dict:
     return out
 
 
-def _evaluate(predict_fn, sets: _Sets) -> dict:  # noqa: ANN001
+def _evaluate(predict_fn, sets: _Sets) -> dict:
     return {name: _score(predict_fn(data.ids), sets, name) for name, data in sets.sets.items()}
 
 
-def _naive_bayes(corpus: Corpus, vocab, sets: _Sets, train: Encoded) -> dict:  # noqa: ANN001
+def _naive_bayes(corpus: Corpus, vocab, sets: _Sets, train: Encoded) -> dict:
     """Naive Bayes on the same vocabulary as the other models (capped words are <unk>)."""
     from rnncli.sentiment.baselines import NaiveBayes
 
     itos = vocab.itos
 
-    def tokens(seqs):  # noqa: ANN001, ANN202
+    def tokens(seqs):
         return [[itos[i] for i in s] for s in seqs]
 
     start = time.perf_counter()
@@ -131,7 +131,7 @@ def _naive_bayes(corpus: Corpus, vocab, sets: _Sets, train: Encoded) -> dict:  #
             "params": len(nb.vocab) * len(corpus.labels)}
 
 
-def _train_torch(model, train: Encoded, req: Request, seed: int, progress) -> dict:  # noqa: ANN001
+def _train_torch(model, train: Encoded, req: Request, seed: int, progress) -> dict:
     log = fit(model, train, replace(req.fit, seed=seed), progress)
     return {"seconds": log.seconds, "steps": log.steps, "stopped": log.stopped,
             "params": trainkit.param_count(model), "final_loss": log.losses[-1]}
@@ -149,7 +149,7 @@ class _Job:
     progress: object
 
 
-def _trained(job: _Job, name: str, model, seed: int) -> dict:  # noqa: ANN001
+def _trained(job: _Job, name: str, model, seed: int) -> dict:
     """Train and score one model; a Ctrl-C inside training drops it (half-trained)."""
     res = _train_torch(model, job.train, job.req, seed, job.progress(name, seed))
     if res["stopped"] == "interrupted":
@@ -160,7 +160,7 @@ def _trained(job: _Job, name: str, model, seed: int) -> dict:  # noqa: ANN001
     return res
 
 
-def _torch_models(job: _Job):  # noqa: ANN202
+def _torch_models(job: _Job):
     """Yield ``(name, seed, result, arch, model)`` for every seed and torch model."""
     import torch
 
@@ -188,7 +188,7 @@ def _gates(req: Request, models: dict, sets: _Sets) -> dict:
     return out
 
 
-def run(req: Request, corpus: Corpus, progress=None) -> tuple[dict, dict]:  # noqa: ANN001
+def run(req: Request, corpus: Corpus, progress=None) -> tuple[dict, dict]:
     """``(result, {arch: first seed's model})``; ``progress(name, seed)`` returns a
     per-step callback (or None)."""
     from rnncli.tokens import Vocab, words
@@ -241,7 +241,7 @@ def summarise(name: str, runs: list[dict]) -> dict:
     return out
 
 
-def _mean_extra(values: list):  # noqa: ANN201
+def _mean_extra(values: list):
     if isinstance(values[0], dict):
         return {k: trainkit.mean_sd([v[k] for v in values])[0] for k in values[0]}
     return trainkit.mean_sd(values)[0]

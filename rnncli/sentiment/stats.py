@@ -26,7 +26,7 @@ def sigmoid_gates(arch: str) -> tuple[str, ...]:
     return tuple(k.name for k in archs.get(arch).trace if k.gate and k.lo == 0.0)
 
 
-def _lstm_step(xw, h, c, W_hh, b_hh):  # noqa: ANN001, ANN202
+def _lstm_step(xw, h, c, W_hh, b_hh):
     i, f, g, o = (xw + h @ W_hh.T + b_hh).chunk(4, dim=-1)   # PyTorch rows: i, f, g, o
     i = torch.sigmoid(i)                 # input gate   i_t = σ(W_ii x + b_ii + W_hi h + b_hi)
     f = torch.sigmoid(f)                 # forget gate  f_t = σ(...)
@@ -37,7 +37,7 @@ def _lstm_step(xw, h, c, W_hh, b_hh):  # noqa: ANN001, ANN202
     return h, c, {"input": i, "forget": f, "output": o}
 
 
-def _gru_step(xw, h, W_hh, b_hh):  # noqa: ANN001, ANN202
+def _gru_step(xw, h, W_hh, b_hh):
     x_r, x_z, x_n = xw.chunk(3, dim=-1)                     # PyTorch rows: r, z, n
     h_r, h_z, h_n = (h @ W_hh.T + b_hh).chunk(3, dim=-1)
     r = torch.sigmoid(x_r + h_r)         # reset gate   r_t = σ(W_ir x + b_ir + W_hr h + b_hr)
@@ -48,7 +48,7 @@ def _gru_step(xw, h, W_hh, b_hh):  # noqa: ANN001, ANN202
 
 
 @torch.no_grad()
-def gate_saturation(model, arch: str, seqs: Sequence[Sequence[int]],  # noqa: ANN001
+def gate_saturation(model, arch: str, seqs: Sequence[Sequence[int]],
                     max_seqs: int = 2000) -> dict | None:
     """Per gate: ``left``/``right`` fractions per unit, their means, the number of units
     saturated more than half the time, and ``final_hidden`` (B, H). None for the RNN."""

@@ -71,14 +71,14 @@ def batch_plan(n: int, batch: int, steps: int, seed: int) -> list[list[int]]:
     return plan
 
 
-def make_batches(data: Encoded, plan: list[list[int]]):  # noqa: ANN201
+def make_batches(data: Encoded, plan: list[list[int]]):
     """Lazily, the (ids, lengths, labels) tensors of every planned step."""
     for idx in plan:
         ids, lengths = pad_batch([data.ids[j] for j in idx])
         yield ids, lengths, torch.tensor([data.labels[j] for j in idx])
 
 
-def fit(model: nn.Module, data: Encoded, cfg: FitConfig, progress=None):  # noqa: ANN001, ANN201
+def fit(model: nn.Module, data: Encoded, cfg: FitConfig, progress=None):
     """Train ``model`` for ``cfg.steps`` optimizer steps; returns the trainkit.StepLog."""
     batches = make_batches(data, batch_plan(len(data), cfg.batch, cfg.steps, cfg.seed))
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
@@ -102,7 +102,7 @@ def fit(model: nn.Module, data: Encoded, cfg: FitConfig, progress=None):  # noqa
 
 @torch.no_grad()
 def predict(model: nn.Module, seqs: Sequence[Sequence[int]], batch: int = 256,
-            extra_pad: int = 0, readout=None) -> list[int]:  # noqa: ANN001
+            extra_pad: int = 0, readout=None) -> list[int]:
     """Predicted classes; ``readout(model, ids, lengths)`` replaces ``model(ids, lengths)``."""
     model.eval()
     out: list[int] = []

@@ -175,7 +175,7 @@ class Encoded:
     def __len__(self) -> int:
         return int(self.src.shape[0])
 
-    def batch(self, idx):  # noqa: ANN001, ANN201
+    def batch(self, idx):
         """(src, src_len, dec_in, dec_out) for the rows ``idx``, trimmed to their lengths."""
         s = int(self.src_len[idx].max())
         t = int(self.tgt_len[idx].max()) + 1

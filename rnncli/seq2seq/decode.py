@@ -43,7 +43,7 @@ def greedy(model: Seq2Seq, src: torch.Tensor, src_len: torch.Tensor, max_len: in
     return [_strip(r) for r in rows], done.tolist()
 
 
-def _step(model: Seq2Seq, token, state, memory, mask):  # noqa: ANN001, ANN202
+def _step(model: Seq2Seq, token, state, memory, mask):
     """One decoder step whose logits never pick <pad> or <sos> (they are not outputs)."""
     logits, state, _ = model.step(token, state, memory, mask)
     logits[:, PAD_ID] = float("-inf")

@@ -225,7 +225,7 @@ def pick_example(corpus: Corpus, example: int | None) -> int:
     return max(head, key=lambda i: (len(corpus.test_src[i]), -i))
 
 
-def heatmap(model, corpus: Corpus, index: int, output: list[str]) -> dict | None:  # noqa: ANN001
+def heatmap(model, corpus: Corpus, index: int, output: list[str]) -> dict | None:
     """Attention weights of one test example as the model decoded it."""
     import torch
 

@@ -72,7 +72,7 @@ class Attention(nn.Module):
         k = self.w_key(memory).unsqueeze(1)                           # (B, 1, S, H)
         return self.v(torch.tanh(q + k)).squeeze(-1)                  # v . tanh(Wq h + Wk m)
 
-    def forward(self, query, memory, mask):  # noqa: ANN001, ANN201
+    def forward(self, query, memory, mask):
         e = self.scores(query, memory).masked_fill(~mask.unsqueeze(1), float("-inf"))
         weights = torch.softmax(e, dim=-1)                            # a_ts, sum_s = 1
         return weights @ memory, weights                              # c_t (B, T, H)
@@ -86,7 +86,7 @@ class Encoder(nn.Module):
                                                 batch_first=True,
                                                 bidirectional=cfg.bidirectional)
 
-    def forward(self, src: torch.Tensor, src_len: torch.Tensor):  # noqa: ANN201
+    def forward(self, src: torch.Tensor, src_len: torch.Tensor):
         packed = pack_padded_sequence(self.embedding(src), src_len.cpu(), batch_first=True,
                                       enforce_sorted=False)
         out, state = self.rnn(packed)
@@ -106,7 +106,7 @@ class Decoder(nn.Module):
             self.combine = nn.Linear(2 * cfg.hidden, cfg.hidden)
         self.out = nn.Linear(cfg.hidden, cfg.tgt_vocab)
 
-    def forward(self, inputs, state, memory, mask):  # noqa: ANN001, ANN201
+    def forward(self, inputs, state, memory, mask):
         """inputs (B, T) -> logits (B, T, V), new state, weights (B, T, S) or None."""
         h, state = self.rnn(self.embedding(inputs), state)            # h_t, (B, T, H)
         weights = None
@@ -138,7 +138,7 @@ class Seq2Seq(nn.Module):
         both = state.view(layers, 2, b, h).permute(0, 2, 1, 3).reshape(layers, b, 2 * h)
         return torch.tanh(self.bridge(both))
 
-    def encode(self, src: torch.Tensor, src_len: torch.Tensor):  # noqa: ANN201
+    def encode(self, src: torch.Tensor, src_len: torch.Tensor):
         """(memory (B, S, H), mask (B, S), initial decoder state)."""
         out, state = self.encoder(src, src_len)
         if self.cfg.bidirectional:
@@ -147,19 +147,19 @@ class Seq2Seq(nn.Module):
         mask = torch.arange(src.shape[1]).unsqueeze(0) < src_len.unsqueeze(1)
         return out, mask, state
 
-    def forward(self, src, src_len, dec_in):  # noqa: ANN001, ANN201
+    def forward(self, src, src_len, dec_in):
         """Teacher forcing: logits (B, T, V) and attention weights for ``dec_in``."""
         memory, mask, state = self.encode(src, src_len)
         logits, _, weights = self.decoder(dec_in, state, memory, mask)
         return logits, weights
 
-    def step(self, token, state, memory, mask):  # noqa: ANN001, ANN201
+    def step(self, token, state, memory, mask):
         """One decoding step: token (B,) -> logits (B, V), state, weights (B, S) or None."""
         logits, state, weights = self.decoder(token.unsqueeze(1), state, memory, mask)
         return logits[:, 0], state, None if weights is None else weights[:, 0]
 
 
-def select_state(state, index: torch.Tensor):  # noqa: ANN001, ANN201
+def select_state(state, index: torch.Tensor):
     """Rows ``index`` of a decoder state (a tensor, or an LSTM's (h, c))."""
     if isinstance(state, tuple):
         return tuple(s.index_select(1, index) for s in state)

@@ -94,20 +94,20 @@ def _has_jump(command: str) -> bool:
     return "jump" in command.split()
 
 
-def _simple(pairs: list[tuple[str, str]], rng: random.Random):  # noqa: ANN202
+def _simple(pairs: list[tuple[str, str]], rng: random.Random):
     shuffled = list(pairs)
     rng.shuffle(shuffled)
     cut = round(0.8 * len(shuffled))
     return shuffled[:cut], shuffled[cut:]
 
 
-def _length(pairs: list[tuple[str, str]], rng: random.Random):  # noqa: ANN202
+def _length(pairs: list[tuple[str, str]], rng: random.Random):
     train = [p for p in pairs if len(p[1].split()) <= LENGTH_CUTOFF]
     test = [p for p in pairs if len(p[1].split()) > LENGTH_CUTOFF]
     return train, test
 
 
-def _addprim_jump(pairs: list[tuple[str, str]], rng: random.Random):  # noqa: ANN202
+def _addprim_jump(pairs: list[tuple[str, str]], rng: random.Random):
     train = [p for p in pairs if not _has_jump(p[0])]
     test = [p for p in pairs if _has_jump(p[0]) and p[0] != "jump"]
     # the bare "jump" makes up 10% of the training set, as in the official file

@@ -46,7 +46,7 @@ class TrainConfig:
     cap_s: float | None = None     # wall-clock safety net only
 
 
-def loss_of(model: Seq2Seq, batch, p_gold: float = 1.0,  # noqa: ANN001
+def loss_of(model: Seq2Seq, batch, p_gold: float = 1.0,
             gen: torch.Generator | None = None) -> torch.Tensor:
     """Mean cross-entropy over the non-padding target positions of one batch."""
     src, src_len, dec_in, dec_out = batch
@@ -58,7 +58,7 @@ def loss_of(model: Seq2Seq, batch, p_gold: float = 1.0,  # noqa: ANN001
                            ignore_index=PAD_ID)
 
 
-def _sampled_logits(model, src, src_len, dec_in, p_gold, gen):  # noqa: ANN001, ANN202
+def _sampled_logits(model, src, src_len, dec_in, p_gold, gen):
     """Scheduled sampling: feed the true token with probability ``p_gold``."""
     memory, mask, state = model.encode(src, src_len)
     token, steps = dec_in[:, 0], []
@@ -79,7 +79,7 @@ def gold_probability(step: int, steps: int, ratio: float) -> float:
 
 
 def train(model: Seq2Seq, data: Encoded, cfg: TrainConfig, seed: int,
-          progress: Callable[[int, float], None] | None = None):  # noqa: ANN201
+          progress: Callable[[int, float], None] | None = None):
     """Take ``cfg.steps`` optimizer steps; returns trainkit's StepLog (Ctrl-C re-raised)."""
     gen = torch.Generator().manual_seed(seed)
     opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
