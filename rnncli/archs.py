@@ -174,6 +174,8 @@ def torch_cell(name: str):
     return getattr(torch.nn, spec.torch_cell)
 
 
-def choice_enum(enum_name: str = "Arch", *, torch_only: bool = False) -> type[Enum]:
-    """A ``str`` Enum of the registered names, for typer options (``--help`` lists them)."""
-    return Enum(enum_name, {n: n for n in names(torch_only=torch_only)}, type=str)
+def choice_enum(enum_name: str = "Arch", *, torch_only: bool = False,
+                extra: tuple[str, ...] = ()) -> type[Enum]:
+    """A ``str`` Enum of the registered names (then ``extra`` choices such as ``"all"``),
+    for typer options (``--help`` lists them)."""
+    return Enum(enum_name, {n: n for n in (*names(torch_only=torch_only), *extra)}, type=str)

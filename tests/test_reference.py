@@ -422,3 +422,10 @@ def test_kept_per_unit_is_what_the_cells_store(arch):
     reference = per_step_unit("reference")
     assert (fast if fast is not None else reference) == spec.kept_per_unit
     assert reference <= spec.kept_per_unit  # the reference GRU recomputes W_hn·h + b_hn
+
+
+def test_choice_enum_lists_the_registry_and_extras():
+    assert [a.value for a in archs.choice_enum()] == list(archs.names())
+    assert [a.value for a in archs.choice_enum(torch_only=True)] == ["rnn", "gru", "lstm"]
+    arch = archs.choice_enum("Arch", extra=("all",))
+    assert arch("all").value == "all" and arch("peephole") == "peephole"

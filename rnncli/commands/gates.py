@@ -17,7 +17,7 @@ from rnncli import archs
 from rnncli.options import JsonFlag
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
-Arch = Enum("Arch", {**{n: n for n in archs.names()}, "all": "all"}, type=str)
+Arch = archs.choice_enum("Arch", extra=("all",))
 Init = Enum("Init", {"trained": "trained", "random": "random"}, type=str)
 Variant = Enum("Variant", {v: v for v in archs.get("gru").options["variant"]}, type=str)
 Nonlinearity = Enum("Nonlinearity", {v: v for v in archs.get("rnn").options["nonlinearity"]},
