@@ -15,9 +15,9 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from rnncli.errors import BadInput
+from rnncli.fileio import regular_file
 from rnncli.tokens import EOS_ID, PAD_ID, SOS_ID, Vocab, tokenizer
 
 MAX_FILE_BYTES = 200 * 2**20
@@ -38,15 +38,9 @@ def _parse_line(line: str, where: str) -> tuple[str, str, str | None]:
     return cols[0].strip(), cols[1].strip(), split or None
 
 
-def read_pairs(path: str | os.PathLike[str]) -> tuple[Pairs, Pairs]:
+def read_pairs(path: str | os.PathLike[str], option: str = "--data") -> tuple[Pairs, Pairs]:
     """(pairs, pairs marked test) of a file; unmarked pairs are in the first list."""
-    p = Path(path)
-    if not p.is_file():
-        raise BadInput(f"{p}: no such file")
-    size = p.stat().st_size
-    if size > MAX_FILE_BYTES:
-        raise BadInput(f"{p}: {size / 2**20:.0f} MiB is over the {MAX_FILE_BYTES >> 20} MiB "
-                       "limit for a pairs file")
+    p = regular_file(path, option, MAX_FILE_BYTES)  # exists, regular, readable, bounded
     try:
         text = p.read_text(encoding="utf-8")
     except UnicodeDecodeError:

@@ -93,7 +93,7 @@ def _user_pairs(req: Request) -> tuple[list, list]:
     else a seeded 80/20 split."""
     main, marked = sdata.read_pairs(req.data)
     if req.test is not None:
-        test_main, test_marked = sdata.read_pairs(req.test)
+        test_main, test_marked = sdata.read_pairs(req.test, "--test")
         return main, test_main + test_marked
     if marked:
         return main, marked
