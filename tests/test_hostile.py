@@ -259,7 +259,7 @@ def test_an_ascii_terminal_gets_ascii_symbols_not_a_crash():
 @pytest.mark.slow
 def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     steps = tmp_path / "long.csv"
-    steps.write_text("1\n0\n0\n" * 100_000)  # 300k steps: the table (no --json) is within the estimate
+    steps.write_text("1\n0\n0\n" * 100_000)  # 300k steps: the table (not --json) fits the estimate
     env = {k: v for k, v in os.environ.items() if k != "RNNCLI_DEBUG"}
     env.update(PYTHONPATH=str(ROOT), OMP_NUM_THREADS="1")
     proc = subprocess.Popen([sys.executable, "-m", "rnncli", "gates", "--input", str(steps),
