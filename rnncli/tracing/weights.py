@@ -13,7 +13,7 @@ import numpy as np
 
 from rnncli import archs, checkpoint
 from rnncli.errors import BadInput
-from rnncli.tracing import (
+from rnncli.tracing.plan import (
     FAST_NOTE,
     MAX_STEPS,
     GatesRequest,
@@ -21,6 +21,7 @@ from rnncli.tracing import (
     check_options,
     check_size,
     impl_for,
+    read_sequence,
 )
 
 
@@ -57,18 +58,13 @@ def _input(req: GatesRequest, ckpt: checkpoint.Checkpoint, w: checkpoint.Weights
     if req.text is not None or req.tokens is not None:
         x, labels, ids, head = _token_input(req, ckpt, w)
     else:
-        x, labels, ids, head = _sequence(req), None, None, []
+        x, labels, ids, head = read_sequence(req), None, None, []
     if x.shape[1] != w.input_size:
         raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the weights "
                        f"expect {w.input_size} (input size of {w.path.name})")
     return x, labels, ids, head
 
 
-def _sequence(req: GatesRequest) -> np.ndarray:
-    from rnncli import seqinput
-    from rnncli.tracing import DEFAULT_SEQ
-
-    return seqinput.load_sequence(req.seq, req.input_file, DEFAULT_SEQ, max_steps=MAX_STEPS)
 
 
 def _describe(w: checkpoint.Weights, fmt: str) -> str:
