@@ -151,11 +151,6 @@ def read(path: str | Path, option: str = "--weights") -> Checkpoint:
     return _read_torch(p)
 
 
-def read_arrays(path: str | Path, option: str = "--weights") -> dict[str, object]:
-    """Every named array/tensor in the file (nested dicts flattened with dots)."""
-    return read(path, option).arrays
-
-
 def _read_safetensors(path: Path) -> Checkpoint:
     try:
         from safetensors import safe_open

@@ -109,6 +109,7 @@ def test_numpy_memory_measurement_matches_formula():
     assert abs(measured - want) / want < 0.15
 
 
+@pytest.mark.slow  # two bench runs
 def test_output_csv_and_json_atomic(cli, tmp_path):
     out = tmp_path / "r.csv"
     res = cli("bench", *TINY, "--arch", "gru", "--no-peak", "--output", str(out))
@@ -182,6 +183,7 @@ def test_ctrl_c_saves_partial_sequential(cli, tmp_path, monkeypatch):
     assert saved["meta"]["rows_planned"] == 6
 
 
+@pytest.mark.slow  # an interleaved bench run
 def test_ctrl_c_saves_partial_interleaved(cli, tmp_path, monkeypatch):
     real = engine.time_round
     calls = []
@@ -284,6 +286,7 @@ def test_scaling_groups_and_verdict_on_synthetic_rows():
     assert "LSTM 2.0" in text and "× faster than GRU" in text and "contradicts" in text
 
 
+@pytest.mark.slow  # bench run + figure
 def test_plot_written(cli, tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "t.png"
@@ -308,6 +311,7 @@ def test_subprocess_smoke_and_fast_help():
     assert not [ln for ln in res.stderr.splitlines() if ln.rstrip().endswith(" torch")]
 
 
+@pytest.mark.slow  # times two cells
 def test_quick_measure_rows():
     from rnncli.measure import quick_measure
 

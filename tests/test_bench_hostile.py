@@ -30,6 +30,7 @@ def _one_line(res, code: int, *words: str) -> str:
     return lines[-1]
 
 
+@pytest.mark.slow  # a bench run
 def test_output_that_cannot_be_saved_fails_after_printing(cli, tmp_path, monkeypatch):
     def full_disk(path, text):
         raise OSError(errno.ENOSPC, "No space left on device")

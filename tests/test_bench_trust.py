@@ -159,6 +159,7 @@ def test_busy_run_says_so_in_json_and_takes_more_rounds(cli, monkeypatch):
     assert meta["peaks"][0]["measurements"] == 6
 
 
+@pytest.mark.slow  # a bench run
 def test_rows_keep_their_rounds_and_quartiles(cli):
     data = cli.json("bench", *TINY, "--arch", "rnn,lstm", "--mode", "forward", "--no-peak",
                     "--rounds", "3")
@@ -169,6 +170,7 @@ def test_rows_keep_their_rounds_and_quartiles(cli):
     assert comps and all({"ratio", "lo", "hi", "decided", "text"} <= set(c) for c in comps)
 
 
+@pytest.mark.slow  # a bench run
 def test_markdown_output(cli):
     res = cli("bench", *TINY, "--arch", "gru,lstm", "--mode", "forward", "--no-peak",
               "--markdown")
@@ -189,12 +191,14 @@ def test_latency_preset(cli):
     assert res.exit_code == 2 and "--batch" in res.stderr
 
 
+@pytest.mark.slow  # a bench run
 def test_json_report_is_valid_json_with_samples(cli):
     res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "--json")
     assert res.exit_code == 0
     assert json.loads(res.stdout)["results"][0]["samples_s"]
 
 
+@pytest.mark.slow  # sleeps until the CPU clock reaches its minimum: ~40 s of wall time
 def test_cpu_clock_does_not_count_waiting():
     """Time spent off the CPU (here: sleeping, as when waiting for a busy core) is not
     counted by the CPU clock and is counted by the wall clock."""

@@ -56,15 +56,6 @@ def check_device(device: str) -> None:
                        "use --device cpu")
 
 
-def busy_warning(threads: int | None = None) -> str | None:
-    """A warning when other processes already keep the cores busy (else None)."""
-    if threads is None:
-        import torch
-
-        threads = torch.get_num_threads()
-    return contention(threads, given=True).warning()
-
-
 @dataclass
 class Contention:
     """Load from other processes seen before the run, and what the run does about it.

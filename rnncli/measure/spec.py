@@ -17,7 +17,6 @@ MODES = ("forward", "train")
 DTYPES = ("float32", "float64", "bfloat16")
 DEVICES = ("cpu", "cuda")
 FLOP_COUNTS = ("full", "recurrent")
-BATCHINGS = ("fixed", "padded", "packed")
 DTYPE_BYTES = {"float32": 4, "float64": 8, "bfloat16": 2}
 
 
