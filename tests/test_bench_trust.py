@@ -97,7 +97,7 @@ def test_share_of_peak_above_one_is_a_flagged_error():
 def test_single_run_rows_show_na_spread():
     r = _row("lstm", 1.0, [[1.0, 1.0]], iqr_s=0.0)
     cells = {name: fn(r) for name, fn in view.columns([r])}
-    assert cells["±IQR"] == "n/a"
+    assert cells["IQR"] == "n/a"
 
 
 def test_warnings_repeated_under_the_table_near_verdicts():

@@ -78,7 +78,7 @@ def columns(rows: Sequence[dict]) -> list[Column]:
     cols += [("kernel", lambda r: kernel_short(r.get("kernel"))),
              ("params", lambda r: fmt.count(r["params"])),
              ("median", lambda r: fmt.duration(r["median_s"]) + _flags(r)),
-             ("±IQR", lambda r: fmt.spread(r["iqr_s"], r["median_s"], r.get("runs")))]
+             ("IQR", lambda r: fmt.spread(r["iqr_s"], r["median_s"], r.get("runs")))]
     if any(r.get("p99_s") for r in rows):
         cols.append(("p99", lambda r: fmt.duration(r.get("p99_s"))))
     optional = [("1st", lambda r: fmt.duration(r["first_call_s"])),
@@ -195,8 +195,8 @@ def _rounds_text(meta: dict) -> str:
 def notes(report: dict) -> list[str]:
     """The footnotes under the tables."""
     rows, meta = report["results"], report["meta"]
-    out = ["median, ±IQR (as % of the median; n/a below 3 runs) over repeated calls after "
-           "warm-up; tok/s = real tokens / median",
+    out = ["median, IQR (interquartile range, as % of the median; n/a below 3 runs) over "
+           "repeated calls after warm-up; tok/s = real tokens / median",
            f"threads: {meta.get('threads')} (torch); {_rounds_text(meta)}; CPU: "
            f"{meta.get('cpu')}, {meta.get('cores')} cores",
            _note_kernels(rows), _note_peaks(meta), _note_columns(rows), _note_clock(meta)]
