@@ -135,21 +135,27 @@ def _root(
     """A command-line lab for recurrent networks: vanilla RNN, GRU and LSTM.
 
     See the mechanism (explain, gates), the cost (bench, compare) and the
-    claims tested (gradients, memory, advise, quiz).
+    claims tested (gradients, memory, sentiment, seq2seq, race, advise, quiz).
     """
 
 
-app.command("explain")(explain.explain)
-app.command("gates")(gates.gates)
-app.command("bench")(bench.bench)
-app.command("compare")(compare.compare)
-app.command("advise")(advise.advise)
-app.command("quiz")(quiz.quiz)
-app.command("gradients")(gradients.gradients)
-app.command("memory")(memory.memory)
-app.command("sentiment")(sentiment_cmd.sentiment)
-app.command("race")(race_cmd.race)
-app.add_typer(seq2seq_cmd.app, name="seq2seq")
+# (name, function, the one line the command list shows; `rnncli NAME -h` has the rest)
+COMMANDS = (
+    ("explain", explain.explain, "Equations, diagrams, shapes, FAQ and practices, with sources."),
+    ("gates", gates.gates, "Every gate, step by step, on your sequence, text or checkpoint."),
+    ("bench", bench.bench, "Parameters, speed and memory on this machine, with verdicts."),
+    ("compare", compare.compare, "The lesson's comparison table, checked against sources."),
+    ("advise", advise.advise, "RNN, GRU or LSTM? A documented score; --data races yours."),
+    ("quiz", quiz.quiz, "Test yourself: seeded multiple choice, answers explained."),
+    ("gradients", gradients.gradients, "How far back the gradient reaches (dL/dh_t, dL/dc_t)."),
+    ("memory", memory.memory, "Long-memory tasks trained on a step budget and scored."),
+    ("sentiment", sentiment_cmd.sentiment, "The lesson's sentiment classifier, claim by claim."),
+    ("race", race_cmd.race, "RNN, GRU and LSTM raced on your series beside baselines."),
+)
+for _name, _func, _line in COMMANDS:
+    app.command(_name, short_help=_line)(_func)
+app.add_typer(seq2seq_cmd.app, name="seq2seq",
+              short_help="Encoder-decoders trained and taken apart; translate with one.")
 
 
 def main() -> None:
