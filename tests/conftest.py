@@ -6,6 +6,7 @@ import json
 import os
 
 import pytest
+import typer.testing
 from hypothesis import settings
 from typer.testing import CliRunner
 
@@ -16,6 +17,22 @@ from rnncli.cli import app
 settings.register_profile("ci", derandomize=True, print_blob=True)
 if os.environ.get("CI"):
     settings.load_profile("ci")
+
+
+# typer builds the click command tree on every CliRunner.invoke: ~40 ms for rnncli's app,
+# more than most invocations take. Tests build it once per app (commands are stateless).
+_build_command = typer.testing._get_command
+_COMMANDS: dict[int, object] = {}
+
+
+def _cached_command(typer_app):
+    key = id(typer_app)
+    if key not in _COMMANDS:
+        _COMMANDS[key] = _build_command(typer_app)
+    return _COMMANDS[key]
+
+
+typer.testing._get_command = _cached_command
 
 
 @pytest.fixture(autouse=True)
