@@ -14,6 +14,7 @@ import sys
 import pytest
 from rich.cells import cell_len
 
+from rnncli import archs
 from rnncli.formulas import param_count, param_formula
 from rnncli.knowledge.explain_schema import KINDS, SCHEMA_VERSION
 from rnncli.knowledge.sources import SOURCES
@@ -151,13 +152,12 @@ def test_piped_output_has_no_ansi_and_fits():
 
 # ---- the numbers and PyTorch facts the content states, checked against torch ----
 
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", archs.names(torch_only=True))
 def test_parameter_numbers_match_formulas_and_torch(data, arch):
-    import torch
 
     s = _section(data, arch, "parameters")
     assert s["formula"] == param_formula(arch)
-    module = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}[arch]
+    module = archs.torch_module(arch)
     for ex in s["examples"]:
         net = module(ex["input_size"], ex["hidden_size"], num_layers=ex["num_layers"])
         n_torch = sum(p.numel() for p in net.parameters())

@@ -429,3 +429,13 @@ def test_choice_enum_lists_the_registry_and_extras():
     assert [a.value for a in archs.choice_enum(torch_only=True)] == ["rnn", "gru", "lstm"]
     arch = archs.choice_enum("Arch", extra=("all",))
     assert arch("all").value == "all" and arch("peephole") == "peephole"
+
+
+def test_registry_names_the_right_torch_classes():
+    """The tests build their torch references from the registry: check it once by hand."""
+    assert [archs.torch_module(a) for a in archs.names(torch_only=True)] == [
+        torch.nn.RNN, torch.nn.GRU, torch.nn.LSTM]
+    assert [archs.torch_cell(a) for a in archs.names(torch_only=True)] == [
+        torch.nn.RNNCell, torch.nn.GRUCell, torch.nn.LSTMCell]
+    with pytest.raises(BadInput, match="no cell class"):
+        archs.torch_cell("peephole")

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from torch_reference import (
     MODULES,
     TOL,
+    TORCH_ARCHS,
     TORCH_DTYPE,
     check_against_torch,
     cho2014_reference,
@@ -24,6 +25,7 @@ from torch_reference import (
     unrolled_results,
 )
 
+from rnncli import archs
 from rnncli.scratch import GRU, LSTM, from_state_dict, from_torch
 
 
@@ -51,7 +53,7 @@ shapes = st.fixed_dictionaries(
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 @settings(max_examples=25, deadline=None)
 @given(s=shapes)
 def test_matches_torch_forward_and_every_gradient(arch, dtype, s):
@@ -59,7 +61,7 @@ def test_matches_torch_forward_and_every_gradient(arch, dtype, s):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 def test_largest_drawn_shape(arch, dtype):
     check_against_torch(arch, 50, 8, 16, 32, 3, dtype, True, seed=1)
 
@@ -71,7 +73,7 @@ def test_relu_rnn(dtype):
 
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 def test_unbatched_sequence(arch, dtype):
     ours, ref, _, (cell, trace, g) = run_both(
         arch, 9, None, 3, 5, 2, dtype, True, seed=4, batched=False
@@ -86,14 +88,14 @@ def test_unbatched_sequence(arch, dtype):
 
 def test_single_step_and_single_unit():
     """T = 1 (the loop runs once and dL/dh_0 comes from the first step) and H = 1."""
-    for arch in ("rnn", "gru", "lstm"):
+    for arch in TORCH_ARCHS:
         check_against_torch(arch, 1, 3, 2, 4, 2, np.float64, True, seed=8)
         check_against_torch(arch, 7, 2, 3, 1, 1, np.float64, True, seed=9)
 
 
 def _torch_cells(module, arch):
     """One torch.nn.*Cell per layer with the module's weights (for an unrolled graph)."""
-    cls = {"rnn": torch.nn.RNNCell, "gru": torch.nn.GRUCell, "lstm": torch.nn.LSTMCell}[arch]
+    cls = archs.torch_cell(arch)
     cells = []
     for k in range(module.num_layers):
         n_in = module.input_size if k == 0 else module.hidden_size
@@ -106,7 +108,7 @@ def _torch_cells(module, arch):
     return cells
 
 
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 def test_hidden_gradients_match_unrolled_autograd(arch):
     """g.hidden_by_layer[k][t] is the TOTAL dL/dh_t (output path + recurrence + layer above)."""
     T, B, I, H, L = 12, 3, 4, 5, 2
@@ -147,7 +149,7 @@ def test_hidden_gradients_match_unrolled_autograd(arch):
     assert np.all(norms[:-1] > 0)
 
 
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 @pytest.mark.parametrize("with_state", [True, False], ids=["state", "zeros"])
 def test_float32_yardstick_is_the_same_function_as_torch(arch, with_state):
     """``unrolled_results`` (the equations behind ``float32_noise``) with no nudge is torch."""
@@ -192,7 +194,7 @@ def test_cho2014_gru_matches_its_own_equations_in_autograd(dtype):
     assert rel_err(o_pt, out) > 1e-3
 
 
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 def test_trace_gates_of_every_layer_match_torch_equations(arch):
     T, B, I, H, L = 6, 2, 3, 4, 3
     torch.manual_seed(5)

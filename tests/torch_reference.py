@@ -14,11 +14,13 @@ import copy
 import numpy as np
 import torch
 
+from rnncli import archs
 from rnncli.scratch import build, from_torch
 
 TOL = {np.float64: 1e-10, np.float32: 1e-5}
 TORCH_DTYPE = {np.float64: torch.float64, np.float32: torch.float32}
-MODULES = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+TORCH_ARCHS = archs.names(torch_only=True)  # rnn, gru, lstm (test_reference checks the classes)
+MODULES = {name: archs.torch_module(name) for name in TORCH_ARCHS}
 
 
 def rel_err(ours, ref) -> float:
