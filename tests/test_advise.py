@@ -11,9 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rnncli import formulas
+from rnncli import archs, formulas
 from rnncli.knowledge import advice, advice_settings
 from rnncli.knowledge.sources import SOURCES
+
+TORCH_ARCHS = archs.names(torch_only=True)  # advise recommends among rnn, gru, lstm
 
 ALL = ["--seq-len", "50", "--complexity", "complex", "--budget", "abundant", "--data",
        "large", "--task", "generation", "--input-size", "16"]
@@ -34,7 +36,7 @@ def test_json_schema(cli):
     for n in d["settings"]["notes"]:
         assert n["source"] is None or n["source"] in SOURCES
     # every point has a reason: the scores are the sums of the reasons' points
-    for arch in ("rnn", "gru", "lstm"):
+    for arch in TORCH_ARCHS:
         assert d["scores"][arch] == sum(r["points"][arch] for r in d["reasons"])
 
 
@@ -125,7 +127,7 @@ def _targets(torch, task, x, lengths):
     return (x, lengths, y)
 
 
-@pytest.mark.parametrize("arch", ["rnn", "gru", "lstm"])
+@pytest.mark.parametrize("arch", TORCH_ARCHS)
 @pytest.mark.parametrize("task", ["classification", "streaming", "counting", "generation"])
 def test_snippet_runs_and_padding_never_changes_a_prediction(arch, task):
     torch = pytest.importorskip("torch")
@@ -248,7 +250,7 @@ def test_never_waits_without_a_terminal():
 
 
 @settings(max_examples=60, deadline=None)
-@given(arch=st.sampled_from(["rnn", "gru", "lstm"]), i=st.integers(1, 300),
+@given(arch=st.sampled_from(TORCH_ARCHS), i=st.integers(1, 300),
        layers=st.integers(1, 3), pmax=st.integers(1, 3_000_000))
 def test_max_hidden_is_the_widest_that_fits(arch, i, layers, pmax):
     h = formulas.max_hidden_for_params(arch, i, pmax, layers)

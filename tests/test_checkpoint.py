@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 import torch
 
+from rnncli import archs
 from rnncli.checkpoint import load_weights, recurrent_groups, to_cell
 from rnncli.errors import BadInput
 
-MODULES = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+MODULES = {a: archs.torch_module(a) for a in archs.names(torch_only=True)}
 
 
 @pytest.mark.parametrize("arch", list(MODULES))

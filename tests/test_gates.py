@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 import torch
 
+from rnncli import archs
 from rnncli.experiments import toy
 
-MODULES = {"rnn": torch.nn.RNN, "gru": torch.nn.GRU, "lstm": torch.nn.LSTM}
+MODULES = {a: archs.torch_module(a) for a in archs.names(torch_only=True)}
 SEQ = "0.5,1;0,1;1,0;-1,0.25;0,0"  # T=5, I=2
 X = torch.tensor([[0.5, 1], [0, 1], [1, 0], [-1, 0.25], [0, 0]], dtype=torch.float64)
 
