@@ -7,13 +7,14 @@ from __future__ import annotations
 import pytest
 import torch
 
+from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.seq2seq import checkpoint, data
 from rnncli.seq2seq.decode import attention_map, beam, greedy
 from rnncli.seq2seq.models import ModelConfig, build
 from rnncli.tokens import EOS_ID, PAD_ID, SOS_ID, Vocab, pack_checkpoint
 
-ARCHS = ("rnn", "gru", "lstm")
+ARCHS = archs.names(torch_only=True)
 ATTN = ("none", "dot", "additive")
 
 
