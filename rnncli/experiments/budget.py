@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from rnncli import archs
 from rnncli.errors import BadInput
+from rnncli.limits import refuse_oversized
 from rnncli.render import fmt
 
 MAX_SECONDS = 3600.0  # refuse a job estimated above an hour (--force runs it anyway)
@@ -42,14 +43,8 @@ class Estimate:
 
     def check(self, force: bool, what: str) -> None:
         """Refuse (BadInput) past an hour or 2 GiB, naming the estimate and --force."""
-        if force:
-            return
-        if self.peak_bytes > MAX_BYTES:
-            raise BadInput(f"{what} needs an estimated {size(self.peak_bytes)} of memory "
-                           f"(limit {size(MAX_BYTES)}); make it smaller or pass --force")
-        if self.seconds > MAX_SECONDS:
-            raise BadInput(f"{what} would take an estimated {duration(self.seconds)} "
-                           f"(limit {duration(MAX_SECONDS)}); make it smaller or pass --force")
+        refuse_oversized(what, seconds=self.seconds, nbytes=self.peak_bytes,
+                         max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES, force=force)
 
 
 duration = fmt.rough_duration

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rnncli.errors import BadInput
+from rnncli.limits import refuse_oversized
 from rnncli.race import baselines, data, models, series, verdict
 from rnncli.race.train import RaceConfig, RunResult, race
 
@@ -57,15 +58,9 @@ def _frame(req: Request) -> series.Frame:
 
 
 def _check_cost(est: models.Estimate, force: bool) -> None:
-    if force:
-        return
-    if est.seconds > MAX_SECONDS:
-        raise BadInput(f"this race is estimated at ~{est.seconds / 60:.0f} min (limit "
-                       f"{MAX_SECONDS // 60} min); lower --steps/--seeds/--hidden or add --force")
-    if est.memory_bytes > MAX_BYTES:
-        raise BadInput(f"this race is estimated to need ~{est.memory_bytes / 2**30:.1f} GiB "
-                       f"(limit {MAX_BYTES / 2**30:.0f} GiB); lower --batch/--hidden/--window "
-                       "or add --force")
+    refuse_oversized("this race", seconds=est.seconds, nbytes=est.memory_bytes,
+                     max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES, force=force,
+                     lower="lower --steps, --seeds, --hidden, --batch or --window")
 
 
 def plan(req: Request) -> Plan:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from rnncli import archs
 from rnncli.errors import BadInput
+from rnncli.limits import refuse_oversized
 from rnncli.seq2seq import data as sdata
 from rnncli.seq2seq import metrics, scan, tasks
 from rnncli.seq2seq.data import Corpus
@@ -179,14 +180,9 @@ def estimate(prep: Prepared, req: Request) -> Estimate:
 
 
 def refuse_if_oversized(est: Estimate, force: bool) -> None:
-    if force:
-        return
-    if est.memory_bytes > LIMIT_BYTES:
-        raise BadInput(f"estimated memory {est.memory_bytes / 2**30:.1f} GiB is over "
-                       f"{LIMIT_BYTES >> 30} GiB; lower --batch/--hidden or pass --force")
-    if est.seconds > LIMIT_S:
-        raise BadInput(f"estimated {est.seconds / 60:.0f} min for {est.runs} runs is over "
-                       f"{LIMIT_S // 60} min; lower --steps or the runs, or pass --force")
+    refuse_oversized(f"training {est.runs} model(s)", seconds=est.seconds,
+                     nbytes=est.memory_bytes, max_seconds=LIMIT_S, max_bytes=LIMIT_BYTES,
+                     force=force, lower="lower --steps, --batch, --hidden or the runs")
 
 
 def run_all(prep: Prepared, req: Request, threads: int,

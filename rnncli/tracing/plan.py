@@ -14,6 +14,7 @@ import numpy as np
 
 from rnncli import archs
 from rnncli.errors import BadInput
+from rnncli.limits import refuse_oversized
 
 DEFAULT_SEQ = "1,0,0,1,0,0,1"  # the lesson's demonstration sequence
 MAX_STEPS = 1_000_000
@@ -197,14 +198,11 @@ def check_size(arch: str, input_size: int, hidden: int, layers: int, steps: int,
     if req.force:
         return
     what = f"{archs.get(arch).title} with hidden {hidden}, {layers} layer(s), {steps} steps"
-    need = estimate_bytes(arch, input_size, hidden, layers, steps, req.json)
-    if need > MAX_BYTES:
-        raise BadInput(f"{what} needs about {need / 2**30:.1f} GiB (limit "
-                       f"{MAX_BYTES / 2**30:.0f} GiB); --force runs it anyway")
-    secs = estimate_seconds(arch, input_size, hidden, layers, steps)
-    if secs > MAX_SECONDS:
-        raise BadInput(f"{what} takes about {secs:.0f} s (limit {MAX_SECONDS:.0f} s); "
-                       "--force runs it anyway")
+    refuse_oversized(what, nbytes=estimate_bytes(arch, input_size, hidden, layers, steps,
+                                                 req.json),
+                     seconds=estimate_seconds(arch, input_size, hidden, layers, steps),
+                     max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES, force=False,
+                     lower="shorten the sequence or lower --hidden/--layers")
 
 
 # ---- running -----------------------------------------------------------------------------------
