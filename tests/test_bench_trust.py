@@ -11,9 +11,9 @@ import json
 import numpy as np
 import pytest
 
+from rnncli import fmt
 from rnncli.measure import analysis, machine, stats
 from rnncli.render import bench as view
-from rnncli.render import fmt
 
 TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")
 

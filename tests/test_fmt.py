@@ -1,4 +1,4 @@
-"""rnncli.render.fmt: the one set of number formatters every module uses."""
+"""rnncli.fmt: the one set of number formatters every module uses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from rnncli.render import fmt
+from rnncli import fmt
 
 
 @pytest.mark.parametrize("bad", [None, math.nan, math.inf])

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from rnncli import archs
+from rnncli import archs, fmt
 from rnncli.errors import BadInput
 from rnncli.limits import refuse_oversized
-from rnncli.render import fmt
 
 MAX_SECONDS = 3600.0  # refuse a job estimated above an hour (--force runs it anyway)
 MAX_BYTES = 2 * 2**30  # ... or above 2 GiB at its peak

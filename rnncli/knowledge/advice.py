@@ -14,11 +14,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli import archs, formulas
+from rnncli import archs, fmt, formulas
 from rnncli.errors import BadInput
 from rnncli.knowledge import advice_settings
 from rnncli.knowledge.sources import SOURCES
-from rnncli.render import fmt
 
 ARCHS: tuple[str, ...] = archs.names(torch_only=True)
 NAMES = {a: archs.get(a).title for a in ARCHS}

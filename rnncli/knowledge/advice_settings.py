@@ -14,9 +14,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli import archs, formulas
+from rnncli import archs, fmt, formulas
 from rnncli.knowledge.advice_snippets import snippet
-from rnncli.render import fmt
 
 ARCHS: tuple[str, ...] = archs.names(torch_only=True)
 MIN_STACKED_WIDTH = 32  # below this, a second layer is not worth its parameters

@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli import archs
-from rnncli.render import fmt
+from rnncli import archs, fmt
 
 
 def _forget_bias(s: dict[str, Any]) -> list[str]:

@@ -21,9 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from rnncli import archs, formulas
+from rnncli import archs, fmt, formulas
 from rnncli.knowledge.sources import SOURCES
-from rnncli.render import fmt
 
 SCHEMA_VERSION = 1
 #: The columns, in table order (from the architecture registry); the lesson's table has

@@ -23,10 +23,9 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
-from rnncli import archs
+from rnncli import archs, fmt
 from rnncli.measure import stats
 from rnncli.measure.spec import KEY_FIELDS
-from rnncli.render import fmt
 
 #: Fields a comparison varies, with how its members are named in text.
 COMPARED = ("arch", "impl", "batching")

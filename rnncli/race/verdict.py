@@ -10,10 +10,9 @@ Against a baseline (one number, no seed) the same interval is taken over RMSE_A 
 
 from __future__ import annotations
 
-from rnncli import archs, trainkit
+from rnncli import archs, fmt, trainkit
 from rnncli.race.baselines import Score
 from rnncli.race.train import RunResult
-from rnncli.render import fmt
 
 
 def _row(arch: str, mine: list[RunResult], persistence_rmse: float) -> dict:

@@ -10,8 +10,9 @@ from rich.markup import escape
 from rich.syntax import Syntax
 from rich.table import Table
 
+from rnncli import fmt
 from rnncli.knowledge.advice import ARCHS, NAMES
-from rnncli.render import fmt, sources_grid
+from rnncli.render import sources_grid
 
 
 def score_table(data: dict[str, Any]) -> Table:

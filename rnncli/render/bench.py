@@ -2,7 +2,7 @@
 
 Tables fit 80 columns: the sizes go in each table's title, so the columns only hold
 what differs between rows; with many columns the least needed ones (first call, then
-throughput) are left to ``--json``.  Numbers are spelled by :mod:`rnncli.render.fmt`.
+throughput) are left to ``--json``.  Numbers are spelled by :mod:`rnncli.fmt`.
 No torch or matplotlib at import time.
 """
 
@@ -15,8 +15,7 @@ from contextlib import contextmanager
 from rich.console import Console
 from rich.table import Table
 
-from rnncli import archs
-from rnncli.render import fmt
+from rnncli import archs, fmt
 
 SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}

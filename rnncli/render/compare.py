@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from rnncli import fmt
 from rnncli.knowledge.comparison import ARCHS, NAMES
-from rnncli.render import fmt, sources_grid
+from rnncli.render import sources_grid
 
 
 def _measured_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:

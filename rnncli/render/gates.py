@@ -18,8 +18,8 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from rnncli import archs
-from rnncli.render import fmt, heat_style
+from rnncli import archs, fmt
+from rnncli.render import heat_style
 
 RELU_LEGEND = ("no gates: h_t = relu(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
                "state every step; h: 0 (blue) .. the largest value shown (red), unbounded above.")

@@ -11,7 +11,8 @@ import math
 from rich import box
 from rich.table import Table
 
-from rnncli.render import fmt, sparkline
+from rnncli import fmt
+from rnncli.render import sparkline
 
 SPARK_WIDTH = 32
 

@@ -11,7 +11,8 @@ import math
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.render import fmt, sparkline
+from rnncli import fmt
+from rnncli.render import sparkline
 
 CAP_MARK = "*"
 

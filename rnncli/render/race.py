@@ -10,8 +10,8 @@ from functools import partial
 from rich import box
 from rich.table import Table
 
+from rnncli import fmt
 from rnncli.errors import MissingExtra
-from rnncli.render import fmt
 
 _num = partial(fmt.sig, tiny=1e-3)  # errors: 3 significant digits, tiny ones as 1.2e-04
 

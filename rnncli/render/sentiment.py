@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
-from rnncli.render import fmt
+from rnncli import fmt
 
 
 def _acc(entry: dict, seeds: int) -> str:

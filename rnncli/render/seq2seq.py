@@ -11,7 +11,7 @@ from functools import partial
 from rich.table import Table
 from rich.text import Text
 
-from rnncli.render import fmt
+from rnncli import fmt
 
 SHADES = " ░▒▓█"
 MAX_MAP_ROWS = 30
