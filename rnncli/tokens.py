@@ -1,7 +1,8 @@
 """The token path shared by ``sentiment``, ``seq2seq`` and ``gates --text``.
 
-- ``words(text)``: the documented tokenizer: lower-case, then runs of letters/digits
-  (apostrophes kept inside words: "don't"), and each punctuation mark as its own token.
+- ``words(text)``: the documented tokenizer: Unicode NFC, lower-case, then runs of letters
+  and digits in any script ("clichés", "naïve" stay one word; apostrophes kept inside
+  words: "don't"), and each other mark (punctuation, symbol, underscore) as its own token.
 - ``chars(text)``: one token per character (spaces kept), for ``seq2seq --tokens char``.
 - ``spaces(text)``: split on white space only, case kept (pre-tokenised text such as
   SCAN's ``I_TURN_LEFT I_JUMP``), for ``seq2seq --tokens space``.
@@ -32,6 +33,7 @@ lazily ``rnncli.sentiment.models.predict_from_checkpoint(obj, token_ids) -> (lab
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Sequence
 
@@ -42,12 +44,15 @@ SPECIALS = (PAD, UNK, SOS, EOS)
 PAD_ID, UNK_ID, SOS_ID, EOS_ID = range(4)
 FORMAT = 1
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z0-9]+)*|[^\sa-z0-9]", re.UNICODE)
+# [^\W_] is a letter or digit of any script (\w without the underscore).
+_WORD = re.compile(r"[^\W_]+(?:'[^\W_]+)*|[^\w\s]|_")
 
 
 def words(text: str) -> list[str]:
-    """``"Not bad, at ALL!"`` -> ``["not", "bad", ",", "at", "all", "!"]``."""
-    return _WORD.findall(str(text).lower())
+    """``"Not bad, at ALL!"`` -> ``["not", "bad", ",", "at", "all", "!"]``.
+
+    NFC first, so a letter typed as base + combining mark ("i" + U+0308) is one letter."""
+    return _WORD.findall(unicodedata.normalize("NFC", str(text)).lower())
 
 
 def chars(text: str) -> list[str]:

@@ -64,7 +64,7 @@ def seasonal(prep: Prepared, origins: np.ndarray, period: int) -> np.ndarray:
 
 
 def _design(prep: Prepared, origins: np.ndarray) -> np.ndarray:
-    flat = prep.windows(origins).reshape(len(origins), -1).astype(np.float64)
+    flat = prep.windows(origins, exact=True).reshape(len(origins), -1).astype(np.float64)
     return np.hstack([np.ones((len(origins), 1)), flat])
 
 

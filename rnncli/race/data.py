@@ -217,6 +217,7 @@ class Prepared:
     x_std: np.ndarray
     y_mean: float
     y_std: float
+    x64: np.ndarray | None = None  # (N, F) the same scaled inputs in float64 (baselines' fit)
     train: np.ndarray = field(init=False)   # origins t (window rows t-W+1 .. t)
     val: np.ndarray = field(init=False)
     test: np.ndarray = field(init=False)
@@ -227,10 +228,12 @@ class Prepared:
         self.val = np.arange(max(w - 1, self.val_start - h), self.test_start - h)
         self.test = np.arange(max(w - 1, self.test_start - h), n - h)
 
-    def windows(self, origins: np.ndarray) -> np.ndarray:
-        """(n, W, F) float32 input windows ending at ``origins``."""
+    def windows(self, origins: np.ndarray, exact: bool = False) -> np.ndarray:
+        """(n, W, F) input windows ending at ``origins``: float32 for the networks, float64
+        with ``exact`` (least squares on float32 inputs moves the linear AR's error)."""
         offsets = np.arange(-self.window + 1, 1)
-        return self.x[np.asarray(origins)[:, None] + offsets[None, :]]
+        x = self.x64 if exact and self.x64 is not None else self.x
+        return x[np.asarray(origins)[:, None] + offsets[None, :]]
 
     def targets(self, origins: np.ndarray) -> np.ndarray:
         """Scaled targets y[t + h]."""
@@ -288,8 +291,9 @@ def prepare(sel: Selected, window: int, horizon: int, scale: str = "standard") -
     if scale == "standard" and np.ptp(sel.y[train_rows]) == 0:
         raise BadInput(f"target {sel.target!r} is constant over the training rows: the scale "
                        "cannot be fitted (try --scale none)")
+    x64 = (np.asarray(sel.x, np.float64) - x_mean) / x_std
     return Prepared(
-        x=((sel.x - x_mean) / x_std).astype(np.float32),
+        x=x64.astype(np.float32), x64=x64,
         y=(sel.y - y_mean[0]) / y_std[0], raw_y=sel.y.astype(float), window=window,
         horizon=horizon, val_start=val_start, test_start=test_start, x_mean=x_mean,
         x_std=x_std, y_mean=float(y_mean[0]), y_std=float(y_std[0]),

@@ -42,11 +42,14 @@ class Corpus:
 
 
 def split(items: list, fractions=(0.8, 0.1), seed: int = SPLIT_SEED) -> tuple[list, list, list]:
-    """Shuffle with a fixed seed and cut into train / val / test."""
+    """Shuffle with a fixed seed and cut into train / val / test.
+
+    Each cut is rounded down and the last part takes the rest, so every item lands in
+    one part; fractions summing to 1 (``(0.9, 0.1)``) leave the third part empty."""
     items = list(items)
     random.Random(seed).shuffle(items)
     a = int(len(items) * fractions[0])
-    b = a + int(len(items) * fractions[1])
+    b = len(items) if sum(fractions) >= 1 - 1e-9 else a + int(len(items) * fractions[1])
     return items[:a], items[a:b], items[b:]
 
 
@@ -250,7 +253,7 @@ def from_file(spec: TableSpec, test: TableSpec | None = None, seed: int = 0) -> 
         train, val, test_rows = split(rows, seed=SPLIT_SEED + seed)
         test_skipped = []
     else:
-        train, val, _ = split(rows, fractions=(0.9, 0.1), seed=SPLIT_SEED + seed)
+        train, val, _ = split(rows, fractions=(0.9, 0.1), seed=SPLIT_SEED + seed)  # _ empty
         test_rows, _, test_skipped, _, _ = read_labelled(test, names, index)
     for part, what in ((train, "training"), (test_rows, "test")):
         if not part:

@@ -1,0 +1,90 @@
+"""Issue 20's corrections that a unit test can hold: the Unicode word tokenizer, every row
+of a ``sentiment --data X --test Y`` file used, the linear AR fitted on float64 inputs."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from rnncli.race import baselines, data
+from rnncli.race.series import Frame
+from rnncli.sentiment.data import TableSpec, from_file, split
+from rnncli.tokens import words
+
+# --- tokenizer -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Clichés, naïve!", ["clichés", ",", "naïve", "!"]),
+    ("Déjà vu – São Paulo", ["déjà", "vu", "–", "são", "paulo"]),
+    ("don't STOP", ["don't", "stop"]),
+    ("Ωmega 42x", ["ωmega", "42x"]),
+    ("a_b", ["a", "_", "b"]),
+])
+def test_words_keep_accented_letters_inside_words(text, expected):
+    assert words(text) == expected
+
+
+def test_words_join_a_letter_typed_with_a_combining_mark():
+    decomposed = unicodedata.normalize("NFD", "naïve clichés")
+    assert len(decomposed) > len("naïve clichés")   # really decomposed
+    assert words(decomposed) == ["naïve", "clichés"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(st.characters(categories=("L", "Nd")), min_size=1, max_size=12))
+def test_a_run_of_letters_and_digits_is_one_word(word):
+    norm = unicodedata.normalize("NFC", word).lower()
+    if norm.isalnum() and norm == unicodedata.normalize("NFC", norm):
+        assert words(word) == [norm]
+
+
+def test_gates_text_and_seq2seq_share_the_tokenizer():
+    from rnncli.tokens import tokenizer
+
+    assert tokenizer("word") is words
+
+
+# --- sentiment: every row used ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("n", [9, 10, 11, 19, 29, 101])
+def test_split_uses_every_item(n):
+    items = list(range(n))
+    for fractions in ((0.8, 0.1), (0.9, 0.1)):
+        a, b, c = split(items, fractions=fractions, seed=1)
+        assert sorted(a + b + c) == items
+    assert split(items, fractions=(0.9, 0.1), seed=1)[2] == []
+
+
+def test_data_with_test_file_trains_or_validates_on_every_row(tmp_path):
+    rows = [f"text number {i}\t{'pos' if i % 2 else 'neg'}" for i in range(29)]
+    (tmp_path / "d.tsv").write_text("\n".join(rows) + "\n")
+    (tmp_path / "t.tsv").write_text("some test\tpos\nanother test\tneg\n")
+    corpus = from_file(TableSpec(tmp_path / "d.tsv"), TableSpec(tmp_path / "t.tsv"))
+    seen = [r for part in (corpus.train, corpus.val) for r in part]
+    assert len(seen) == 29 and len(corpus.val) == 29 - int(29 * 0.9) == 3
+    assert not corpus.skipped
+
+
+# --- race: the linear AR on float64 inputs -------------------------------------------------
+
+
+def test_linear_ar_design_is_float64_exact():
+    rng = np.random.default_rng(0)
+    y = np.cumsum(rng.normal(size=400)) * 1e3 + 1e6 / 3   # large offset: float32 rounds it
+    frame = Frame(columns={"y": y}, source="test")
+    prep = data.prepare(data.select(frame, "y", None), 8, 1, "standard")
+    design = baselines._design(prep, prep.train)
+    scaled = (y - prep.y_mean) / prep.y_std
+    expected = scaled[prep.train[:, None] + np.arange(-7, 1)[None, :]]
+    np.testing.assert_array_equal(design[:, 1:], expected)
+    coef = baselines.fit_linear(prep)
+    ref, *_ = np.linalg.lstsq(np.hstack([np.ones((len(prep.train), 1)), expected]),
+                              scaled[prep.train + 1], rcond=None)
+    np.testing.assert_allclose(coef, ref, rtol=1e-10, atol=1e-12)
+    assert prep.windows(prep.train).dtype == np.float32   # the networks still get float32
