@@ -13,20 +13,9 @@ from typing import Annotated, Any
 
 import typer
 
-from rnncli import archs
 from rnncli.errors import BadInput
 
-#: The torch-native architectures, from the registry (for modules not yet asking it).
-ARCHS = archs.names(torch_only=True)
-
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")]
-
-
-def positive_int(value: int, name: str, minimum: int = 1) -> int:
-    """Check that an already-parsed integer option is at least ``minimum``."""
-    if value < minimum:
-        raise BadInput(f"{name} must be an integer >= {minimum}, got {value}")
-    return value
 
 
 def int_list(text: str, name: str, minimum: int = 1, unique: bool = True) -> list[int]:

@@ -60,14 +60,15 @@ def bench(
     flops: Annotated[Flops, typer.Option(help="FLOP count: full (input projection "
                      "included) or recurrent (DeepBench's W_hh-only count).",
                      case_sensitive=False)] = Flops.full,
-    min_time: Annotated[float | None, typer.Option("--min-time", help="Timed seconds per "
+    min_time: Annotated[float | None, typer.Option("--min-time", max=3600, help="Timed seconds per "
                         "row. (default 1 s, less for big grids)")] = None,
-    rounds: Annotated[int | None, typer.Option(help="Interleaved timing rounds. (default 3 "
-                      "for grids up to 24 rows, else 1; 5 on a busy machine)")] = None,
+    rounds: Annotated[int | None, typer.Option(min=1, max=1000, help="Interleaved timing "
+                      "rounds. (default 3 for grids up to 24 rows, else 1; 5 on a busy "
+                      "machine)")] = None,
     no_peak: Annotated[bool, typer.Option("--no-peak", help="Skip the GEMM peak "
                        "(peak_fraction empty).")] = False,
-    peak_n: Annotated[int, typer.Option("--peak-n", help="Side n of the n × n GEMM that "
-                      "measures the peak.")] = 1024,
+    peak_n: Annotated[int, typer.Option("--peak-n", min=16, max=65_536, help="Side n of "
+                      "the n × n GEMM that measures the peak.")] = 1024,
     force: Annotated[bool, typer.Option("--force", help="Run even if the estimate exceeds "
                      "10 minutes or the free memory.")] = False,
     weights: Annotated[str | None, typer.Option("--weights", help="Time YOUR model: a "

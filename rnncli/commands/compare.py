@@ -11,15 +11,16 @@ from typing import Annotated
 import typer
 
 from rnncli import console
-from rnncli.options import JsonFlag, positive_int
+from rnncli.options import JsonFlag
 
 
 def compare(
-    input_size: Annotated[int, typer.Option("--input-size", help="Features per step.")] = 64,
-    hidden: Annotated[int, typer.Option("--hidden", help="Hidden size H.")] = 128,
-    layers: Annotated[int, typer.Option("--layers", help="Stacked layers.")] = 1,
-    seq_len: Annotated[int, typer.Option("--seq-len", help="Sequence length T.")] = 200,
-    batch: Annotated[int, typer.Option("--batch", help="Batch size B.")] = 32,
+    input_size: Annotated[int, typer.Option("--input-size", min=1, help="Features per step.")
+                          ] = 64,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size H.")] = 128,
+    layers: Annotated[int, typer.Option("--layers", min=1, help="Stacked layers.")] = 1,
+    seq_len: Annotated[int, typer.Option("--seq-len", min=1, help="Sequence length T.")] = 200,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size B.")] = 32,
     measure: Annotated[bool, typer.Option(
         "--measure", help="Also time a training step of each cell here (imports torch, "
         "under 20 s).")] = False,
@@ -33,9 +34,6 @@ def compare(
     sources and measurements.  See docs/compare.md."""
     from rnncli.knowledge import comparison
 
-    for value, name in ((input_size, "--input-size"), (hidden, "--hidden"),
-                        (layers, "--layers"), (seq_len, "--seq-len"), (batch, "--batch")):
-        positive_int(value, name)
     data = comparison.build(input_size, hidden, layers, seq_len, batch)
     if measure:
         from rnncli.knowledge import bounds

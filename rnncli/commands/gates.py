@@ -25,8 +25,8 @@ Nonlinearity = Enum("Nonlinearity", {v: v for v in archs.get("rnn").options["non
 Direction = Enum("Direction", {"forward": "forward", "backward": "backward"}, type=str)
 
 
-def _opt(*names: str, help: str) -> typer.models.OptionInfo:
-    return typer.Option(*names, help=help, case_sensitive=False)
+def _opt(*names: str, help: str, **bounds: int) -> typer.models.OptionInfo:
+    return typer.Option(*names, help=help, case_sensitive=False, **bounds)
 
 
 def gates(
@@ -53,9 +53,10 @@ def gates(
     embedding_key: Annotated[str | None, _opt(
         "--embedding-key", help="Which embedding in --weights (when there are several).")
     ] = None,
-    hidden: Annotated[int | None, _opt("--hidden", help="Hidden size (default 3).")] = None,
+    hidden: Annotated[int | None, _opt("--hidden", min=1, help="Hidden size (default 3).")
+                      ] = None,
     layers: Annotated[int | None, _opt(
-        "--layers", help="Stacked layers of a random network (default 1).")] = None,
+        "--layers", min=1, help="Stacked layers of a random network (default 1).")] = None,
     layer: Annotated[int | None, _opt(
         "--layer", help="Which layer to trace, 0-based (default: the top one).")] = None,
     seed: Annotated[int | None, _opt("--seed", help="Seed of --init random.")] = None,
@@ -65,7 +66,7 @@ def gates(
         "--nonlinearity", help="RNN only (default tanh; a state dict cannot tell).")] = None,
     units: Annotated[str | None, _opt(
         "--units", help="Units to show, 0-based, e.g. 0,3,5 (default: up to 6).")] = None,
-    rows: Annotated[int, _opt("--rows", help="Steps shown in the table.")] = 40,
+    rows: Annotated[int, _opt("--rows", min=1, help="Steps shown in the table.")] = 40,
     plot: Annotated[Path | None, _opt(
         "--plot", help="Also save a heat map of each gate over time (.png/.svg/.pdf).")] = None,
     force: Annotated[bool, _opt("--force", help="Run work over the memory limit.")] = False,
@@ -90,13 +91,8 @@ def gates(
     from rnncli import tracing
     from rnncli.console import out, print_json
     from rnncli.fileio import check_writable
-    from rnncli.options import positive_int
     from rnncli.render import gates as view
 
-    positive_int(rows, "--rows")
-    for name, value in (("--hidden", hidden), ("--layers", layers)):
-        if value is not None:
-            positive_int(value, name)
     if plot is not None:
         check_writable(plot, PLOT_SUFFIXES)
     request = tracing.GatesRequest(

@@ -18,10 +18,11 @@ INIT_HELP = "Comma list of default, orthogonal, identity (IRNN), forget-bias-1 (
 
 
 def gradients(
-    seq_len: Annotated[int, typer.Option("--seq-len", help="Sequence length T (>= 2).")] = 100,
+    seq_len: Annotated[int, typer.Option("--seq-len", min=2, help="Sequence length T.")] = 100,
     arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.")] = "all",
-    hidden: Annotated[int, typer.Option("--hidden", help="Hidden size.")] = 64,
-    seeds: Annotated[int, typer.Option("--seeds", help="Weight/input seeds to average.")] = 5,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size.")] = 64,
+    seeds: Annotated[int, typer.Option("--seeds", min=1, help="Weight/input seeds to average.")
+                     ] = 5,
     init: Annotated[str, typer.Option("--init", help=INIT_HELP)] = "default",
     radius: Annotated[float | None, typer.Option(
         "--radius", help="Rescale the recurrent weights to this spectral radius (> 1: "
@@ -29,7 +30,7 @@ def gradients(
     after_training: Annotated[TaskName | None, typer.Option(
         "--after-training", help="Also measure after training on this memory task.")] = None,
     steps: Annotated[int, typer.Option(
-        "--steps", help="Training budget in optimizer steps (--after-training).")] = 1000,
+        "--steps", min=1, help="Training budget in optimizer steps (--after-training).")] = 1000,
     max_seconds: Annotated[float, typer.Option(
         "--max-seconds", "--budget-s", help="Safety cap per training run, seconds.")] = 300.0,
     plot: Annotated[Path | None, typer.Option(

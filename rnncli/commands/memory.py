@@ -29,14 +29,16 @@ def memory(
                        ] = "50,100,200",
     arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.")] = "all",
     steps: Annotated[int, typer.Option(
-        "--steps", "--max-steps", help="Budget: optimizer steps per run (fewer when solved).")
+        "--steps", "--max-steps", min=1,
+        help="Budget: optimizer steps per run (fewer when solved).")
     ] = 5000,
     max_seconds: Annotated[float, typer.Option(
         "--max-seconds", "--budget-s", help="Safety cap per run, wall-clock seconds; a run it "
         "stops is marked.")] = 900.0,
     seed: Annotated[int, typer.Option("--seed", help="Seed for data and weights.")] = 0,
-    hidden: Annotated[int, typer.Option("--hidden", help="Hidden size.")] = 64,
-    batch: Annotated[int, typer.Option("--batch", help="Batch size (fresh data each step).")] = 64,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size.")] = 64,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size (fresh data each "
+                                       "step).")] = 64,
     lr: Annotated[float, typer.Option("--lr", help="Peak learning rate (after warm-up).")] = 1e-2,
     optimizer: Annotated[Optimizer, typer.Option("--optimizer", help="The optimizer.")
                          ] = "adam",

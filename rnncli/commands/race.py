@@ -35,8 +35,8 @@ class Equal(str, Enum):
     time = "time"
 
 
-def _opt(*names: str, help: str):
-    return typer.Option(*names, help=help)
+def _opt(*names: str, help: str, **bounds: int):
+    return typer.Option(*names, help=help, **bounds)
 
 
 def race(
@@ -57,22 +57,22 @@ def race(
                                       "drop rows (default: refuse).")] = None,
     arch: Annotated[str, _opt("--arch", help="Comma list of rnn, gru, lstm.")] =
         "rnn,gru,lstm",
-    hidden: Annotated[int, _opt("--hidden", help="Hidden size.")] = 32,
-    layers: Annotated[int, _opt("--layers", help="Recurrent layers.")] = 1,
-    steps: Annotated[int, _opt("--steps", help="Optimizer steps per run.")] = 500,
+    hidden: Annotated[int, _opt("--hidden", min=1, help="Hidden size.")] = 32,
+    layers: Annotated[int, _opt("--layers", min=1, help="Recurrent layers.")] = 1,
+    steps: Annotated[int, _opt("--steps", min=1, help="Optimizer steps per run.")] = 500,
     equal: Annotated[Equal, _opt("--equal", help="Same steps; about the same parameters "
                                  "(widths fitted); or the same wall time (not reproducible)."
                                  )] = Equal.steps,
     time_s: Annotated[float, _opt("--time-s", help="Seconds per run with --equal time.")] =
         3.0,
     seeds: Annotated[str, _opt("--seeds", help="Comma list of seeds.")] = "0,1,2,3,4",
-    batch: Annotated[int, _opt("--batch", help="Windows per optimizer step.")] = 32,
+    batch: Annotated[int, _opt("--batch", min=1, help="Windows per optimizer step.")] = 32,
     lr: Annotated[float, _opt("--lr", help="Adam learning rate after warm-up.")] = 1e-2,
     length: Annotated[int | None, _opt("--length", help="Rows of a generated series "
                                        "(default 2000).")] = None,
     data_seed: Annotated[int, _opt("--data-seed", help="Seed of a generated series.")] = 0,
     threads: Annotated[int, _opt("--threads", help="torch CPU threads.")] = 1,
-    max_rows: Annotated[int, _opt("--max-rows", help="Row limit (CSV and --length).")] =
+    max_rows: Annotated[int, _opt("--max-rows", min=1, help="Row limit (CSV and --length).")] =
         1_000_000,
     force: Annotated[bool, _opt("--force", help="Run even if the estimate is over the "
                                 "limits.")] = False,
@@ -93,7 +93,7 @@ def race(
     from rnncli.errors import BadInput, MissingExtra
     from rnncli.fileio import check_writable
     from rnncli.interrupt import INTERRUPTED_EXIT
-    from rnncli.options import choice_list, int_list, positive_int
+    from rnncli.options import choice_list, int_list
     from rnncli.race import run
     from rnncli.race.save import check_dir
     from rnncli.race.train import RaceConfig
@@ -104,15 +104,14 @@ def race(
             raise BadInput(f"{name} must be a positive number, got {value}")
     cfg = RaceConfig(
         archs=choice_list(arch, "--arch", archs.names(torch_only=True)),
-        hidden_base=positive_int(hidden, "--hidden"), layers=positive_int(layers, "--layers"),
-        steps=positive_int(steps, "--steps"), batch=positive_int(batch, "--batch"), lr=lr,
+        hidden_base=hidden, layers=layers, steps=steps, batch=batch, lr=lr,
         seeds=int_list(seeds, "--seeds", minimum=0), equal=equal.value, time_s=time_s,
-        threads=positive_int(threads, "--threads", minimum=0))
+        threads=threads)
     req = run.Request(
         csv=str(data) if data else None, series=series.value if series else None,
         length=length, data_seed=data_seed, target=target, features=features,
         fill=fill.value if fill else None, horizon=horizon, window=window, scale=scale.value,
-        period=period, max_rows=positive_int(max_rows, "--max-rows"), force=force, config=cfg)
+        period=period, max_rows=max_rows, force=force, config=cfg)
     if plot is not None:
         check_writable(plot, (".png",))
         if importlib.util.find_spec("matplotlib") is None:  # say so before training

@@ -37,16 +37,16 @@ def sentiment(
     ] = None,
     arch: Annotated[str, typer.Option(
         "--arch", help="Comma list of rnn, gru, lstm (or all).")] = "all",
-    embed: Annotated[int, typer.Option("--embed", help="Embedding size.")] = 32,
-    hidden: Annotated[int, typer.Option("--hidden", help="Hidden size.")] = 32,
-    layers: Annotated[int, typer.Option("--layers", help="Recurrent layers.")] = 1,
+    embed: Annotated[int, typer.Option("--embed", min=1, help="Embedding size.")] = 32,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size.")] = 32,
+    layers: Annotated[int, typer.Option("--layers", min=1, help="Recurrent layers.")] = 1,
     bidirectional: Annotated[bool, typer.Option(
         "--bidirectional", help="Read the sentence both ways.")] = False,
     steps: Annotated[int | None, typer.Option(
-        "--steps", help=f"Optimizer steps per model (default {PROBE_STEPS} on probes, "
+        "--steps", min=1, help=f"Optimizer steps per model (default {PROBE_STEPS} on probes, "
         f"{EPOCHS} epochs on real data).")] = None,
     batch: Annotated[int | None, typer.Option(
-        "--batch", help="Sentences per step (default 32 on probes, 64 on real data).")
+        "--batch", min=1, help="Sentences per step (default 32 on probes, 64 on real data).")
     ] = None,
     lr: Annotated[float, typer.Option("--lr", help="Adam's peak learning rate.")] = 3e-3,
     seeds: Annotated[str, typer.Option(
@@ -54,9 +54,9 @@ def sentiment(
     seed: Annotated[int, typer.Option(
         "--seed", help="Seed of the generated probes and of every train/val/test split.")] = 0,
     threads: Annotated[int, typer.Option(
-        "--threads", help="torch CPU threads (0: torch's default).")] = 1,
+        "--threads", help="torch CPU threads.")] = 1,
     vocab_size: Annotated[int, typer.Option(
-        "--vocab-size", help="Vocabulary cap (rarer words become <unk>).")] = 20000,
+        "--vocab-size", min=1, help="Vocabulary cap (rarer words become <unk>).")] = 20000,
     save: Annotated[Path | None, typer.Option(
         "--save", help="Save the last --arch model (first seed) for `gates --weights`.")
     ] = None,

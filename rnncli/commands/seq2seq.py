@@ -61,8 +61,9 @@ def seq2seq(
     attention: Annotated[str, typer.Option(
         "--attention", help="Comma list of none, additive (Bahdanau's score), dot (Luong's).")
     ] = "none,dot",
-    hidden: Annotated[int, typer.Option("--hidden", help="Hidden (and embedding) size.")] = 64,
-    layers: Annotated[int, typer.Option("--layers", help="Recurrent layers.")] = 1,
+    hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden (and embedding) size.")
+                      ] = 64,
+    layers: Annotated[int, typer.Option("--layers", min=1, help="Recurrent layers.")] = 1,
     bidirectional: Annotated[bool, typer.Option(
         "--bidirectional-encoder", help="Read the source both ways.")] = False,
     reverse_source: Annotated[bool, typer.Option(
@@ -70,18 +71,18 @@ def seq2seq(
     teacher_forcing: Annotated[float, typer.Option(
         "--teacher-forcing", help="Chance of feeding the true previous token, in [0, 1]; "
         "below 1 it falls linearly from 1 to this value (scheduled sampling).")] = 1.0,
-    beam: Annotated[int, typer.Option("--beam", help="1 greedy, else the beam width.")] = 1,
+    beam: Annotated[int, typer.Option("--beam", min=1, help="1 greedy, else the beam width.")] = 1,
     max_len: Annotated[int | None, typer.Option(
-        "--max-len", help="Longest output (default: the longest target in the data).")
+        "--max-len", min=1, help="Longest output (default: the longest target in the data).")
     ] = None,
     steps: Annotated[int | None, typer.Option(
-        "--steps", help="Optimizer steps per model (default depends on the task).")] = None,
-    batch: Annotated[int, typer.Option("--batch", help="Batch size.")] = 64,
+        "--steps", min=1, help="Optimizer steps per model (default depends on the task).")] = None,
+    batch: Annotated[int, typer.Option("--batch", min=1, help="Batch size.")] = 64,
     lr: Annotated[float, typer.Option("--lr", help="Adam learning rate.")] = 3e-3,
     seeds: Annotated[str, typer.Option("--seeds", help="Comma list of seeds.")] = "0",
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads.")] = 1,
     example: Annotated[int | None, typer.Option(
-        "--example", help="Test example for the attention map (default: a long one).")
+        "--example", min=0, help="Test example for the attention map (default: a long one).")
     ] = None,
     save: Annotated[Path | None, typer.Option(
         "--save", help="Save the best model (.pt) for `seq2seq translate`.")] = None,
@@ -149,7 +150,7 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,
     from rnncli.console import print_json
     from rnncli.seq2seq import experiment
 
-    _check_outputs(threads, save, plot, export_data)
+    _check_outputs(save, plot, export_data)
     prep = experiment.prepare(req)
     _warn_unknown(prep.corpus.unknown)
     if export_data is not None:
@@ -176,13 +177,10 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,
         raise typer.Exit(130)
 
 
-def _check_outputs(threads: int, save: Path | None, plot: Path | None,
-                   export_data: Path | None) -> None:
+def _check_outputs(save: Path | None, plot: Path | None, export_data: Path | None) -> None:
     """Every output path and extra is checked before any work."""
     from rnncli.fileio import check_writable
-    from rnncli.options import positive_int
 
-    positive_int(threads, "--threads", minimum=0)
     for path, suffixes in ((save, (".pt",)), (plot, PLOT_SUFFIXES),
                            (export_data, (".tsv",))):
         if path is not None:
@@ -273,9 +271,9 @@ def _save(path: Path, model, prep, req, report: dict) -> None:
 def translate(
     text: Annotated[list[str], typer.Argument(help="Source text(s) to translate.")],
     weights: Annotated[Path, typer.Option("--weights", help="A `seq2seq --save` file.")],
-    beam: Annotated[int, typer.Option("--beam", help="1 greedy, else the beam width.")] = 1,
+    beam: Annotated[int, typer.Option("--beam", min=1, help="1 greedy, else the beam width.")] = 1,
     max_len: Annotated[int | None, typer.Option(
-        "--max-len", help="Longest output (default: the saved model's).")] = None,
+        "--max-len", min=1, help="Longest output (default: the saved model's).")] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads.")] = 1,
     json: JsonFlag = False,
 ) -> None:

@@ -16,7 +16,7 @@ from rnncli.experiments import budget
 from rnncli.experiments.inits import INITS, applies
 from rnncli.experiments.tasks import Task, get_task
 from rnncli.experiments.train import OPTIMIZERS, TrainConfig
-from rnncli.options import choice, choice_list, int_list, positive_int
+from rnncli.options import choice, choice_list, int_list
 
 MAX_SEED = 2**63 - 1
 #: --quick: adding at T=50,100, small and fast; GRU and LSTM solve both lengths well
@@ -69,10 +69,10 @@ class MemoryJob:
         for name in ("lr", "max_seconds"):
             positive_float(o[name], f"--{name.replace('_', '-')}")
         cfg = TrainConfig(
-            hidden=positive_int(o["hidden"], "--hidden"), batch=positive_int(o["batch"], "--batch"),
+            hidden=o["hidden"], batch=o["batch"],
             lr=o["lr"], optimizer=choice(o["optimizer"], "--optimizer", OPTIMIZERS),
             clip=positive_float(o["clip"], "--clip", allow_zero=True),
-            steps=positive_int(o["steps"], "--steps"), max_seconds=o["max_seconds"],
+            steps=o["steps"], max_seconds=o["max_seconds"],
             seed=check_seed(o["seed"]), init=choice(o["init"], "--init", INITS),
             radius=check_radius(o["radius"]),
             threads=budget.check_threads(o["threads"]),
@@ -124,12 +124,11 @@ class GradientsJob:
         if not any(applies(i, a) for i in inits for a in names):
             raise BadInput("--init forget-bias-1 applies to the LSTM only; add lstm to --arch")
         task = get_task(o["after_training"] or "adding", "--after-training")
-        seq_len = task.check_len(positive_int(o["seq_len"], "--seq-len", minimum=2))
-        probe = Probe(task, seq_len, positive_int(o["hidden"], "--hidden"),
-                      positive_int(o["seeds"], "--seeds"), check_radius(o["radius"]))
+        seq_len = task.check_len(o["seq_len"])
+        probe = Probe(task, seq_len, o["hidden"], o["seeds"], check_radius(o["radius"]))
         train_cfg = None
         if o["after_training"]:
-            train_cfg = TrainConfig(steps=positive_int(o["steps"], "--steps"), lr=1e-2,
+            train_cfg = TrainConfig(steps=o["steps"], lr=1e-2,
                                     max_seconds=positive_float(o["max_seconds"],
                                                                "--max-seconds"))
         job = cls(names, inits, probe, train_cfg)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.measure import grid, spec
-from rnncli.options import choice, choice_list, int_list, positive_int
+from rnncli.options import choice, choice_list, int_list
 
 #: (option, default) of each size list.
 SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
@@ -21,8 +21,6 @@ SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
 #: bigger one could only fail deep inside a kernel).
 MAX_SIZE = 2**31 - 1
 CLOCKS = ("auto", "wall", "cpu")
-#: Largest --peak-n accepted (the budget still checks its time and memory).
-MAX_PEAK_N = 65_536
 
 
 @dataclass
@@ -149,17 +147,6 @@ def _modes(o: Options, preset: str | None) -> list[str]:
 
 
 def _numbers(o: Options) -> None:
-    if o.threads is not None:
-        positive_int(o.threads, "--threads")
-        if o.threads > 4096:
-            raise BadInput(f"--threads {o.threads}: at most 4096")
-    positive_int(o.peak_n, "--peak-n", minimum=16)
-    if o.peak_n > MAX_PEAK_N:
-        raise BadInput(f"--peak-n {o.peak_n}: at most {MAX_PEAK_N}")
-    if o.rounds is not None:
-        positive_int(o.rounds, "--rounds")
-        if o.rounds > 1000:
-            raise BadInput(f"--rounds {o.rounds}: at most 1000")
     if o.min_time is not None and not 0 < o.min_time <= 3600:
         raise BadInput(f"--min-time must be a number of seconds in (0, 3600], got {o.min_time}")
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from rnncli import archs
 from rnncli.errors import BadInput
-from rnncli.options import choice_list, int_list, positive_int
+from rnncli.options import choice_list, int_list
 from rnncli.sentiment import budget
 from rnncli.sentiment.data import Corpus, TableSpec, from_dataset, from_file, from_probes
 from rnncli.sentiment.models import ModelConfig
@@ -57,13 +57,6 @@ class Prepared:
 
 
 def _check_options(plan: Plan) -> None:
-    for name in ("embed", "hidden", "layers", "vocab_size"):
-        positive_int(getattr(plan, name), "--" + name.replace("_", "-"))
-    if plan.batch is not None:
-        positive_int(plan.batch, "--batch")
-    positive_int(plan.threads, "--threads", minimum=0)
-    if plan.steps is not None:
-        positive_int(plan.steps, "--steps")
     if not plan.lr > 0:
         raise BadInput(f"--lr must be a positive number, got {plan.lr}")
     if plan.test is not None and plan.data is None:

@@ -62,12 +62,6 @@ class Request:
             raise BadInput(f"--teacher-forcing must be in [0, 1], got {self.teacher_forcing}")
         if not self.lr > 0:
             raise BadInput(f"--lr must be positive, got {self.lr}")
-        for name, v, least in (("--beam", self.beam, 1), ("--hidden", self.hidden, 1),
-                               ("--layers", self.layers, 1), ("--batch", self.batch, 1),
-                               ("--max-len", self.max_len, 1), ("--steps", self.steps, 1),
-                               ("--example", self.example, 0)):
-            if v is not None and v < least:
-                raise BadInput(f"{name} must be at least {least}, got {v}")
         if self.beam > MAX_BEAM:
             raise BadInput(f"--beam {self.beam} is over {MAX_BEAM}; a beam that wide only "
                            "costs time")
