@@ -22,7 +22,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rnncli import __version__
+from rnncli import __version__, fileio, report
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
 from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
@@ -91,21 +91,45 @@ class RnncliGroup(TyperGroup):
     def main(self, args: Any = None, prog_name: str | None = None, *a: Any, **kw: Any) -> Any:
         kw["standalone_mode"] = False
         harden(self)
+        report.add_option(self)
+        self.rnncli_argv = list(sys.argv[1:] if args is None else args)
+        report.discard()
+        fileio.set_announcer(announce_written)
         use_ascii_fallback()
         try:
             rv = super().main(args, prog_name or "rnncli", *a, **kw)
         except RnncliError as e:
+            report.discard()
             _fail(str(e), e.exit_code)
         except KeyboardInterrupt:
             rv = INTERRUPTED
         except Exception as e:  # click's UsageError/Abort live in typer's vendored click
             _click_error(e)
+            report.discard()
             if os.environ.get("RNNCLI_DEBUG"):
                 raise
             _fail(*_unexpected(e))
+        _finish_report(rv)
         if rv == INTERRUPTED:  # typer turns Ctrl-C into Exit(130); commands exit 130 too
             sys.stderr.write("rnncli: interrupted\n")
         sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def announce_written(path: Any, what: str = "") -> None:
+    """The one wording for every file any command writes: ``wrote PATH (what)``, stderr."""
+    note = f" ({what})" if what else ""
+    sys.stderr.write(f"rnncli: wrote {path}{note}\n")
+    sys.stderr.flush()
+
+
+def _finish_report(rv: Any) -> None:
+    """Write the ``--html`` page: after success, or at Ctrl-C with what had finished."""
+    if rv == INTERRUPTED:
+        report.finish("interrupted (Ctrl-C): the page keeps what had finished")
+    elif rv in (None, 0):
+        report.finish("finished")
+    else:
+        report.discard()
 
 
 app = typer.Typer(

@@ -58,9 +58,16 @@ def _at_least_min_width(console: Console) -> Console:
     return console
 
 
+def _results_console(record: bool = False) -> Console:
+    return _at_least_min_width(Console(highlight=False, soft_wrap=False, record=record))
+
+
 def out() -> Console:
-    """Console for results (stdout)."""
-    return _at_least_min_width(Console(highlight=False, soft_wrap=False))
+    """Console for results (stdout); while an ``--html`` report is open, the one recording
+    console that the page is made from."""
+    from rnncli import report
+
+    return report.recording_console(_results_console) or _results_console()
 
 
 def err() -> Console:
@@ -97,7 +104,11 @@ def to_json(data: Any) -> str:
 
 def print_json(data: Any) -> None:
     """Write ``data`` as JSON to stdout and nothing else (for ``--json``)."""
-    sys.stdout.write(to_json(data) + "\n")
+    from rnncli import report
+
+    text = to_json(data)
+    report.add_json(text)
+    sys.stdout.write(text + "\n")
     sys.stdout.flush()
 
 

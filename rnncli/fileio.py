@@ -79,8 +79,21 @@ def _mode_for(target: Path) -> int:
         return 0o666 & ~_umask()
 
 
-def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None]) -> Path:
-    """Call ``write(tmp_path)`` to produce the file, then move it onto ``path``."""
+#: Called with (path, what) after every file written here; the CLI sets it to announce the
+#: file on stderr in one wording (the library itself never prints).
+_announce: Callable[[Path, str], None] | None = None
+
+
+def set_announcer(announce: Callable[[Path, str], None] | None) -> None:
+    """Install the callback told of every written file (``rnncli.cli`` does, once a run)."""
+    global _announce
+    _announce = announce
+
+
+def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None],
+                 what: str = "") -> Path:
+    """Call ``write(tmp_path)`` to produce the file, then move it onto ``path``; ``what``
+    (e.g. "the LSTM model") is said when the file is announced."""
     p = Path(path)
     fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent or ".")
     os.close(fd)
@@ -92,10 +105,12 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None]) -> 
         if os.path.exists(tmp):
             os.unlink(tmp)
         raise
+    if _announce is not None:
+        _announce(p, what)
     return p
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
+def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "") -> Path:
     """Write ``text`` to ``path`` atomically (UTF-8)."""
 
     def _write(tmp: str) -> None:
@@ -104,17 +119,24 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> Path:
             fh.flush()
             os.fsync(fh.fileno())
 
-    return write_atomic(path, _write)
+    return write_atomic(path, _write, what)
 
 
-def save_figure_atomic(fig, path: str | os.PathLike[str]) -> Path:
-    """Save a matplotlib figure atomically (format from the suffix)."""
+def save_figure_atomic(fig, path: str | os.PathLike[str] | None,
+                       title: str | None = None) -> Path | None:
+    """Save a matplotlib figure atomically (format from the suffix), and keep it for the
+    ``--html`` page when one is open. ``path`` None: only the page gets it."""
+    from rnncli import report
+
+    report.add_figure(fig, title)
+    if path is None:
+        return None
     fmt = Path(path).suffix.lstrip(".") or "png"
 
     def _write(tmp: str) -> None:
         fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
 
-    return write_atomic(path, _write)
+    return write_atomic(path, _write, "figure")
 
 
 def regular_file(path: str | os.PathLike[str], option: str,

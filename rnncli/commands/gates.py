@@ -88,7 +88,7 @@ def gates(
 
     rnncli gates --weights model.pt --prefix encoder.lstm --input x.npy --json
     """
-    from rnncli import tracing
+    from rnncli import report, tracing
     from rnncli.console import out, print_json
     from rnncli.fileio import check_writable
     from rnncli.render import gates as view
@@ -103,15 +103,13 @@ def gates(
         embedding_key=embedding_key, force=force, json=json)
     with view.working(request):
         result = tracing.run(request)
-    if plot is not None:
-        view.plot_result(result, plot)
     if json:
         docs = [view.record_traced(t) for t in result.traces]
         print_json(docs[0] if len(docs) == 1 else docs)
-        return
-    view.show(result, rows, out())
-    if plot is not None:
-        out().print(f"plot saved to {plot}")
+    else:
+        view.show(result, rows, out())
+    if report.wants_figures(plot):
+        view.plot_result(result, plot)
 
 
 def _value(choice: Enum | None) -> str | None:
