@@ -1,7 +1,9 @@
 """From a CSV file or a built-in series to windows a model can train on, without leakage.
 
-- ``read_csv``: bounded reading (file size checked before reading, a row limit), every
-  column parsed as numbers where it can be; the others are kept out and named.
+- ``read_csv``: bounded reading (file size checked before reading, a row limit, a line
+  length, column and cell limit while reading, so a 100 MB header line is refused before it
+  becomes 50 million strings), every column parsed as numbers where it can be; the others
+  are kept out and named.
 - ``select``: target and feature columns (unknown names list the available ones), the
   missing-value policy (``ffill``, ``drop`` or refuse), a constant target refused.
 - ``prepare``: the time-ordered split. A sample's origin t is the last row of its input
@@ -21,11 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncli.errors import BadInput
+from rnncli.errors import BadInput, short
 from rnncli.race.series import Frame
 
 MISSING = {"", "na", "nan", "n/a", "null", "none", "-"}
 BYTES_PER_ROW = 200         # the file-size limit is --max-rows times this
+MAX_LINE_CHARS = 1 << 20    # one line of the file (header or row), in characters
+MAX_COLUMNS = 10_000
+MAX_CELLS = 5_000_000       # rows x columns held as text while reading
 VAL_FRAC, TEST_FRAC = 0.15, 0.15
 MIN_TRAIN, MIN_VAL, MIN_TEST = 20, 10, 20
 
@@ -57,22 +62,58 @@ def _row_or_none(row: list[str], header: list[str], line: int, path: Path) -> li
     return row
 
 
+def _lines(fh, path: Path):
+    """The file's lines, each refused over ``MAX_LINE_CHARS`` before it is held whole."""
+    while line := fh.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise BadInput(f"{path}: a line longer than {MAX_LINE_CHARS:,} characters; not a "
+                           "table of numbers rnncli reads")
+        yield line
+
+
+def _header(reader, path: Path) -> list[str]:
+    header = next(reader, None)
+    if not header or all(not h.strip() for h in header):
+        raise BadInput(f"{path}: empty file or no header row")
+    if len(header) > MAX_COLUMNS:
+        raise BadInput(f"{path}: the header has {len(header):,} columns, over the "
+                       f"{MAX_COLUMNS:,} rnncli reads")
+    return header
+
+
+def _too_many(path: Path, max_rows: int, columns: int) -> BadInput:
+    if max_rows <= MAX_CELLS // columns:
+        return BadInput(f"{path}: more than {max_rows} rows; raise --max-rows to read them all")
+    return BadInput(f"{path}: more than {MAX_CELLS // columns} rows of {columns} columns, over "
+                    f"the "
+                    f"{MAX_CELLS:,} cells rnncli reads; keep only the columns you use")
+
+
 def _rows(path: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
     with open(path, newline="", encoding="utf-8-sig") as fh:
-        reader = csv.reader(fh)
-        header = next(reader, None)
-        if not header or all(not h.strip() for h in header):
-            raise BadInput(f"{path}: empty file or no header row")
+        reader = csv.reader(_lines(fh, path))
+        header = _header(reader, path)
+        cap = min(max_rows, MAX_CELLS // len(header))
         rows: list[list[str]] = []
         for raw in reader:
             row = _row_or_none(raw, header, reader.line_num, path)
             if row is None:
                 continue
-            if len(rows) >= max_rows:
-                raise BadInput(f"{path}: more than {max_rows} rows; raise --max-rows to read "
-                               "them all")
+            if len(rows) >= cap:
+                raise _too_many(path, max_rows, len(header))
             rows.append(row)
     return [h.strip() or f"column{i + 1}" for i, h in enumerate(header)], rows
+
+
+def _read_rows(p: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
+    try:
+        return _rows(p, max_rows)
+    except OSError as exc:
+        raise BadInput(f"--data {p}: cannot read ({exc.strerror or short(exc)})") from None
+    except UnicodeDecodeError:
+        raise BadInput(f"{p}: not a UTF-8 text file") from None
+    except csv.Error as exc:
+        raise BadInput(f"{p}: not a readable CSV file ({exc})") from None
 
 
 def read_csv(path: str | Path, max_rows: int = 1_000_000) -> Frame:
@@ -85,12 +126,7 @@ def read_csv(path: str | Path, max_rows: int = 1_000_000) -> Frame:
         raise BadInput(f"{p}: {size / 1e6:.0f} MB is over the {limit / 1e6:.0f} MB limit "
                        f"({BYTES_PER_ROW} bytes a row x --max-rows {max_rows}); raise "
                        "--max-rows to read it")
-    try:
-        header, rows = _rows(p, max_rows)
-    except UnicodeDecodeError:
-        raise BadInput(f"{p}: not a UTF-8 text file") from None
-    except csv.Error as exc:
-        raise BadInput(f"{p}: not a readable CSV file ({exc})") from None
+    header, rows = _read_rows(p, max_rows)
     if len(set(header)) != len(header):
         raise BadInput(f"{p}: repeated column names in the header: {', '.join(header)}")
     columns: dict[str, np.ndarray] = {}
@@ -171,6 +207,19 @@ def _fill(data: dict[str, np.ndarray], fill: str | None, notes: list[str]) -> di
     return _drop_missing(data, notes)
 
 
+MAX_MAGNITUDE = 1e150  # squares (variances, least squares) stay finite in float64
+
+
+def _check_magnitude(data: dict[str, np.ndarray]) -> None:
+    """Refuse values whose squares overflow (1e200: the scaler's variance, the AR fit's SVD)."""
+    for name, v in data.items():
+        big = float(np.max(np.abs(v))) if len(v) else 0.0
+        if big > MAX_MAGNITUDE:
+            raise BadInput(f"column {name!r} holds values up to {big:.3g}: too large to fit "
+                           f"(their squares overflow); divide the column by a power of ten so "
+                           f"that |value| < {MAX_MAGNITUDE:g}")
+
+
 @dataclass
 class Selected:
     """The columns a race uses, after the missing-value policy."""
@@ -190,8 +239,14 @@ def select(frame: Frame, target: str | None = None, features: str | None = None,
     used = {name: frame.columns[name] for name in dict.fromkeys([target, *cols])}
     used = _fill(used, fill, notes)
     y = used[target]
-    if len(y) == 0:
-        raise BadInput("no rows left to use")
+    if len(y) < 2:  # before "constant": one row is a too-short series, not a flat one
+        left = "" if len(y) == len(frame.columns[target]) else " left after --fill"
+        rows = f"{len(y)} row{'s' * (len(y) != 1)}{left}"
+        raise BadInput(f"the series is too short: {rows}; a forecast race needs at least "
+                       f"{min_rows(1, 1)} (window + horizon + {MIN_TRAIN} training, "
+                       f"{MIN_VAL} validation and {MIN_TEST} test targets; more for a longer "
+                       "--window or --horizon)")
+    _check_magnitude(used)
     if np.ptp(y) == 0:
         raise BadInput(f"target {target!r} is constant (every value {y[0]:g}): nothing to "
                        "forecast")
@@ -292,6 +347,9 @@ def prepare(sel: Selected, window: int, horizon: int, scale: str = "standard") -
         raise BadInput(f"target {sel.target!r} is constant over the training rows: the scale "
                        "cannot be fitted (try --scale none)")
     x64 = (np.asarray(sel.x, np.float64) - x_mean) / x_std
+    if np.abs(x64).max() > np.finfo(np.float32).max:
+        raise BadInput("the inputs overflow float32 (|value| > 3.4e38) with --scale none; "
+                       "use --scale standard")
     return Prepared(
         x=x64.astype(np.float32), x64=x64,
         y=(sel.y - y_mean[0]) / y_std[0], raw_y=sel.y.astype(float), window=window,
