@@ -9,12 +9,14 @@ import sys
 import pytest
 
 from rnncli.errors import BadInput
-from rnncli.experiments import train
+from rnncli.experiments import tasks, train
 from rnncli.experiments.tasks import TASKS
 from rnncli.experiments.train import TrainConfig, train_one
 
 TINY = ["--hidden", "8", "--batch", "16", "--steps", "30", "--threads", "1"]
-KEYS = {"arch", "seq_len", "metric_name", "metric", "baseline", "solved", "steps", "seconds"}
+KEYS = {"arch", "seq_len", "metric_name", "metric", "baseline", "solved", "longer", "verdict",
+        "steps", "seconds"}
+LONGER_KEYS = {"test", "seq_len", "metric", "baseline", "solved"}
 
 
 @pytest.mark.slow
@@ -59,7 +61,8 @@ def test_time_cap_is_shown_in_table_and_json(cli, monkeypatch):
     res = cli("memory", "--seq-len", "4", "--arch", "rnn", "--hidden", "4",
               "--steps", "100000", "--max-seconds", "0.3")
     assert res.exit_code == 0, res.output
-    assert "wall-clock cap stopped the run" in res.stdout and "cap hit" in res.stdout
+    text = " ".join(res.stdout.split())  # the caption wraps with the table's width
+    assert "wall-clock cap stopped the run" in text and "cap hit" in text
 
 
 def test_clipping_is_recorded_and_can_be_turned_off():
@@ -117,14 +120,15 @@ def test_json_schema(cli):
         (4, "gru"), (4, "lstm"), (6, "gru"), (6, "lstm"),
     ]
     for r in data["results"]:
-        assert KEYS <= set(r)
+        assert KEYS <= set(r) and LONGER_KEYS <= set(r["longer"])
+        assert r["verdict"] in tasks.SCOPES
         assert r["metric_name"] == "mse" and r["baseline"] == pytest.approx(1 / 6)
         assert isinstance(r["solved"], bool) and r["steps"] >= 1
 
 
 @pytest.mark.parametrize(
     ("task", "T", "metric", "extra"),
-    [("copy", 2, "cross-entropy", "recall_accuracy"), ("counting", 6, "accuracy", "generalisation"),
+    [("copy", 2, "cross-entropy", "recall_accuracy"), ("counting", 6, "accuracy", "longer"),
      ("temporal-order", 10, "accuracy", None)],
 )
 def test_other_tasks_report_their_metric_and_baseline(cli, task, T, metric, extra):
@@ -134,8 +138,12 @@ def test_other_tasks_report_their_metric_and_baseline(cli, task, T, metric, extr
     assert r["baseline"] == pytest.approx(TASKS[task].baseline(T))
     if extra:
         assert extra in r
+    assert LONGER_KEYS <= set(r["longer"]) and r["longer"]["seq_len"] > T
     if task == "counting":
-        assert r["generalisation"]["n_range"] == [4, 6]
+        assert r["longer"]["n_range"] == [4, 6] and r["longer"]["test"] == "n 4-6"
+    else:
+        assert r["longer"]["test"] == f"T={2 * T}"
+    assert r["verdict"] == tasks.scope(r["solved"], r["longer"]["solved"])
 
 
 def test_init_applies_where_it_means_something(cli):

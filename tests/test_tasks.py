@@ -148,5 +148,27 @@ def test_each_scorer_scores_its_own_batches(name):
     loss, metric = task.score(model, batch.to_torch())
     assert loss.requires_grad and math.isfinite(float(loss.detach())) and math.isfinite(metric)
     extra = task.extra_metrics(model, T, np.random.default_rng(1), 5)
-    assert set(extra) == {"copy": {"recall_accuracy"},
-                          "counting": {"generalisation"}}.get(name, set())
+    assert set(extra) == {"copy": {"recall_accuracy"}}.get(name, set())
+    longer = task.longer_test(model, T, np.random.default_rng(1), 5)
+    assert longer["seq_len"] > T and 0 <= longer["metric"] and math.isfinite(longer["metric"])
+    assert longer["solved"] == (task.solved(longer["metric"], longer["seq_len"])
+                                if name != "counting" else longer["metric"] >= 0.95)
+
+
+def test_the_longer_test_is_longer_than_training():
+    """Counting's longer test has only n beyond the trained range; the others run at 2T."""
+    b = tasks.counting(20, 500, np.random.default_rng(0), n_range=(11, 20))
+    assert b.n.min() == 11 and b.n.max() == 20 and b.x.shape[0] == 40
+    trained = tasks.counting(20, 500, np.random.default_rng(0))
+    assert trained.n.max() <= 10  # so no longer-test n was ever trained on
+
+
+@pytest.mark.parametrize(("solved", "longer", "word"), [
+    (True, False, "solved in distribution only"),
+    (True, True, "generalises to longer sequences"),
+    (True, None, "solved in distribution only"),
+    (False, True, "not solved"),
+    (False, False, "not solved"),
+])
+def test_scope_says_what_was_shown(solved, longer, word):
+    assert tasks.scope(solved, longer) == word

@@ -107,7 +107,7 @@ def _run(job) -> tuple[list[dict], bool]:
 
 def _show(job, data: dict, as_json: bool) -> None:
     from rnncli.console import out, print_json
-    from rnncli.render.memory import curve_lines, results_table, summary
+    from rnncli.render.memory import curve_lines, longer_line, results_table, summary
 
     if as_json:
         print_json(data)
@@ -117,12 +117,13 @@ def _show(job, data: dict, as_json: bool) -> None:
         return
     console = out()
     console.print(results_table(job.task.name, results, job.task.solved_rule))
+    console.print(longer_line(results, job.task.longer_rule), markup=False)
     console.print("loss (log scale, first -> last step), spikes (> 2x running mean), "
                   "largest |gradient|, share of steps clipped:")
     for line in curve_lines(results):
         console.print(line, soft_wrap=True)
     for line in summary(results):
-        console.print(line, soft_wrap=True)
+        console.print(line, markup=False)
 
 
 def _save(path: Path, data: dict) -> None:

@@ -74,11 +74,12 @@ def training(task, arch_names: list[str], lengths: list[int], cfg) -> Estimate:
             train = torch_step_s(arch, steps, B, I, H)
             val = torch_step_s(arch, steps, cfg.val_size, I, H) / 3  # forward only
             test = torch_step_s(arch, steps, cfg.test_size, I, H) / 3
-            total += min(cfg.steps * train + evals * val, cfg.max_seconds) + 2 * test
+            # the test set, the task's extras and the longer test (2T): about 4 test passes
+            total += min(cfg.steps * train + evals * val, cfg.max_seconds) + 4 * test
             kept = archs.get(arch).kept_per_unit
             train_b = steps * B * (H * (kept + 2) * 8 + I * 4 + 48 + C * 12)
             eval_b = steps * (cfg.val_size + cfg.test_size) * (I * 4 + 48)
-            eval_b += steps * cfg.test_size * (H * (G + 2) * 4 + C * 8)
+            eval_b += 2 * steps * cfg.test_size * (H * (G + 2) * 4 + C * 8)  # longer: 2T
             params = 16 * (G * H * (I + H + 2) + H * C + C)
             peak = max(peak, train_b + eval_b + params)
     return Estimate(total, peak)

@@ -24,9 +24,16 @@ targets and, where only some steps are scored, ``mask`` (T, B).
   (``[0.1T, 0.2T]`` and ``[0.5T, 0.6T]``).  Chance (no memory) is 1/4.
 * counting a^n b^n (Weiss, Goldberg & Yahav 2018): n a's then n b's, padded to
   T; at every b the model says whether this b ends the run.  Trained with
-  n in [1, T//2]; generalisation is tested on n in [T//2 + 1, T] (longer
-  sequences than any seen).  A model with no memory answers the same at every
-  b, so it gets a whole sequence right only when n = 1: baseline 1 / (T//2).
+  n in [1, T//2].  A model with no memory answers the same at every b, so it
+  gets a whole sequence right only when n = 1: baseline 1 / (T//2).
+
+Every task also has a **longer test** (``Task.longer``): the trained model, unchanged,
+scored on sequences longer than any it was trained on, by the task's own metric and
+solved rule.  Counting tests n in [T//2 + 1, T] (runs up to twice the longest trained
+one; Weiss et al. 2018 test their LSTMs on n far beyond the trained range); the others
+run at 2T (adding: markers in [0, T) and [T, 2T); copy: a delay of 2T; temporal order:
+the X/Y ranges scaled to 2T).  ``scope`` turns the two results into the verdict: not
+solved, solved in distribution only, or generalises to longer sequences.
 
 NumPy is imported inside the generators and torch inside the scorers, so that the
 command line can list the tasks (``--task`` help) without loading either.
@@ -201,18 +208,47 @@ def copy_recall(task: Task, model, seq_len: int, rng, size: int) -> dict:
     return {"recall_accuracy": float(acc)}
 
 
-def counting_generalisation(task: Task, model, seq_len: int, rng, size: int) -> dict:
-    """Accuracy on n in [T//2 + 1, T]: runs up to twice as long as any trained on."""
+# ---------------------------------------------------------------- longer sequences
+LONGER = 2  # the longer test runs at LONGER x T
+
+
+def longer_length(task: Task, model, seq_len: int, rng, size: int) -> dict:
+    """The task's metric at ``LONGER`` x T, beside the baseline and the rule at that length."""
+    T = LONGER * seq_len
+    _, metric = task.score(model, task.generate(T, size, rng).to_torch())
+    return {"test": f"T={T}", "seq_len": T, "metric": metric, "baseline": task.baseline(T),
+            "solved": task.solved(metric, T)}
+
+
+def longer_counts(task: Task, model, seq_len: int, rng, size: int) -> dict:
+    """Counting on n in [T//2 + 1, T]: runs up to twice as long as any trained on.
+
+    A memoryless model is right only when n = 1, so its score here is 0.
+    """
     n_max = seq_len // 2
-    n_range = (n_max + 1, 2 * n_max)
-    _, acc = task.score(model, counting(seq_len, size, rng, n_range=n_range).to_torch())
-    return {"generalisation": {"n_range": list(n_range), "accuracy": acc}}
+    lo, hi = n_max + 1, 2 * n_max
+    _, acc = task.score(model, counting(seq_len, size, rng, n_range=(lo, hi)).to_torch())
+    return {"test": f"n {lo}-{hi}", "seq_len": 2 * hi, "n_range": [lo, hi], "metric": acc,
+            "baseline": 0.0, "solved": task.solved(acc, seq_len)}
+
+
+SCOPES = ("not solved", "solved in distribution only", "generalises to longer sequences")
+
+
+def scope(solved: bool, longer_solved: bool | None) -> str:
+    """What a run showed: not solved at T; solved at T only; solved at T and longer.
+
+    ``longer_solved`` None (no longer test ran) cannot claim more than in distribution.
+    """
+    if not solved:
+        return SCOPES[0]
+    return SCOPES[2] if longer_solved else SCOPES[1]
 
 
 # ---------------------------------------------------------------- the registry
 Generator = Callable[[int, int, "np.random.Generator"], Batch]
 Scorer = Callable[[Any, dict], "tuple[Any, float]"]
-Extras = Callable[["Task", Any, int, Any, int], dict]
+Extras = Callable[["Task", Any, int, Any, int], dict]  # (task, model, T, rng, size)
 
 
 @dataclass(frozen=True)
@@ -233,6 +269,8 @@ class Task:
     solved_rule: str
     extra_steps: int = 0  # time steps the network runs beyond T (copy: 20)
     extras: Extras | None = None  # task-specific metrics after training
+    longer: Extras = longer_length  # the longer-sequence test (see the module docstring)
+    longer_rule: str = f"the same rule at {LONGER}T"
 
     def baseline(self, seq_len: int) -> float:
         """The metric of the best model without memory (see the module docstring)."""
@@ -270,6 +308,13 @@ class Task:
         with torch.no_grad():
             return self.extras(self, model, seq_len, rng, size)
 
+    def longer_test(self, model, seq_len: int, rng, size: int) -> dict:
+        """The trained model on longer sequences than it was trained on (no gradients)."""
+        import torch
+
+        with torch.no_grad():
+            return self.longer(self, model, seq_len, rng, size)
+
 
 TASKS: dict[str, Task] = {
     t.name: t
@@ -297,7 +342,7 @@ TASKS: dict[str, Task] = {
             len(COUNT_SYMBOLS), 1, end_of_run, "accuracy", True,
             lambda T: 1.0 / (T // 2),  # right only when n = 1
             4, "weiss2018", "test accuracy (end of every b run exact) >= 0.95",
-            extras=counting_generalisation,
+            longer=longer_counts, longer_rule="the same rule on n in [T//2 + 1, T]",
         ),
     )
 }

@@ -34,7 +34,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 from rnncli import archs
-from rnncli.experiments.tasks import Task
+from rnncli.experiments.tasks import Task, scope
 from rnncli.trainkit import run_steps, set_lr, torch_session, warmup_lr
 
 STOP_MARGIN = 0.7  # stop when the validation metric clears the rule with this margin
@@ -83,6 +83,7 @@ class RunResult:
     seconds: float
     stopped: str  # solved | steps | wall-cap | diverged
     extra: dict = field(default_factory=dict)
+    longer: dict | None = None  # Task.longer_test: the model on longer sequences
     model: object = field(default=None, repr=False, compare=False)  # the trained torch model
 
     def as_dict(self) -> dict:
@@ -93,6 +94,8 @@ class RunResult:
             "metric": self.metric,
             "baseline": self.baseline,
             "solved": self.solved,
+            "longer": self.longer,
+            "verdict": scope(self.solved, self.longer["solved"] if self.longer else None),
             "steps": self.steps,
             "seconds": round(self.seconds, 2),
             "stopped": self.stopped,
@@ -272,16 +275,17 @@ class _Run:
         stopped = STOPPED[log.stopped]
         extra = {"init": self.init, "final_lr": cfg.lr * self.plateau.scale,
                  **loss_summary(log.losses, self.norms, cfg.clip, cfg.warmup)}
-        metric = math.nan
+        metric, longer = math.nan, None
         if stopped != "diverged":
             test_rng = np.random.default_rng([cfg.seed, 2, T])
             test = task.generate(T, cfg.test_size, test_rng).to_torch()
             with torch.no_grad():
                 _, metric = task.score(self.model, test)
             extra.update(task.extra_metrics(self.model, T, test_rng, cfg.test_size))
+            longer = task.longer_test(self.model, T, test_rng, cfg.test_size)
         return RunResult(self.arch, T, task.metric_name, metric, task.baseline(T),
                          task.solved(metric, T), log.steps, log.seconds, stopped, extra,
-                         self.model)
+                         longer, self.model)
 
 
 def iter_runs(

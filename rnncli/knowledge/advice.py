@@ -148,8 +148,12 @@ def _task_reason(answers: dict[str, Any], h: int) -> list[dict[str, Any]]:
     task = answers.get("task")
     if task == "counting":
         return [_reason("task", task, {"rnn": -1, "gru": -1, "lstm": 3},
-                        "counting (aⁿbⁿ-like): an LSTM can count with its cell, a "
-                        "finite-precision GRU or tanh RNN cannot", "weiss2018")]
+                        "counting (aⁿbⁿ-like): an LSTM can implement a counter in its "
+                        "cell, a finite-precision GRU or tanh RNN cannot (Weiss et al. "
+                        "prove it; their LSTMs counted beyond the trained n). Not shown "
+                        "here: in rnncli memory --task counting --seq-len 20 all three "
+                        "solved the trained n and none generalised to longer runs",
+                        "weiss2018")]
     if task == "generation":
         return [_reason("task", task, {"lstm": 1},
                         "generation / language modelling: LSTM with forget bias 1 did best "

@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli import fmt
+from rnncli.experiments.tasks import SCOPES
 from rnncli.render import sparkline
 
 CAP_MARK = "*"
@@ -21,14 +22,31 @@ def _fmt(value: float | None, name: str) -> str:
     return fmt.fixed(value, 3) if name == "accuracy" else fmt.small(value)
 
 
+VERDICT_CELL = {"not solved": "no", "solved in distribution only": "T only",
+                "generalises to longer sequences": "T+longer"}
+
+
 def _note(r: dict) -> str:
     if "recall_accuracy" in r:
         return f"recall acc {r['recall_accuracy']:.2f}"
-    if "generalisation" in r:
-        g = r["generalisation"]
-        lo, hi = g["n_range"]
-        return f"n {lo}-{hi}: {g['accuracy']:.2f}"
     return ""
+
+
+def _longer_cell(r: dict, metric: str) -> str:
+    g = r.get("longer")
+    return "-" if not g else _fmt(g["metric"], metric)
+
+
+def _longer_tests(results: list[dict]) -> str:
+    """'n 11-20 for T=20, n 26-50 for T=50': what the longer column measured."""
+    tests = {r["seq_len"]: r["longer"]["test"] for r in results if r.get("longer")}
+    return ", ".join(f"{t} for T={T}" for T, t in tests.items()) or "none ran"
+
+
+def _verdict_cell(r: dict) -> Text:
+    word = VERDICT_CELL.get(r.get("verdict", ""), r.get("verdict", ""))
+    style = {"no": "red", "T only": "yellow", "T+longer": "green"}.get(word)
+    return Text(word, style=style or "")
 
 
 def _metric_cell(r: dict, metric: str) -> str:
@@ -39,24 +57,32 @@ def _steps_cell(r: dict) -> str:
     return f"{r['steps']}{CAP_MARK if r.get('wall_cap_hit') else ''}"
 
 
+def longer_line(results: list[dict], longer_rule: str) -> str:
+    """What the table's 'longer' and 'shown' columns mean, printed under it."""
+    return (f"longer: the trained model on sequences longer than any trained on "
+            f"({_longer_tests(results)}; {longer_rule}). shown: solved at T and on the "
+            "longer test (T+longer), at T only, or not at T (no)")
+
+
 def results_table(task: str, results: list[dict], solved_rule: str) -> Table:
-    """One row per (length, architecture): metric beside its no-memory baseline."""
+    """One row per (length, architecture): metric beside its no-memory baseline, the
+    same model on longer sequences, and what that shows."""
     metric = results[0]["metric_name"] if results else "metric"
     caption = f"solved: {solved_rule}"
     if any(r.get("wall_cap_hit") for r in results):
         caption += f"; {CAP_MARK} the wall-clock cap stopped the run before its step budget"
     table = Table(title=f"memory: {task}", caption=caption, title_justify="left")
     for name, justify in (("T", "right"), ("arch", "left"), (f"test {metric}", "right"),
-                          ("baseline", "right"), ("solved", "left"), ("steps", "right"),
-                          ("s", "right")):
+                          ("baseline", "right"), ("longer", "right"), ("shown", "left"),
+                          ("steps", "right"), ("s", "right")):
         table.add_column(name, justify=justify)
     has_note = any(_note(r) for r in results)
     if has_note:
         table.add_column("extra")
     for r in results:
-        solved = Text("yes", style="green") if r["solved"] else Text("no", style="red")
         row = [str(r["seq_len"]), r["arch"], _metric_cell(r, metric),
-               _fmt(r["baseline"], metric), solved, _steps_cell(r), f"{r['seconds']:.1f}"]
+               _fmt(r["baseline"], metric), _longer_cell(r, metric), _verdict_cell(r),
+               _steps_cell(r), f"{r['seconds']:.1f}"]
         table.add_row(*row, *([_note(r)] if has_note else []))
     return table
 
@@ -102,9 +128,24 @@ def _unsolved(r: dict) -> str:
     return f"{r['arch']} not solved ({m / b:.0%} of the baseline)"
 
 
+def _shown(rows: list[dict], verdict: str) -> str:
+    """'<verdict> by a, b (longer test n 11-20: a 0.00, b 0.09)', or ''."""
+    hit = [r for r in rows if r.get("verdict") == verdict]
+    if not hit:
+        return ""
+    tests = {r["longer"]["test"] for r in hit if r.get("longer")}
+    scores = ", ".join(f"{r['arch']} {_fmt(r['longer']['metric'], r['metric_name'])}"
+                       for r in hit if r.get("longer"))
+    what = f" (longer test {', '.join(sorted(tests))}: {scores})" if scores else ""
+    return f"{verdict} by {', '.join(r['arch'] for r in hit)}{what}"
+
+
 def _length_line(T: int, rows: list[dict]) -> str:
-    solved = [r["arch"] for r in rows if r["solved"]]
-    parts = [f"solved by {', '.join(solved)}"] if solved else []
+    parts = [_shown(rows, v) for v in (SCOPES[2], SCOPES[1])]
+    parts = [p for p in parts if p]
+    verdicts = {r.get("verdict") for r in rows}
+    if SCOPES[1] in verdicts and SCOPES[2] not in verdicts:
+        parts.append("none generalises to longer sequences")
     parts += [_unsolved(r) for r in rows if not r["solved"]]
     return f"T={T}: " + "; ".join(parts)
 
