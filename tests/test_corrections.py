@@ -88,3 +88,43 @@ def test_linear_ar_design_is_float64_exact():
                               scaled[prep.train + 1], rcond=None)
     np.testing.assert_allclose(coef, ref, rtol=1e-10, atol=1e-12)
     assert prep.windows(prep.train).dtype == np.float32   # the networks still get float32
+
+
+# --- advise: parameters are not time; the raced column is named and can be chosen -----------
+
+
+def test_advise_limited_budget_says_parameters_not_time(cli):
+    d = cli.json("advise", "--budget", "limited", "--seq-len", "50")
+    why = next(r["why"] for r in d["reasons"] if r["question"] == "budget")
+    assert "parameters, not time" in why and "oneDNN" in why and "--measure" in why
+
+
+def test_advise_generation_gets_no_unverified_point(cli):
+    d = cli.json("advise", "--task", "generation", "--seq-len", "50")
+    r = next(r for r in d["reasons"] if r["question"] == "task")
+    assert set(r["points"].values()) <= {0} and "closes the gap" in r["why"]
+
+
+def _prices(tmp_path):
+    rng = np.random.default_rng(0)
+    close = np.cumsum(rng.normal(size=300)) + 100
+    rows = [f"{c:.3f},{v}" for c, v in zip(close, rng.integers(1000, 5000, 300))]
+    path = tmp_path / "prices.csv"
+    path.write_text("close,volume\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_advise_target_picks_the_raced_column(tmp_path):
+    from rnncli.race import evidence, run
+
+    csv = str(_prices(tmp_path))
+    assert run.plan(evidence.request(csv, None)).selected.target == "volume"   # the default
+    plan = run.plan(evidence.request(csv, None, target="close"))
+    assert plan.selected.target == "close" and plan.request.target == "close"
+
+
+def test_advise_target_without_data_and_unknown_column_are_one_line(cli, tmp_path):
+    res = cli("advise", "--target", "close")
+    assert res.exit_code == 2 and "--target needs --data" in res.output
+    res = cli("advise", "--data", str(_prices(tmp_path)), "--target", "nope")
+    assert res.exit_code == 2 and "nope" in res.output and "Traceback" not in res.output

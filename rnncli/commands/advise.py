@@ -100,13 +100,17 @@ def _data_or_file(value: str | None) -> tuple[str | None, str | None]:
     return None, value
 
 
-def _race_plan(csv: str | None, series: str | None, force: bool):
+def _race_plan(csv: str | None, series: str | None, force: bool, target: str | None = None):
     """Check the data and the cost of the short race before anything runs."""
     if csv is None and series is None:
+        if target is not None:
+            from rnncli.errors import BadInput
+
+            raise BadInput("--target needs --data FILE.csv or --series NAME")
         return None
     from rnncli.race import evidence, run
 
-    return run.plan(evidence.request(csv, series, force))
+    return run.plan(evidence.request(csv, series, force, target))
 
 
 def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict[str, Any]:
@@ -115,7 +119,9 @@ def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict
     from rnncli.render.race import RaceProgress
 
     cfg = race_plan.request.config
-    console.err().print(f"advise: a short race on your data ({cfg.steps} steps x "
+    how = "" if race_plan.request.target else " (the default; choose one with --target)"
+    console.err().print(f"advise: a short race on your data, forecasting column "
+                        f"{race_plan.selected.target!r}{how} ({cfg.steps} steps x "
                         f"{len(cfg.seeds)} seeds x {len(cfg.archs)} cells; estimated "
                         f"~{race_plan.estimate.seconds:.0f} s)", soft_wrap=True)
     with RaceProgress(console.err(), len(cfg.seeds) * len(cfg.archs), cfg.steps,
@@ -136,6 +142,9 @@ def advise(
     series: Annotated[Series | None, typer.Option(
         "--series", help="A short race on a built-in series (see rnncli race), scored as "
         "measured evidence.")] = None,
+    target: Annotated[str | None, typer.Option(
+        "--target", help="With --data FILE.csv: the column to forecast (default: the last "
+        "numeric one, as in rnncli race).")] = None,
     task: Annotated[Task | None, typer.Option(help="What the model does.")] = None,
     latency_ms: Annotated[float | None, typer.Option(
         "--latency-ms", help="Per-sequence latency limit (checked with --measure).")] = None,
@@ -168,7 +177,7 @@ def advise(
         "params_max": params_max, "input_size": input_size, "batch": batch}
     advice.validate(given)
     assumed = _fill(given, measure)
-    race_plan = _race_plan(race_csv, getattr(series, "value", None), force)
+    race_plan = _race_plan(race_csv, getattr(series, "value", None), force, target)
     measured = _measure(given, force) if measure else None
     result = advice.advise(given, assumed, measured)
     if race_plan is not None:

@@ -120,8 +120,13 @@ def score(answers: dict[str, Any], measured: dict[str, Any] | None = None
         else:
             what = ", ".join(f"{NAMES[a]} {params[a]:,}" for a in ARCHS)
             rs.append(_reason("budget", "limited", _cost_points(params),
-                              f"limited compute: the guide says GRU (fewer parameters); "
-                              f"exact counts at H={h}: {what} (GRU = 3/4, RNN = 1/4 of LSTM)",
+                              f"limited compute, counted in parameters, not time: the guide "
+                              f"says GRU (fewer parameters); exact counts at H={h}: {what} "
+                              f"(GRU = 3/4, RNN = 1/4 of LSTM in PyTorch). Time can rank "
+                              f"them the other way: in torch on CPU only nn.LSTM reaches "
+                              f"oneDNN's fused RNN kernel, nn.GRU/nn.RNN run step by step, "
+                              f"and rnncli bench measured the GRU slower to train; "
+                              f"--measure scores the time here instead",
                               "lesson"))
     else:
         rs.append(_reason("budget", "abundant", {"lstm": 1},
@@ -155,9 +160,12 @@ def _task_reason(answers: dict[str, Any], h: int) -> list[dict[str, Any]]:
                         "solved the trained n and none generalised to longer runs",
                         "weiss2018")]
     if task == "generation":
-        return [_reason("task", task, {"lstm": 1},
-                        "generation / language modelling: LSTM with forget bias 1 did best "
-                        "on language modelling", "jozefowicz2015")]
+        return [_reason("task", task, {},
+                        "generation / language modelling: no points. Jozefowicz et al. "
+                        "(2015) found that a forget-gate bias of 1 closes the gap between "
+                        "the LSTM and the GRU; that the LSTM leads on language modelling "
+                        "is not verified here, so neither cell gets a point for it",
+                        "jozefowicz2015")]
     if task == "streaming":
         i = answers["input_size"]
         fl = {a: formulas.forward_flops(a, i, h) for a in ARCHS}

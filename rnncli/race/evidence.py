@@ -26,18 +26,20 @@ SHORT_SEEDS = [0, 1, 2]
 POINTS = 2.0
 
 
-def request(csv: str | None, series: str | None, force: bool = False) -> run.Request:
+def request(csv: str | None, series: str | None, force: bool = False,
+            target: str | None = None) -> run.Request:
     """The short race's request (all torch architectures, race defaults otherwise)."""
     cfg = RaceConfig(list(archs.names(torch_only=True)), steps=SHORT_STEPS,
                      seeds=list(SHORT_SEEDS))
-    return run.Request(csv=csv, series=series, force=force, config=cfg)
+    return run.Request(csv=csv, series=series, target=target, force=force, config=cfg)
 
 
 def _why(result: dict[str, Any], winners: list[str]) -> str:
     d = result["data"]
     rmse = ", ".join(f"{m['title']} {m['rmse_mean']:.3g}" for m in result["models"])
     base = ", ".join(f"{b['name']} {b['rmse']:.3g}" for b in result["baselines"])
-    head = (f"short race on your data ({d['source']}; {SHORT_STEPS} steps x "
+    head = (f"short race on your data ({d['source']}, column {d['target']!r}; "
+            f"{SHORT_STEPS} steps x "
             f"{len(result['config']['seeds'])} seeds): test RMSE {rmse}; baselines {base}")
     if not winners:
         return f"{head}. {result['verdict'][0]}: no cell earns points; try the baseline first"
