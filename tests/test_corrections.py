@@ -108,7 +108,7 @@ def test_advise_generation_gets_no_unverified_point(cli):
 def _prices(tmp_path):
     rng = np.random.default_rng(0)
     close = np.cumsum(rng.normal(size=300)) + 100
-    rows = [f"{c:.3f},{v}" for c, v in zip(close, rng.integers(1000, 5000, 300))]
+    rows = [f"{c:.3f},{v}" for c, v in zip(close, rng.integers(1000, 5000, 300), strict=True)]
     path = tmp_path / "prices.csv"
     path.write_text("close,volume\n" + "\n".join(rows) + "\n")
     return path
