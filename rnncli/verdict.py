@@ -35,8 +35,9 @@ API
 ``ratio_text(r, lo, hi)`` -> ``"1.12× (95% 1.02–1.30)"``.
 ``compare_ratio(fast, slow, ev, ...)`` -> :class:`Verdict`: ``"fast"`` faster than
     ``"slow"`` by a ratio of times (null 1).
-``compare_difference(a, b, ev, ...)`` -> :class:`Verdict`: ``a - b`` (null 0), with
-    ``lower_is_better`` for errors (RMSE) and the word to use ("beats", "better").
+``compare_difference(a, b, ev, ...)`` -> :class:`Verdict`: ``ev`` is ``a - b`` (null 0),
+    with ``lower_is_better`` for errors (RMSE) and the word to use ("beats", "better
+    than"); a decided line shows the difference as winner minus loser.
 ``accuracy_difference(a, b)`` -> :class:`Evidence` of ``acc_a - acc_b`` from two
     :class:`Accuracy` (mean accuracy and test-set size).
 ``compare_accuracies(a, b, ...)`` -> :class:`Verdict` (ties, too small, Newcombe interval).
@@ -205,13 +206,16 @@ def compare_difference(a: str, b: str, ev: Evidence, *, word: str = "beats",
     observed = f"{what} {f(ev.estimate)}"
     if not ev.enough:
         return _too_small(a, b, ev, observed, how)
-    interval = f"{what} {f(ev.estimate)}, 95% {span(ev.lo, ev.hi, f)}"
     if not ev.excludes(0.0):
+        interval = f"{what} {f(ev.estimate)}, 95% {span(ev.lo, ev.hi, f)}"
         return Verdict("not distinguishable",
                        f"{a} and {b} not distinguishable here ({interval} includes 0)",
                        None, ev)
     a_wins = (ev.estimate < 0) == lower_is_better
     win, lose = (a, b) if a_wins else (b, a)
+    # said as winner minus loser, so the sign matches the sentence
+    d, lo, hi = (ev.estimate, ev.lo, ev.hi) if a_wins else (-ev.estimate, -ev.hi, -ev.lo)
+    interval = f"{what} {f(d)}, 95% {span(lo, hi, f)}"
     return Verdict("a" if a_wins else "b", f"{win} {word} {lose} ({interval})", win, ev)
 
 

@@ -359,9 +359,11 @@ def test_three_classes_train_and_save(cli, tmp_path):
     assert sum(probs.values()) == pytest.approx(1.0, abs=1e-6)
 
 
-def _fake(name, kind, acc, k100=None):
-    sets = {s: {"mean": acc} for s in ("order", "negation", "contrast", "override")}
-    sets["memory"] = {"mean": acc, "by_k": {"100": acc if k100 is None else k100}}
+def _fake(name, kind, acc, k100=None, n=200, test=None):
+    sets = {s: {"mean": acc, "n": n} for s in ("order", "negation", "contrast", "override")}
+    sets["memory"] = {"mean": acc, "n": 6 * n,
+                      "by_k": {"100": acc if k100 is None else k100}}
+    sets["test"] = {"mean": acc if test is None else test, "n": n}
     return {"name": name, "kind": kind, "sets": sets,
             "padding": {"pads": 10, "packed_changed": 0.0, "lesson_changed": 0.3,
                         "lesson_acc": 1.0, "lesson_acc_padded": 0.7}}
@@ -381,3 +383,50 @@ def test_verdict_words_follow_the_numbers():
     lines = [v["line"] for v in verdicts([boe, rnn])]
     assert "NOT HELD, though BoE reaches 0.85" in lines[0] and "good not" in lines[0]
     assert "NOT invariant" in lines[-1] and verdicts([nb, boe]) == []
+
+
+def test_held_needs_the_interval_above_the_bar():
+    from rnncli.sentiment.claims import verdict
+
+    nb = _fake("NB", "baseline", 0.6)
+    assert verdict([nb, _fake("LSTM", "recurrent", 0.86)], "order")["verdict"] == "not decided"
+    assert verdict([nb, _fake("LSTM", "recurrent", 1.0, n=5)], "order")["verdict"] == \
+        "too small"
+    # a baseline at the bar but not clearly above it does not "hold the claim too"
+    assert verdict([_fake("NB", "baseline", 0.85), _fake("LSTM", "recurrent", 1.0)],
+                   "order")["verdict"] == "held"
+
+
+def test_test_set_outcome_follows_the_shared_rule():
+    from rnncli import verdict as rule
+    from rnncli.sentiment.claims import outcome
+
+    # "NB (0.769) beats LSTM (0.742)" with overlapping intervals: not distinguishable
+    out = outcome([_fake("NB", "baseline", 0, test=0.769, n=1066),
+                   _fake("LSTM", "recurrent", 0, test=0.742, n=1066)])
+    assert len(out["lines"]) == 1 and "beats" not in out["lines"][0]
+    assert "not distinguishable" in out["lines"][0] and "includes 0" in out["lines"][0]
+    # "best is GRU (1.000)" while the LSTM has 1.000 too: a tie
+    out = outcome([_fake("NB", "baseline", 0, test=0.9, n=400),
+                   _fake("GRU", "recurrent", 0, test=1.0, n=400),
+                   _fake("LSTM", "recurrent", 0, test=1.0, n=400)])
+    assert out["lines"][0].startswith("test set, best baseline vs best recurrent: GRU (1.000) "
+                                      "beats NB (0.900) (accuracy difference 0.100, 95% ")
+    assert out["lines"][1] == ("test set, best two recurrent: GRU (1.000) and LSTM (1.000) "
+                               "tie (1.000 each)")
+    assert [v["outcome"] for v in out["verdicts"]] == ["b", "tie"]
+    # a test split under the minimum is refused, naming it
+    out = outcome([_fake("bag of embeddings", "baseline", 0, test=1.0, n=1),
+                   _fake("LSTM", "recurrent", 0, test=1.0, n=1)])
+    assert out["refused"] and "beats" not in out["lines"][0]
+    assert f"at least {rule.MIN_EXAMPLES} needed" in out["lines"][0]
+
+
+def test_tiny_file_gets_no_winner(cli, tmp_path):
+    # the 2/0/1 split of a 3-line file: refused as too small, with the minimum
+    path = _tsv(tmp_path, "a fine film\t1\na dull film\t0\na fine plot\t1\n")
+    res = cli("sentiment", "--data", str(path), "--arch", "lstm", "--steps", "2",
+              "--hidden", "4", "--embed", "4")
+    assert res.exit_code == 0, res.output
+    assert "beats" not in res.stdout and "too small to decide" in res.stdout
+    assert "at least 30 needed" in res.stdout

@@ -110,28 +110,13 @@ def stop_lines(result: dict) -> list[str]:
             if set(m["stopped"]) - {"steps"}]
 
 
-def outcome_line(result: dict) -> str:
-    """Who wins on the test set, recurrent or not."""
-    models = result["models"]
-    best = max(models, key=lambda m: m["sets"]["test"]["mean"])
-    rec = [m for m in models if m["kind"] == "recurrent"]
-    if not rec:
-        return ""
-    best_rec = max(rec, key=lambda m: m["sets"]["test"]["mean"])
-    if best["kind"] == "baseline":
-        return (f"test set: the baseline {best['name']} ({best['sets']['test']['mean']:.3f}) "
-                f"beats the best recurrent model, {best_rec['name']} "
-                f"({best_rec['sets']['test']['mean']:.3f})")
-    return f"test set: best is {best['name']} ({best['sets']['test']['mean']:.3f})"
-
-
 def report(result: dict, files: dict) -> list:
     """What the command prints, in order: lines (str) and tables."""
     items: list = list(dataset_lines(result))
     items += [t for t in (accuracy_table(result), probe_table(result), memory_table(result))
               if t is not None]
     items += stop_lines(result) + [v["line"] for v in result["verdicts"]]
-    items += [line for line in (outcome_line(result),) if line]
+    items += (result.get("outcome") or {}).get("lines", [])
     items += [t for t in (gate_table(result),) if t is not None]
     items += [f"{what}: {path}" for what, path in files.items() if path is not None]
     return items

@@ -1,11 +1,19 @@
 """The lesson's claims about its SentimentLSTM, each judged on the probe set that isolates
-it: held (the best recurrent model reaches ``HELD``), not held, or held by the bag of
-words too (a baseline without recurrence reaches ``HELD`` as well, so the claim is no
-evidence for recurrence). Every verdict carries the numbers it rests on.
+it, and the test-set outcome, all through the shared rule (:mod:`rnncli.verdict`).
+
+A claim is "held" when the best recurrent model's 95% Wilson interval on its probe set
+lies at or above ``HELD``; "not held" when it lies below; "not decided" when it straddles
+the bar; "held by the bag of words too" when a baseline without recurrence also clears the
+bar (then the claim is no evidence for recurrence). The test-set outcome compares the best
+recurrent model with the best baseline, and the two best recurrent models, by the
+difference of their accuracies (Newcombe's interval): "beats" only when it excludes 0,
+ties called ties, and a test split under ``verdict.MIN_EXAMPLES`` sentences refused.
+Every verdict carries the numbers it rests on.
 """
 
 from __future__ import annotations
 
+from rnncli import verdict as rule
 from rnncli.sentiment.probes import MEMORY_KS
 
 HELD = 0.85
@@ -25,26 +33,40 @@ def _acc(model: dict, claim: str) -> float:
     return model["sets"][claim]["mean"]
 
 
+def _n(model: dict, claim: str) -> int:
+    """Probe sentences behind ``_acc`` (the memory set has as many for every k)."""
+    n = int(model["sets"][claim].get("n", 0))
+    return n // len(MEMORY_KS) if claim == "memory" else n
+
+
+def _held(model: dict, claim: str) -> rule.Verdict:
+    ev = rule.accuracy_evidence(_acc(model, claim), _n(model, claim))
+    return rule.threshold(model["name"], ev, HELD)
+
+
 def _numbers(models: list[dict], claim: str) -> str:
     parts = [f"{m['name']} {_acc(m, claim):.2f}" for m in models]
     return ", ".join(parts)
 
 
-def _word(held: bool, base_held: list[str]) -> str:
-    if not held:
+def _word(best: rule.Verdict | None, base_held: list[str]) -> str:
+    if best is None or best.outcome == "not held":
         return "not held"
+    if not best.decided:
+        return best.outcome  # "not decided" or "too small"
     return "held by the bag of words too" if base_held else "held"
 
 
 def verdict(models: list[dict], claim: str) -> dict:
     rec = [m for m in models if m["kind"] == "recurrent"]
     base_held = [m["name"] for m in models
-                 if m["kind"] == "baseline" and _acc(m, claim) >= HELD]
+                 if m["kind"] == "baseline" and _held(m, claim).decided]
     best = max(rec, key=lambda m: _acc(m, claim), default=None)
-    held = best is not None and _acc(best, claim) >= HELD
-    return {"claim": claim, "verdict": _word(held, base_held),
+    best_v = _held(best, claim) if best is not None else None
+    return {"claim": claim, "verdict": _word(best_v, base_held),
             "best": best["name"] if best else None,
             "accuracy": {m["name"]: _acc(m, claim) for m in models},
+            "rule": best_v.as_dict() if best_v else None,
             "baselines_held": base_held}
 
 
@@ -68,11 +90,47 @@ def verdicts(models: list[dict]) -> list[dict]:
         held_by = v["baselines_held"]
         also = (f", though {' and '.join(held_by)} reach{'es' if len(held_by) == 1 else ''} "
                 f"{HELD}" if v["verdict"] == "not held" and held_by else "")
-        v["line"] = (f"{text}: {v['verdict'].upper()}{also} ({_numbers(models, claim)})"
-                     + (f"; {v['note']}" if v["note"] else ""))
+        v["line"] = (f"{text}: {v['verdict'].upper()}{also} ({_numbers(models, claim)}"
+                     f"{_bar(v)})" + (f"; {v['note']}" if v["note"] else ""))
         out.append(v)
     out.append(padding_verdict(models))
     return out
+
+
+def _bar(v: dict) -> str:
+    """The evidence behind the best model's word: its interval against the bar."""
+    ev = (v.get("rule") or {}).get("evidence")
+    if not ev or ev["lo"] is None:
+        return ""
+    return (f"; best {v['best']} 95% {rule.span(ev['lo'], ev['hi'])} against the bar "
+            f"{HELD}")
+
+
+def _accuracy(m: dict) -> rule.Accuracy:
+    return rule.Accuracy(m["name"], m["sets"]["test"]["mean"], int(m["sets"]["test"]["n"]))
+
+
+def outcome(models: list[dict]) -> dict:
+    """Who wins on the test set: the best recurrent model against the best baseline, and
+    against the runner-up recurrent model (the shared rule decides every word)."""
+    rec = sorted((m for m in models if m["kind"] == "recurrent"),
+                 key=lambda m: -m["sets"]["test"]["mean"])
+    base = sorted((m for m in models if m["kind"] == "baseline"),
+                  key=lambda m: -m["sets"]["test"]["mean"])
+    if not rec:
+        return {"lines": [], "verdicts": []}
+    n = int(rec[0]["sets"]["test"]["n"])
+    if n < rule.MIN_EXAMPLES:
+        line = (f"test set: too small to decide: {n} sentence{'s' if n != 1 else ''}, at "
+                f"least {rule.MIN_EXAMPLES} needed to call any model better (give more "
+                "data, or --test with a larger file)")
+        return {"lines": [line], "verdicts": [], "refused": True}
+    pairs = [("best baseline vs best recurrent", base[0], rec[0])] if base else []
+    pairs += [("best two recurrent", rec[0], rec[1])] if len(rec) > 1 else []
+    found = [(head, rule.compare_accuracies(_accuracy(a), _accuracy(b)))
+             for head, a, b in pairs]
+    return {"lines": [f"test set, {head}: {f.line}" for head, f in found],
+            "verdicts": [f.as_dict() for _, f in found]}
 
 
 def padding_verdict(models: list[dict]) -> dict:

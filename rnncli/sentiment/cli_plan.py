@@ -127,6 +127,7 @@ def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:
                           "vocab_size": prep.request.vocab_size}
     result["estimate"] = asdict(prep.estimate)
     result["verdicts"] = claims.verdicts(result["models"])
+    result["outcome"] = claims.outcome(result["models"])
     return result, trained
 
 
