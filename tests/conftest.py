@@ -12,11 +12,21 @@ from typer.testing import CliRunner
 
 from rnncli.cli import app
 
-# CI draws the same hypothesis examples every run (a red CI is always reproducible);
-# local runs keep exploring new ones.
-settings.register_profile("ci", derandomize=True, print_blob=True)
-if os.environ.get("CI"):
-    settings.load_profile("ci")
+# One BLAS/OpenMP thread unless the caller sets one (before torch or NumPy is imported: none
+# of the imports above loads them): the tests' tiny tensors gain nothing from more, and
+# idle OpenMP threads spinning on a loaded 2-core machine cost a third of the fast tier's
+# CPU. Tests of threading set their threads themselves.
+for _var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_var, "1")
+
+# CI draws the same hypothesis examples every run (a red CI is always reproducible), each
+# test its full count (tests/draws.py); the edit loop ("dev") draws a few new ones per run,
+# so the fast tier stays fast on a loaded machine (the torch-parity tests cost seconds per
+# example there). HYPOTHESIS_PROFILE=ci runs the full counts locally.
+settings.register_profile("ci", derandomize=True, print_blob=True, deadline=None)
+settings.register_profile("dev", max_examples=5, deadline=None)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE")
+                      or ("ci" if os.environ.get("CI") else "dev"))
 
 
 # typer builds the click command tree on every CliRunner.invoke: ~40 ms for rnncli's app,

@@ -8,6 +8,7 @@ import subprocess
 import sys
 
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -249,7 +250,7 @@ def test_never_waits_without_a_terminal():
     assert "Recommendation" in p.stdout and "Assumed" in p.stdout
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(arch=st.sampled_from(TORCH_ARCHS), i=st.integers(1, 300),
        layers=st.integers(1, 3), pmax=st.integers(1, 3_000_000))
 def test_max_hidden_is_the_widest_that_fits(arch, i, layers, pmax):

@@ -13,6 +13,7 @@ import sys
 
 import numpy as np
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -263,7 +264,7 @@ def test_presets_sizes():
                                                           for c in cases)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=examples(30), deadline=None)
 @given(k=st.floats(0.5, 2.5), c=st.floats(1e-4, 1.0),
        xs=st.lists(st.integers(1, 5000), min_size=2, max_size=6, unique=True))
 def test_scaling_exponent_recovers_power_law(k, c, xs):

@@ -7,6 +7,7 @@ import unicodedata
 
 import numpy as np
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,7 +36,7 @@ def test_words_join_a_letter_typed_with_a_combining_mark():
     assert words(decomposed) == ["naïve", "clichés"]
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(st.text(st.characters(categories=("L", "Nd")), min_size=1, max_size=12))
 def test_a_run_of_letters_and_digits_is_one_word(word):
     norm = unicodedata.normalize("NFC", word).lower()

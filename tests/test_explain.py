@@ -402,7 +402,8 @@ def test_every_printed_snippet_is_one_of_the_tested_ones(data):
 
 
 @pytest.mark.parametrize("name", ["forget_bias", "clip", "packed_classifier",
-                                  "bidirectional_classifier", "shapes", "truncated_bptt"])
+                                  "bidirectional_classifier", "shapes",
+                                  pytest.param("truncated_bptt", marks=pytest.mark.slow)])
 def test_every_snippet_runs_as_printed(name):
     torch = pytest.importorskip("torch")
     from rnncli.knowledge import snippets

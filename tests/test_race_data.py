@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,7 +205,7 @@ def test_csv_limits_and_shapes(tmp_path):
         data.check_shape(59, 10, 1)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(n=st.integers(60, 400), window=st.integers(1, 30), horizon=st.integers(1, 10))
 def test_split_properties(n, window, horizon):
     if n < data.min_rows(window, horizon):

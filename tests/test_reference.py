@@ -12,6 +12,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch_reference import TOL, TORCH_DTYPE, check_against_torch, peephole_reference, rel_err
@@ -85,7 +86,7 @@ def _parts(state):
 
 
 @pytest.mark.parametrize("arch,kw", VARIANTS, ids=VARIANT_IDS)
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(s=shapes)
 def test_fast_cells_equal_the_reference_cells(arch, kw, s):
     """fast == reference to 1e-12 in float64: outputs, states, traces and every gradient."""
@@ -169,7 +170,7 @@ def _peephole_against_torch(T, B, I, H, L, with_state, seed, dtype=np.float64):
     return cell, g
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(s=shapes)
 def test_peephole_matches_its_equations_in_torch_autograd(s):
     _peephole_against_torch(**s)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from torch_reference import (
@@ -54,12 +55,13 @@ shapes = st.fixed_dictionaries(
 
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("arch", TORCH_ARCHS)
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(s=shapes)
 def test_matches_torch_forward_and_every_gradient(arch, dtype, s):
     check_against_torch(arch, dtype=dtype, **s)
 
 
+@pytest.mark.slow  # seconds per case on a loaded machine; the fast tier draws smaller shapes
 @pytest.mark.parametrize("dtype", [np.float64, np.float32], ids=["float64", "float32"])
 @pytest.mark.parametrize("arch", TORCH_ARCHS)
 def test_largest_drawn_shape(arch, dtype):

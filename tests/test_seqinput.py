@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
@@ -25,14 +26,14 @@ def test_one_feature_and_many_features():
     assert parse_seq("0.5,1;").shape == (1, 2)  # a trailing ';' marks one multi-feature step
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=examples(40), deadline=None)
 @given(seqs)
 def test_text_round_trip(x):
     text = ";".join(",".join(repr(float(v)) for v in row) for row in x) + ";"
     np.testing.assert_array_equal(parse_seq(text), x)
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(seqs)
 def test_file_round_trips(tmp_path_factory, x):
     d = tmp_path_factory.mktemp("s")

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from draws import examples
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,7 +15,7 @@ from rnncli.experiments import tasks
 from rnncli.experiments.tasks import TASKS, get_task
 
 
-@settings(max_examples=25, deadline=None)
+@settings(max_examples=examples(25), deadline=None)
 @given(T=st.integers(2, 80), B=st.integers(1, 8), seed=st.integers(0, 2**16))
 def test_adding_markers_one_per_half_and_target_is_their_sum(T, B, seed):
     b = tasks.adding(T, B, np.random.default_rng(seed))
@@ -35,7 +36,7 @@ def test_adding_baseline_from_data_is_one_sixth():
     assert TASKS["adding"].baseline(20) == pytest.approx(0.1667, abs=1e-4)
 
 
-@settings(max_examples=20, deadline=None)
+@settings(max_examples=examples(20), deadline=None)
 @given(T=st.integers(1, 40), seed=st.integers(0, 2**16))
 def test_copy_layout(T, seed):
     b = tasks.copy(T, 5, np.random.default_rng(seed))
