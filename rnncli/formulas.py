@@ -7,24 +7,17 @@ for backward) comes from the registry, ``rnncli.archs``.
 Parameter counts follow PyTorch's layout (torch.nn.RNN/GRU/LSTM docs): each
 layer has ``weight_ih`` (G·H × I_l), ``weight_hh`` (G·H × H) and two bias
 vectors ``bias_ih`` and ``bias_hh`` (G·H each), where G is the number of gate
-blocks (RNN 1, GRU 3, LSTM 4) and I_l is the input size of layer l (I for the
-first layer, H above it; twice H when the layer below is bidirectional).
-Hence an LSTM layer holds 4·(H·I + H² + 2H) parameters. The peephole LSTM (Gers &
-Schmidhuber 2000; rnncli.scratch.PeepholeLSTM) adds three diagonal weight vectors per
-layer and direction, ``weight_ci``, ``weight_cf``, ``weight_co`` (H each):
-4·(H·I + H² + 2H) + 3H.
+blocks (``ArchSpec.gate_rows``: RNN 1, GRU 3, LSTM 4) and I_l is the input size of
+layer l (I for the first layer, H above it; twice H when the layer below is
+bidirectional). Hence an LSTM layer holds 4·(H·I + H² + 2H) parameters. An
+architecture's extra H-sized vectors (``ArchSpec.extra_params``: the peephole LSTM's
+``weight_ci``, ``weight_cf``, ``weight_co``) add H each per layer and direction.
 """
 
 from __future__ import annotations
 
 from rnncli import archs
 from rnncli.errors import BadInput
-
-#: The architectures torch runs natively (rnn, gru, lstm), for modules that import it.
-ARCHS = archs.names(torch_only=True)
-
-#: Gate blocks stacked in the fused weight matrices, per registered architecture.
-GATE_BLOCKS = {name: archs.get(name).gate_blocks for name in archs.names()}
 
 #: Values per unit the backward pass keeps for each step, as rnncli.scratch's cells store
 #: them: LSTM and peephole i, f, g, o, c, h (tanh(c_t) is recomputed in backward);
@@ -56,8 +49,9 @@ def layer_input_sizes(input_size: int, hidden_size: int, num_layers: int,
 
 def param_count(arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
                 bias: bool = True, bidirectional: bool = False) -> int:
-    """Number of parameters of ``torch.nn.{RNN,GRU,LSTM}`` (or the peephole LSTM) with these
-    sizes: G·(H·I_l + H² + 2H) per layer and direction, plus 3H for the peepholes."""
+    """Number of parameters of ``torch.nn.{RNN,GRU,LSTM}`` (or any registered architecture)
+    with these sizes: G·(H·I_l + H² + 2H) per layer and direction, plus H per extra vector
+    (the peephole LSTM's 3H)."""
     spec = _spec(arch)
     g, h = spec.gate_blocks, hidden_size
     dirs = 2 if bidirectional else 1
@@ -72,7 +66,7 @@ def param_formula(arch: str) -> str:
     spec = _spec(arch)
     g = spec.gate_blocks
     text = f"{g}·(H·I + H² + 2H)" if g > 1 else "H·I + H² + 2H"
-    return f"{text} + {spec.extra_params_per_layer}" if spec.extra_params_per_layer else text
+    return f"{text} + {spec.extra_vectors}H" if spec.extra_vectors else text
 
 
 def matmul_flops(arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
@@ -94,10 +88,9 @@ def elementwise_flops(arch: str, hidden_size: int, num_layers: int = 1,
     """Forward FLOPs outside the matrix products: bias adds, activations, gating.
 
     Counted as one FLOP per add, multiply or activation evaluation:
-    RNN 2 biases + tanh = 3H; GRU 6 biases + 3 activations + r⊙· + (1−z), two
-    products and a sum = 15H; LSTM 8 biases + 5 activations + c and h updates
-    (4 ops) = 17H; peephole LSTM 17H + three peephole products and their adds = 23H
-    (per step, per layer, per sequence in the batch; ``ArchSpec.elementwise_per_unit``).
+    from each spec's ``ArchSpec.elementwise_per_unit`` (per step, per layer, per sequence
+    in the batch); e.g. RNN 2 biases + tanh = 3H; LSTM 8 biases + 5 activations + c and h
+    updates (4 ops) = 17H; the peephole LSTM adds three peephole products and their adds.
     """
     per_unit = _spec(arch).elementwise_per_unit
     return per_unit * hidden_size * num_layers * seq_len * batch

@@ -182,8 +182,8 @@ def test_pickled_code_is_refused_and_never_runs(cli, tmp_path):
         (["--init", "trained", "--weights", "w.pt"], "not both"),
         (["--prefix", "lstm"], "--prefix applies"),
         (["--hidden", "abc"], "valid integer"),
-        (["--gru-variant", "cho2014"], "applies to a GRU"),
-        (["--arch", "gru", "--nonlinearity", "relu"], "applies to an RNN"),
+        (["--gru-variant", "cho2014"], "applies to the GRU only"),
+        (["--arch", "gru", "--nonlinearity", "relu"], "applies to the RNN only"),
     ],
 )
 def test_bad_options(cli, args, expect):

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from rnncli import console
+from rnncli import archs, console
 from rnncli.options import JsonFlag
 
 
@@ -40,11 +40,11 @@ def compare(
         from rnncli.measure import quick_measure
 
         bounds.check((bounds.step_cost(a, input_size, hidden, layers, seq_len, batch)
-                      for a in comparison.MEASURED), "compare --measure", force)
+                      for a in archs.names(torch_only=True)), "compare --measure", force)
         settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
         with console.err().status("Timing a training step of RNN, GRU and LSTM "
                                   "(about 15 s)..."):
-            rows = quick_measure(list(comparison.MEASURED), input_size=input_size,
+            rows = quick_measure(list(archs.names(torch_only=True)), input_size=input_size,
                                  hidden_size=hidden, num_layers=layers, seq_len=seq_len,
                                  batch=batch, **settings)
         comparison.add_measurements(data, rows, settings)

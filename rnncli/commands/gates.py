@@ -19,9 +19,8 @@ from rnncli.options import JsonFlag
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 Arch = archs.choice_enum("Arch", extra=("all",))
 Init = Enum("Init", {"trained": "trained", "random": "random"}, type=str)
-Variant = Enum("Variant", {v: v for v in archs.get("gru").options["variant"]}, type=str)
-Nonlinearity = Enum("Nonlinearity", {v: v for v in archs.get("rnn").options["nonlinearity"]},
-                    type=str)
+Variant = archs.option_enum("Variant", "variant")
+Nonlinearity = archs.option_enum("Nonlinearity", "nonlinearity")
 Direction = Enum("Direction", {"forward": "forward", "backward": "backward"}, type=str)
 
 

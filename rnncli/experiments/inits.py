@@ -42,7 +42,7 @@ def _plain(arch: str) -> bool:
 
 def applies(init: str, arch: str) -> bool:
     """Whether ``init`` means something for ``arch`` (forget-bias-1: a forget gate)."""
-    return init != "forget-bias-1" or "forget" in archs.get(arch).gate_rows
+    return init != "forget-bias-1" or archs.get(arch).forget_bias_row is not None
 
 
 def nonlinearity(arch: str, init: str) -> str:
@@ -89,9 +89,11 @@ def _identity(params, arch: str, rng: np.random.Generator) -> None:
 
 def _forget_bias_1(params, arch: str, rng: np.random.Generator) -> None:
     if not applies("forget-bias-1", arch):
-        raise BadInput(f"--init forget-bias-1 applies to the LSTM only, not {arch}")
+        having = " or ".join(s.title for s in archs.SPECS.values() if s.forget_bias_row)
+        raise BadInput(f"--init forget-bias-1 applies to the {having} only, not {arch}")
+    spec = archs.get(arch)
     H = params["weight_hh_l0"].shape[1]
-    k = archs.get(arch).gate_rows.index("forget")  # PyTorch's LSTM: i, f, g, o -> rows H:2H
+    k = spec.gate_rows.index(spec.forget_bias_row)  # PyTorch's LSTM: i, f, g, o -> rows H:2H
     params["bias_ih_l0"][k * H : (k + 1) * H] = 1.0  # b_f = b_if + b_hf = 1
     params["bias_hh_l0"][k * H : (k + 1) * H] = 0.0
 

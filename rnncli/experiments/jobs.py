@@ -14,14 +14,11 @@ from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.experiments import budget
 from rnncli.experiments.inits import INITS, applies
-from rnncli.experiments.tasks import Task, get_task
+from rnncli.experiments.tasks import TASKS, Task, get_task
 from rnncli.experiments.train import OPTIMIZERS, TrainConfig
 from rnncli.options import choice, choice_list, int_list
 
 MAX_SEED = 2**63 - 1
-#: --quick: adding at T=50,100, small and fast; GRU and LSTM solve both lengths well
-#: inside the step budget, the tanh RNN uses all of it (docs/memory.md).
-QUICK = {"seq_len": "50,100", "steps": 2000, "hidden": 32, "batch": 32, "lr": 2e-2}
 
 
 def positive_float(value: float, name: str, allow_zero: bool = False) -> float:
@@ -63,9 +60,11 @@ class MemoryJob:
         o = {k: getattr(v, "value", v) for k, v in o.items()}  # Enum choices -> str
         task = get_task(o["task"])
         if o["quick"]:
-            if task.name != "adding":
-                raise BadInput("--quick runs the adding task; drop --quick or --task")
-            o = {**o, **QUICK, "arch": "all"}
+            if task.quick is None:
+                quick = ", ".join(t.name for t in TASKS.values() if t.quick)
+                raise BadInput(f"--quick: the {task.name} task has no quick preset (tasks "
+                               f"with one: {quick}); drop --quick or --task")
+            o = {**o, **task.quick, "arch": "all"}
         for name in ("lr", "max_seconds"):
             positive_float(o[name], f"--{name.replace('_', '-')}")
         cfg = TrainConfig(

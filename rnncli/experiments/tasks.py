@@ -271,6 +271,7 @@ class Task:
     extras: Extras | None = None  # task-specific metrics after training
     longer: Extras = longer_length  # the longer-sequence test (see the module docstring)
     longer_rule: str = f"the same rule at {LONGER}T"
+    quick: dict | None = None  # the options ``memory --quick`` sets (None: no quick preset)
 
     def baseline(self, seq_len: int) -> float:
         """The metric of the best model without memory (see the module docstring)."""
@@ -320,28 +321,37 @@ TASKS: dict[str, Task] = {
     t.name: t
     for t in (
         Task(
-            "adding", "sum the two marked values of a sequence (MSE)", adding, 2, 1,
-            regress_last, "mse", False, lambda T: 2.0 / 12.0, 2, "arjovsky2016",
-            "test MSE < 0.1 x baseline (0.0167)",
+            name="adding", summary="sum the two marked values of a sequence (MSE)",
+            generate=adding, input_size=2, output_size=1, score=regress_last,
+            metric_name="mse", higher_is_better=False, baseline_of=lambda T: 2.0 / 12.0,
+            min_len=2, source="arjovsky2016", solved_rule="test MSE < 0.1 x baseline (0.0167)",
+            # memory --quick: T=50,100, small and fast; GRU and LSTM solve both lengths well
+            # inside the step budget, the tanh RNN uses all of it (docs/memory.md)
+            quick={"seq_len": "50,100", "steps": 2000, "hidden": 32, "batch": 32, "lr": 2e-2},
         ),
         Task(
-            "copy", "recall 10 symbols after T blanks (cross-entropy)", copy,
-            COPY_SYMBOLS + 2, COPY_SYMBOLS + 1, classify_all, "cross-entropy", False,
-            lambda T: COPY_LEN * math.log(COPY_SYMBOLS) / (T + 2 * COPY_LEN), 1,
-            "arjovsky2016", "test cross-entropy < 0.1 x baseline",
+            name="copy", summary="recall 10 symbols after T blanks (cross-entropy)",
+            generate=copy, input_size=COPY_SYMBOLS + 2, output_size=COPY_SYMBOLS + 1,
+            score=classify_all, metric_name="cross-entropy", higher_is_better=False,
+            baseline_of=lambda T: COPY_LEN * math.log(COPY_SYMBOLS) / (T + 2 * COPY_LEN),
+            min_len=1, source="arjovsky2016", solved_rule="test cross-entropy < 0.1 x baseline",
             extra_steps=2 * COPY_LEN, extras=copy_recall,
         ),
         Task(
-            "temporal-order", "classify the order of two far-apart symbols (accuracy)",
-            temporal_order, len(TEMPORAL_SYMBOLS), len(TEMPORAL_CLASSES), classify_last,
-            "accuracy", True, lambda T: 1.0 / len(TEMPORAL_CLASSES), 10, "hochreiter1997",
-            "test accuracy >= 0.95",
+            name="temporal-order",
+            summary="classify the order of two far-apart symbols (accuracy)",
+            generate=temporal_order, input_size=len(TEMPORAL_SYMBOLS),
+            output_size=len(TEMPORAL_CLASSES), score=classify_last, metric_name="accuracy",
+            higher_is_better=True, baseline_of=lambda T: 1.0 / len(TEMPORAL_CLASSES),
+            min_len=10, source="hochreiter1997", solved_rule="test accuracy >= 0.95",
         ),
         Task(
-            "counting", "find where the b run of a^n b^n ends (accuracy)", counting,
-            len(COUNT_SYMBOLS), 1, end_of_run, "accuracy", True,
-            lambda T: 1.0 / (T // 2),  # right only when n = 1
-            4, "weiss2018", "test accuracy (end of every b run exact) >= 0.95",
+            name="counting", summary="find where the b run of a^n b^n ends (accuracy)",
+            generate=counting, input_size=len(COUNT_SYMBOLS), output_size=1,
+            score=end_of_run, metric_name="accuracy", higher_is_better=True,
+            baseline_of=lambda T: 1.0 / (T // 2),  # right only when n = 1
+            min_len=4, source="weiss2018",
+            solved_rule="test accuracy (end of every b run exact) >= 0.95",
             longer=longer_counts, longer_rule="the same rule on n in [T//2 + 1, T]",
         ),
     )

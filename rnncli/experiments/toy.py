@@ -77,9 +77,11 @@ def train(arch: str, hidden: int = HIDDEN, seed: int = 0, steps: int = 2000, lr:
     rng = np.random.default_rng(seed)
     rnn = archs.torch_module(arch)(1, hidden)
     head = torch.nn.Linear(hidden, 1)
-    if arch == "lstm":  # forget-gate bias +1 at the start (gers2000, jozefowicz2015)
+    spec = archs.get(arch)
+    if spec.forget_bias_row:  # forget-gate bias +1 at the start (gers2000, jozefowicz2015)
+        k = spec.gate_rows.index(spec.forget_bias_row)
         with torch.no_grad():
-            rnn.bias_hh_l0[hidden : 2 * hidden] += 1.0
+            rnn.bias_hh_l0[k * hidden : (k + 1) * hidden] += 1.0
     params = list(rnn.parameters()) + list(head.parameters())
     opt = torch.optim.Adam(params, lr=lr)
     sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, steps)

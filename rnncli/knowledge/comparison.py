@@ -25,43 +25,22 @@ from rnncli import archs, fmt, formulas
 from rnncli.knowledge.sources import SOURCES
 
 SCHEMA_VERSION = 1
-#: The columns, in table order (from the architecture registry); the lesson's table has
-#: the first three, the peephole LSTM (no torch module) is computed only.
-ARCHS: tuple[str, ...] = archs.names()
-#: What ``--measure`` times (torch modules).
-MEASURED: tuple[str, ...] = archs.names(torch_only=True)
-NAMES = {a: archs.get(a).title for a in ARCHS}
 
-EQUATIONS: dict[str, list[str]] = {
-    "rnn": ["h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)"],
-    "gru": [
-        "r_t = σ(W_ir x_t + b_ir + W_hr h_{t-1} + b_hr)",
-        "z_t = σ(W_iz x_t + b_iz + W_hz h_{t-1} + b_hz)",
-        "n_t = tanh(W_in x_t + b_in + r_t ⊙ (W_hn h_{t-1} + b_hn))",
-        "h_t = (1 − z_t) ⊙ n_t + z_t ⊙ h_{t-1}",
-    ],
-    "lstm": [
-        "i_t, f_t, o_t = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h*)",
-        "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)",
-        "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t",
-        "h_t = o_t ⊙ tanh(c_t)",
-    ],
-    "peephole": [
-        "i_t, f_t = σ(W_i* x_t + b_i* + W_h* h_{t-1} + b_h* + w_c* ⊙ c_{t-1})",
-        "g_t = tanh(W_ig x_t + b_ig + W_hg h_{t-1} + b_hg)",
-        "c_t = f_t ⊙ c_{t-1} + i_t ⊙ g_t",
-        "o_t = σ(W_io x_t + b_io + W_ho h_{t-1} + b_ho + w_co ⊙ c_t)",
-        "h_t = o_t ⊙ tanh(c_t)",
-    ],
-}
 
-GATES: dict[str, list[str]] = {
-    "rnn": [],
-    "gru": ["reset r", "update z"],
-    "lstm": ["input i", "forget f", "output o"],
-    "peephole": ["input i", "forget f", "output o"],
-}
-STATE = {a: " and ".join(archs.get(a).states) for a in ARCHS}
+def columns() -> tuple[str, ...]:
+    """The columns, in table order: every registered architecture (the lesson's table has
+    the first three; the others are computed only)."""
+    return archs.names()
+
+
+def title(arch: str) -> str:
+    return archs.get(arch).title
+
+
+def gates(arch: str) -> list[str]:
+    """The sigmoid gates, "reset r", in PyTorch's row order (from the registry)."""
+    return [f"{k.name} {k.letter}" for k in archs.get(arch).sigmoid_gates]
+
 
 #: The lesson's words, per row and architecture (its "Architecture Comparison").
 LESSON_WORDS: dict[str, dict[str, str]] = {
@@ -91,13 +70,15 @@ def facts(arch: str, input_size: int, hidden_size: int, num_layers: int, seq_len
     """Exact figures for one architecture at the given sizes (from rnncli.formulas)."""
     f = formulas
     args = (arch, input_size, hidden_size, num_layers)
+    spec = archs.get(arch)
     return {
-        "name": NAMES[arch],
-        "equations": EQUATIONS[arch],
-        "gates": GATES[arch],
-        "gate_count": len(GATES[arch]),
-        "weight_blocks": archs.get(arch).gate_blocks,
-        "state": STATE[arch],
+        "name": spec.title,
+        "equations": list(spec.equations),
+        "equation_source": spec.definition,
+        "gates": gates(arch),
+        "gate_count": len(gates(arch)),
+        "weight_blocks": spec.gate_blocks,
+        "state": " and ".join(spec.states),
         "params": f.param_count(*args),
         "param_formula": f"per layer {f.param_formula(arch)}",
         "in_lesson": arch in LESSON_WORDS["parameters"],
@@ -114,10 +95,10 @@ def facts(arch: str, input_size: int, hidden_size: int, num_layers: int, seq_len
 
 def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """The lesson's qualitative rows with verdicts and evidence, given the exact facts."""
-    p = {k: a[k]["params"] for k in ARCHS}
-    m = {k: a[k]["activation_bytes_per_step"] for k in ARCHS}
-    k = {name: a[name]["kept_values_per_unit"] for name in ARCHS}
-    t = {k: a[k]["train_flops_per_step"] for k in ARCHS}
+    p = {k: a[k]["params"] for k in a}
+    m = {k: a[k]["activation_bytes_per_step"] for k in a}
+    k = {name: a[name]["kept_values_per_unit"] for name in a}
+    t = {k: a[k]["train_flops_per_step"] for k in a}
     rows = [
         {
             "aspect": "parameters",
@@ -126,9 +107,8 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 f"Exact, not Low/Medium/High: per layer the weight blocks are 1 : 3 : 4, so a "
                 f"GRU holds exactly 3/4 of an LSTM's parameters and an RNN 1/4 at the same "
                 f"sizes. Here: RNN {fmt.thousands(p['rnn'])}, GRU {fmt.thousands(p['gru'])}, LSTM "
-                f"{fmt.thousands(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f}); the peephole "
-                f"LSTM (not in the lesson's table) adds 3H per layer: "
-                f"{fmt.thousands(p['peephole'])}."),
+                f"{fmt.thousands(p['lstm'])} (GRU/LSTM = {p['gru'] / p['lstm']:.2f}); "
+                f"{_others(a)}."),
             "evidence": [
                 _ev("computed", "rnncli.formulas.param_count, checked against torch.nn "
                     "modules in the tests", None),
@@ -252,28 +232,36 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
 def build(input_size: int = 64, hidden_size: int = 128, num_layers: int = 1,
           seq_len: int = 200, batch: int = 32, dtype_bytes: int = 4) -> dict[str, Any]:
     """The whole comparison as data (the ``--json`` schema of ``rnncli compare``)."""
-    archs = {}
-    for arch in ARCHS:
-        archs[arch] = facts(arch, input_size, hidden_size, num_layers, seq_len, batch,
-                            dtype_bytes)
-        archs[arch]["batch"] = batch
-        archs[arch]["param_ratio_to_lstm"] = None  # filled below
-    for arch in ARCHS:
-        archs[arch]["param_ratio_to_lstm"] = archs[arch]["params"] / archs["lstm"]["params"]
-    rows = _rows(archs)
-    for arch in ARCHS:
-        del archs[arch]["batch"]
-    keys = sorted({e["source"] for r in rows for e in r["evidence"] if e["source"]})
+    per = {}
+    for arch in columns():
+        per[arch] = facts(arch, input_size, hidden_size, num_layers, seq_len, batch,
+                          dtype_bytes)
+        per[arch]["batch"] = batch
+    for arch in per:
+        per[arch]["param_ratio_to_lstm"] = per[arch]["params"] / per["lstm"]["params"]
+    rows = _rows(per)
+    for arch in per:
+        del per[arch]["batch"]
+    keys = sorted({e["source"] for r in rows for e in r["evidence"] if e["source"]}
+                  | {f["equation_source"] for f in per.values()})
     return {
         "schema_version": SCHEMA_VERSION,
         "sizes": {"input_size": input_size, "hidden_size": hidden_size,
                   "num_layers": num_layers, "seq_len": seq_len, "batch": batch,
                   "dtype_bytes": dtype_bytes},
-        "archs": archs,
+        "archs": per,
         "rows": rows,
         "measured": None,
         "sources": {k: SOURCES[k] for k in keys},
     }
+
+
+def _others(a: dict[str, dict[str, Any]]) -> str:
+    """The parameters of the architectures beyond the lesson's three, from the registry."""
+    parts = [f"the {a[x]['name']} {fmt.thousands(a[x]['params'])} "
+             f"({a[x]['param_formula'].removeprefix('per layer ')} per layer)"
+             for x in a if x not in LESSON_WORDS["parameters"]]
+    return "not in the lesson's table: " + ", ".join(parts) if parts else "no other"
 
 
 def _ratio(r: dict[str, Any], lstm: dict[str, Any] | None) -> float | None:
@@ -297,7 +285,7 @@ def _gru_vs_lstm(g: dict[str, Any], lstm: dict[str, Any]) -> tuple[bool, str]:
 
 def speed_verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
     """Turn quick_measure rows into per-arch numbers and a plain-words verdict."""
-    by = {r["arch"]: r for r in rows if r.get("arch") in ARCHS}
+    by = {r["arch"]: r for r in rows if r.get("arch") in columns()}
     out: dict[str, Any] = {"archs": {}, "text": "", "gru_faster_than_lstm": None}
     for arch, r in by.items():
         out["archs"][arch] = {"median_s": r.get("median_s"), "iqr_s": r.get("iqr_s"),
@@ -317,8 +305,8 @@ def add_measurements(result: dict[str, Any], rows: list[dict[str, Any]],
         if row["aspect"] != "training_speed":
             continue
         per = verdict["archs"]
-        parts = [f"{NAMES[a]} {fmt.ms(per[a]['median_s'])} (IQR "
-                 f"{fmt.ms(per[a]['iqr_s'] or 0)})" for a in ARCHS if a in per]
+        parts = [f"{title(a)} {fmt.ms(per[a]['median_s'])} (IQR "
+                 f"{fmt.ms(per[a]['iqr_s'] or 0)})" for a in columns() if a in per]
         row["finding"] = "Measured here (median per training step): " + "; ".join(parts) \
             + ". " + verdict["text"]
         row["verdict"] = ("confirmed here" if verdict["gru_faster_than_lstm"]

@@ -1,7 +1,8 @@
 """The topics of ``rnncli explain`` and the data its ``--json`` prints.
 
 Each topic is built by a content module (explain_rnn, explain_lstm, explain_gru,
-explain_peephole, explain_shapes, explain_guides) from the blocks in
+explain_peephole, explain_shapes, explain_guides; explain_arch for a registered
+architecture with no hand-written topic) from the blocks in
 :mod:`rnncli.knowledge.explain_schema`; the schema is documented there and in
 docs/explain.md.  Every claim names keys of :mod:`rnncli.knowledge.sources`; parameter
 numbers come from :mod:`rnncli.formulas`.  ``--section`` keeps one section of each
@@ -13,10 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from enum import Enum
+from functools import partial
 from typing import Any
 
 from rnncli import archs
-from rnncli.errors import BadInput, RnncliError
+from rnncli.errors import BadInput
+from rnncli.knowledge.explain_arch import arch_topic
 from rnncli.knowledge.explain_gru import gru_topic
 from rnncli.knowledge.explain_guides import practices_topic, projects_topic
 from rnncli.knowledge.explain_lstm import lstm_topic
@@ -26,12 +29,18 @@ from rnncli.knowledge.explain_schema import SCHEMA_VERSION, section
 from rnncli.knowledge.explain_shapes import shapes_topic
 from rnncli.knowledge.sources import SOURCES
 
-#: Topic name -> builder, in the order ``all`` shows them.
-BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
+_WRITTEN: dict[str, Callable[[], dict[str, Any]]] = {
     "rnn": rnn_topic,
     "lstm": lstm_topic,
     "gru": gru_topic,
     "peephole": peephole_topic,
+}
+#: Topic name -> builder, in the order ``all`` shows them: the hand-written architecture
+#: topics, then every other registered architecture's topic made from its spec, then the
+#: guides.
+BUILDERS: dict[str, Callable[[], dict[str, Any]]] = {
+    **_WRITTEN,
+    **{a: partial(arch_topic, a) for a in archs.names() if a not in _WRITTEN},
     "shapes": shapes_topic,
     "practices": practices_topic,
     "projects": projects_topic,
@@ -64,17 +73,15 @@ def parse_topic(name: str) -> list[str]:
 
 
 def code_section(arch: str) -> dict[str, Any]:
-    """The source of ``rnncli.scratch.reference.<arch>_step``, the step rnncli teaches."""
+    """The source of the architecture's reference step (``ArchSpec.step``), the step
+    rnncli teaches, cited with the source that defines the architecture."""
     import inspect
 
-    try:
-        from rnncli.scratch import reference
-    except ImportError as exc:  # pragma: no cover - the module ships with rnncli
-        raise RnncliError(f"the reference cells are missing ({exc})") from None
-    fn = getattr(reference, f"{archs.get(arch).name}_step")
+    spec = archs.get(arch)
+    fn = archs.resolve(spec.step)
     return section("code", "code", f"Code: reference.{fn.__name__}, one step as it runs",
-                   [f"torch-{arch}" if archs.get(arch).torch_module else "gers2000peephole"],
-                   arch=arch, functions=[fn.__name__], source=inspect.getsource(fn))
+                   [spec.definition], arch=spec.name, functions=[fn.__name__],
+                   source=inspect.getsource(fn))
 
 
 def _with_code(t: dict[str, Any]) -> dict[str, Any]:

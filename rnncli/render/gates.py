@@ -2,10 +2,11 @@
 plain-language reading of each step, and the matplotlib heat map.
 
 The numbers come from ``rnncli.scratch`` (tested against torch.nn.LSTM/GRU/RNN); this
-module only arranges them. Gate names and conventions follow PyTorch (sources: torch-lstm,
-torch-gru, torch-rnn): LSTM c_t = f ⊙ c_{t-1} + i ⊙ g, h_t = o ⊙ tanh(c_t); GRU
-h_t = (1 - z) ⊙ n + z ⊙ h_{t-1}, so z near 1 KEEPS the old state (d2l-gru). The lesson's
-GRUFromScratch writes the update the other way round; its z is PyTorch's 1 - z.
+module only arranges them. Columns, ranges and legend come from the registry
+(``rnncli.archs``), the words of each step from the architecture's reading
+(``rnncli.knowledge.readings``). GRU convention as PyTorch's: h_t = (1 - z) ⊙ n +
+z ⊙ h_{t-1}, so z near 1 KEEPS the old state (d2l-gru); the lesson's GRUFromScratch
+writes the update the other way round, its z is PyTorch's 1 - z.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli import archs, fmt
+from rnncli.knowledge import readings
+from rnncli.knowledge.readings import HIGH, LOW, Event
 from rnncli.render import heat_style
 
 RELU_LEGEND = ("no gates: h_t = relu(W_ih x_t + b_ih + W_hh h_(t-1) + b_hh) rewrites the whole "
@@ -43,16 +46,7 @@ def legend(arch: str, nonlinearity: str | None = None) -> str:
     return RELU_LEGEND if nonlinearity == "relu" else archs.get(arch).legend
 
 
-LOW, HIGH = 0.2, 0.8  # a sigmoid gate below LOW is "shut", above HIGH "open"
 MAX_UNITS = 6
-
-
-def _kind(arch: str) -> str:
-    """How a step is read: "lstm" (a cell state: LSTM, peephole), "gru" or "rnn"."""
-    spec = archs.get(arch)
-    if spec.has_cell_state:
-        return "lstm"
-    return "gru" if "update" in spec.gates else "rnn"
 
 
 def record(arch: str, variant: str | None, x: np.ndarray, trace: dict[str, np.ndarray],
@@ -114,58 +108,9 @@ _num = fmt.short  # gate values and states: at most 5 characters
 _num_x = partial(fmt.short, integers=True)  # inputs: whole numbers as integers
 
 
-Event = tuple[float, tuple[int, str], str]  # (salience, (unit, kind), text)
-
-
-def _lstm_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
-    f, i, g, o = (trace[k][t, u] for k in ("forget", "input", "candidate", "output"))
-    c_prev = trace["cell"][t - 1, u] if t else 0.0
-    ev: list[Event] = []
-    if f < LOW and abs(c_prev) > 0.1:  # nothing to forget while c_(t-1) is ~0
-        ev.append((1 - f, (u, "f"), f"unit {u} forgets: f = {f:.2f}"))
-    if i > HIGH and abs(g) > 0.5:
-        ev.append((i * abs(g), (u, "w"), f"unit {u} writes: i = {i:.2f}, g = {g:.2f}"))
-    if f > HIGH and i < LOW:
-        ev.append((f * (1 - i), (u, "k"), f"unit {u} keeps: f = {f:.2f}, i = {i:.2f}"))
-    return ev + _hides(trace, t, u, o)
-
-
-def _hides(trace: dict[str, np.ndarray], t: int, u: int, o: float) -> list[Event]:
-    if o < LOW and abs(trace["cell"][t, u]) > 0.5:
-        return [(1 - o, (u, "o"), f"unit {u} hides its cell: o = {o:.2f}")]
-    return []
-
-
-def _gru_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
-    r, z, n = (trace[k][t, u] for k in ("reset", "update", "candidate"))
-    h_prev = trace["hidden"][t - 1, u] if t else 0.0
-    ev: list[Event] = []
-    if z < LOW:
-        ev.append((1 - z, (u, "z"), f"unit {u} takes the new n = {n:.2f}: z = {z:.2f}"))
-    elif z > HIGH:
-        ev.append((z - 0.1, (u, "k"), f"unit {u} keeps its state: z = {z:.2f}"))
-    if r < LOW and abs(h_prev) > 0.1:
-        ev.append((0.8 - r, (u, "r"), f"unit {u} ignores its past in n: r = {r:.2f}"))
-    return ev
-
-
-def _rnn_events(trace: dict[str, np.ndarray], t: int, u: int) -> list[Event]:
-    h = trace["hidden"]
-    h_prev = h[t - 1, u] if t else 0.0
-    move = abs(h[t, u] - h_prev)
-    return [(move, (u, "m"), f"unit {u} moves most: h {h_prev:.2f} -> {h[t, u]:.2f}")]
-
-
-_EVENTS = {"lstm": _lstm_events, "gru": _gru_events, "rnn": _rnn_events}
-
-
 def _events(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> list[Event]:
-    """What each shown unit decisively does at step t."""
-    kind = _kind(arch)
-    ev = [e for u in units for e in _EVENTS[kind](trace, t, u)]
-    if kind == "rnn":
-        ev = sorted(ev, key=lambda e: -e[0])[:1]
-    return ev
+    """What each shown unit decisively does at step t (the architecture's reading)."""
+    return readings.for_arch(arch)(trace, t, units)
 
 
 def _weighted(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]):

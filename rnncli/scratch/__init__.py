@@ -2,9 +2,11 @@
 
 Two implementations of every cell: ``reference.py`` writes each architecture's equations one
 per line (a plain forward step and a plain BPTT; what the tool teaches and ``gates``
-traces), and the fast cells ``rnn.py``, ``gru.py``, ``lstm.py`` compute the same numbers
-quickly (tested equal to the reference to 1e-12 in float64). The peephole LSTM has only the
-reference implementation (``PeepholeLSTM``; torch has no peephole module).
+traces), run by ``reference_cells.ReferenceCell`` for every registered architecture; the
+fast cells ``rnn.py``, ``gru.py``, ``lstm.py`` subclass the reference classes and override
+the per-layer methods to compute the same numbers quickly (tested equal to the reference to
+1e-12 in float64). Architectures without a fast cell (the peephole LSTM, torch has no
+module for it) run the reference implementation.
 
     from rnncli.scratch import LSTM, GRU, RNN, build, from_torch
     cell = LSTM(8, 16, num_layers=2, dtype=np.float32, seed=0)   # or rng=np.random.Generator
@@ -52,9 +54,11 @@ from rnncli.scratch.gru import GRU
 from rnncli.scratch.lstm import LSTM
 from rnncli.scratch.reference_cells import (
     PeepholeLSTM,
+    ReferenceCell,
     ReferenceGRU,
     ReferenceLSTM,
     ReferenceRNN,
+    reference_class,
 )
 from rnncli.scratch.rnn import RNN
 
@@ -65,6 +69,7 @@ __all__ = [
     "REFERENCE_CLASSES",
     "RNN",
     "PeepholeLSTM",
+    "ReferenceCell",
     "ReferenceGRU",
     "ReferenceLSTM",
     "ReferenceRNN",
@@ -76,5 +81,6 @@ __all__ = [
     "from_state_dict",
     "from_torch",
     "infer_arch",
+    "reference_class",
     "sigmoid",
 ]

@@ -10,7 +10,6 @@ torch is never imported here: tensors are turned into arrays by duck typing
 
 from __future__ import annotations
 
-import importlib
 import re
 from collections.abc import Mapping
 
@@ -19,24 +18,22 @@ import numpy as np
 from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.scratch.base import Recurrent, as_dtype, real_array
+from rnncli.scratch.reference_cells import reference_class
 
 IMPLS = ("fast", "reference")
-PEEPHOLE_NAMES = ("weight_ci", "weight_cf", "weight_co")
-_KEY = re.compile(r"^(weight_ih|weight_hh|bias_ih|bias_hh|weight_c[ifo])_l(\d+)$")
-
-
-def _resolve(dotted: str) -> type[Recurrent]:
-    module, _, name = dotted.partition(":")
-    return getattr(importlib.import_module(module), name)
-
+#: Every parameter name a registered architecture has, without the layer suffix.
+PARAM_NAMES = ("weight_ih", "weight_hh", "bias_ih", "bias_hh",
+               *(n for spec in archs.SPECS.values() for n in spec.extra_params))
+_KEY = re.compile(rf"^({'|'.join(PARAM_NAMES)})_l(\d+)$")
 
 #: The fast NumPy class of each architecture that has one: {"rnn": RNN, "gru": GRU, ...}.
 CLASSES: dict[str, type[Recurrent]] = {
-    name: _resolve(spec.scratch_fast) for name, spec in archs.SPECS.items() if spec.scratch_fast
+    name: archs.resolve(spec.scratch_fast) for name, spec in archs.SPECS.items()
+    if spec.scratch_fast
 }
 #: The reference class of every architecture (reference_cells.py).
 REFERENCE_CLASSES: dict[str, type[Recurrent]] = {
-    name: _resolve(spec.scratch_reference) for name, spec in archs.SPECS.items()
+    name: reference_class(name) for name in archs.SPECS
 }
 
 
@@ -90,19 +87,22 @@ def build(
 def infer_arch(state_dict: Mapping) -> str:
     """The registry name of the architecture whose parameters these are.
 
-    Peephole weights (``weight_ci_l0``...) mean "peephole"; otherwise weight_hh_l0's shape
-    (G·H, H) decides (G = 4 LSTM, 3 GRU, 1 RNN; weight_ih cannot: I may equal G·H).
+    An architecture's extra parameters (the peephole LSTM's ``weight_ci_l0``...) name it;
+    otherwise weight_hh_l0's shape (G·H, H) decides (G gate blocks, from the registry;
+    weight_ih cannot: I may equal G·H).
     """
-    if any(str(k).startswith(PEEPHOLE_NAMES) for k in state_dict):
-        return "peephole"
+    extra = archs.from_extra_params(state_dict)
+    if extra is not None:
+        return extra.name
     if "weight_hh_l0" not in state_dict:
         raise BadInput("state dict has no weight_hh_l0: not an RNN/GRU/LSTM")
     shape = tuple(np.shape(state_dict["weight_hh_l0"]))
     rows, hidden = shape if len(shape) == 2 else (0, 0)
     blocks = rows // hidden if hidden and rows % hidden == 0 else 0
-    if blocks not in {archs.get(n).gate_blocks for n in archs.names(torch_only=True)}:
-        raise BadInput(f"weight_hh_l0 has shape {shape}: rows must be 1, 3 or 4 x H")
-    return archs.from_gate_blocks(blocks).name
+    try:
+        return archs.from_gate_blocks(blocks).name
+    except BadInput as exc:
+        raise BadInput(f"weight_hh_l0 has shape {shape}: {exc}") from None
 
 
 def _default_dtype(arr: np.ndarray) -> type:
@@ -113,9 +113,8 @@ def _check_names(arrays: dict) -> None:
     unknown = sorted(k for k in arrays if not _KEY.match(k))
     if unknown:
         raise BadInput(
-            f"unsupported parameters {', '.join(unknown[:3])}: only unidirectional RNN/GRU/LSTM "
-            "weights named weight_ih_lK, weight_hh_lK, bias_ih_lK, bias_hh_lK (and a peephole "
-            "LSTM's weight_ci_lK, weight_cf_lK, weight_co_lK) are accepted"
+            f"unsupported parameters {', '.join(unknown[:3])}: only unidirectional weights "
+            f"named {', '.join(n + '_lK' for n in PARAM_NAMES)} are accepted"
         )
     if "weight_hh_l0" not in arrays or "weight_ih_l0" not in arrays:
         raise BadInput("state dict has no weight_ih_l0/weight_hh_l0: not an RNN/GRU/LSTM")
@@ -143,7 +142,7 @@ def from_state_dict(
     spec = archs.get(arch if arch is not None else infer_arch(arrays))
     num_layers = 1 + max(int(_KEY.match(k).group(2)) for k in arrays)
     dtype = as_dtype(_default_dtype(arrays["weight_ih_l0"]) if dtype is None else dtype)
-    options = {"variant": variant, "nonlinearity": nonlinearity}
+    options = {"variant": variant, "nonlinearity": nonlinearity}  # the spec keeps its own
     kw = {k: v for k, v in options.items() if k in spec.options}
     input_size, hidden = arrays["weight_ih_l0"].shape[1], arrays["weight_hh_l0"].shape[1]
     cell = build(

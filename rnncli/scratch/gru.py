@@ -42,15 +42,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent, aligned_empty
+from rnncli.scratch.base import aligned_empty
+from rnncli.scratch.reference_cells import ReferenceGRU
 
-VARIANTS = ("pytorch", "cho2014")
 NRZ = [2, 0, 1]  # backward keeps the input-path gradients as [n, r, z] (PyTorch: r, z, n)
 RZN = [1, 2, 0]  # ... and PyTorch's gate j is block RZN[j] there
 
 
-class GRU(Recurrent):
+class GRU(ReferenceGRU):
     """Gated recurrent unit; ``variant="pytorch"`` equals ``torch.nn.GRU`` (time-major).
 
     ``GRU(input_size, hidden_size, num_layers=1, *, variant="pytorch"|"cho2014",
@@ -59,18 +58,7 @@ class GRU(Recurrent):
     state); the variants differ only in where the reset gate acts (see the module docstring).
     """
 
-    arch = "gru"
-    gates = 3
-    n_states = 1
-
-    def __init__(self, input_size, hidden_size, num_layers=1, *, variant="pytorch", **kw):
-        if variant not in VARIANTS:
-            raise BadInput(f"GRU variant must be one of {', '.join(VARIANTS)}, got {variant!r}")
-        self.variant = variant
-        super().__init__(input_size, hidden_size, num_layers, **kw)
-
-    def _extra_repr(self):
-        return {"variant": self.variant}
+    impl = "fast"
 
     # ------------------------------------------------------------------ forward
     @np.errstate(over="ignore", under="ignore")  # e^-a -> inf or 0 gives σ = 0 or 1, exactly

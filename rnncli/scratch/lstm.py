@@ -40,7 +40,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.scratch.base import Recurrent, aligned_empty
+from rnncli.scratch.base import aligned_empty
+from rnncli.scratch.reference_cells import ReferenceLSTM
 
 ORDER = [3, 0, 1, 2]  # internal gate block k is PyTorch's gate ORDER[k]: o, i, f, g
 TO_TORCH = [1, 2, 3, 0]  # PyTorch's gate j (i, f, g, o) is internal block TO_TORCH[j]
@@ -51,16 +52,14 @@ def _gate_blocks(W: np.ndarray, H: int) -> np.ndarray:
     return W.reshape(4, H, -1)[ORDER]
 
 
-class LSTM(Recurrent):
+class LSTM(ReferenceLSTM):
     """Long short-term memory, the same numbers as ``torch.nn.LSTM`` (time-major).
 
     ``LSTM(input_size, hidden_size, num_layers=1, *, dtype=np.float64, seed=None, rng=None)``.
     State is a tuple (h, c); trace keys: input, forget, candidate, output, cell, hidden.
     """
 
-    arch = "lstm"
-    gates = 4
-    n_states = 2
+    impl = "fast"
 
     @np.errstate(over="ignore", under="ignore")  # e^-a -> inf or 0 gives σ = 0 or 1, exactly
     def _layer_forward(self, p, x, state0):

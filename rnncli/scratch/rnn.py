@@ -14,33 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.errors import BadInput
-from rnncli.scratch.base import Recurrent
-
-NONLINEARITIES = ("tanh", "relu")
+from rnncli.scratch.reference_cells import ReferenceRNN
 
 
-class RNN(Recurrent):
+class RNN(ReferenceRNN):
     """Elman RNN, the same numbers as ``torch.nn.RNN`` (time-major). Trace key: hidden.
 
     ``RNN(input_size, hidden_size, num_layers=1, *, nonlinearity="tanh"|"relu",
     dtype=np.float64, seed=None, rng=None)``.
     """
 
-    arch = "rnn"
-    gates = 1
-    n_states = 1
-
-    def __init__(self, input_size, hidden_size, num_layers=1, *, nonlinearity="tanh", **kw):
-        if nonlinearity not in NONLINEARITIES:
-            raise BadInput(
-                f"RNN nonlinearity must be one of {', '.join(NONLINEARITIES)}, got {nonlinearity!r}"
-            )
-        self.nonlinearity = nonlinearity
-        super().__init__(input_size, hidden_size, num_layers, **kw)
-
-    def _extra_repr(self):
-        return {"nonlinearity": self.nonlinearity}
+    impl = "fast"
 
     def _layer_forward(self, p, x, state0):
         W_ih, W_hh, b_ih, b_hh = p

@@ -67,7 +67,7 @@ def gate_saturation(model, arch: str, seqs: Sequence[Sequence[int]],
     right = {g: torch.zeros(H) for g in gates}
     for t in range(ids.shape[1]):
         live = (t < lengths).unsqueeze(1)                    # (B, 1): not padding
-        if arch == "lstm":
+        if archs.get(arch).has_cell_state:
             h_new, c_new, vals = _lstm_step(xw[:, t], h, c, W_hh, b_hh)
             c = torch.where(live, c_new, c)
         else:

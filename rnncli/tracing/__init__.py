@@ -58,14 +58,27 @@ def _random(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
     cell = build(arch, x.shape[1], hidden, layers, impl=impl, seed=seed, dtype=np.float64,
                  **opts)
     k, trace = _trace(cell, x, req.layer)
-    torch_name = archs.get(arch).torch_module
-    note = RANDOM_NOTE.format(arch=(torch_name or "lstm").lower()) + f" Seed {seed}."
+    note = RANDOM_NOTE.format(sources=_init_sources(arch)) + f" Seed {seed}."
     shown = "weights: random (--init random)" if req.init == "random" else \
-        ("weights: random (trained weights exist for the LSTM, GRU and tanh RNN with hidden 3 "
-         "and one input feature)")
+        (f"weights: random (trained weights exist for the {_trained_titles()} with hidden "
+         "3, one input feature and the default options)")
     head = [shown, note] + ([FAST_NOTE] if impl == "fast" else [])
     return Traced(arch, x, trace, hidden, layers, k, "random", head,
                   variant=opts.get("variant"), nonlinearity=opts.get("nonlinearity"))
+
+
+def _trained_titles() -> str:
+    from rnncli.experiments import toy
+
+    return ", ".join(archs.get(a).title for a in toy.TRAINED_ARCHS)
+
+
+def _init_sources(arch: str) -> str:
+    """Where torch's uniform initialisation is documented: the architecture's own torch
+    page, or every torch architecture's page when torch has no module for it."""
+    spec = archs.get(arch)
+    torch_specs = [spec] if spec.torch_module else [archs.get(a) for a in archs.TORCH_ARCHS]
+    return ", ".join(s.definition for s in torch_specs)
 
 
 def _trained(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:

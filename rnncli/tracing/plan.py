@@ -26,9 +26,9 @@ FAST_NOTE = ("traced with the fast cells (tested equal to the reference cells) b
              "the sequence is long")
 RANDOM_NOTE = (
     "random weights: every weight and bias drawn from U(-1/sqrt(H), 1/sqrt(H)), as torch.nn "
-    "initialises them (torch-{arch}). The lesson calls this 'Xavier'; it is not: Xavier/Glorot "
-    "scales by fan-in + fan-out (glorot2010), and the lesson also zeroes the biases. Untrained "
-    "gates carry no meaning; try --init trained."
+    "initialises its recurrent layers ({sources}). The lesson calls this 'Xavier'; it is "
+    "not: Xavier/Glorot scales by fan-in + fan-out (glorot2010), and the lesson also zeroes "
+    "the biases. Untrained gates carry no meaning; try --init trained."
 )
 
 
@@ -88,7 +88,7 @@ class GatesResult:
 
 def archs_for(req: GatesRequest, how: str) -> list[str]:
     if req.arch is None:
-        return ["lstm"]
+        return [archs.DEFAULT]
     if req.arch != "all":
         return [archs.get(req.arch).name]
     if how == "trained":
@@ -102,7 +102,7 @@ def _trained_applies(req: GatesRequest) -> bool:
     """Whether the shipped toy weights can serve a request that did not choose --init."""
     from rnncli.experiments import toy
 
-    wanted = [req.arch or "lstm"] if req.arch != "all" else list(toy.TRAINED_ARCHS)
+    wanted = [req.arch or archs.DEFAULT] if req.arch != "all" else list(toy.TRAINED_ARCHS)
     random_only = (req.seed, req.layers)
     return (all(archs.get(a).name in toy.TRAINED_ARCHS for a in wanted)
             and all(v is None for v in random_only) and req.hidden in (None, toy.HIDDEN)
@@ -153,10 +153,13 @@ def check_options(req: GatesRequest, how: str, names: list[str]) -> None:
     if how == "trained" and req.nonlinearity not in (None, "tanh"):
         raise BadInput("--init trained: the RNN was trained with tanh; drop --nonlinearity")
     titles = ", ".join(archs.get(a).title for a in names)
-    if req.variant != "pytorch" and "gru" not in names:
-        raise BadInput(f"--gru-variant applies to a GRU; this is {titles}")
-    if req.nonlinearity not in (None, "tanh") and "rnn" not in names:
-        raise BadInput(f"--nonlinearity applies to an RNN; this is {titles}")
+    for flag, option, value in (("--gru-variant", "variant", req.variant),
+                                ("--nonlinearity", "nonlinearity", req.nonlinearity)):
+        owners = archs.option_owners(option)
+        if value not in (None, owners[0].options[option][0]) and \
+                not any(archs.get(a) in owners for a in names):
+            raise BadInput(f"{flag} applies to the {' or '.join(o.title for o in owners)} only; "
+                           f"this is {titles}")
 
 
 # ---- sizing the work -------------------------------------------------------------------------
