@@ -2,10 +2,13 @@
 
 Exit codes: 0 success; 1 a failure that is not the user's fault (one line on
 stderr); 2 bad input or usage (one line on stderr); 130 interrupted by Ctrl-C
-("rnncli: interrupted" on stderr, whatever the command). Every int/float option gets
-the checks of ``rnncli.options.harden`` (finite, bounded, named bounds such as --seed);
-an OSError naming a file is exit 2 (1 for a full disk or an I/O error); error lines are
-cut short (``_one_line``).
+("rnncli: interrupted" on stderr, whatever the command); 143 for SIGTERM, handled like
+Ctrl-C ("rnncli: terminated"; ``rnncli.interrupt``). A library's warning never reaches the
+terminal: warnings are recorded while a command runs, and a numerical one (numpy's
+``RuntimeWarning: overflow ...``) after a successful run becomes one ``rnncli: note:`` line.
+Every int/float option gets the checks of ``rnncli.options.harden`` (finite, bounded,
+named bounds such as --seed); an OSError naming a file is exit 2 (1 for a full disk or an
+I/O error); error lines are cut short (``_one_line``).
 Set ``RNNCLI_DEBUG=1`` to see the traceback of an unexpected error.
 
 Nothing here (or in ``rnncli.commands``) imports torch or matplotlib at module
@@ -14,15 +17,15 @@ level, so ``rnncli --help`` starts fast.
 
 from __future__ import annotations
 
-import errno
 import os
 import sys
+import warnings
 from typing import Annotated, Any
 
 import typer
 from typer.core import TyperGroup
 
-from rnncli import __version__, fileio, report
+from rnncli import __version__, fileio, interrupt, report
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
 from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
@@ -35,7 +38,7 @@ from rnncli.options import harden
 INTERRUPTED = 130
 MAX_ERROR_CHARS = 400  # an error line is one line, and short
 # OSErrors that are the machine's failure (exit 1), not a bad path given by the user (exit 2)
-_MACHINE_ERRNOS = {errno.ENOSPC, errno.EIO, errno.ENOMEM, getattr(errno, "EDQUOT", -1)}
+_MACHINE_ERRNOS = fileio.MACHINE_ERRNOS
 
 
 def _one_line(message: object) -> str:
@@ -79,8 +82,8 @@ def _click_error(e: Exception) -> None:
     if name == "NoArgsIsHelpError":  # bare `rnncli`: help was printed
         sys.exit(0)
     if name == "Abort":
-        sys.stderr.write("rnncli: interrupted\n")
-        sys.exit(INTERRUPTED if isinstance(e.__context__, KeyboardInterrupt) else 1)
+        sys.stderr.write(f"rnncli: {interrupt.stopped_by()}\n")
+        sys.exit(interrupt.exit_code() if isinstance(e.__context__, KeyboardInterrupt) else 1)
     if hasattr(e, "format_message") and hasattr(e, "exit_code"):
         _fail(e.format_message(), e.exit_code)
 
@@ -96,23 +99,38 @@ class RnncliGroup(TyperGroup):
         report.discard()
         fileio.set_announcer(announce_written)
         use_ascii_fallback()
+        with interrupt.signals_handled(), warnings.catch_warnings(record=True) as caught:
+            rv = self._run(args, prog_name, *a, **kw)
+        _warning_note(caught, rv)
+        _finish_report(rv)
+        if rv == INTERRUPTED:  # typer turns Ctrl-C into Exit(130); commands exit 130 too
+            sys.stderr.write(f"rnncli: {interrupt.stopped_by()}\n")
+            rv = interrupt.exit_code()
+        sys.exit(rv if isinstance(rv, int) else 0)
+
+    def _run(self, args: Any, prog_name: str | None, *a: Any, **kw: Any) -> Any:
+        """The command's return code; an error is reported here and exits."""
         try:
-            rv = super().main(args, prog_name or "rnncli", *a, **kw)
+            return super().main(args, prog_name or "rnncli", *a, **kw)
         except RnncliError as e:
             report.discard()
             _fail(str(e), e.exit_code)
-        except KeyboardInterrupt:
-            rv = INTERRUPTED
+        except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (interrupt.Terminated)
+            return INTERRUPTED
         except Exception as e:  # click's UsageError/Abort live in typer's vendored click
             _click_error(e)
             report.discard()
             if os.environ.get("RNNCLI_DEBUG"):
                 raise
             _fail(*_unexpected(e))
-        _finish_report(rv)
-        if rv == INTERRUPTED:  # typer turns Ctrl-C into Exit(130); commands exit 130 too
-            sys.stderr.write("rnncli: interrupted\n")
-        sys.exit(rv if isinstance(rv, int) else 0)
+
+
+def _warning_note(caught: list, rv: Any) -> None:
+    """One line for a numerical library warning after a successful run; others: nothing."""
+    numeric = [w for w in caught if issubclass(w.category, RuntimeWarning)]
+    if numeric and rv in (None, 0):
+        sys.stderr.write(f"rnncli: note: a computation warned ({_one_line(numeric[0].message)}"
+                         "); check the results\n")
 
 
 def announce_written(path: Any, what: str = "") -> None:

@@ -13,13 +13,13 @@ size checked from its header before any of it is read).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
-import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rnncli.errors import BadInput, short
+from rnncli.errors import BadInput, RnncliError, short
 
 MiB = 1 << 20
 MAX_INPUT_BYTES = 512 * MiB  # default bound on a file we read whole
@@ -48,12 +48,14 @@ def check_writable(path: str | os.PathLike[str], suffixes: tuple[str, ...] = ())
 def _probe(p: Path, parent: Path) -> None:
     """Create and remove a temporary file where the output will go: /proc, a read-only or
     full file system fail here, before any work (root passes os.access everywhere)."""
+    from rnncli import tempfiles
+    from rnncli.interrupt import deferred
+
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".probe", dir=parent)
+        with deferred():
+            os.unlink(tempfiles.new(p, ".probe"))
     except OSError as exc:
         raise BadInput(f"{p}: cannot write in {parent} ({exc.strerror or short(exc)})") from None
-    os.close(fd)
-    os.unlink(tmp)
 
 
 def _check_target(p: Path, parent: Path) -> None:
@@ -93,33 +95,111 @@ def set_announcer(announce: Callable[[Path, str], None] | None) -> None:
 def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None],
                  what: str = "") -> Path:
     """Call ``write(tmp_path)`` to produce the file, then move it onto ``path``; ``what``
-    (e.g. "the LSTM model") is said when the file is announced."""
+    (e.g. "the LSTM model") is said when the file is announced.
+
+    Ctrl-C, SIGTERM (see ``rnncli.interrupt``) or a failed write remove the temporary file
+    and leave the previous ``path`` as it was; a write error (a full disk, a file too large)
+    becomes one line naming the path and the OS's reason (:func:`write_failed`). Stale
+    temporary files of ``path`` from a killed process are removed first (``tempfiles``).
+    """
+    from rnncli import tempfiles
+    from rnncli.interrupt import deferred
+
     p = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=p.suffix, dir=p.parent or ".")
-    os.close(fd)
+    tempfiles.clear_stale(p)
+    tmp = None
     try:
+        with deferred():
+            tmp = tempfiles.new(p)
         write(tmp)
-        os.chmod(tmp, _mode_for(p))
-        os.replace(tmp, p)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+        with deferred():
+            os.chmod(tmp, _mode_for(p))
+            os.replace(tmp, p)
+            tmp = None
+    except OSError as exc:
+        raise write_failed(p, exc) from None
+    finally:
+        if tmp is not None:
+            with deferred():
+                _remove(tmp)
     if _announce is not None:
         _announce(p, what)
     return p
 
 
-def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "") -> Path:
-    """Write ``text`` to ``path`` atomically (UTF-8)."""
+def _remove(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except FileNotFoundError:
+        pass
+
+
+#: errno values that are the machine's failure (exit 1), not a bad path (exit 2)
+MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EIO, errno.ENOMEM,
+                            getattr(errno, "EDQUOT", errno.ENOSPC)})
+
+
+def write_failed(p: Path, exc: OSError) -> RnncliError:
+    """One line for a failed write: the path, the OS's reason, what was kept."""
+    reason = exc.strerror or short(exc)
+    reason = reason[:1].lower() + reason[1:]
+    kept = "the previous file is kept" if p.exists() else "nothing was written"
+    cls = RnncliError if exc.errno in MACHINE_ERRNOS else BadInput
+    return cls(f"cannot write {p}: {reason}; {kept}")
+
+
+def _open_tmp(tmp: str, binary: bool):
+    """The temporary file opened for writing (tests replace it to fake a full disk)."""
+    return open(tmp, "wb") if binary else open(tmp, "w", encoding="utf-8")
+
+
+def write_with(path: str | os.PathLike[str], fill: Callable[[object], None],
+               what: str = "", binary: bool = True) -> Path:
+    """Write ``path`` atomically by calling ``fill(file_object)``; flushed to disk.
+
+    Every writer goes through a Python file object, so a full disk is an ``OSError`` with
+    its errno (``torch.save`` to a path reports it as an opaque RuntimeError)."""
 
     def _write(tmp: str) -> None:
-        with open(tmp, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
+        try:
+            with _open_tmp(tmp, binary) as fh:
+                fill(fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except Exception as exc:
+            raise _root_cause(exc) from None
 
     return write_atomic(path, _write, what)
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    """The OSError or Ctrl-C/SIGTERM behind a writer's own error: torch's zip writer,
+    closing after a failed write, raises ``RuntimeError: [enforce fail ...]`` over it."""
+    seen = exc
+    for _ in range(8):
+        if isinstance(seen, (OSError, KeyboardInterrupt)):
+            return seen
+        seen = seen.__cause__ or seen.__context__
+        if seen is None:
+            break
+    return exc
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "") -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    return write_with(path, lambda fh: fh.write(text), what, binary=False)
+
+
+def write_bytes_atomic(path: str | os.PathLike[str], data: bytes, what: str = "") -> Path:
+    """Write ``data`` to ``path`` atomically."""
+    return write_with(path, lambda fh: fh.write(data), what)
+
+
+def save_torch_atomic(path: str | os.PathLike[str], obj: object, what: str = "") -> Path:
+    """``torch.save(obj)`` to ``path`` atomically."""
+    import torch
+
+    return write_with(path, lambda fh: torch.save(obj, fh), what)
 
 
 def save_figure_atomic(fig, path: str | os.PathLike[str] | None,
@@ -132,11 +212,8 @@ def save_figure_atomic(fig, path: str | os.PathLike[str] | None,
     if path is None:
         return None
     fmt = Path(path).suffix.lstrip(".") or "png"
-
-    def _write(tmp: str) -> None:
-        fig.savefig(tmp, format=fmt, dpi=120, bbox_inches="tight")
-
-    return write_atomic(path, _write, "figure")
+    return write_with(path, lambda fh: fig.savefig(fh, format=fmt, dpi=120,
+                                                   bbox_inches="tight"), "figure")
 
 
 def regular_file(path: str | os.PathLike[str], option: str,

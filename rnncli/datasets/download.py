@@ -21,7 +21,7 @@ from pathlib import Path
 
 from rnncli.datasets import DatasetSpec
 from rnncli.errors import BadInput, RnncliError
-from rnncli.fileio import write_atomic
+from rnncli.fileio import write_bytes_atomic
 
 MAX_ARCHIVE = 50 * 2**20  # bytes; no registered archive is near this
 
@@ -120,4 +120,4 @@ def _extract(spec: DatasetSpec, archive: bytes, folder: Path, names: list[str]) 
             if hashlib.sha256(data).hexdigest() != spec.files[name]:
                 raise RnncliError(f"{name} in the downloaded archive fails its sha256 check; "
                                   + hand_hint(spec, folder))
-            write_atomic(folder / name, lambda tmp, d=data: Path(tmp).write_bytes(d))
+            write_bytes_atomic(folder / name, data)

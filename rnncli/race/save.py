@@ -15,16 +15,21 @@ from pathlib import Path
 
 from rnncli.console import to_json
 from rnncli.errors import BadInput
-from rnncli.fileio import write_atomic, write_text_atomic
+from rnncli.fileio import check_writable, save_torch_atomic, write_text_atomic
 
 
 def check_dir(path: str | Path) -> Path:
-    """Refuse, before any work, a DIR that is a file or whose parent is missing."""
+    """Refuse, before any work, a DIR that is a file, whose parent is missing, or that
+    cannot be written (a read-only folder: a file is created and removed there)."""
     p = Path(path)
     if p.exists() and not p.is_dir():
         raise BadInput(f"--save {p}: exists and is not a directory")
     if not p.exists() and not p.parent.is_dir():
         raise BadInput(f"--save {p}: directory {p.parent} does not exist")
+    try:
+        check_writable(p / "race.json" if p.is_dir() else p)
+    except BadInput as exc:
+        raise BadInput(f"--save {exc}") from None
     return p
 
 
@@ -52,7 +57,6 @@ def _meta(result: dict, run, prep) -> dict:
 
 def save(directory: str | Path, result: dict, runs: list, prep) -> list[Path]:
     """Write everything into ``directory`` (created if needed); return the paths."""
-    import torch
 
     p = check_dir(directory)
     p.mkdir(exist_ok=True)
@@ -61,6 +65,5 @@ def save(directory: str | Path, result: dict, runs: list, prep) -> list[Path]:
              write_text_atomic(p / "predictions.csv", _predictions_csv(result, runs))]
     for r in runs:
         blob = {"state_dict": r.state, "meta": _meta(result, r, prep)}
-        paths.append(write_atomic(p / f"{r.arch}-seed{r.seed}.pt",
-                                  lambda tmp, blob=blob: torch.save(blob, tmp)))
+        paths.append(save_torch_atomic(p / f"{r.arch}-seed{r.seed}.pt", blob))
     return paths

@@ -136,9 +136,7 @@ def save_model(path: Path, trained: dict, prep: Prepared) -> Path | None:
     when it did not finish: Ctrl-C)."""
     from dataclasses import replace
 
-    import torch
-
-    from rnncli.fileio import write_atomic
+    from rnncli.fileio import save_torch_atomic
     from rnncli.sentiment.models import pack
 
     arch = prep.request.archs[-1]
@@ -148,4 +146,4 @@ def save_model(path: Path, trained: dict, prep: Prepared) -> Path | None:
     settings = {"dataset": prep.corpus.name, "steps": prep.request.fit.steps,
                 "seed": prep.request.seeds[0]}
     obj = pack(trained["models"][arch], cfg, trained["vocab"], prep.corpus.labels, settings)
-    return write_atomic(path, lambda tmp: torch.save(obj, tmp))
+    return save_torch_atomic(path, obj, f"the {arch} model")

@@ -30,11 +30,9 @@ def pack(model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab, tokens: str,
 
 
 def save(path: str | Path, packed: dict) -> None:
-    import torch
+    from rnncli.fileio import save_torch_atomic
 
-    from rnncli.fileio import write_atomic
-
-    write_atomic(path, lambda tmp: torch.save(packed, tmp))
+    save_torch_atomic(path, packed, "the model")
 
 
 def _read(path: Path) -> object:
