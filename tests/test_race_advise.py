@@ -15,14 +15,18 @@ def short(monkeypatch):
     monkeypatch.setattr(evidence, "SHORT_SEEDS", [0, 1])
 
 
-def _race_result(best: str, beats: bool, tied: list[str]) -> dict:
+def _race_result(best: str, beats: bool, tied: list[str], robust: str = "holds") -> dict:
     rows = [{"arch": a, "title": a.upper(), "rmse_mean": 0.1 + i / 100}
             for i, a in enumerate(["rnn", "gru", "lstm"])]
     return {"data": {"source": "s.csv: 300 rows", "target": "y"},
             "config": {"seeds": [0, 1, 2]}, "models": rows,
             "baselines": [{"name": "persistence", "rmse": 0.3}],
             "verdict": ["nothing beats persistence: ..."],
-            "outcome": {"best": best, "beats_baselines": beats, "tied_with_best": tied}}
+            "tuning": {"grid": {"window": [12, 50]},
+                       "robustness": {"kind": robust, "line": "the ranking depends on the "
+                                      "configuration: GRU better at window 12"}},
+            "outcome": {"best": best, "beats_baselines": beats, "tied_with_best": tied,
+                        "robustness": robust}}
 
 
 def test_reason_points_follow_the_outcome():
@@ -33,6 +37,14 @@ def test_reason_points_follow_the_outcome():
     assert r["points"] == {"rnn": 0, "gru": 2, "lstm": 2}
     r = evidence.reason(_race_result("gru", False, ["lstm"]))
     assert r["points"] == {"rnn": 0, "gru": 0, "lstm": 0} and "no cell earns points" in r["why"]
+
+
+@pytest.mark.parametrize("kind", ["depends", "tuned-best-only"])
+def test_a_ranking_that_changes_with_the_configuration_earns_no_points(kind):
+    r = evidence.reason(_race_result("lstm", True, [], robust=kind))
+    assert r["points"] == {"rnn": 0, "gru": 0, "lstm": 0} and r["favours"] == []
+    assert "a ranking that changes" in r["why"] and "windows 12/50" in r["why"]
+    assert evidence.request(None, "narma10").tune == evidence.SHORT_TUNE
 
 
 def test_fold_rescores_and_reranks():
@@ -51,7 +63,7 @@ def test_advise_series_runs_a_short_race(cli, short):
     race = [r for r in d["reasons"] if r["question"] == "race"]
     assert len(race) == 1 and race[0]["answer"] == "random-walk"
     assert race[0]["points"] == {"rnn": 0, "gru": 0, "lstm": 0}
-    assert "nothing beats persistence" in race[0]["why"]
+    assert "no cell earns points" in race[0]["why"] and "windows 12/50" in race[0]["why"]
     assert d["race"]["outcome"]["beats_baselines"] is False
 
 

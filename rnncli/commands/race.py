@@ -68,6 +68,10 @@ def race(
     seeds: Annotated[str, _opt("--seeds", help="Comma list of seeds.")] = "0,1,2,3,4",
     batch: Annotated[int, _opt("--batch", min=1, help="Windows per optimizer step.")] = 32,
     lr: Annotated[float, _opt("--lr", help="Adam learning rate after warm-up.")] = 1e-2,
+    tune: Annotated[list[str] | None, _opt(
+        "--tune", help="Tune every architecture alike, chosen on validation: KEY=V1,V2 "
+        "with KEY window or lr, repeatable (e.g. --tune window=12,50 --tune "
+        "lr=0.003,0.01: 4 configurations).")] = None,
     length: Annotated[int | None, _opt("--length", help="Rows of a generated series "
                                        "(default 2000).")] = None,
     data_seed: Annotated[int, _opt("--data-seed", help="Seed of a generated series.")] = 0,
@@ -89,15 +93,48 @@ def race(
     `rnncli race --data prices.csv --target close --horizon 5`.
     Ctrl-C keeps the finished runs and exits 130. Details: docs/race.md.
     """
-    from rnncli import archs, console
-    from rnncli.errors import BadInput, MissingExtra
+    from rnncli import console
+    from rnncli.errors import MissingExtra
     from rnncli.fileio import check_writable
     from rnncli.interrupt import INTERRUPTED_EXIT
-    from rnncli.options import choice_list, int_list
     from rnncli.race import run
     from rnncli.race.save import check_dir
-    from rnncli.race.train import RaceConfig
     from rnncli.render import race as view
+
+    req = _request(
+        data=data, series=series, target=target, features=features, horizon=horizon,
+        window=window, scale=scale, period=period, fill=fill, arch=arch, hidden=hidden,
+        layers=layers, steps=steps, equal=equal, time_s=time_s, seeds=seeds, batch=batch,
+        lr=lr, tune=tune, length=length, data_seed=data_seed, threads=threads,
+        max_rows=max_rows, force=force)
+    cfg = req.config
+    if plot is not None:
+        check_writable(plot, (".png",))
+        if importlib.util.find_spec("matplotlib") is None:  # say so before training
+            raise MissingExtra("matplotlib", "plot")
+    if save is not None:
+        check_dir(save)
+    the_plan = run.plan(req)
+    _announce(the_plan)
+    n_runs = the_plan.n_runs
+    with view.RaceProgress(console.err(), n_runs, cfg.steps, cfg.equal == "time") as bar:
+        result, runs = run.execute(the_plan, bar.start, bar.finished)
+    _outputs(result, runs, the_plan, plot, save, json)
+    if result["interrupted"]:
+        console.err().print(f"interrupted: kept {len(result['runs'])} of {n_runs} runs",
+                            soft_wrap=True)
+        raise typer.Exit(INTERRUPTED_EXIT)
+
+
+def _request(*, data, series, target, features, horizon, window, scale, period, fill, arch,
+             hidden, layers, steps, equal, time_s, seeds, batch, lr, tune, length, data_seed,
+             threads, max_rows, force):
+    """The parsed options as one explicit ``run.Request`` (lists and bounds checked)."""
+    from rnncli import archs
+    from rnncli.errors import BadInput
+    from rnncli.options import choice_list, int_list
+    from rnncli.race import run
+    from rnncli.race.train import RaceConfig
 
     for name, value in (("--lr", lr), ("--time-s", time_s)):
         if not value > 0:
@@ -107,26 +144,19 @@ def race(
         hidden_base=hidden, layers=layers, steps=steps, batch=batch, lr=lr,
         seeds=int_list(seeds, "--seeds", minimum=0), equal=equal.value, time_s=time_s,
         threads=threads)
-    req = run.Request(
+    return run.Request(
         csv=str(data) if data else None, series=series.value if series else None,
         length=length, data_seed=data_seed, target=target, features=features,
         fill=fill.value if fill else None, horizon=horizon, window=window, scale=scale.value,
-        period=period, max_rows=max_rows, force=force, config=cfg)
-    if plot is not None:
-        check_writable(plot, (".png",))
-        if importlib.util.find_spec("matplotlib") is None:  # say so before training
-            raise MissingExtra("matplotlib", "plot")
-    if save is not None:
-        check_dir(save)
-    the_plan = run.plan(req)
-    _announce(the_plan)
-    n_runs = len(cfg.archs) * len(cfg.seeds)
-    with view.RaceProgress(console.err(), n_runs, cfg.steps, cfg.equal == "time") as bar:
-        result, runs = run.execute(the_plan, bar.start, bar.finished)
-    _outputs(result, runs, the_plan, plot, save, json)
-    if result["interrupted"]:
-        console.err().print(f"interrupted: kept {len(runs)} of {n_runs} runs", soft_wrap=True)
-        raise typer.Exit(INTERRUPTED_EXIT)
+        period=period, max_rows=max_rows, force=force, config=cfg,
+        tune=list(tune or []), rerun=_rerun(data, series))
+
+
+def _rerun(data: Path | None, series) -> str:
+    """The command a user reruns to check more configurations (data choice only)."""
+    if data is not None:
+        return f"rnncli race --data {data} ..."
+    return f"rnncli race --series {series.value if series else 'NAME'}"
 
 
 def _announce(the_plan) -> None:
@@ -134,8 +164,10 @@ def _announce(the_plan) -> None:
 
     cfg, est = the_plan.request.config, the_plan.estimate
     budget = f"{cfg.time_s:g} s" if cfg.equal == "time" else f"{cfg.steps} steps"
+    n_conf = len(the_plan.configs)
+    grid = f" x {n_conf} configurations" if n_conf > 1 else ""
     console.err().print(
-        f"race: {len(cfg.archs)} architectures x {len(cfg.seeds)} seeds, {budget} each; "
+        f"race: {len(cfg.archs)} architectures x {len(cfg.seeds)} seeds{grid}, {budget} each; "
         f"estimated ~{est.seconds:.0f} s, {est.memory_bytes / 2**20:.0f} MiB",
         soft_wrap=True)
 
@@ -153,7 +185,5 @@ def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None
         console.print_json({k: v for k, v in result.items() if not k.startswith("_")})
         return
     con = console.out()
-    if runs:
-        con.print(view.table(result))
-    for line in view.caption(result) + [""] + view.verdict(result):
-        con.print(line)
+    for item in view.text(result, bool(runs)):
+        con.print(item)

@@ -4,12 +4,13 @@ the result (the data ``--json`` prints and the table shows)."""
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from rnncli.errors import BadInput
 from rnncli.limits import refuse_oversized
-from rnncli.race import baselines, data, models, series, verdict
+from rnncli.race import baselines, data, models, series, tune, verdict
 from rnncli.race.train import RaceConfig, RunResult, race
 
 MAX_SECONDS = 30 * 60
@@ -34,6 +35,8 @@ class Request:
     max_rows: int = 1_000_000
     force: bool = False
     config: RaceConfig = field(default_factory=lambda: RaceConfig(["rnn", "gru", "lstm"]))
+    tune: list[str] = field(default_factory=list)   # --tune KEY=V1,V2 items
+    rerun: str = "rnncli race"                      # the command, for the one-config note
 
 
 @dataclass
@@ -41,9 +44,20 @@ class Plan:
     request: Request
     frame: series.Frame
     selected: data.Selected
-    prep: data.Prepared
+    preps: dict[int, data.Prepared]                 # by window
+    configs: list[tune.Config]
     period: int | None
     estimate: models.Estimate
+
+    @property
+    def prep(self) -> data.Prepared:
+        """The first configuration's data (the scaling is the same for every window)."""
+        return self.preps[self.configs[0].window]
+
+    @property
+    def n_runs(self) -> int:
+        return len(self.configs) * len(self.request.config.archs) * len(
+            self.request.config.seeds)
 
 
 def _frame(req: Request) -> series.Frame:
@@ -63,35 +77,49 @@ def _check_cost(est: models.Estimate, force: bool) -> None:
                      lower="lower --steps, --seeds, --hidden, --batch or --window")
 
 
+def _estimate(cfg: RaceConfig, preps: dict[int, data.Prepared],
+              configs: list[tune.Config]) -> models.Estimate:
+    """Every configuration's cost added up (memory: the largest)."""
+    total = models.Estimate(0.0, 0)
+    for c in configs:
+        prep = preps[c.window]
+        est = models.estimate(cfg.hidden, prep.x.shape[1], cfg.layers, c.window, cfg.batch,
+                              cfg.steps, len(cfg.seeds), max(len(prep.val), len(prep.test)))
+        if cfg.equal == "time":
+            est.seconds = cfg.time_s * len(cfg.archs) * len(cfg.seeds)
+        total = models.Estimate(total.seconds + est.seconds,
+                                max(total.memory_bytes, est.memory_bytes))
+    return total
+
+
 def plan(req: Request) -> Plan:
     """Read and check the data, size the models, estimate the cost; refuse what is too big."""
     if req.window < 1:
         raise BadInput(f"--window must be at least 1, got {req.window}")
     if req.period is not None and req.period < 1:
         raise BadInput(f"--period must be at least 1, got {req.period}")
+    configs = tune.grid(req.tune, req.window, req.config.lr)
     frame = _frame(req)
     selected = data.select(frame, req.target, req.features, req.fill or frame.fill)
-    prep = data.prepare(selected, req.window, req.horizon, req.scale)
+    preps = {c.window: data.prepare(selected, c.window, req.horizon, req.scale)
+             for c in configs}
+    tune.check_same_targets(preps)
     cfg = req.config
-    n_in = prep.x.shape[1]
+    n_in = selected.x.shape[1]
     if cfg.equal == "params":
         cfg.hidden = models.equal_params_hidden(cfg.archs, n_in, cfg.hidden_base, cfg.layers)
     else:
         cfg.hidden = {a: cfg.hidden_base for a in cfg.archs}
-    eval_windows = max(len(prep.val), len(prep.test))
-    est = models.estimate(cfg.hidden, n_in, cfg.layers, req.window, cfg.batch, cfg.steps,
-                          len(cfg.seeds), eval_windows)
-    if cfg.equal == "time":
-        est.seconds = cfg.time_s * len(cfg.archs) * len(cfg.seeds)
+    est = _estimate(cfg, preps, configs)
     _check_cost(est, req.force)
     period = req.period if req.period is not None else frame.period
-    return Plan(req, frame, selected, prep, period, est)
+    return Plan(req, frame, selected, preps, configs, period, est)
 
 
-def _data_info(p: Plan) -> dict:
+def _data_info(p: Plan, ar_window: int) -> dict:
     return {"source": p.frame.source, "citation": p.frame.citation,
             "target": p.selected.target, "features": p.selected.features,
-            "window": p.prep.window, "horizon": p.prep.horizon, "scale": p.request.scale,
+            "window": ar_window, "horizon": p.prep.horizon, "scale": p.request.scale,
             "period": p.period, "split": p.prep.split_info(), "notes": p.selected.notes}
 
 
@@ -106,24 +134,103 @@ def _config_info(cfg: RaceConfig) -> dict:
     return info
 
 
+def _baselines(p: Plan) -> tuple[list, dict, int]:
+    """Baseline test scores and predictions; the linear AR's window is chosen like the
+    models' configurations: lowest validation RMSE (test never looked at)."""
+    def val_rmse(prep: data.Prepared) -> float:
+        on_val = copy.copy(prep)
+        on_val.test = prep.val
+        scores, _ = baselines.run(on_val, None)
+        return next(s.rmse for s in scores if s.name == "linear AR")
+
+    windows = list(p.preps)
+    w = min(windows, key=lambda k: val_rmse(p.preps[k])) if len(windows) > 1 else windows[0]
+    scores, preds = baselines.run(p.preps[w], p.period)
+    for s in scores:
+        if s.name == "linear AR" and len(windows) > 1:
+            s.note += f"; window {w} (chosen on validation)"
+    return scores, preds, w
+
+
+def _train_all(p: Plan, on_start, on_done) -> tuple[list[RunResult], bool]:
+    """Every configuration in turn (Ctrl-C keeps the finished runs of every one)."""
+    runs: list[RunResult] = []
+    for c in p.configs:
+        cfg = replace(p.request.config, lr=c.lr)
+        done, interrupted = race(p.preps[c.window], cfg, on_start, on_done)
+        runs += done
+        if interrupted:
+            return runs, True
+    return runs, False
+
+
+def _per_config(p: Plan, runs: list[RunResult], order: list[str]) -> dict[str, dict]:
+    """Each complete configuration's pairwise decisions (an interrupted one is left out)."""
+    out = {}
+    for c in p.configs:
+        mine = [r for r in runs if r.config == c]
+        if {r.arch for r in mine} == set(order):
+            out[c.label] = verdict.decisions(verdict.pairs(mine, order))
+    return out
+
+
+def _tuning(p: Plan, runs: list[RunResult], order: list[str],
+            chosen: dict[str, tune.Config], tuned_pairs: list[dict]) -> dict:
+    """The sensitivity view and how robust the tuned ranking is across configurations."""
+    robust = verdict.robustness(verdict.decisions(tuned_pairs), _per_config(p, runs, order))
+    if robust["kind"] == "one-config":
+        robust["line"] = tune.note_one_config(p.configs[0], p.request.rerun)
+    return {"grid": {"window": sorted({c.window for c in p.configs}),
+                     "lr": sorted({c.lr for c in p.configs})},
+            "selected_on": "validation MSE, mean over seeds",
+            "selected": {a: c.as_dict() for a, c in chosen.items()},
+            "configs": tune.sensitivity(runs, p.configs, order, chosen),
+            "robustness": robust}
+
+
+def _selected(p: Plan, runs: list[RunResult]) -> tuple[list[str], dict, list[RunResult]]:
+    """The architectures that ran, each one's configuration chosen on validation, and the
+    runs of those configurations."""
+    ran = {r.arch for r in runs}
+    order = [a for a in p.request.config.archs if a in ran]
+    chosen = {a: tune.select(runs, p.configs, a) for a in order}
+    return order, chosen, [r for r in runs if r.config == chosen[r.arch]]
+
+
+def _lines(p: Plan, best, rows, pair_list, scores, tuning) -> list[str]:
+    lines = verdict.lines(best, rows, pair_list, scores)
+    if len(rows) > 1:
+        where = "at the tuned best" if len(p.configs) > 1 else "here"
+        rank = verdict.ranking_text(rows, verdict.decisions(pair_list))
+        lines.insert(1, f"ranking {where}: {rank}; {tuning['robustness']['line']}")
+    return lines
+
+
 def execute(p: Plan, on_start: Callable | None = None,
             on_done: Callable[[RunResult], None] | None = None) -> tuple[dict, list]:
-    """Baselines, the race, the summaries and the verdict. Returns (result, runs)."""
-    scores, base_preds = baselines.run(p.prep, p.period)
-    runs, interrupted = race(p.prep, p.request.config, on_start, on_done)
+    """Baselines, the race in every configuration, the selection on validation, the
+    summaries and the verdict. Returns (result, the runs of the selected configurations)."""
+    scores, base_preds, ar_window = _baselines(p)
+    runs, interrupted = _train_all(p, on_start, on_done)
+    order, chosen, best = _selected(p, runs)
     persist = scores[0].rmse
-    rows = verdict.summarise(runs, persist)
-    order = [r["arch"] for r in rows]
-    pair_list = verdict.pairs(runs, order)
+    rows = verdict.summarise(best, persist)
+    for row in rows:
+        row["config"] = chosen[row["arch"]].as_dict()
+        row["val_mse"] = tune.val_mean([r for r in best if r.arch == row["arch"]])
+    pair_list = verdict.pairs(best, order)
+    tuning = _tuning(p, runs, order, chosen, pair_list)
     result = {
-        "data": _data_info(p),
+        "data": _data_info(p, ar_window),
         "config": _config_info(p.request.config),
         "estimate": {"seconds": p.estimate.seconds, "memory_bytes": p.estimate.memory_bytes},
         "baselines": [s.as_dict() for s in scores],
         "models": rows,
         "pairs": pair_list,
-        "verdict": verdict.lines(runs, rows, pair_list, scores),
-        "outcome": verdict.outcome(runs, rows, pair_list, scores),
+        "tuning": tuning,
+        "verdict": _lines(p, best, rows, pair_list, scores, tuning),
+        "outcome": {**verdict.outcome(best, rows, pair_list, scores),
+                    "robustness": tuning["robustness"]["kind"]},
         "runs": [r.as_dict() for r in runs],
         "interrupted": interrupted,
     }
@@ -131,4 +238,4 @@ def execute(p: Plan, on_start: Callable | None = None,
         row["skill"] = 1 - row["rmse"] / persist if persist > 0 else None
     result["_predictions"] = {"truth": baselines.truth(p.prep, p.prep.test),
                               "origins": p.prep.test, **base_preds}
-    return result, runs
+    return result, best

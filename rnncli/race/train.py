@@ -21,6 +21,7 @@ from rnncli import trainkit
 from rnncli.interrupt import keep_finished
 from rnncli.race import baselines, models
 from rnncli.race.data import Prepared
+from rnncli.race.tune import Config
 
 LATENCY_REPEATS = 30
 
@@ -64,10 +65,17 @@ class RunResult:
     curve: list[dict]                       # {"step", "seconds", "val_loss"}
     pred: np.ndarray = field(repr=False)    # test predictions, original units
     state: dict | None = field(default=None, repr=False)
+    val_mse: float = math.inf               # best validation MSE (scaled): selects configs
+    window: int = 0
+    lr: float = 0.0
+
+    @property
+    def config(self) -> Config:
+        return Config(self.window, self.lr)
 
     def as_dict(self) -> dict:
-        keys = ("arch", "seed", "hidden", "params", "rmse", "mae", "steps", "train_s",
-                "latency_ms", "stopped", "best_step", "curve")
+        keys = ("arch", "seed", "window", "lr", "hidden", "params", "val_mse", "rmse", "mae",
+                "steps", "train_s", "latency_ms", "stopped", "best_step", "curve")
         return {k: getattr(self, k) for k in keys}
 
 
@@ -157,7 +165,8 @@ def train_one(prep: Prepared, arch: str, seed: int, cfg: RaceConfig,
         arch=arch, seed=seed, hidden=cfg.hidden[arch],
         params=trainkit.param_count(run.model), rmse=rmse, mae=mae, steps=log.steps,
         train_s=log.seconds, latency_ms=lat, stopped=log.stopped, best_step=run.best[1],
-        curve=run.curve, pred=pred, state=run.model.state_dict())
+        curve=run.curve, pred=pred, state=run.model.state_dict(), val_mse=run.best[0],
+        window=prep.window, lr=cfg.lr)
 
 
 def iter_runs(prep: Prepared, cfg: RaceConfig,

@@ -130,3 +130,86 @@ def outcome(runs: list[RunResult], rows: list[dict], pair_list: list[dict],
             if best in (p["a"], p["b"]) and not p["distinguishable"]]
     return {"best": best, "best_baseline": best_base.name, "beats_baselines": bool(hi < 0),
             "tied_with_best": tied}
+
+
+# --- robustness of the ranking across configurations (``--tune``) ---------------------
+
+def decisions(pair_list: list[dict]) -> dict[tuple[str, str], str]:
+    """Each pair's decision: the better architecture, or "tie" (interval contains 0, or
+    one seed)."""
+    return {(p["a"], p["b"]): ((p["a"] if p["mean"] < 0 else p["b"])
+                               if p["distinguishable"] else "tie") for p in pair_list}
+
+
+def ranking_text(rows: list[dict], dec: dict[tuple[str, str], str]) -> str:
+    """"RNN > GRU = LSTM": ordered by mean RMSE; ">" where the paired interval separates
+    neighbours, "=" where it does not."""
+    order = [r["arch"] for r in sorted(rows, key=lambda r: r["rmse_mean"])]
+    out = archs.get(order[0]).title if order else ""
+    for a, b in zip(order, order[1:], strict=False):
+        d = dec.get((a, b), dec.get((b, a), "tie"))
+        out += f" {'=' if d == 'tie' else '>'} {archs.get(b).title}"
+    return out
+
+
+def _said(pair: tuple[str, str], d: str) -> str:
+    ta, tb = (archs.get(x).title for x in pair)
+    if d == "tie":
+        return f"{ta} and {tb} within the seed spread"
+    other = pair[1] if d == pair[0] else pair[0]
+    return f"{archs.get(d).title} better than {archs.get(other).title}"
+
+
+def _reversals(everywhere: dict[str, dict]) -> dict[tuple[str, str], dict[str, list[str]]]:
+    """Pairs decided both ways somewhere: pair -> winner -> the configurations."""
+    out: dict[tuple[str, str], dict[str, list[str]]] = {}
+    pairs_ = {p for dec in everywhere.values() for p in dec}
+    for pair in sorted(pairs_):
+        wins: dict[str, list[str]] = {}
+        for where, dec in everywhere.items():
+            d = dec.get(pair, "tie")
+            if d != "tie":
+                wins.setdefault(d, []).append(where)
+        if len(wins) > 1:
+            out[pair] = wins
+    return out
+
+
+def _flip_line(flips: dict) -> str:
+    parts = [", ".join(f"{archs.get(w).title} better at {' and '.join(where)}"
+                       for w, where in wins.items()) for wins in flips.values()]
+    return f"the ranking depends on the configuration: {'; '.join(parts)}"
+
+
+def _differs(tuned: dict, per_config: dict[str, dict]) -> dict[str, list[str]]:
+    """Per configuration, the pairs decided otherwise than at the tuned best."""
+    out = {where: [_said(p, d) for p, d in dec.items() if tuned.get(p, "tie") != d]
+           for where, dec in per_config.items()}
+    return {k: v for k, v in out.items() if v}
+
+
+def robustness(tuned: dict[tuple[str, str], str],
+               per_config: dict[str, dict[tuple[str, str], str]]) -> dict:
+    """Whether the ranking at the tuned best (each architecture at its validation-selected
+    configuration) is the ranking in every configuration tried.
+
+    ``kind``: "one-config" (nothing else was tried), "holds" (every configuration makes
+    the same decision for every pair), "depends" (some pair is won by one architecture in
+    one place and by the other elsewhere: the configurations are named), or
+    "tuned-best-only" (no pair reverses, but some configurations do not show the tuned
+    ranking, e.g. a difference within the seed spread there)."""
+    n = len(per_config)
+    if n < 2:
+        return {"kind": "one-config", "line": "", "differs": {}}
+    flips = _reversals({"tuned best": tuned, **per_config})
+    if flips:
+        return {"kind": "depends", "line": _flip_line(flips),
+                "differs": {f"{a}/{b}": w for (a, b), w in flips.items()}}
+    differs = _differs(tuned, per_config)
+    if not differs:
+        return {"kind": "holds", "differs": {},
+                "line": f"the ranking holds in every configuration tried ({n})"}
+    parts = [f"{where}: {', '.join(v)}" for where, v in differs.items()]
+    return {"kind": "tuned-best-only", "differs": differs,
+            "line": f"the ranking holds only at the tuned best, not in every configuration "
+                    f"tried ({'; '.join(parts)})"}

@@ -20,24 +20,69 @@ def _pm(mean: float, sd: float) -> str:
     return fmt.plus_minus(_num(mean), fmt.sig(sd, 1))
 
 
-def table(result: dict) -> Table:
-    """Baselines first, then each architecture: test RMSE/MAE (mean ± sd over seeds)."""
-    d = result["data"]
-    t = Table(title=f"race: {d['target']}, horizon {d['horizon']}, window {d['window']}; "
-              "errors on the test period",
-              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
-    for name, justify in (("model", "left"), ("params", "right"), ("RMSE", "right"),
-                          ("MAE", "right"), ("skill", "right"), ("train s", "right"),
-                          ("ms/win", "right")):
-        t.add_column(name, justify=justify, no_wrap=True)
+def _tuned(result: dict) -> bool:
+    return len(result["tuning"]["configs"]) > 1
+
+
+def _skill(row: dict) -> str:
+    return f"{row['skill']:.2f}" if row["skill"] is not None else "-"
+
+
+def _rows(result: dict) -> list[list[str]]:
+    """Table rows: model, [W, lr], params, RMSE, MAE, skill, train s, [ms/win]."""
+    tuned, window = _tuned(result), result["data"]["window"]
+    out = []
     for b in result["baselines"]:
-        t.add_row(b["name"], str(b["params"] or "-"), _num(b["rmse"]), _num(b["mae"]),
-                  f"{b['skill']:.2f}" if b["skill"] is not None else "-", "-", "-")
+        conf = [str(window) if b["name"] == "linear AR" else "-"] if tuned else []
+        out.append([b["name"], *conf, str(b["params"] or "-"), _num(b["rmse"]),
+                    _num(b["mae"]), _skill(b), "-", *([] if tuned else ["-"])])
     for m in result["models"]:
-        t.add_row(f"{m['title']} H={m['hidden']}", str(m["params"]),
-                  _pm(m["rmse_mean"], m["rmse_sd"]), _num(m["mae_mean"]),
-                  f"{m['skill']:.2f}" if m["skill"] is not None else "-",
-                  f"{m['train_s']:.1f}", f"{m['latency_ms']:.2f}")
+        conf = [f"{m['config']['window']}, {m['config']['lr']:g}"] if tuned else []
+        out.append([f"{m['title']} H={m['hidden']}", *conf, str(m["params"]),
+                    _pm(m["rmse_mean"], m["rmse_sd"]), _num(m["mae_mean"]), _skill(m),
+                    f"{m['train_s']:.1f}",
+                    *([] if tuned else [f"{m['latency_ms']:.2f}"])])
+    return out
+
+
+def table(result: dict) -> Table:
+    """Baselines first, then each architecture (at its configuration chosen on validation
+    when tuned): test RMSE/MAE (mean ± sd over seeds)."""
+    d = result["data"]
+    where = ("each model at its configuration chosen on validation" if _tuned(result)
+             else f"window {d['window']}")
+    t = Table(title=f"race: {d['target']}, horizon {d['horizon']}, {where}; errors on the "
+              "test period", title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    cols = [("model", "left"), ("params", "right"), ("RMSE", "right"), ("MAE", "right"),
+            ("skill", "right"), ("train s", "right"), ("ms/win", "right")]
+    if _tuned(result):  # the config instead of the latency (--json has it): 80 columns
+        cols[1:1], cols[-1:] = [("W, lr", "left")], []
+    for name, justify in cols:
+        t.add_column(name, justify=justify, no_wrap=True)
+    for row in _rows(result):
+        t.add_row(*row)
+    return t
+
+
+def sensitivity(result: dict) -> Table | None:
+    """Every configuration's test RMSE (mean ± sd over seeds) per architecture; the one
+    chosen on validation marked *. None for a one-configuration race."""
+    if not _tuned(result):
+        return None
+    models = result["models"]
+    t = Table(title="sensitivity: test RMSE per configuration (* chosen on validation)",
+              title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    t.add_column("window, lr", no_wrap=True)
+    for m in models:
+        t.add_column(m["title"], justify="right", no_wrap=True)
+    for c in result["tuning"]["configs"]:
+        cells = []
+        for m in models:
+            cell = c["models"].get(m["arch"])
+            cells.append("-" if cell is None else
+                         _pm(cell["rmse_mean"], cell["rmse_sd"]) +
+                         ("*" if cell["selected"] else " "))
+        t.add_row(f"{c['window']}, {c['lr']:g}", *cells)
     return t
 
 
@@ -65,7 +110,13 @@ def caption(result: dict) -> list[str]:
            f"{s['test_targets']} test targets (test from row {s['test_start_row']}); "
            f"seeds {seeds}; {budget} (--equal {cfg['equal']})",
            "skill = 1 - RMSE / RMSE(persistence); ± is the sd over seeds (MAE: mean; "
-           "--json has its sd); ms/win: one forward pass on one window"]
+           "--json has its sd)" + ("; W: window" if _tuned(result) else
+                                   "; ms/win: one forward pass on one window")]
+    g = result["tuning"]["grid"]
+    if _tuned(result):
+        out.append(f"tuned alike: window {'/'.join(map(str, g['window']))} x lr "
+                   f"{'/'.join(f'{v:g}' for v in g['lr'])}, chosen per architecture (and the "
+                   "AR's window) on validation error, never the test period")
     out += d["notes"]
     if d["citation"]:
         out.append(f"source: {d['citation']}")
@@ -74,6 +125,12 @@ def caption(result: dict) -> list[str]:
 
 def verdict(result: dict) -> list[str]:
     return [f"verdict: {result['verdict'][0]}"] + [f"  {x}" for x in result["verdict"][1:]]
+
+
+def text(result: dict, with_tables: bool = True) -> list:
+    """Everything the command prints without --json, in order (tables and lines)."""
+    tables = [table(result), sensitivity(result)] if with_tables else []
+    return [t for t in tables if t is not None] + caption(result) + [""] + verdict(result)
 
 
 class RaceProgress:
