@@ -217,7 +217,7 @@ def execute(p: Plan, on_start: Callable | None = None,
     rows = verdict.summarise(best, persist)
     for row in rows:
         row["config"] = chosen[row["arch"]].as_dict()
-        row["val_mse"] = tune.val_mean([r for r in best if r.arch == row["arch"]])
+        row["val_mse"] = tune.shown(tune.val_mean([r for r in best if r.arch == row["arch"]]))
     pair_list = verdict.pairs(best, order)
     tuning = _tuning(p, runs, order, chosen, pair_list)
     result = {

@@ -76,7 +76,10 @@ class RunResult:
     def as_dict(self) -> dict:
         keys = ("arch", "seed", "window", "lr", "hidden", "params", "val_mse", "rmse", "mae",
                 "steps", "train_s", "latency_ms", "stopped", "best_step", "curve")
-        return {k: getattr(self, k) for k in keys}
+        out = {k: getattr(self, k) for k in keys}
+        if not math.isfinite(self.val_mse):  # no validation point (diverged at once)
+            out["val_mse"] = None
+        return out
 
 
 def _mse(model, x, y) -> float:

@@ -115,6 +115,11 @@ def val_mean(runs: list) -> float:
     return float(np.mean([r.val_mse for r in runs])) if runs else math.inf
 
 
+def shown(value: float) -> float | None:
+    """A score for JSON: None where no finite value exists (a run diverged at once)."""
+    return value if math.isfinite(value) else None
+
+
 def select(runs: list, configs: list[Config], arch: str) -> Config:
     """The configuration with the lowest mean validation MSE for ``arch`` (first on ties).
     Test errors play no part."""
@@ -134,7 +139,7 @@ def sensitivity(runs: list, configs: list[Config], archs_: list[str],
             if not mine:
                 continue
             rmse = [r.rmse for r in mine]
-            cells[a] = {"val_mse": val_mean(mine), "rmse_mean": float(np.mean(rmse)),
+            cells[a] = {"val_mse": shown(val_mean(mine)), "rmse_mean": float(np.mean(rmse)),
                         "rmse_sd": float(np.std(rmse, ddof=1)) if len(rmse) > 1 else 0.0,
                         "seeds": len(mine), "selected": chosen.get(a) == c}
         rows.append({**c.as_dict(), "models": cells})
