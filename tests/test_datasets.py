@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import sys
 import tarfile
 from pathlib import Path
 
@@ -87,11 +88,10 @@ def test_no_network_says_where_to_put_the_files(tmp_path):
     assert str(tmp_path / "rt-polarity") in str(exc.value)
 
 
-def test_fallback_cache_dir_follows_xdg(monkeypatch, tmp_path):
-    monkeypatch.setattr(download.sys, "platform", "linux")
+def test_user_cache_dir_is_platformdirs(monkeypatch, tmp_path):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
-    if download.os.name != "nt":
-        assert download._fallback_cache_dir("rnncli") == tmp_path / "rnncli"
+    if sys.platform.startswith("linux"):
+        assert download.user_cache_dir() == tmp_path / "rnncli"
 
 
 @needs_data

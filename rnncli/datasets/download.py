@@ -1,8 +1,7 @@
 """Fetch a registered data set into a cache directory and verify it, or say what to do.
 
-- ``user_cache_dir()``: ``platformdirs.user_cache_dir("rnncli")`` when platformdirs is
-  installed; otherwise the same rule written out: ``$XDG_CACHE_HOME`` or ``~/.cache`` on
-  Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows, plus ``rnncli``.
+- ``user_cache_dir()``: ``platformdirs.user_cache_dir("rnncli")`` (``$XDG_CACHE_HOME`` or
+  ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows).
 - ``ensure(spec, data_dir)``: returns ``{file name: path}`` for the data set's files in
   ``data_dir/<name>/``. Files already there are verified (sha256) and used; missing ones
   come from the official archive (streamed with a size cap, only the expected members
@@ -14,8 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import os
-import sys
 import tarfile
 from pathlib import Path
 
@@ -27,21 +24,9 @@ MAX_ARCHIVE = 50 * 2**20  # bytes; no registered archive is near this
 
 
 def user_cache_dir(app: str = "rnncli") -> Path:
-    try:
-        import platformdirs
-    except ImportError:
-        return _fallback_cache_dir(app)
+    import platformdirs
+
     return Path(platformdirs.user_cache_dir(app))
-
-
-def _fallback_cache_dir(app: str) -> Path:
-    home = Path.home()
-    if sys.platform == "darwin":
-        return home / "Library" / "Caches" / app
-    if os.name == "nt":
-        base = os.environ.get("LOCALAPPDATA") or str(home / "AppData" / "Local")
-        return Path(base) / app / "Cache"
-    return Path(os.environ.get("XDG_CACHE_HOME") or home / ".cache") / app
 
 
 def sha256(path: Path) -> str:

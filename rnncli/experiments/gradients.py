@@ -74,12 +74,6 @@ def grads_numpy(cell, x: np.ndarray, w: np.ndarray) -> dict[str, np.ndarray]:
     return grads
 
 
-def norms_numpy(cell, x: np.ndarray, w: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Per-sequence ‖∂L/∂h_t‖ (T, B) and the full gradients (T, B, H)."""
-    g = grads_numpy(cell, x, w)["h"]
-    return np.linalg.norm(g, axis=2), g
-
-
 def grads_torch(cell, x: np.ndarray, w: np.ndarray, arch: str, nonlin: str) -> dict:
     """The same ∂L/∂h_t (and ∂L/∂c_t) by torch autograd, stepping the module one step at a
     time and keeping the gradient of every step's state."""

@@ -74,16 +74,6 @@ class Contention:
     action: str | None = None
     clock: str = "wall"  # "cpu": thread CPU time (busy machine, one thread, CPU device)
 
-    def warning(self) -> str | None:
-        if not self.busy:
-            return None
-        text = (f"load average {self.load:.1f} on {self.cores} cores, {self.cpu_share:.0%} "
-                "of a core for a probe before starting: other processes compete for the "
-                "CPU, timings are slower and noisier than on a quiet machine")
-        if self.action:
-            return f"{text}; {self.action}"
-        return text + (" (try --threads 1)" if self.threads > 1 else "")
-
     def as_dict(self) -> dict:
         return dict(self.__dict__)
 
