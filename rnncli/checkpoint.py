@@ -371,7 +371,7 @@ def _split(names: list[str]) -> tuple[dict[str, str], dict[str, str], bool]:
     return fwd, rev, cell
 
 
-def _check_direction(label: str, bidirectional: bool, direction: str | None) -> None:
+def check_direction(label: str, bidirectional: bool, direction: str | None) -> None:
     if bidirectional and direction is None:
         raise BadInput(f"{label} is bidirectional: trace one direction with --direction "
                        "forward or --direction backward (over the reversed sequence)")
@@ -389,7 +389,7 @@ def select(arrays: Mapping[str, object], prefix: str | None, path: Path,
     groups = recurrent_groups(arrays)
     want = _pick_group(groups, prefix, path)
     fwd, rev, cell = _split(groups[want])
-    _check_direction(want or "the layer", bool(rev), direction)
+    check_direction(want or "the layer", bool(rev), direction)
     label = want or "the layer"
     for needed in ("weight_ih_l0", "weight_hh_l0"):
         if needed not in fwd:

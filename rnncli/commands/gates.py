@@ -38,10 +38,12 @@ def gates(
         "--init", help="trained (default where it applies: 1 input, hidden 3) or random.")
     ] = None,
     weights_path: Annotated[Path | None, _opt(
-        "--weights", help="Your checkpoint: PyTorch (.pt/.pth/.tar...), .npz or safetensors."
-    )] = None,
+        "--weights",
+        help="Your model: PyTorch (.pt/.tar...), .npz, safetensors, .keras, .h5, .onnx.")
+    ] = None,
     prefix: Annotated[str | None, _opt(
-        "--prefix", help="Which recurrent layer in --weights, e.g. encoder.lstm.")] = None,
+        "--prefix", help="Which recurrent layer in --weights, e.g. encoder.lstm (--list-layers).")
+    ] = None,
     direction: Annotated[Direction | None, _opt(
         "--direction", help="Bidirectional --weights: the direction to trace.")] = None,
     text: Annotated[str | None, _opt(
@@ -69,6 +71,8 @@ def gates(
     plot: Annotated[Path | None, _opt(
         "--plot", help="Also save a heat map of each gate over time (.png/.svg/.pdf).")] = None,
     force: Annotated[bool, _opt("--force", help="Run work over the memory limit.")] = False,
+    list_layers: Annotated[bool, _opt(
+        "--list-layers", help="List the recurrent layers of --weights and stop.")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Trace every gate over your sequence: a heat-map table per step with a plain reading.
@@ -92,6 +96,9 @@ def gates(
     from rnncli.fileio import check_writable
     from rnncli.render import gates as view
 
+    if list_layers:
+        _list_layers(weights_path, json)
+        return
     if plot is not None:
         check_writable(plot, PLOT_SUFFIXES)
     request = tracing.GatesRequest(
@@ -109,6 +116,21 @@ def gates(
         view.show(result, rows, out())
     if report.wants_figures(plot):
         view.plot_result(result, plot)
+
+
+def _list_layers(weights_path: Path | None, json: bool) -> None:
+    from rnncli import formats
+    from rnncli.console import out, print_json
+    from rnncli.errors import BadInput
+    from rnncli.render import formats as view
+
+    if weights_path is None:
+        raise BadInput("--list-layers lists the layers of --weights FILE")
+    model = formats.read(weights_path)
+    if json:
+        print_json(view.record_layers(model))
+    else:
+        view.show_layers(model, out())
 
 
 def _value(choice: Enum | None) -> str | None:

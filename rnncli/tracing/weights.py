@@ -27,6 +27,10 @@ from rnncli.tracing.plan import (
 
 def trace(req: GatesRequest) -> Traced:
     """Read the file, build the input, trace the chosen layer (and direction)."""
+    from rnncli import formats
+
+    if formats.sniff_user(req.weights) in formats.NEW_FORMATS:
+        return _trace_model(req)
     ckpt = checkpoint.read(req.weights)
     prefix = req.prefix if req.prefix is not None else ckpt.meta_key("rnn_prefix")
     w = checkpoint.select(ckpt.arrays, prefix, ckpt.path, req.direction)
@@ -51,6 +55,43 @@ def trace(req: GatesRequest) -> Traced:
                   variant=req.variant if "variant" in options else None,
                   nonlinearity=nonlin if "nonlinearity" in options else None,
                   direction=req.direction, prediction=_predict(ckpt, ids))
+
+
+def _trace_model(req: GatesRequest) -> Traced:
+    """Trace a Keras or ONNX file's layer (rnncli.formats reads it into PyTorch's layout)."""
+    from dataclasses import replace
+
+    from rnncli import formats
+    from rnncli.formats import bridge
+
+    model = formats.read(req.weights)
+    stack = formats.pick_stack(model, req.prefix)
+    w = bridge.to_weights(stack, model.path)
+    checkpoint.check_direction(stack[0].name, w.bidirectional, req.direction)
+    if req.arch is not None and archs.get(req.arch).name != w.arch:
+        raise BadInput(f"--arch {req.arch}: these are {archs.get(w.arch).title} weights; "
+                       "drop --arch")
+    if req.text is not None or req.tokens is not None:
+        raise BadInput("--text/--tokens need the checkpoint's embedding; a Keras or ONNX "
+                       "file's recurrent layer is traced from --seq or --input")
+    req = replace(req, variant=stack[0].variant, nonlinearity=stack[0].nonlinearity)
+    check_options(req, "weights", [w.arch])
+    x = read_sequence(req)
+    if x.shape[1] != w.input_size:
+        raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the layer "
+                       f"expects {w.input_size}")
+    check_size(w.arch, w.input_size, w.hidden_size, w.num_layers, x.shape[0], req)
+    k, layer_x, tr, steps = _run(w, x, req, req.nonlinearity)
+    header = bridge.header(model, stack)
+    if steps is not None:
+        header.append(f"direction: backward: layer {k} reads the sequence reversed")
+    if impl_for(x.shape[0], w.num_layers) == "fast":
+        header.append(FAST_NOTE)
+    options = archs.get(w.arch).options
+    return Traced(w.arch, layer_x, tr, w.hidden_size, w.num_layers, k, "weights", header,
+                  steps=steps, variant=req.variant if "variant" in options else None,
+                  nonlinearity=req.nonlinearity if "nonlinearity" in options else None,
+                  direction=req.direction)
 
 
 def _input(req: GatesRequest, ckpt: checkpoint.Checkpoint, w: checkpoint.Weights):

@@ -1,0 +1,124 @@
+"""The porting table: how each framework stores a recurrent layer's weights.
+
+One table, read by the readers and writers of ``rnncli.formats`` and by
+``explain shapes``' porting map, so the prose and the conversion cannot disagree.
+
+Canonical gate names are the registry's PyTorch row names (``archs.get(a).gate_rows``):
+LSTM input, forget, candidate, output (PyTorch i, f, g, o); GRU reset, update, candidate
+(r, z, n). Each framework's order below is the order of its row blocks. Sources:
+torch-lstm/torch-gru (PyTorch docs), the ONNX operator specs for LSTM/GRU/RNN ("W ... the
+weight tensor for the gates. Concatenation of W[iofc]", "W[zrh]", "P[iof]"), Keras 3's
+``keras/src/layers/rnn/lstm.py`` and ``gru.py`` (kernel split as i, f, c, o and z, r, h),
+OpenVINO's LSTMCell/GRUCell specs (f, i, c, o and z, r, h).
+
+No torch and no NumPy at import time (``explain`` reads this table).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# letters each framework uses for the canonical gates
+_LSTM_NAMES = {"input": "i", "forget": "f", "candidate": "c", "output": "o"}
+_GRU_NAMES = {"reset": "r", "update": "z", "candidate": "h"}
+
+
+@dataclass(frozen=True)
+class Convention:
+    """One framework's way of storing a recurrent layer."""
+
+    name: str                             # "keras"
+    title: str                            # "Keras 3"
+    orders: dict[str, tuple[str, ...]]    # arch -> canonical gate names in row-block order
+    letters: dict[str, str]               # arch -> the framework's own letters, e.g. "ifco"
+    layout: str                           # how the matrices are laid out
+    biases: dict[str, str]                # arch -> how biases are stored
+    gru: str                              # where the reset gate acts
+    batch: str                            # default sequence layout
+    transposed: bool = False              # kernel stored (I, G*H) instead of (G*H, I)
+
+
+CONVENTIONS: dict[str, Convention] = {
+    "pytorch": Convention(
+        name="pytorch", title="PyTorch",
+        orders={"lstm": ("input", "forget", "candidate", "output"),
+                "gru": ("reset", "update", "candidate"), "rnn": ("hidden",)},
+        letters={"lstm": "ifgo", "gru": "rzn", "rnn": "h"},
+        layout="weight_ih_l{k} (G*H, I), weight_hh_l{k} (G*H, H); _reverse for backward",
+        biases={"lstm": "bias_ih + bias_hh, both (4H,): only their sum matters",
+                "gru": "bias_ih, bias_hh (3H,) each: b_hn stays apart (inside r * (...))",
+                "rnn": "bias_ih + bias_hh (H,)"},
+        gru="reset after the product: n = tanh(W_in x + b_in + r * (W_hn h + b_hn))",
+        batch="(T, B, I) unless batch_first=True"),
+    "keras": Convention(
+        name="keras", title="Keras 3",
+        orders={"lstm": ("input", "forget", "candidate", "output"),
+                "gru": ("update", "reset", "candidate"), "rnn": ("hidden",)},
+        letters={"lstm": "ifco", "gru": "zrh", "rnn": "h"},
+        layout="kernel (I, G*H), recurrent_kernel (H, G*H): the transpose of PyTorch's",
+        biases={"lstm": "one bias (4H,) (unit_forget_bias=True initialises f's to 1)",
+                "gru": "reset_after=True: bias (2, 3H) = input, recurrent; "
+                       "reset_after=False: bias (3H,), no recurrent bias",
+                "rnn": "one bias (H,)"},
+        gru="reset_after=True (default) as PyTorch; reset_after=False resets h before the "
+            "product (Cho et al. 2014)",
+        batch="(B, T, I) always", transposed=True),
+    "onnx": Convention(
+        name="onnx", title="ONNX",
+        orders={"lstm": ("input", "output", "forget", "candidate"),
+                "gru": ("update", "reset", "candidate"), "rnn": ("hidden",)},
+        letters={"lstm": "iofc", "gru": "zrh", "rnn": "h"},
+        layout="W (D, G*H, I), R (D, G*H, H), D = 1 or 2 directions; P (D, 3H) peepholes "
+               "in i, o, f order",
+        biases={"lstm": "B (D, 8H) = Wb then Rb", "gru": "B (D, 6H) = Wb then Rb",
+                "rnn": "B (D, 2H) = Wb then Rb"},
+        gru="linear_before_reset=1 as PyTorch; 0 (the default) resets h before the product",
+        batch="(T, B, I) with layout=0 (default), (B, T, I) with layout=1"),
+    "openvino": Convention(
+        name="openvino", title="OpenVINO",
+        orders={"lstm": ("forget", "input", "candidate", "output"),
+                "gru": ("update", "reset", "candidate"), "rnn": ("hidden",)},
+        letters={"lstm": "fico", "gru": "zrh", "rnn": "h"},
+        layout="W (D, G*H, I), R (D, G*H, H) as ONNX, other gate orders",
+        biases={"lstm": "B (D, 4H): one bias", "gru": "B (D, 3H), or 4H with "
+                "linear_before_reset", "rnn": "B (D, H)"},
+        gru="linear_before_reset attribute as ONNX",
+        batch="(B, T, I) for the *Sequence operations"),
+}
+
+#: What each framework calls the canonical gates (for the porting map).
+GATE_LETTERS = {"lstm": _LSTM_NAMES, "gru": _GRU_NAMES}
+
+
+def base_arch(arch: str) -> str:
+    """The arch whose gate order a layer follows: a peephole LSTM is stored as an LSTM."""
+    return "lstm" if arch == "peephole" else arch
+
+
+def permutation(arch: str, src: str, dst: str) -> list[int]:
+    """Row-block indices: block ``j`` of ``dst``'s order is block ``perm[j]`` of ``src``'s."""
+    a = base_arch(arch)
+    s, d = CONVENTIONS[src].orders[a], CONVENTIONS[dst].orders[a]
+    return [s.index(g) for g in d]
+
+
+def reorder(blocks_array, arch: str, src: str, dst: str, axis: int = 0):
+    """Reorder the gate row blocks of a fused array from ``src``'s order to ``dst``'s."""
+    import numpy as np
+
+    perm = permutation(arch, src, dst)
+    parts = np.split(np.asarray(blocks_array), len(perm), axis=axis)
+    return np.concatenate([parts[j] for j in perm], axis=axis)
+
+
+def porting_rows(arch: str) -> list[dict[str, str]]:
+    """One row per framework: gate order, layout, biases, GRU variant (explain shapes)."""
+    a = base_arch(arch)
+    rows = []
+    for conv in CONVENTIONS.values():
+        rows.append({"framework": conv.title, "order": ", ".join(conv.letters[a]),
+                     "perm_from_pytorch": ",".join(str(i) for i in permutation(a, "pytorch",
+                                                                              conv.name)),
+                     "layout": conv.layout, "biases": conv.biases[a],
+                     "gru": conv.gru if a == "gru" else "", "batch": conv.batch})
+    return rows

@@ -1,0 +1,361 @@
+"""ONNX: the ``LSTM``, ``GRU`` and ``RNN`` nodes of a graph, read and written.
+
+Reading maps a node's inputs by POSITION, as the operator specs define them (X, W, R, B,
+sequence_lens, initial_h, initial_c, P), never by initializer names (exporters give them
+meaningless ones such as ``onnx::LSTM_348``), and its attributes ``hidden_size``,
+``direction``, ``linear_before_reset``, ``layout``, ``activations``, ``clip`` and
+``input_forget``. Non-default activations, clip and input_forget are refused with the
+reason: rnncli's cells are the default ones. W/R/B/P must be stored in the file
+(initializers or Constant nodes); external data is refused (it names another file).
+
+Writing builds the nodes directly with ``onnx.helper`` (``write``, ``export_onnx``): one
+node per layer, time-major inside, Transpose+Reshape between layers (Y (T, D, B, H) ->
+(T, B, D*H)), dynamic ``seq`` and ``batch`` axes, outputs ``y``, ``h_n`` (and ``c_n``) laid
+out as torch.nn's. The proof runs on onnxruntime. Sources: onnx Operators.md (LSTM, GRU, RNN).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from rnncli.errors import BadInput, MissingExtra, short
+from rnncli.formats import MAX_VALUES, Layer, Model, check_sizes
+from rnncli.formats.layout import reorder
+
+OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
+BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}
+DEFAULT_ACTS = {"lstm": ["sigmoid", "tanh", "tanh"], "gru": ["sigmoid", "tanh"],
+                "rnn": ["tanh"]}
+OPSET = 17
+_PASS = ("Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Cast")
+
+
+def _onnx():
+    try:
+        import onnx
+    except ImportError:
+        raise MissingExtra("onnx", "onnx") from None
+    return onnx
+
+
+# ---- reading ---------------------------------------------------------------------------------
+
+def sniff(path: Path, name: str = "onnx") -> bool:
+    """A protobuf ModelProto starts with field 1 (ir_version, a varint): byte 0x08."""
+    with open(path, "rb") as fh:
+        head = fh.read(9)
+    return len(head) >= 2 and head[0] == 0x08 and head[8:9] != b"{"
+
+
+def _load(path: Path):
+    onnx = _onnx()
+    try:
+        model = onnx.load(str(path), load_external_data=False)
+    except Exception as exc:  # protobuf's DecodeError and friends
+        raise BadInput(f"{path}: not a readable ONNX model ({short(exc, 60)})") from None
+    return model
+
+
+def _constants(graph, path: Path) -> dict:
+    """name -> TensorProto of every initializer and Constant node (external data refused)."""
+    out = {t.name: t for t in graph.initializer}
+    for node in graph.node:
+        if node.op_type == "Constant":
+            for a in node.attribute:
+                if a.name == "value":
+                    out[node.output[0]] = a.t
+    for name, t in out.items():
+        if t.data_location == 1 or t.external_data:  # TensorProto.EXTERNAL
+            where = {e.key: e.value for e in t.external_data}.get("location", "?")
+            raise BadInput(f"{path}: tensor {name!r} refers to external data in {where!r}; "
+                           "rnncli reads only self-contained ONNX files")
+    return out
+
+
+def _array(consts: dict, name: str, what: str, path: Path, label: str) -> np.ndarray | None:
+    if not name:
+        return None
+    if name not in consts:
+        raise BadInput(f"{path}: node {label}: {what} ({name!r}) is computed in the graph, "
+                       "not stored; rnncli reads stored weights only")
+    t = consts[name]
+    check_sizes(f"{path}: {label} {what}", int(np.prod(list(t.dims), dtype=np.int64)),
+                MAX_VALUES)
+    from onnx import numpy_helper
+
+    arr = numpy_helper.to_array(t)
+    if arr.dtype.kind != "f":
+        raise BadInput(f"{path}: node {label}: {what} has dtype {arr.dtype}, not floating")
+    return arr.astype(np.float64)
+
+
+def _attrs(node) -> dict:
+    from onnx import helper
+
+    out = {}
+    for a in node.attribute:
+        v = helper.get_attribute_value(a)
+        if isinstance(v, bytes):
+            v = v.decode()
+        elif isinstance(v, list):
+            v = [x.decode() if isinstance(x, bytes) else x for x in v]
+        out[a.name] = v
+    return out
+
+
+def _check_attrs(arch: str, at: dict, dirs: int, label: str) -> str:
+    """Refuse what rnncli's cells cannot compute; the RNN's nonlinearity."""
+    if at.get("clip") is not None:
+        raise BadInput(f"node {label}: clip={at['clip']} is not supported (rnncli's cells do "
+                       "not clip pre-activations)")
+    if at.get("input_forget", 0):
+        raise BadInput(f"node {label}: input_forget=1 (coupled input-forget gate) is not "
+                       "supported")
+    acts = [str(a).lower() for a in at.get("activations", [])]
+    want = DEFAULT_ACTS[arch] * dirs
+    if arch == "rnn" and acts and set(acts) == {"relu"}:
+        return "relu"
+    if acts and acts != want:
+        raise BadInput(f"node {label}: activations {at['activations']} are not the default "
+                       f"{want[: len(want) // dirs]}; rnncli's cells use the defaults")
+    return "tanh"
+
+
+def _shapes(W, R, B, arch: str, hidden: int, dirs: int, label: str) -> None:
+    gh = BLOCKS[arch] * hidden
+    if W.ndim != 3 or W.shape[:2] != (dirs, gh):
+        raise BadInput(f"node {label}: W has shape {W.shape}; expected ({dirs}, {gh}, I) for "
+                       f"hidden_size {hidden} and {dirs} direction(s)")
+    if R.shape != (dirs, gh, hidden):
+        raise BadInput(f"node {label}: R has shape {R.shape}, W {W.shape}: mismatched; "
+                       f"expected R ({dirs}, {gh}, {hidden})")
+    if B is not None and B.shape != (dirs, 2 * gh):
+        raise BadInput(f"node {label}: B has shape {B.shape}; expected ({dirs}, {2 * gh})")
+
+
+def _direction(at: dict, label: str) -> int:
+    d = at.get("direction", "forward")
+    if d == "reverse":
+        raise BadInput(f"node {label}: direction=reverse alone (a backward-only layer) is not "
+                       "supported; export the layer as bidirectional or forward")
+    if d not in ("forward", "bidirectional"):
+        raise BadInput(f"node {label}: unknown direction {d!r}")
+    return 2 if d == "bidirectional" else 1
+
+
+def _neutral(arch: str, W, R, B, P, d: int) -> dict:
+    """One direction in PyTorch's order from ONNX's (W[iofc]/[zrh], B = Wb then Rb)."""
+    gh = W.shape[1]
+    b = np.zeros(2 * gh) if B is None else B[d]
+    out = {"weight_ih": reorder(W[d], arch, "onnx", "pytorch"),
+           "weight_hh": reorder(R[d], arch, "onnx", "pytorch"),
+           "bias_ih": reorder(b[:gh], arch, "onnx", "pytorch"),
+           "bias_hh": reorder(b[gh:], arch, "onnx", "pytorch")}
+    if P is not None:
+        p_i, p_o, p_f = np.split(P[d], 3)  # P[iof]
+        out.update(weight_ci=p_i, weight_cf=p_f, weight_co=p_o)
+    return out
+
+
+def _layer(node, consts: dict, path: Path, index: int) -> Layer:
+    arch = OPS[node.op_type]
+    label = node.name or f"#{index} ({node.op_type})"
+    at = _attrs(node)
+    dirs = _direction(at, label)
+    nonlin = _check_attrs(arch, at, dirs, label)
+    inputs = list(node.input) + [""] * 8
+    W, R, B = (_array(consts, inputs[i], n, path, label) for i, n in enumerate("WRB", 1))
+    if W is None or R is None:
+        raise BadInput(f"{path}: node {label} lacks W or R")
+    hidden = int(at.get("hidden_size", R.shape[-1]))
+    _shapes(W, R, B, arch, hidden, dirs, label)
+    P = _array(consts, inputs[7], "P", path, label) if arch == "lstm" else None
+    notes = []
+    if P is not None and not P.any():
+        P, notes = None, [f"{label}: P (peepholes) is all zeros: read as a plain LSTM"]
+    if P is not None:
+        if P.shape != (dirs, 3 * hidden):
+            raise BadInput(f"node {label}: P has shape {P.shape}; expected ({dirs}, "
+                           f"{3 * hidden})")
+        arch = "peephole"
+    dirs_params = [_neutral(arch, W, R, B, P, d) for d in range(dirs)]
+    variant = "pytorch" if arch != "gru" or at.get("linear_before_reset", 0) else "cho2014"
+    raw = {"op": node.op_type, "W": W, "R": R, "B": B, "P": P, "attrs": at}
+    return Layer(label, arch, int(W.shape[2]), hidden, dirs_params, variant=variant,
+                 nonlinearity=nonlin, batch_first=bool(at.get("layout", 0)),
+                 framework="onnx", raw=raw, notes=notes)
+
+
+def _producers(graph) -> dict:
+    return {out: node for node in graph.node for out in node.output}
+
+
+def _feeds_from(node, producers: dict):
+    """The recurrent node whose Y reaches this node's X through reshaping ops only."""
+    name = node.input[0]
+    for _ in range(16):
+        src = producers.get(name)
+        if src is None:
+            return None
+        if src.op_type in OPS:
+            return src if name == src.output[0] else None
+        if src.op_type not in _PASS:
+            return None
+        name = src.input[0]
+    return None
+
+
+def read(path: Path, name: str = "onnx") -> Model:
+    model = _load(path)
+    graph = model.graph
+    nodes = [n for n in graph.node if n.op_type in OPS and n.domain in ("", "ai.onnx")]
+    if not nodes:
+        ops = sorted({n.op_type for n in graph.node})
+        raise BadInput(f"{path}: no recurrent node (LSTM, GRU, RNN) in the graph; it has "
+                       f"{', '.join(ops[:8]) or 'no nodes'}")
+    consts = _constants(graph, path)
+    producers = _producers(graph)
+    layers = []
+    for i, node in enumerate(nodes):
+        layer = _layer(node, consts, path, i)
+        layer.follows = i > 0 and _feeds_from(node, producers) is nodes[i - 1]
+        layers.append(layer)
+    return Model(path, name, layers)
+
+
+# ---- writing -----------------------------------------------------------------------------------
+
+def to_raw(layer: Layer) -> dict:
+    """The ONNX node's W, R, B, P and attributes for a neutral layer."""
+    arch = "lstm" if layer.arch == "peephole" else layer.arch
+    dirs = layer.directions
+
+    def stack(key: str) -> np.ndarray:
+        return np.stack([reorder(d[key], arch, "pytorch", "onnx") for d in dirs])
+
+    at = {"hidden_size": layer.hidden_size,
+          "direction": "bidirectional" if layer.bidirectional else "forward"}
+    if arch == "gru":
+        at["linear_before_reset"] = int(layer.variant == "pytorch")
+    if arch == "rnn" and layer.nonlinearity == "relu":
+        at["activations"] = ["Relu"] * len(dirs)
+    P = None
+    if layer.arch == "peephole":
+        P = np.stack([np.concatenate([d["weight_ci"], d["weight_co"], d["weight_cf"]])
+                      for d in dirs])
+    B = np.concatenate([stack("bias_ih"), stack("bias_hh")], axis=1)
+    op = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[arch]
+    return {"op": op, "W": stack("weight_ih"), "R": stack("weight_hh"), "B": B, "P": P,
+            "attrs": at}
+
+
+def _node(raw: dict, k: int, x: str, inits: list):
+    """The recurrent node of layer ``k`` reading ``x``, its initializers appended."""
+    from onnx import helper, numpy_helper
+
+    names = []
+    for key in ("W", "R", "B", "P"):
+        if raw.get(key) is None:
+            names.append("")
+            continue
+        names.append(f"{key}_{k}")
+        inits.append(numpy_helper.from_array(np.asarray(raw[key], np.float32), f"{key}_{k}"))
+    inputs = [x, *names[:3]] + (["", "", "", names[3]] if names[3] else [])
+    outputs = [f"Y_{k}", f"Y_h_{k}"] + ([f"Y_c_{k}"] if raw["op"] == "LSTM" else [])
+    attrs = {a: v for a, v in raw["attrs"].items()
+             if a in ("hidden_size", "direction", "linear_before_reset", "activations")}
+    return helper.make_node(raw["op"], inputs, outputs, name=f"{raw['op'].lower()}_{k}",
+                            **attrs)
+
+
+def build(stack: list[Layer], raws: list[dict] | None = None):
+    """A ModelProto running the stack: input x, outputs y, h_n[, c_n] as torch.nn's."""
+    onnx = _onnx()
+    from onnx import TensorProto, helper, numpy_helper
+
+    raws = raws or [to_raw(layer) for layer in stack]
+    first, batch_first = stack[0], stack[0].batch_first
+    seq_axes = ["batch", "seq"] if batch_first else ["seq", "batch"]
+    nodes, inits = [], [numpy_helper.from_array(np.array([0, 0, -1], np.int64), "flat")]
+    cur = "x"
+    if batch_first:
+        nodes.append(helper.make_node("Transpose", ["x"], ["x_tm"], perm=[1, 0, 2]))
+        cur = "x_tm"
+    for k, raw in enumerate(raws):
+        nodes.append(_node(raw, k, cur, inits))
+        nodes.append(helper.make_node("Transpose", [f"Y_{k}"], [f"Yt_{k}"], perm=[0, 2, 1, 3]))
+        nodes.append(helper.make_node("Reshape", [f"Yt_{k}", "flat"], [f"out_{k}"]))
+        cur = f"out_{k}"
+    L = len(raws)
+    nodes.append(helper.make_node("Transpose", [cur], ["y"], perm=[1, 0, 2]) if batch_first
+                 else helper.make_node("Identity", [cur], ["y"]))
+    outs = [("h_n", "Y_h")] + ([("c_n", "Y_c")] if raws[0]["op"] == "LSTM" else [])
+    for name, part in outs:
+        nodes.append(helper.make_node("Concat", [f"{part}_{k}" for k in range(L)], [name],
+                                      axis=0))
+    f32 = TensorProto.FLOAT
+    graph = helper.make_graph(
+        nodes, "rnncli", [helper.make_tensor_value_info("x", f32, [*seq_axes,
+                                                                   first.input_size])],
+        [helper.make_tensor_value_info("y", f32, [*seq_axes, stack[-1].output_size])]
+        + [helper.make_tensor_value_info(n, f32, [L * len(first.directions), "batch",
+                                                  first.hidden_size]) for n, _ in outs],
+        inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)],
+                              producer_name="rnncli")
+    model.ir_version = 8
+    onnx.checker.check_model(model)
+    return model
+
+
+def write(stack: list[Layer], path: Path, name: str = "onnx") -> None:
+    from rnncli.fileio import write_atomic
+
+    model = build(stack)
+    write_atomic(path, lambda tmp: Path(tmp).write_bytes(model.SerializeToString()))
+
+
+def export_onnx(module, path: str | Path, dynamic: bool = True) -> Path:
+    """Write a ``torch.nn.LSTM/GRU/RNN`` as ONNX nodes (atomic): input ``x``, outputs ``y``,
+    ``h_n`` (``c_n``) as the module returns them, sequence and batch axes dynamic.
+
+    ``dynamic=False`` is refused: the nodes are written shape-free; nothing is gained by
+    freezing them (torch.onnx.export's default exporter in torch 2.13 freezes a GRU's
+    sequence length, the reason this writer exists)."""
+    if not dynamic:
+        raise BadInput("export_onnx writes dynamic axes only")
+    from rnncli.formats.torch_files import from_module
+
+    stack = from_module(module)
+    write(stack, Path(path))
+    return Path(path)
+
+
+# ---- running -------------------------------------------------------------------------------------
+
+def session(model_bytes: bytes, threads: int = 1):
+    """An onnxruntime CPU session pinned to ``threads`` intra-op threads."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise MissingExtra("onnxruntime", "onnx") from None
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    return ort.InferenceSession(model_bytes, opts, providers=["CPUExecutionProvider"])
+
+
+def run(stack: list[Layer], x: np.ndarray, name: str = "onnx", source: Path | None = None):
+    """The stack on onnxruntime: the file's own W/R/B (``raw``) where it was read from ONNX,
+    in nodes of their own (the rest of the source graph is not run)."""
+    raws = [layer.raw if isinstance(layer.raw, dict) and "W" in layer.raw else to_raw(layer)
+            for layer in stack]
+    sess = session(build(stack, raws).SerializeToString())
+    xin = np.asarray(x, np.float32)
+    if stack[0].batch_first:
+        xin = np.ascontiguousarray(xin.transpose(1, 0, 2))
+    outs = sess.run(None, {"x": xin})
+    y = outs[0].transpose(1, 0, 2) if stack[0].batch_first else outs[0]
+    return y, outs[1], outs[2] if len(outs) > 2 else None, "onnxruntime"
