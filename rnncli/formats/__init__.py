@@ -56,7 +56,9 @@ class Layer:
 
     def b_hn(self) -> float:
         """Largest |b_hn| of a GRU (the recurrent candidate bias that sits inside r)."""
-        if self.arch != "gru":
+        from rnncli.formats.layout import has_variant
+
+        if not has_variant(self.arch):
             return 0.0
         h = self.hidden_size
         return max(float(abs(d["bias_hh"][2 * h:]).max()) for d in self.directions)
@@ -222,8 +224,9 @@ def describe(layer: Layer) -> dict:
     return {"name": layer.name, "arch": layer.arch, "title": spec.title,
             "framework": conv.title,
             "gate_order": ",".join(conv.letters[layout.base_arch(layer.arch)]),
-            "variant": layer.variant if layer.arch == "gru" else None,
-            "nonlinearity": layer.nonlinearity if layer.arch == "rnn" else None,
+            "variant": layer.variant if layout.has_variant(layer.arch) else None,
+            "nonlinearity": (layer.nonlinearity if layout.has_nonlinearity(layer.arch)
+                             else None),
             "directions": ["forward", "backward"][: len(layer.directions)],
             "input_size": layer.input_size, "hidden_size": layer.hidden_size,
             "batch_first": layer.batch_first, "follows_previous": layer.follows}

@@ -36,7 +36,9 @@ def header(model: Model, stack: list[Layer]) -> list[str]:
     names = ", ".join(x.name for x in stack)
     lines = [f"weights: {model.path}, {info['framework']} ({model.fmt}), layer(s) {names}: "
              f"{info['title']}, stored gate order {info['gate_order']}, read into PyTorch's"]
-    if stack[0].arch == "gru":
+    from rnncli.formats.layout import has_variant
+
+    if has_variant(stack[0].arch):
         lines.append("GRU variant: " + ("reset after the product (PyTorch's, Keras "
                      "reset_after=True, ONNX linear_before_reset=1)" if stack[0].variant ==
                      "pytorch" else "cho2014: reset before the product (Keras "

@@ -26,11 +26,9 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.errors import BadInput, MissingExtra, short
-from rnncli.formats import MAX_VALUES, Layer, Model, check_sizes
+from rnncli.formats import MAX_VALUES, Layer, Model, check_sizes, layout
 from rnncli.formats.layout import reorder
 
-CLASSES = {"LSTM": "lstm", "GRU": "gru", "SimpleRNN": "rnn"}
-CELLS = {"lstm_cell": "lstm", "gru_cell": "gru", "simple_rnn_cell": "rnn"}
 MAX_CONFIG_BYTES = 16 << 20
 MAX_WEIGHTS_BYTES = 1 << 30
 MAX_RATIO = 200  # a zip entry inflating more than this is treated as a bomb
@@ -109,9 +107,10 @@ def _top_layers(cfg: dict) -> tuple[list[dict], bool]:
 def _check_cell(c: dict, arch: str, name: str) -> str:
     """Refuse what rnncli's cells cannot run; the RNN's nonlinearity."""
     act = c.get("activation", "tanh")
-    if arch == "rnn" and act in ("tanh", "relu"):
+    rnn = layout.has_nonlinearity(arch)
+    if rnn and act in ("tanh", "relu"):
         return act
-    if act != "tanh" or c.get("recurrent_activation", "sigmoid") != "sigmoid" and arch != "rnn":
+    if act != "tanh" or c.get("recurrent_activation", "sigmoid") != "sigmoid" and not rnn:
         raise BadInput(f"layer {name}: activation {act!r}, recurrent_activation "
                        f"{c.get('recurrent_activation')!r}: rnncli's cells use tanh and sigmoid")
     return "tanh"
@@ -127,12 +126,12 @@ def _spec(entry: dict) -> dict | None:
             raise BadInput(f"layer {c.get('name')}: merge_mode {c.get('merge_mode')!r}; "
                            "only 'concat' matches PyTorch's bidirectional output")
         cls, c = inner.get("class_name"), {**inner.get("config", {}), "name": c.get("name")}
-    if cls == "RNN":
+    if cls == layout.KERAS_GENERIC_RNN:
         raise BadInput(f"layer {c.get('name')}: a generic keras RNN(cell) layer is not read; "
                        "use LSTM, GRU or SimpleRNN layers")
-    if cls not in CLASSES:
+    arch = layout.arch_for("keras_class", cls)
+    if arch is None:
         return None
-    arch = CLASSES[cls]
     if c.get("go_backwards") and not bi:
         raise BadInput(f"layer {c.get('name')}: go_backwards=True outside Bidirectional is not "
                        "supported")
@@ -140,7 +139,7 @@ def _spec(entry: dict) -> dict | None:
             "nonlinearity": _check_cell(c, arch, c.get("name")),
             "reset_after": bool(c.get("reset_after", True)), "seq": c.get("return_sequences"),
             "use_bias": c.get("use_bias", True),
-            "unit_forget_bias": arch == "lstm" and c.get("unit_forget_bias", True)}
+            "unit_forget_bias": layout.has_cell(arch) and c.get("unit_forget_bias", True)}
 
 
 # ---- the arrays ---------------------------------------------------------------------------
@@ -188,12 +187,12 @@ def _direction(arrays: list[np.ndarray], spec: dict, name: str) -> dict:
     if len(arrays) < 2:
         raise BadInput(f"layer {name}: expected kernel and recurrent_kernel")
     kernel, rec = arrays[0], arrays[1]
-    gh = {"lstm": 4, "gru": 3, "rnn": 1}[arch] * units
+    gh = layout.blocks(arch) * units
     if kernel.ndim != 2 or kernel.shape[1] != gh or rec.shape != (units, gh):
         raise BadInput(f"layer {name}: kernel {kernel.shape}, recurrent_kernel {rec.shape} "
                        f"do not fit {units} units")
     bias = arrays[2] if len(arrays) > 2 else np.zeros(gh)
-    if arch == "gru" and spec["reset_after"]:
+    if layout.has_variant(arch) and spec["reset_after"]:
         b_ih, b_hh = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(gh))
     else:
         b_ih, b_hh = bias.reshape(-1), np.zeros(gh)
@@ -208,7 +207,8 @@ def _direction(arrays: list[np.ndarray], spec: dict, name: str) -> dict:
 def _layer(spec: dict, arrays: list[list[np.ndarray]], follows: bool) -> Layer:
     name = spec["name"]
     dirs = [_direction(a, spec, name) for a in arrays]
-    variant = "cho2014" if spec["arch"] == "gru" and not spec["reset_after"] else "pytorch"
+    before = layout.has_variant(spec["arch"]) and not spec["reset_after"]
+    variant = "cho2014" if before else "pytorch"
     notes = []
     if spec["unit_forget_bias"]:
         notes.append(f"{name}: Keras's unit_forget_bias=True initialised the forget bias to 1 "
@@ -311,7 +311,7 @@ def _read_weights_only(path: Path, root) -> list[Layer]:
         cells = [g[s]["cell"] if s else g.get("cell") for s in sides]
         if cells[0] is None or "vars" not in cells[0]:
             continue
-        arch = CELLS.get(str(cells[0]["vars"].attrs.get("name", "")))
+        arch = layout.arch_for("keras_cell", str(cells[0]["vars"].attrs.get("name", "")))
         if arch is None:
             continue
         arrays = [_vars(c, f"layers/{name}") for c in cells]

@@ -18,13 +18,13 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.errors import BadInput
-from rnncli.formats import Layer
+from rnncli.formats import Layer, layout
 from rnncli.formats.keras_files import keras
 from rnncli.formats.layout import reorder
 
 
 def check_expressible(stack: list[Layer]) -> None:
-    if stack[0].arch == "peephole":
+    if layout.is_peephole(stack[0].arch):
         raise BadInput("Keras has no peephole LSTM layer")
 
 
@@ -37,7 +37,7 @@ def to_raw(layer: Layer) -> list[list[np.ndarray]]:
         rec = reorder(d["weight_hh"], arch, "pytorch", "keras").T
         b_ih = reorder(d["bias_ih"], arch, "pytorch", "keras")
         b_hh = reorder(d["bias_hh"], arch, "pytorch", "keras")
-        if arch == "gru" and layer.variant == "pytorch":
+        if layout.has_variant(arch) and layer.variant == "pytorch":
             bias = np.stack([b_ih, b_hh])
         else:
             bias = b_ih + b_hh
@@ -46,11 +46,11 @@ def to_raw(layer: Layer) -> list[list[np.ndarray]]:
 
 
 def _keras_layer(k, layer: Layer, sequences: bool, state: bool, name: str):
-    cls = {"lstm": k.layers.LSTM, "gru": k.layers.GRU, "rnn": k.layers.SimpleRNN}[layer.arch]
+    cls = getattr(k.layers, layout.names_of(layer.arch).keras_class)
     kw = {"units": layer.hidden_size, "return_sequences": sequences, "return_state": state}
-    if layer.arch == "gru":
+    if layout.has_variant(layer.arch):
         kw["reset_after"] = layer.variant == "pytorch"
-    if layer.arch == "rnn":
+    if layout.has_nonlinearity(layer.arch):
         kw["activation"] = layer.nonlinearity
     if layer.bidirectional:
         return k.layers.Bidirectional(cls(**kw), merge_mode="concat", name=name)
@@ -110,7 +110,7 @@ def run(stack: list[Layer], x: np.ndarray):
         obj = _keras_layer(k, layer, True, True, _name(layer, i))
         outs = obj(cur)
         cur, states = outs[0], list(outs[1:])
-        per = 2 if layer.arch == "lstm" else 1
+        per = 2 if layout.has_cell(layer.arch) else 1
         for j in range(0, len(states), per):
             hs.append(states[j])
             if per == 2:

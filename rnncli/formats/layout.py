@@ -18,6 +18,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from rnncli import archs
+
 # letters each framework uses for the canonical gates
 _LSTM_NAMES = {"input": "i", "forget": "f", "candidate": "c", "output": "o"}
 _GRU_NAMES = {"reset": "r", "update": "z", "candidate": "h"}
@@ -90,9 +92,12 @@ CONVENTIONS: dict[str, Convention] = {
 GATE_LETTERS = {"lstm": _LSTM_NAMES, "gru": _GRU_NAMES}
 
 
+PEEPHOLE = "peephole"
+
+
 def base_arch(arch: str) -> str:
     """The arch whose gate order a layer follows: a peephole LSTM is stored as an LSTM."""
-    return "lstm" if arch == "peephole" else arch
+    return "lstm" if arch == PEEPHOLE else arch
 
 
 def permutation(arch: str, src: str, dst: str) -> list[int]:
@@ -122,3 +127,58 @@ def porting_rows(arch: str) -> list[dict[str, str]]:
                      "layout": conv.layout, "biases": conv.biases[a],
                      "gru": conv.gru if a == "gru" else "", "batch": conv.batch})
     return rows
+
+
+# ---- each framework's names for each architecture (the readers and writers ask here) ------
+
+@dataclass(frozen=True)
+class Names:
+    """What Keras and ONNX call one architecture."""
+
+    keras_class: str          # the Keras 3 layer class
+    keras_cell: str           # the cell group's name in a Keras 3 weights file
+    onnx_op: str              # the ONNX operator
+    onnx_activations: tuple[str, ...]  # the operator's default activations, per direction
+
+
+NAMES = {
+    "lstm": Names("LSTM", "lstm_cell", "LSTM", ("sigmoid", "tanh", "tanh")),
+    "gru": Names("GRU", "gru_cell", "GRU", ("sigmoid", "tanh")),
+    "rnn": Names("SimpleRNN", "simple_rnn_cell", "RNN", ("tanh",)),
+}
+KERAS_GENERIC_RNN = "RNN"  # keras.layers.RNN(cell): a wrapper around any cell, not read
+
+
+def names_of(arch: str) -> Names:
+    return NAMES[base_arch(archs.get(arch).name)]
+
+
+def arch_for(attr: str, value: str) -> str | None:
+    """The architecture whose ``Names.<attr>`` is ``value`` (None: no recurrent layer)."""
+    for arch, n in NAMES.items():
+        if getattr(n, attr) == value:
+            return arch
+    return None
+
+
+def has_variant(arch: str) -> bool:
+    """True where the reset gate's place varies (the GRU)."""
+    return "variant" in archs.get(arch).options
+
+
+def has_nonlinearity(arch: str) -> bool:
+    """True where the nonlinearity is a choice (the vanilla RNN)."""
+    return "nonlinearity" in archs.get(arch).options
+
+
+def is_peephole(arch: str) -> bool:
+    """A peephole LSTM: stored as an LSTM plus diagonal weights (ONNX's P)."""
+    return base_arch(archs.get(arch).name) != archs.get(arch).name
+
+
+def blocks(arch: str) -> int:
+    return archs.get(arch).gate_blocks
+
+
+def has_cell(arch: str) -> bool:
+    return archs.get(arch).has_cell_state

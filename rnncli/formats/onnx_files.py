@@ -21,13 +21,9 @@ from pathlib import Path
 import numpy as np
 
 from rnncli.errors import BadInput, MissingExtra, short
-from rnncli.formats import MAX_VALUES, Layer, Model, check_sizes
+from rnncli.formats import MAX_VALUES, Layer, Model, check_sizes, layout
 from rnncli.formats.layout import reorder
 
-OPS = {"LSTM": "lstm", "GRU": "gru", "RNN": "rnn"}
-BLOCKS = {"lstm": 4, "gru": 3, "rnn": 1}
-DEFAULT_ACTS = {"lstm": ["sigmoid", "tanh", "tanh"], "gru": ["sigmoid", "tanh"],
-                "rnn": ["tanh"]}
 OPSET = 17
 _PASS = ("Transpose", "Reshape", "Squeeze", "Unsqueeze", "Identity", "Cast")
 
@@ -114,8 +110,8 @@ def _check_attrs(arch: str, at: dict, dirs: int, label: str) -> str:
         raise BadInput(f"node {label}: input_forget=1 (coupled input-forget gate) is not "
                        "supported")
     acts = [str(a).lower() for a in at.get("activations", [])]
-    want = DEFAULT_ACTS[arch] * dirs
-    if arch == "rnn" and acts and set(acts) == {"relu"}:
+    want = list(layout.names_of(arch).onnx_activations) * dirs
+    if layout.has_nonlinearity(arch) and acts and set(acts) == {"relu"}:
         return "relu"
     if acts and acts != want:
         raise BadInput(f"node {label}: activations {at['activations']} are not the default "
@@ -124,7 +120,7 @@ def _check_attrs(arch: str, at: dict, dirs: int, label: str) -> str:
 
 
 def _shapes(W, R, B, arch: str, hidden: int, dirs: int, label: str) -> None:
-    gh = BLOCKS[arch] * hidden
+    gh = layout.blocks(arch) * hidden
     if W.ndim != 3 or W.shape[:2] != (dirs, gh):
         raise BadInput(f"node {label}: W has shape {W.shape}; expected ({dirs}, {gh}, I) for "
                        f"hidden_size {hidden} and {dirs} direction(s)")
@@ -160,7 +156,7 @@ def _neutral(arch: str, W, R, B, P, d: int) -> dict:
 
 
 def _layer(node, consts: dict, path: Path, index: int) -> Layer:
-    arch = OPS[node.op_type]
+    arch = layout.arch_for("onnx_op", node.op_type)
     label = node.name or f"#{index} ({node.op_type})"
     at = _attrs(node)
     dirs = _direction(at, label)
@@ -171,7 +167,7 @@ def _layer(node, consts: dict, path: Path, index: int) -> Layer:
         raise BadInput(f"{path}: node {label} lacks W or R")
     hidden = int(at.get("hidden_size", R.shape[-1]))
     _shapes(W, R, B, arch, hidden, dirs, label)
-    P = _array(consts, inputs[7], "P", path, label) if arch == "lstm" else None
+    P = _array(consts, inputs[7], "P", path, label) if layout.has_cell(arch) else None
     notes = []
     if P is not None and not P.any():
         P, notes = None, [f"{label}: P (peepholes) is all zeros: read as a plain LSTM"]
@@ -179,10 +175,12 @@ def _layer(node, consts: dict, path: Path, index: int) -> Layer:
         if P.shape != (dirs, 3 * hidden):
             raise BadInput(f"node {label}: P has shape {P.shape}; expected ({dirs}, "
                            f"{3 * hidden})")
-        arch = "peephole"
+        arch = layout.PEEPHOLE
     dirs_params = [_neutral(arch, W, R, B, P, d) for d in range(dirs)]
-    variant = "pytorch" if arch != "gru" or at.get("linear_before_reset", 0) else "cho2014"
-    raw = {"op": node.op_type, "W": W, "R": R, "B": B, "P": P, "attrs": at}
+    before = layout.has_variant(arch) and not at.get("linear_before_reset", 0)
+    variant = "cho2014" if before else "pytorch"
+    raw = {"op": node.op_type, "cell": layout.has_cell(arch), "W": W, "R": R, "B": B,
+           "P": P, "attrs": at}
     return Layer(label, arch, int(W.shape[2]), hidden, dirs_params, variant=variant,
                  nonlinearity=nonlin, batch_first=bool(at.get("layout", 0)),
                  framework="onnx", raw=raw, notes=notes)
@@ -199,7 +197,7 @@ def _feeds_from(node, producers: dict):
         src = producers.get(name)
         if src is None:
             return None
-        if src.op_type in OPS:
+        if layout.arch_for("onnx_op", src.op_type):
             return src if name == src.output[0] else None
         if src.op_type not in _PASS:
             return None
@@ -210,7 +208,8 @@ def _feeds_from(node, producers: dict):
 def read(path: Path, name: str = "onnx") -> Model:
     model = _load(path)
     graph = model.graph
-    nodes = [n for n in graph.node if n.op_type in OPS and n.domain in ("", "ai.onnx")]
+    nodes = [n for n in graph.node if layout.arch_for("onnx_op", n.op_type)
+             and n.domain in ("", "ai.onnx")]
     if not nodes:
         ops = sorted({n.op_type for n in graph.node})
         raise BadInput(f"{path}: no recurrent node (LSTM, GRU, RNN) in the graph; it has "
@@ -229,7 +228,7 @@ def read(path: Path, name: str = "onnx") -> Model:
 
 def to_raw(layer: Layer) -> dict:
     """The ONNX node's W, R, B, P and attributes for a neutral layer."""
-    arch = "lstm" if layer.arch == "peephole" else layer.arch
+    arch = layout.base_arch(layer.arch)
     dirs = layer.directions
 
     def stack(key: str) -> np.ndarray:
@@ -237,17 +236,17 @@ def to_raw(layer: Layer) -> dict:
 
     at = {"hidden_size": layer.hidden_size,
           "direction": "bidirectional" if layer.bidirectional else "forward"}
-    if arch == "gru":
+    if layout.has_variant(arch):
         at["linear_before_reset"] = int(layer.variant == "pytorch")
-    if arch == "rnn" and layer.nonlinearity == "relu":
+    if layout.has_nonlinearity(arch) and layer.nonlinearity == "relu":
         at["activations"] = ["Relu"] * len(dirs)
     P = None
-    if layer.arch == "peephole":
+    if layout.is_peephole(layer.arch):
         P = np.stack([np.concatenate([d["weight_ci"], d["weight_co"], d["weight_cf"]])
                       for d in dirs])
     B = np.concatenate([stack("bias_ih"), stack("bias_hh")], axis=1)
-    op = {"lstm": "LSTM", "gru": "GRU", "rnn": "RNN"}[arch]
-    return {"op": op, "W": stack("weight_ih"), "R": stack("weight_hh"), "B": B, "P": P,
+    return {"op": layout.names_of(arch).onnx_op, "cell": layout.has_cell(arch),
+            "W": stack("weight_ih"), "R": stack("weight_hh"), "B": B, "P": P,
             "attrs": at}
 
 
@@ -263,7 +262,7 @@ def _node(raw: dict, k: int, x: str, inits: list):
         names.append(f"{key}_{k}")
         inits.append(numpy_helper.from_array(np.asarray(raw[key], np.float32), f"{key}_{k}"))
     inputs = [x, *names[:3]] + (["", "", "", names[3]] if names[3] else [])
-    outputs = [f"Y_{k}", f"Y_h_{k}"] + ([f"Y_c_{k}"] if raw["op"] == "LSTM" else [])
+    outputs = [f"Y_{k}", f"Y_h_{k}"] + ([f"Y_c_{k}"] if raw["cell"] else [])
     attrs = {a: v for a, v in raw["attrs"].items()
              if a in ("hidden_size", "direction", "linear_before_reset", "activations")}
     return helper.make_node(raw["op"], inputs, outputs, name=f"{raw['op'].lower()}_{k}",
@@ -291,7 +290,7 @@ def build(stack: list[Layer], raws: list[dict] | None = None):
     L = len(raws)
     nodes.append(helper.make_node("Transpose", [cur], ["y"], perm=[1, 0, 2]) if batch_first
                  else helper.make_node("Identity", [cur], ["y"]))
-    outs = [("h_n", "Y_h")] + ([("c_n", "Y_c")] if raws[0]["op"] == "LSTM" else [])
+    outs = [("h_n", "Y_h")] + ([("c_n", "Y_c")] if raws[0]["cell"] else [])
     for name, part in outs:
         nodes.append(helper.make_node("Concat", [f"{part}_{k}" for k in range(L)], [name],
                                       axis=0))

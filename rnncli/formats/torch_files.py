@@ -16,7 +16,7 @@ import numpy as np
 
 from rnncli import archs
 from rnncli.errors import BadInput, MissingExtra
-from rnncli.formats import Layer, Model
+from rnncli.formats import Layer, Model, layout
 
 
 def sniff(path: Path, name: str) -> bool:
@@ -65,7 +65,7 @@ def read(path: Path, name: str) -> Model:
     if not layers:
         checkpoint.select(ckpt.arrays, None, ckpt.path)  # raises the loader's own message
     notes = list(ckpt.notes)
-    if any(x.arch == "rnn" for x in layers):
+    if any(layout.has_nonlinearity(x.arch) for x in layers):
         notes.append("nonlinearity: tanh assumed (a state dict does not record it)")
     return Model(ckpt.path, ckpt.fmt if ckpt.fmt in ("torch", "safetensors") else "torch",
                  layers, notes)
@@ -108,9 +108,9 @@ def state_dict(stack: list[Layer]) -> dict[str, np.ndarray]:
 def check_expressible(stack: list[Layer]) -> None:
     """BadInput when torch.nn has no module computing this stack."""
     first = stack[0]
-    if first.arch == "peephole":
+    if layout.is_peephole(first.arch):
         raise BadInput("torch.nn has no peephole LSTM")
-    if first.arch == "gru" and first.variant == "cho2014":
+    if layout.has_variant(first.arch) and first.variant == "cho2014":
         raise BadInput("torch.nn.GRU resets after the product (reset_after); this GRU resets "
                        "before it (Keras reset_after=False, ONNX linear_before_reset=0)")
 
@@ -121,7 +121,7 @@ def module(stack: list[Layer]):
 
     check_expressible(stack)
     first = stack[0]
-    kw = {"nonlinearity": first.nonlinearity} if first.arch == "rnn" else {}
+    kw = {"nonlinearity": first.nonlinearity} if layout.has_nonlinearity(first.arch) else {}
     mod = archs.torch_module(first.arch)(first.input_size, first.hidden_size,
                                          num_layers=len(stack),
                                          bidirectional=first.bidirectional,
