@@ -230,15 +230,15 @@ def get(name: str) -> ArchSpec:
 
 
 def require_torch(names, flag: str = "--arch") -> None:
-    """Refuse, in one line, architectures that torch cannot train (no ``torch.nn`` module):
-    the commands that train in torch accept ``names(torch_only=True)``."""
+    """Refuse, in one line, architectures torch has no ``torch.nn`` module for: the commands
+    that train (or cross-check) in torch accept ``names(torch_only=True)``."""
     for name in names:
         spec = get(name)
         if spec.torch_module is None:
-            raise BadInput(f"{flag} {spec.name}: this command trains torch.nn modules and "
+            raise BadInput(f"{flag} {spec.name}: this command runs torch.nn modules and "
                            f"torch has no {spec.title}; accepted: {', '.join(TORCH_ARCHS)} "
-                           f"(the {spec.title} runs in gates, compare, explain, gradients "
-                           "and bench --impl reference)")
+                           f"(the {spec.title} runs in gates, compare, explain and bench "
+                           "--impl reference)")
 
 
 def from_gate_blocks(blocks: int) -> ArchSpec:

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from rnncli import formulas
+from rnncli import archs, formulas
 from rnncli.knowledge import comparison
 from rnncli.knowledge.sources import SOURCES
 
@@ -22,7 +22,7 @@ def test_json_schema(cli):
     assert set(d) >= {"schema_version", "sizes", "archs", "rows", "measured", "sources"}
     assert d["sizes"] == {"input_size": 10, "hidden_size": 20, "num_layers": 2, "seq_len": 7,
                           "batch": 3, "dtype_bytes": 4}
-    assert set(d["archs"]) == {"rnn", "gru", "lstm", "peephole"}
+    assert list(d["archs"]) == list(archs.names())  # every registered architecture
     for a in d["archs"].values():
         assert set(a) >= {"equations", "gates", "state", "params", "param_formula",
                           "forward_flops_per_step", "activation_bytes_per_step"}

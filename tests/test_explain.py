@@ -511,7 +511,7 @@ def test_help_lists_topics_and_sections(cli):
     assert "shapes" in out and "truncated-bptt" in out and "--no-pager" in out
 
 
-@pytest.mark.parametrize("arch", ["rnn", "lstm", "gru", "peephole"])
+@pytest.mark.parametrize("arch", archs.names())
 def test_code_prints_the_reference_step_after_the_equations(cli, arch):
     import inspect
 

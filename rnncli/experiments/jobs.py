@@ -41,7 +41,13 @@ def check_radius(radius: float | None) -> float | None:
 
 
 def torch_archs(text: str) -> list[str]:
-    """``--arch``: a comma list of the architectures torch runs (or ``all``)."""
+    """``--arch``: a comma list of the architectures torch runs (or ``all``); a registered
+    architecture torch has no module for is refused saying so (these commands train or
+    cross-check in torch)."""
+    items = [t.strip().lower() for t in str(text).split(",")]
+    known = [t for t in items if t != "all" and t in archs.names() + tuple(
+        a for s in archs.SPECS.values() for a in s.aliases)]
+    archs.require_torch(known)
     return choice_list(text, "--arch", archs.names(torch_only=True))
 
 

@@ -1,6 +1,7 @@
 """Render ``rnncli compare``: stacked sections that fit an 80-column terminal.
 
-First the exact figures (a table of numbers, one column per architecture),
+First the exact figures (a table of numbers, one row per architecture, so any number
+of architectures fits),
 then the equations per architecture, then the lesson's qualitative rows, each
 with the lesson's words, this tool's finding and its evidence.
 """
@@ -13,6 +14,7 @@ from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from rnncli import fmt
 from rnncli.render import sources_grid
@@ -23,53 +25,65 @@ def _names(data: dict[str, Any]) -> dict[str, str]:
     return {x: a["name"] for x, a in data["archs"].items()}
 
 
-def _measured_rows(data: dict[str, Any]) -> list[tuple[str, list[str]]]:
-    m = data.get("measured")
-    if not m:
-        return []
-    per = m["archs"]
+#: The figures, one column each (heading, cell): one row per architecture, so any number of
+#: architectures fits 80 columns (the headings wrap; the numbers never do).
+FIGURES = (
+    ("gates", lambda f: ", ".join(g.split()[-1] for g in f["gates"]) or "none"),
+    ("state", lambda f: f["state"].replace(" and ", ", ")),
+    ("params", lambda f: f"{f['params']:,}"),
+    ("vs\nLSTM", lambda f: f"{f['param_ratio_to_lstm']:.2f}"),
+    ("FLOPs\nfwd", lambda f: fmt.si(f["forward_flops_per_step"])),
+    ("FLOPs\ntrain", lambda f: fmt.si(f["train_flops_per_step"])),
+    ("kept\nstep", lambda f: fmt.nbytes_fixed(f["activation_bytes_per_step"])),
+    ("kept\nseq", lambda f: fmt.nbytes_fixed(f["activation_bytes_sequence"])),
+)
+MEASURED = (
+    ("train\nstep ms", lambda p: fmt.ms(p["median_s"], unit=False)),
+    ("IQR\nms", lambda p: fmt.ms(p["iqr_s"] or 0, unit=False)),
+    ("tokens/s", lambda p: fmt.si(p["tokens_per_s"] or 0)),
+)
 
-    def col(fmt) -> list[str]:
-        return [fmt(per[x]) if x in per else "-" for x in data["archs"]]
 
-    return [("train step (ms)", col(lambda p: fmt.ms(p["median_s"], unit=False))),
-            ("  IQR (ms)", col(lambda p: fmt.ms(p["iqr_s"] or 0, unit=False))),
-            ("tokens/s", col(lambda p: fmt.si(p["tokens_per_s"] or 0)))]
+def _table(title: str, columns, rows: dict[str, tuple[str, dict]]) -> Table:
+    """One row per architecture: its name, then each column's cell."""
+    t = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 0),
+              show_edge=False)
+    cells = [[cell(values) for _, cell in columns] for _, values in rows.values()]
+    t.add_column("", no_wrap=True)
+    for k, (heading, _) in enumerate(columns):  # a number is never cut: its width is kept
+        t.add_column(heading, justify="right", min_width=max(len(r[k]) for r in cells))
+    for (name, _), row in zip(rows.values(), cells, strict=True):
+        t.add_row(name, *[Text(c, no_wrap=True) for c in row])
+    return t
 
 
 def figures_table(data: dict[str, Any]) -> Table:
-    """The exact figures at the user's sizes (and the measured ones, with --measure)."""
+    """The exact figures at the user's sizes, one row per architecture."""
     s = data["sizes"]
-    a = data["archs"]
-    # a light box, one space between columns: six architectures fit 80 columns
-    t = Table(title=(f"At input {s['input_size']}, hidden {s['hidden_size']}, layers "
-                     f"{s['num_layers']}, seq {s['seq_len']}, batch {s['batch']}"),
-              title_justify="left", box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
-    t.add_column("", no_wrap=True)
-    for name in _names(data).values():
-        t.add_column(name, justify="right")
-    rows = [
-        ("gates", lambda f: ", ".join(g.split()[-1] for g in f["gates"]) or "none"),
-        ("state carried", lambda f: f["state"]),
-        ("parameters", lambda f: f"{f['params']:,}"),
-        ("  vs LSTM", lambda f: f"{f['param_ratio_to_lstm']:.2f}"),
-        ("FLOPs/step fwd", lambda f: fmt.si(f["forward_flops_per_step"])),
-        ("FLOPs/step train", lambda f: fmt.si(f["train_flops_per_step"])),
-        ("kept/step train", lambda f: fmt.nbytes_fixed(f["activation_bytes_per_step"])),
-        ("kept/sequence", lambda f: fmt.nbytes_fixed(f["activation_bytes_sequence"])),
-    ]
-    for label, cell in rows:
-        t.add_row(label, *[cell(f) for f in a.values()])
-    for label, cells in _measured_rows(data):
-        t.add_row(label, *cells)
-    return t
+    title = (f"At input {s['input_size']}, hidden {s['hidden_size']}, layers "
+             f"{s['num_layers']}, seq {s['seq_len']}, batch {s['batch']}")
+    return _table(title, FIGURES, {x: (f["name"], f) for x, f in data["archs"].items()})
+
+
+def measured_table(data: dict[str, Any]) -> Table | None:
+    """The measured speeds (``--measure``), one row per architecture timed."""
+    m = data.get("measured")
+    if not m:
+        return None
+    per = m["archs"]
+    rows = {x: (f["name"], per[x]) for x, f in data["archs"].items() if x in per}
+    return _table("Measured here", MEASURED, rows)
 
 
 def render(data: dict[str, Any], console: Console) -> None:
     """Print the comparison."""
     names = _names(data)
     console.print(figures_table(data))
-    console.print("FLOPs and bytes are for the whole batch; per-layer parameter formula: "
+    measured = measured_table(data)
+    if measured is not None:
+        console.print(measured)
+    console.print("FLOPs per step and bytes kept for training (per step, per sequence) are "
+                  "for the whole batch; per-layer parameter formula: "
                   + "; ".join(f"{names[x]} {data['archs'][x]['param_formula'][10:]}"
                               for x in names), soft_wrap=False)
     console.print()
