@@ -13,6 +13,7 @@ import itertools
 
 import numpy as np
 import pytest
+from rich.cells import cell_len
 from rich.console import Console
 
 from rnncli import archs
@@ -115,7 +116,7 @@ def test_gates_traces_every_gate_of_every_architecture(cli, arch):
         assert ("cell" in step) == spec.has_cell_state
     out = cli("gates", "--arch", arch, "--init", "random", "--seq", "1,0,1")
     assert out.exit_code == 0 and spec.title in out.stdout
-    assert all(len(line) <= 80 for line in out.stdout.splitlines())
+    assert all(cell_len(line) <= 80 for line in out.stdout.splitlines())
 
 
 @pytest.mark.parametrize("arch", ARCHS)
@@ -162,7 +163,7 @@ def test_compare_fits_80_columns_with_six_architectures(monkeypatch):
     buf = io.StringIO()
     render_compare.render(data, Console(file=buf, width=80, no_color=True))
     lines = buf.getvalue().splitlines()
-    assert max(len(line) for line in lines) <= 80
+    assert max(cell_len(line) for line in lines) <= 80
     table = "\n".join(lines[:len(specs) + 6])
     assert "…" not in table  # no number and no heading cut
     for f in data["archs"].values():  # every architecture's row, its numbers whole
