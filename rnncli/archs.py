@@ -204,6 +204,27 @@ SPECS: dict[str, ArchSpec] = {
         sources=("gers2000peephole", "gers2002", "greff2017"),
         reading="rnncli.knowledge.readings:lstm_events", forget_bias_row="forget",
     ),
+    "mgu": ArchSpec(
+        name="mgu", title="MGU", aliases=("minimal-gated-unit",),
+        gate_rows=("forget", "candidate"), states=("h",),
+        kept_per_unit=3,  # f, n, h (f ⊙ h_{t-1} is recomputed in backward)
+        # 4 bias adds, 2 activations, f ⊙ h, 1 - f, two products and their sum
+        elementwise_per_unit=11,
+        torch_module=None, torch_cell=None,
+        trace=(_k("forget", "f", _SIG, shut="keeps its state",
+                  opened="takes the new candidate"),
+               _k("candidate", "n", _TANH), _k("hidden", "h", _TANH, False)),
+        legend="f forget gate: σ, 0 (blue) .. 1 (red); n candidate (h tilde in the paper), "
+        "h hidden: "
+        "-1 .. 1. h_t = (1-f)·h_(t-1) + f·n: f near 0 keeps the old state, near 1 takes "
+        "n, which sees f·h_(t-1) (Zhou et al. 2016).",
+        equations=(
+            "f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)",
+            "n_t = tanh(W_in x_t + b_in + W_hn (f_t ⊙ h_{t-1}) + b_hn)",
+            "h_t = (1 − f_t) ⊙ h_{t-1} + f_t ⊙ n_t",
+        ),
+        sources=("zhou2016",),
+    ),
 }
 
 #: The architecture a command shows when none is named.

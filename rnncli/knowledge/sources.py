@@ -16,6 +16,10 @@ SOURCES: dict[str, str] = {
     "connections from the cell to the gates).",
     "gers2002": "Gers, Schraudolph & Schmidhuber (2002), Learning Precise Timing with LSTM "
     "Recurrent Networks, Journal of Machine Learning Research 3, pp. 115-143.",
+    "zhou2016": "Zhou, Wu, Zhang & Zhou (2016), Minimal Gated Unit for Recurrent Neural "
+    "Networks, International Journal of Automation and Computing 13(3), pp. 226-234, "
+    "doi:10.1007/s11633-016-1006-2, arXiv:1603.09420 (the MGU: one gate, f, resets the "
+    "past inside the candidate and mixes old state and candidate).",
     "elman1990": "Elman (1990), Finding Structure in Time, Cognitive Science 14(2), "
     "pp. 179-211 (the simple recurrent network).",
     "bengio1994": "Bengio, Simard & Frasconi (1994), Learning long-term dependencies "

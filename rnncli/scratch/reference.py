@@ -241,3 +241,49 @@ def peephole_bptt(p, xs, h0, c0, steps, dys, dh_last, dc_last):
         dc = dc * f + da_i * p["weight_ci"] + da_f * p["weight_cf"]
         # dL/dc_{t-1}: the cell path and the input and forget peepholes
     return grads, dxs, (dh_next, dc), dhs
+
+
+# ------------------------------------------------------------------------------ MGU
+def mgu_step(p: dict, x: np.ndarray, h_prev: np.ndarray) -> dict:
+    """One step of the minimal gated unit (Zhou, Wu, Zhang & Zhou 2016): one gate, f, both
+    resets the past inside the candidate and mixes old state and candidate. Blocks in the
+    order f, n; two bias vectors per block, as PyTorch's cells (the paper has one)."""
+    W_if, W_in = np.split(p["weight_ih"], 2)
+    W_hf, W_hn = np.split(p["weight_hh"], 2)
+    b_if, b_in = np.split(p["bias_ih"], 2)
+    b_hf, b_hn = np.split(p["bias_hh"], 2)
+    # f_t = σ(W_if x_t + b_if + W_hf h_{t-1} + b_hf)                  forget gate
+    f = sigmoid(x @ W_if.T + b_if + h_prev @ W_hf.T + b_hf)
+    # n_t = tanh(W_in x_t + b_in + W_hn (f_t ⊙ h_{t-1}) + b_hn)       candidate (paper: h̃_t)
+    n = np.tanh(x @ W_in.T + b_in + (f * h_prev) @ W_hn.T + b_hn)
+    h = (1 - f) * h_prev + f * n  # h_t = (1 - f_t) ⊙ h_{t-1} + f_t ⊙ n_t
+    return {"forget": f, "candidate": n, "hidden": h}
+
+
+def mgu_bptt(p, xs, h0, steps, dys, dh_last):
+    """BPTT of ``mgu_step`` over T steps: (grads, dL/dx, (dL/dh_0,), dL/dh_t of every step)."""
+    W_hf, W_hn = np.split(p["weight_hh"], 2)
+    grads = {name: np.zeros_like(value) for name, value in p.items()}
+    hs = _hidden_states(h0, steps)
+    dxs, dhs = np.zeros_like(xs), np.zeros_like(dys)
+    dh_next = dh_last  # dL/dh_T from the final state
+    for t in reversed(range(len(xs))):
+        f, n, h_prev = steps[t]["forget"], steps[t]["candidate"], hs[t]
+        dh = dys[t] + dh_next  # dL/dh_t = from the output at t + from step t+1
+        dhs[t] = dh
+        dn = dh * f  # h_t = (1 - f) ⊙ h_{t-1} + f ⊙ n
+        df = dh * (n - h_prev)
+        dh_prev = dh * (1 - f)  # the direct path h_{t-1} -> h_t
+        da_n = dn * (1 - n * n)  # tanh'(a_n) = 1 - n²
+        d_fh = da_n @ W_hn  # dL/d(f ⊙ h_{t-1}), (B, H)
+        df = df + d_fh * h_prev  # f also resets the past inside the candidate
+        dh_prev = dh_prev + d_fh * f
+        da_f = df * f * (1 - f)  # σ'(a) = σ(a)(1 - σ(a))
+        da = np.concatenate([da_f, da_n], axis=-1)  # dL/d(W_ih x_t + b_ih), (B, 2H)
+        grads["weight_ih"] += da.T @ xs[t]
+        grads["bias_ih"] += da.sum(axis=0)
+        grads["weight_hh"] += np.concatenate([da_f.T @ h_prev, da_n.T @ (f * h_prev)])
+        grads["bias_hh"] += da.sum(axis=0)
+        dxs[t] = da @ p["weight_ih"]  # dL/dx_t
+        dh_next = dh_prev + da_f @ W_hf  # dL/dh_{t-1} from step t
+    return grads, dxs, (dh_next,), dhs
