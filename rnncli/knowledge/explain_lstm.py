@@ -184,8 +184,12 @@ def _faq() -> dict[str, Any]:
             "gradients last longer; Jozefowicz et al. (2015) found it closes the gap they "
             "measured between LSTM and GRU, and note the idea goes back to Gers et al. (2000). "
             "In PyTorch the forget block is rows H:2H of each bias; since the two biases "
-            "add, set one to 1 and the other to 0.",
-            ["jozefowicz2015", "gers2000", "torch-lstm"], code=snippets.FORGET_BIAS),
+            "add, set one to 1 and the other to 0. Keras' LSTM does it by default "
+            "(unit_forget_bias=True, with glorot-uniform input and orthogonal recurrent "
+            "kernels); nn.LSTM does not, so a Keras model rebuilt and retrained in "
+            "PyTorch loses that bias silently unless you set it.",
+            ["jozefowicz2015", "gers2000", "torch-lstm", "keras-lstm-source"],
+            code=snippets.FORGET_BIAS),
         faq("Why does an LSTM's output never leave (-1, 1)?",
             "h = o ⊙ tanh(c) with 0 < o < 1 and |tanh(c)| < 1, so |h| < 1 whatever the "
             "input (in float32 a saturated unit can round to exactly ±1, never beyond). "

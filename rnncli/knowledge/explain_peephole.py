@@ -44,8 +44,9 @@ def _why() -> dict[str, Any]:
         "handwriting (IAM) and polyphonic music (JSB Chorales): removing the peepholes "
         "did not significantly hurt performance, just as coupling the input and "
         "forget gates did not; the forget gate and the output activation mattered "
-        "most. That is why mainstream libraries leave them out: PyTorch has no "
-        "peephole LSTM (ONNX's LSTM operator has optional peephole weights P).",
+        "most. They do not say why libraries choose what they do. PyTorch's nn.LSTM "
+        "has no peepholes; the ONNX LSTM operator specifies them (optional weights "
+        "P[iof], one vector each for the input, output and forget gates).",
     ], ["gers2000peephole", "gers2002", "greff2017", "onnx-lstm"])
 
 

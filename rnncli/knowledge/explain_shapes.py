@@ -54,7 +54,8 @@ def _outputs() -> dict[str, Any]:
 
 def _gate_order() -> dict[str, Any]:
     return section("gate-order", "table", "Gate order across frameworks",
-                   ["torch-lstm", "torch-gru", "keras-lstm", "keras-gru", "onnx-lstm"],
+                   ["torch-lstm", "torch-gru", "keras-lstm", "keras-gru", "onnx-lstm",
+                    "onnx-gru"],
                    columns=["framework", "LSTM blocks", "weights", "biases"],
                    rows=[
                        ["PyTorch", "i, f, g, o", "W_ih (4H, I), W_hh (4H, H)",
@@ -74,6 +75,11 @@ def _gate_order() -> dict[str, Any]:
                        "biases); Keras' reset_after=False is the 'cho2014' variant "
                        "(`rnncli explain gru`). Keras and ONNX order the GRU's blocks "
                        "z, r, h: reorder there too.",
+                       "ONNX's GRU has an attribute linear_before_reset whose default, "
+                       "0, applies the reset before the recurrent product: the "
+                       "'cho2014' variant, not nn.GRU. torch.onnx.export writes "
+                       "linear_before_reset=1 for an nn.GRU; a GRU node without it "
+                       "computes a different function from the same weights.",
                    ])
 
 

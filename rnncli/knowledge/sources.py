@@ -99,6 +99,20 @@ SOURCES: dict[str, str] = {
     "TF 2: reset after the product, separate input and recurrent biases, cuDNN-compatible).",
     "onnx-lstm": "ONNX operator specification, LSTM (W, R and B stacked in the gate order "
     "i, o, f, c; optional peepholes P[iof]).",
+    "onnx-gru": "ONNX operator specification, GRU, onnx/defs/rnn/defs.cc (blocks z, r, h; "
+    "attribute linear_before_reset, default 0: the reset gate multiplies h before the "
+    "recurrent product, Cho et al.'s form; PyTorch's form is linear_before_reset=1, which "
+    "torch.onnx.export writes).",
+    "keras-lstm-source": "Keras source, keras/src/layers/rnn/lstm.py (Keras 3): "
+    "kernel_initializer='glorot_uniform', recurrent_initializer='orthogonal', "
+    "unit_forget_bias=True (the forget block of the bias starts at 1, the rest at 0).",
+    "karpathy2015": "Karpathy, Johnson & Fei-Fei (2015), Visualizing and Understanding "
+    "Recurrent Networks, arXiv:1506.02078 (ICLR 2016 workshop): gate saturation statistics "
+    "of LSTMs and GRUs on character-level language models.",
+    "onednn-rnn": "Measured here with ONEDNN_VERBOSE=1, torch 2.13.0 CPU: a forward of "
+    "nn.LSTM runs one oneDNN 'rnn' primitive (alg:vanilla_lstm) and its training step "
+    "oneDNN's forward_training and backward; nn.GRU and nn.RNN run no oneDNN RNN "
+    "primitive (step by step, one matrix product per step).",
     "rnncli-memory": "This tool's measurement, docs/memory.md: `rnncli memory` default run "
     "(adding task, H = 64): the tanh RNN solves T = 50 and stays at the baseline at T = 100 "
     "and 200; GRU and LSTM solve all three.",

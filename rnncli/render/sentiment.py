@@ -72,7 +72,8 @@ def gate_table(result: dict) -> Table | None:
     table = Table(title="gate saturation on the test set (layer 1, forward)",
                   title_justify="left",
                   caption="units saturated > half the steps; mean share of steps < 0.1 / > 0.9 "
-                  "(Karpathy et al. 2015)")
+                  "(after Karpathy et al. 2015); GRU update z > 0.9 means keep the old "
+                  "state (PyTorch's convention)")
     for col in ("model", "gate", "units", "mostly <0.1", "mostly >0.9", "mean <0.1",
                 "mean >0.9"):
         table.add_column(col, justify="left" if col in ("model", "gate") else "right")

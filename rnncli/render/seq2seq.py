@@ -158,6 +158,8 @@ def _footer(console, c: dict) -> None:
     if c["published"]:
         p = c["published"]
         console.print(f"published ({p['source']}), {p['split']} split: {p['figure']}")
+        if p.get("note"):
+            console.print(f"  ({p['note']})")
     elif c["source"]:
         console.print(f"reference: {c['source']}")
     if c["mt_hint"]:

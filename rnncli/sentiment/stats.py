@@ -1,7 +1,9 @@
 """Gate statistics of a trained model, after Karpathy, Johnson & Fei-Fei (2015),
 "Visualizing and understanding recurrent networks": for every sigmoid gate and unit, the
 fraction of time steps at which the gate is left-saturated (< 0.1, nearly closed) or
-right-saturated (> 0.9, nearly open).
+right-saturated (> 0.9, nearly open). The thresholds are the ones this tool attributes
+to the paper (its text could not be re-read when checked, issue 20). Gates follow
+PyTorch's convention: a right-saturated ``nn.GRU`` update gate z keeps the old state.
 
 The gates are recomputed from the model's own weights for the first layer, forward
 direction, one equation per line in PyTorch's gate order (``rnncli.archs`` gate rows),

@@ -240,7 +240,8 @@ def baselines(corpus: Corpus) -> dict[str, float]:
 def published(prep: Prepared) -> dict | None:
     if prep.name == "scan" and prep.split in scan.PUBLISHED:
         return {"source": "Lake & Baroni 2018 (ICML), exact match, mean of 5 runs",
-                "split": prep.split, "figure": scan.PUBLISHED[prep.split]}
+                "split": prep.split, "figure": scan.PUBLISHED[prep.split],
+                "note": scan.PUBLISHED_NOTE}
     return None
 
 

@@ -141,3 +141,5 @@ PUBLISHED = {
     "addprim-jump": "0.08% overall-best model; 1.2% best for this split (LSTM + "
                     "attention, 100 units)",
 }
+PUBLISHED_NOTE = ("their overall-best model has no attention; compare it with the rows "
+                  "without attention here, not with the attention rows")
