@@ -122,10 +122,14 @@ def _faq() -> dict[str, Any]:
             "prove the LSTM can implement a counter in its cell (aⁿbⁿ) where a "
             "finite-precision GRU cannot; `rnncli memory --task counting` tests whether a "
             "trained model counts beyond the trained n (at T = 20 none of the three did). "
-            "At equal width a GRU layer has 3/4 of an LSTM layer's parameters. "
+            "At equal width a PyTorch GRU layer has 3/4 of an LSTM layer's parameters, "
+            "but fewer parameters is not less time: in torch 2.13 on CPU only nn.LSTM "
+            "reaches oneDNN's fused RNN kernel (ONEDNN_VERBOSE=1 prints its 'rnn' "
+            "primitive), nn.GRU runs step by step, and `rnncli bench` measured the GRU "
+            "slower to train than the LSTM. "
             "`rnncli compare`, `bench` and `memory` measure the differences at your sizes.",
             ["chung2014", "britz2017", "jozefowicz2015", "weiss2018", "torch-gru",
-             "torch-lstm"]),
+             "torch-lstm", "onednn-rnn"]),
     ])
 
 
