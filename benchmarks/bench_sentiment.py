@@ -1,7 +1,14 @@
-"""Training throughput of ``rnncli sentiment`` against a plain hand-written torch loop.
+"""Training throughput of ``rnncli sentiment`` against a plain hand-written torch loop,
+and the CPU time of the bare default command.
 
     python benchmarks/bench_sentiment.py                    # LSTM, probes, 100 steps x 5
     python benchmarks/bench_sentiment.py --arch gru --json  # machine-readable
+    python benchmarks/bench_sentiment.py --default-command --rounds 3  # `rnncli sentiment`
+
+``--default-command`` runs the bare ``rnncli sentiment`` as a user would (a fresh process
+each round, one torch thread, so the import counts) and reports the median CPU time
+(user + system, from ``getrusage(RUSAGE_CHILDREN)``) and wall time: the bare default
+must stay within 60 s of CPU at 1 thread.
 
 Both sides train the same model (same initial weights) on the same batches of the
 generated probe corpus (same ``batch_plan``): the plain loop pads each batch with
@@ -40,7 +47,29 @@ def parse_args(argv=None):
     p.add_argument("--embed", type=int, default=32)
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--json", action="store_true", help="print only JSON")
+    p.add_argument("--default-command", action="store_true",
+                   help="time the bare `rnncli sentiment` instead (CPU and wall per round)")
     return p.parse_args(argv)
+
+
+def default_command(rounds: int) -> dict:
+    """CPU (user + system) and wall seconds of the bare `rnncli sentiment --json`."""
+    import resource
+    import subprocess
+
+    root = Path(__file__).resolve().parents[1]
+    env = {**os.environ, "PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"}
+    cpu, wall = [], []
+    for _ in range(rounds):
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "rnncli", "sentiment", "--json"], check=True,
+                       capture_output=True, env=env, cwd=root)
+        wall.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
+    return {"command": "rnncli sentiment", "rounds": rounds, "cpu_s": summary(cpu),
+            "wall_s": summary(wall), "limit_cpu_s": 60}
 
 
 def plain_loop(model, data, plan, lr: float, clip: float) -> float:
@@ -106,6 +135,14 @@ def summary(values: list[float]) -> dict:
 def main(argv=None) -> None:
     args = parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", str(args.threads))
+    if args.default_command:
+        report = default_command(args.rounds)
+        c, w = report["cpu_s"], report["wall_s"]
+        print(json.dumps(report, indent=2) if args.json else
+              f"rnncli sentiment, {args.rounds} rounds, 1 thread: CPU median {c['median']:.1f} s"
+              f" (IQR {c['iqr']:.1f}), wall median {w['median']:.1f} s (IQR {w['iqr']:.1f});"
+              " limit 60 s of CPU")
+        return
     import torch
 
     raw = measure(args)

@@ -5,6 +5,7 @@ the optional figure. Works on the plain result dict of ``rnncli.sentiment.run``;
 from __future__ import annotations
 
 from rich.table import Table
+from rich.text import Text
 
 from rnncli import fmt
 
@@ -45,6 +46,33 @@ def probe_table(result: dict) -> Table | None:
         table.add_row(m["name"], _acc(s["order"], seeds), _acc(s["negation"], seeds),
                       _acc(s["contrast"], seeds), f"{s['contrast']['first_clause']:.2f}",
                       _acc(s["override"], seeds))
+    return table
+
+
+STYLE = {"not shown": "red", "in distribution only": "yellow",
+         "generalises to held-out compositions": "green"}
+
+
+def heldout_table(result: dict) -> Table | None:
+    """In-distribution beside held-out accuracy for every model and baseline."""
+    held = result.get("held_out")
+    if not held:
+        return None
+    seeds = max(m["seeds"] for m in result["models"])
+    table = Table(title="held-out compositions: accuracy in distribution -> held out",
+                  title_justify="left",
+                  caption=f"held out: negation and intensifiers on {', '.join(held['bare'])} "
+                  f"(seen only bare); {len(held['pairs'])} 'X but Y' pairs never seen "
+                  f"together; verdicts under the tables"
+                  + ("; means over seeds" if seeds > 1 else ""))
+    table.add_column("model")
+    for c in ("negation", "contrast", "intensifier"):
+        table.add_column(f"{c}\nin / held out", justify="right")
+    for m in result["models"]:
+        cells = [Text(f"{g['in_distribution']['accuracy']:.2f} / "
+                      f"{g['held_out']['accuracy']:.2f}", style=STYLE[g["verdict"]])
+                 for g in m["generalisation"].values()]
+        table.add_row(m["name"], *cells)
     return table
 
 
@@ -111,12 +139,18 @@ def stop_lines(result: dict) -> list[str]:
             if set(m["stopped"]) - {"steps"}]
 
 
+def verdict_lines(result: dict) -> list[str]:
+    """The claims' verdicts, then the held-out compositions' (when the run had them)."""
+    held = (result.get("held_out") or {}).get("verdicts", [])
+    return [v["line"] for v in [*result["verdicts"], *held]]
+
+
 def report(result: dict, files: dict) -> list:
     """What the command prints, in order: lines (str) and tables."""
     items: list = list(dataset_lines(result))
-    items += [t for t in (accuracy_table(result), probe_table(result), memory_table(result))
-              if t is not None]
-    items += stop_lines(result) + [v["line"] for v in result["verdicts"]]
+    items += [t for t in (accuracy_table(result), probe_table(result), heldout_table(result),
+                          memory_table(result)) if t is not None]
+    items += stop_lines(result) + verdict_lines(result)
     items += (result.get("outcome") or {}).get("lines", [])
     items += [t for t in (gate_table(result),) if t is not None]
     items += [f"{what}: {path}" for what, path in files.items() if path is not None]

@@ -112,7 +112,7 @@ def prepare(plan: Plan) -> Prepared:
 
 
 def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:
-    from rnncli.sentiment import claims, run
+    from rnncli.sentiment import claims, heldout, probes, run
 
     result, trained = run.run(prep.request, prep.corpus, progress)
     c = prep.corpus
@@ -128,6 +128,10 @@ def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:
     result["estimate"] = asdict(prep.estimate)
     result["verdicts"] = claims.verdicts(result["models"])
     result["outcome"] = claims.outcome(result["models"])
+    if heldout.applies(result["models"]):
+        held = probes.held_out(prep.plan.seed)  # the split from_probes(plan.seed) built
+        result["held_out"] = {**heldout.describe(held),
+                              "verdicts": heldout.verdicts(result["models"], held)}
     return result, trained
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from rnncli import archs, trainkit
 from rnncli.interrupt import keep_finished
+from rnncli.sentiment import heldout
 from rnncli.sentiment.data import Corpus
 from rnncli.sentiment.models import BagOfEmbeddings, ModelConfig, build, lesson_logits
 from rnncli.sentiment.probes import MEMORY_KS
@@ -238,6 +239,8 @@ def summarise(name: str, runs: list[dict]) -> dict:
     if "padding" in runs[0]:
         out["padding"] = {k: trainkit.mean_sd([r["padding"][k] for r in runs])[0]
                           for k in runs[0]["padding"]}
+    if heldout.applies([out]):
+        out["generalisation"] = heldout.per_model(sets)
     return out
 
 

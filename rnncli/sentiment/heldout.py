@@ -1,0 +1,111 @@
+"""Held-out compositional probes: did a model learn a composition, or only its examples?
+
+The probe sets of the generated corpus (``rnncli.sentiment.probes``) split each of three
+compositions into an in-distribution set (the template on words and pairs that training
+shows composed) and a held-out set (the same template on words or pairs that training
+never shows composed), in the spirit of SCAN's add-primitive split (Lake & Baroni 2018,
+ICML: "jump" is trained only alone and tested in every composition):
+
+- negation: "not X" for adjectives training shows only un-negated;
+- contrast: "X but Y" for adjective pairs training never holds in one sentence;
+- intensifier: "very X" for adjectives training shows only bare.
+
+Every model, baselines included, gets its in-distribution and held-out accuracy side by
+side (``per_model``) and one of three verdicts (``scope``): "generalises to held-out
+compositions", "in distribution only" or "not shown". A verdict rests on the 95% Wilson
+interval of the pooled counts: "generalises" needs the held-out interval's lower end at
+or above ``HELD``; shown in distribution needs the same of the in-distribution interval.
+No torch here.
+"""
+
+from __future__ import annotations
+
+from rnncli.sentiment.claims import HELD
+from rnncli.sentiment.probes import COMPOSITIONS, INTENSIFIERS, HeldOut
+
+SCOPES = ("not shown", "in distribution only", "generalises to held-out compositions")
+GROUP = ("generalises", "in distribution only", "not shown")  # SCOPES reversed, short
+SOURCE = ("Lake & Baroni (2018), Generalization without Systematicity, ICML: the "
+          "add-primitive ('jump') split of SCAN")
+
+
+def applies(models: list[dict]) -> bool:
+    """Whether the run had the held-out sets (the generated probes do; data sets do not)."""
+    return bool(models) and all(f"{c}/held-out" in models[0]["sets"] for c in COMPOSITIONS)
+
+
+def _entry(s: dict) -> dict:
+    return {"accuracy": s["mean"], "lo": s["lo"], "hi": s["hi"], "n": s["n"]}
+
+
+def scope(in_dist: dict, held: dict) -> str:
+    """What a model showed on one composition (entries with ``lo``, the interval's low end)."""
+    if in_dist["lo"] < HELD:
+        return SCOPES[0]
+    return SCOPES[2] if held["lo"] >= HELD else SCOPES[1]
+
+
+def per_model(sets: dict) -> dict:
+    """``{composition: {"in_distribution", "held_out", "verdict"}}`` of one model."""
+    out = {}
+    for c in COMPOSITIONS:
+        seen, held = _entry(sets[f"{c}/seen"]), _entry(sets[f"{c}/held-out"])
+        out[c] = {"in_distribution": seen, "held_out": held, "verdict": scope(seen, held)}
+    return out
+
+
+def describe(held: HeldOut) -> dict:
+    """The split itself, for the JSON and the lines (which words and pairs were held out)."""
+    return {"bare": list(held.bare), "pairs": [list(p) for p in held.pairs],
+            "intensifiers": list(INTENSIFIERS), "threshold": HELD, "source": SOURCE}
+
+
+TEXT = {
+    "negation": "negation of adjectives seen only un-negated ('not X', X: {bare})",
+    "contrast": "'X but Y' for adjective pairs never seen together ({n_pairs} pairs)",
+    "intensifier": "intensifiers on adjectives seen only bare ('very X', X: {bare})",
+}
+
+
+def _names(models: list[dict], c: str, kind: str) -> dict[str, str]:
+    return {m["name"]: m["generalisation"][c]["verdict"] for m in models if m["kind"] == kind}
+
+
+def _word(models: list[dict], c: str) -> str:
+    """The best recurrent verdict, and whether a baseline generalises as well."""
+    rec = set(_names(models, c, "recurrent").values())
+    word = next((w for w in reversed(SCOPES) if w in rec), SCOPES[0])
+    base = [n for n, v in _names(models, c, "baseline").items() if v == SCOPES[2]]
+    if word == SCOPES[2] and base:
+        return f"{word.upper()}, and so does {' and '.join(base)} (no case for recurrence)"
+    if base:
+        return f"{word.upper()}, though {' and '.join(base)} generalises"
+    return word.upper()
+
+
+def _groups(models: list[dict], c: str) -> str:
+    """'generalises: RNN 1.00->0.98; in distribution only: NB 0.94->0.09; ...'."""
+    parts = []
+    for word, label in zip(reversed(SCOPES), GROUP, strict=True):
+        hit = [m for m in models if m["generalisation"][c]["verdict"] == word]
+        if hit:
+            parts.append(f"{label}: " + ", ".join(
+                f"{m['name']} {m['generalisation'][c]['in_distribution']['accuracy']:.2f}->"
+                f"{m['generalisation'][c]['held_out']['accuracy']:.2f}" for m in hit))
+    return "; ".join(parts)
+
+
+def verdicts(models: list[dict], held: HeldOut) -> list[dict]:
+    """One verdict per composition over the recurrent models, baselines named beside."""
+    if not applies(models) or not any(m["kind"] == "recurrent" for m in models):
+        return []
+    fill = {"bare": ", ".join(held.bare), "n_pairs": len(held.pairs)}
+    out = []
+    for c in COMPOSITIONS:
+        text = TEXT[c].format(**fill)
+        by = {m["name"]: m["generalisation"][c]["verdict"] for m in models}
+        word = _word(models, c)
+        line = (f"held out, {text}: {word}; in distribution->held out, "
+                f"{_groups(models, c)}")
+        out.append({"claim": c, "verdict": word.lower(), "models": by, "line": line})
+    return out
