@@ -31,12 +31,12 @@ def _text(renderable) -> str:
 
 def test_counting_solved_in_distribution_is_not_called_solved():
     rows = [_counting_row("rnn", 0.0), _counting_row("gru", 0.0), _counting_row("lstm", 0.09)]
-    assert {r["verdict"] for r in rows} == {"solved in distribution only"}
+    assert {r["verdict"] for r in rows} == {"in distribution only"}
     (line,) = summary(rows)
     assert "solved by" not in line
-    assert line.startswith("T=20: solved in distribution only by rnn, gru, lstm")
-    assert "n 11-20: rnn 0.000, gru 0.000, lstm 0.090" in line
-    assert "none generalises to longer sequences" in line
+    assert line.startswith("T=20: in distribution only (solved at T=20, not on the longer "
+                           "test n 11-20): rnn 0.000, gru 0.000, lstm 0.090")
+    assert "none generalises to held-out lengths" in line
     table = _text(results_table("counting", rows, "accuracy >= 0.95"))
     assert "longer" in table and "shown" in table and "T only" in table and "0.090" in table
     legend = longer_line(rows, tasks.TASKS["counting"].longer_rule)
@@ -46,16 +46,17 @@ def test_counting_solved_in_distribution_is_not_called_solved():
 def test_generalising_and_failing_runs_are_told_apart():
     rows = [_counting_row("gru", 0.0), _counting_row("lstm", 0.97),
             _counting_row("rnn", 0.0, solved=False)]
-    assert [r["verdict"] for r in rows] == ["solved in distribution only",
-                                            "generalises to longer sequences", "not solved"]
+    assert [r["verdict"] for r in rows] == ["in distribution only",
+                                            "generalises to held-out lengths", "not shown"]
     (line,) = summary(rows)
-    assert "generalises to longer sequences by lstm (longer test n 11-20: lstm 0.970)" in line
-    assert "solved in distribution only by gru" in line and "rnn not solved" in line
+    assert ("generalises to held-out lengths (solved at T=20 and on the longer test "
+            "n 11-20): lstm 0.970") in line
+    assert "not on the longer test n 11-20): gru 0.000" in line and "rnn not solved" in line
     assert "none generalises" not in line
 
 
 def test_a_diverged_run_has_no_longer_test_and_claims_nothing():
     r = RunResult("rnn", 20, "accuracy", float("nan"), 0.1, False, 10, 0.1, "diverged")
     d = r.as_dict()
-    assert d["longer"] is None and d["verdict"] == "not solved"
+    assert d["longer"] is None and d["verdict"] == "not shown"
     assert "-" in _text(results_table("counting", [d], "rule"))

@@ -165,11 +165,11 @@ def test_the_longer_test_is_longer_than_training():
 
 
 @pytest.mark.parametrize(("solved", "longer", "word"), [
-    (True, False, "solved in distribution only"),
-    (True, True, "generalises to longer sequences"),
-    (True, None, "solved in distribution only"),
-    (False, True, "not solved"),
-    (False, False, "not solved"),
+    (True, False, "in distribution only"),
+    (True, True, "generalises to held-out lengths"),
+    (True, None, "in distribution only"),
+    (False, True, "not shown"),
+    (False, False, "not shown"),
 ])
 def test_scope_says_what_was_shown(solved, longer, word):
     assert tasks.scope(solved, longer) == word

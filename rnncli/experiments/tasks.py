@@ -32,8 +32,9 @@ scored on sequences longer than any it was trained on, by the task's own metric 
 solved rule.  Counting tests n in [T//2 + 1, T] (runs up to twice the longest trained
 one; Weiss et al. 2018 test their LSTMs on n far beyond the trained range); the others
 run at 2T (adding: markers in [0, T) and [T, 2T); copy: a delay of 2T; temporal order:
-the X/Y ranges scaled to 2T).  ``scope`` turns the two results into the verdict: not
-solved, solved in distribution only, or generalises to longer sequences.
+the X/Y ranges scaled to 2T).  ``scope`` turns the two results into the shared verdict
+words (``rnncli.verdict.scope``): not shown (not solved at T), in distribution only, or
+generalises to held-out lengths.
 
 NumPy is imported inside the generators and torch inside the scorers, so that the
 command line can list the tasks (``--task`` help) without loading either.
@@ -47,6 +48,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any
 
+from rnncli import verdict as rule
 from rnncli.errors import BadInput
 
 if TYPE_CHECKING:
@@ -232,17 +234,20 @@ def longer_counts(task: Task, model, seq_len: int, rng, size: int) -> dict:
             "baseline": 0.0, "solved": task.solved(acc, seq_len)}
 
 
-SCOPES = ("not solved", "solved in distribution only", "generalises to longer sequences")
+SCOPES = (rule.NOT_SHOWN, rule.IN_DISTRIBUTION, rule.GENERALISES.format(what="lengths"))
+
+
+def _as_verdict(solved: bool | None) -> rule.Verdict:
+    return rule.Verdict("held" if solved else "not held", "", "run" if solved else None)
 
 
 def scope(solved: bool, longer_solved: bool | None) -> str:
-    """What a run showed: not solved at T; solved at T only; solved at T and longer.
-
-    ``longer_solved`` None (no longer test ran) cannot claim more than in distribution.
-    """
-    if not solved:
-        return SCOPES[0]
-    return SCOPES[2] if longer_solved else SCOPES[1]
+    """What a run showed (the shared ``verdict.scope``): "not shown" (not solved at T),
+    "in distribution only" (solved at T, not on the longer test) or "generalises to
+    held-out lengths". ``longer_solved`` None (no longer test ran) claims no more than
+    in distribution."""
+    longer = None if longer_solved is None else _as_verdict(longer_solved)
+    return rule.scope(_as_verdict(solved), longer, "lengths")
 
 
 # ---------------------------------------------------------------- the registry

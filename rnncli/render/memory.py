@@ -22,8 +22,7 @@ def _fmt(value: float | None, name: str) -> str:
     return fmt.fixed(value, 3) if name == "accuracy" else fmt.small(value)
 
 
-VERDICT_CELL = {"not solved": "no", "solved in distribution only": "T only",
-                "generalises to longer sequences": "T+longer"}
+VERDICT_CELL = dict(zip(SCOPES, ("no", "T only", "T+longer"), strict=True))
 
 
 def _note(r: dict) -> str:
@@ -61,7 +60,8 @@ def longer_line(results: list[dict], longer_rule: str) -> str:
     """What the table's 'longer' and 'shown' columns mean, printed under it."""
     return (f"longer: the trained model on sequences longer than any trained on "
             f"({_longer_tests(results)}; {longer_rule}). shown: solved at T and on the "
-            "longer test (T+longer), at T only, or not at T (no)")
+            "longer test (T+longer: generalises to held-out lengths), at T only (in "
+            "distribution only), or not at T (no: not shown)")
 
 
 def results_table(task: str, results: list[dict], solved_rule: str) -> Table:
@@ -128,24 +128,28 @@ def _unsolved(r: dict) -> str:
     return f"{r['arch']} not solved ({m / b:.0%} of the baseline)"
 
 
-def _shown(rows: list[dict], verdict: str) -> str:
-    """'<verdict> by a, b (longer test n 11-20: a 0.00, b 0.09)', or ''."""
-    hit = [r for r in rows if r.get("verdict") == verdict]
+SHOWN = {SCOPES[2]: "solved at T={T} and on the longer test {test}",
+         SCOPES[1]: "solved at T={T}, not on the longer test {test}"}
+
+
+def _shown(T: int, rows: list[dict], verdict: str) -> str:
+    """'in distribution only (solved at T=20, not on the longer test n 11-20): rnn 0.095,
+    lstm 0.201' (the longer test's scores), or ''."""
+    hit = [r for r in rows if r.get("verdict") == verdict and r.get("longer")]
     if not hit:
         return ""
-    tests = {r["longer"]["test"] for r in hit if r.get("longer")}
+    test = ", ".join(sorted({r["longer"]["test"] for r in hit}))
     scores = ", ".join(f"{r['arch']} {_fmt(r['longer']['metric'], r['metric_name'])}"
-                       for r in hit if r.get("longer"))
-    what = f" (longer test {', '.join(sorted(tests))}: {scores})" if scores else ""
-    return f"{verdict} by {', '.join(r['arch'] for r in hit)}{what}"
+                       for r in hit)
+    return f"{verdict} ({SHOWN[verdict].format(T=T, test=test)}): {scores}"
 
 
 def _length_line(T: int, rows: list[dict]) -> str:
-    parts = [_shown(rows, v) for v in (SCOPES[2], SCOPES[1])]
+    parts = [_shown(T, rows, v) for v in (SCOPES[2], SCOPES[1])]
     parts = [p for p in parts if p]
     verdicts = {r.get("verdict") for r in rows}
     if SCOPES[1] in verdicts and SCOPES[2] not in verdicts:
-        parts.append("none generalises to longer sequences")
+        parts.append("none generalises to held-out lengths")
     parts += [_unsolved(r) for r in rows if not r["solved"]]
     return f"T={T}: " + "; ".join(parts)
 

@@ -8,6 +8,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli import fmt
+from rnncli.sentiment.heldout import SCOPES
 
 
 def _acc(entry: dict, seeds: int) -> str:
@@ -49,8 +50,7 @@ def probe_table(result: dict) -> Table | None:
     return table
 
 
-STYLE = {"not shown": "red", "in distribution only": "yellow",
-         "generalises to held-out compositions": "green"}
+STYLE = dict(zip(SCOPES, ("red", "yellow", "green"), strict=True))
 
 
 def heldout_table(result: dict) -> Table | None:
@@ -64,13 +64,15 @@ def heldout_table(result: dict) -> Table | None:
                   caption=f"held out: negation and intensifiers on {', '.join(held['bare'])} "
                   f"(seen only bare); {len(held['pairs'])} 'X but Y' pairs never seen "
                   f"together; verdicts under the tables"
-                  + ("; means over seeds" if seeds > 1 else ""))
+                  + ("; means over seeds, ± the sd of the held-out accuracy" if seeds > 1
+                     else ""))
     table.add_column("model")
     for c in ("negation", "contrast", "intensifier"):
         table.add_column(f"{c}\nin / held out", justify="right")
     for m in result["models"]:
         cells = [Text(f"{g['in_distribution']['accuracy']:.2f} / "
-                      f"{g['held_out']['accuracy']:.2f}", style=STYLE[g["verdict"]])
+                      + _acc({"mean": g["held_out"]["accuracy"], "sd": g["held_out"]["sd"]},
+                             seeds), style=STYLE[g["verdict"]])
                  for g in m["generalisation"].values()]
         table.add_row(m["name"], *cells)
     return table

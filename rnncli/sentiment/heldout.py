@@ -11,19 +11,20 @@ ICML: "jump" is trained only alone and tested in every composition):
 - intensifier: "very X" for adjectives training shows only bare.
 
 Every model, baselines included, gets its in-distribution and held-out accuracy side by
-side (``per_model``) and one of three verdicts (``scope``): "generalises to held-out
-compositions", "in distribution only" or "not shown". A verdict rests on the 95% Wilson
-interval of the pooled counts: "generalises" needs the held-out interval's lower end at
-or above ``HELD``; shown in distribution needs the same of the in-distribution interval.
-No torch here.
+side (``per_model``) and one of three verdicts (``scope``, the shared
+``rnncli.verdict.scope``): "generalises to held-out compositions", "in distribution
+only" or "not shown". Each side is "held" only when its 95% Wilson interval lies at or
+above ``claims.HELD`` (``verdict.threshold``, as the claims are judged): generalising
+needs both sides held, in distribution only the in-distribution side. No torch here.
 """
 
 from __future__ import annotations
 
+from rnncli import verdict as rule
 from rnncli.sentiment.claims import HELD
 from rnncli.sentiment.probes import COMPOSITIONS, INTENSIFIERS, HeldOut
 
-SCOPES = ("not shown", "in distribution only", "generalises to held-out compositions")
+SCOPES = (rule.NOT_SHOWN, rule.IN_DISTRIBUTION, rule.GENERALISES.format(what="compositions"))
 GROUP = ("generalises", "in distribution only", "not shown")  # SCOPES reversed, short
 SOURCE = ("Lake & Baroni (2018), Generalization without Systematicity, ICML: the "
           "add-primitive ('jump') split of SCAN")
@@ -34,23 +35,26 @@ def applies(models: list[dict]) -> bool:
     return bool(models) and all(f"{c}/held-out" in models[0]["sets"] for c in COMPOSITIONS)
 
 
-def _entry(s: dict) -> dict:
-    return {"accuracy": s["mean"], "lo": s["lo"], "hi": s["hi"], "n": s["n"]}
+def _side(s: dict) -> tuple[dict, rule.Verdict]:
+    """One set's accuracy (mean over seeds), its Wilson interval and whether it is held."""
+    ev = rule.accuracy_evidence(s["mean"], s["n"])
+    entry = {"accuracy": s["mean"], "lo": ev.lo, "hi": ev.hi, "n": s["n"],
+             "sd": s.get("sd", 0.0), "per_seed": s.get("per_seed", [s["mean"]])}
+    return entry, rule.threshold("", ev, HELD)
 
 
-def scope(in_dist: dict, held: dict) -> str:
-    """What a model showed on one composition (entries with ``lo``, the interval's low end)."""
-    if in_dist["lo"] < HELD:
-        return SCOPES[0]
-    return SCOPES[2] if held["lo"] >= HELD else SCOPES[1]
+def scope(seen: dict, held: dict) -> str:
+    """What a model showed on one composition, from its two probe sets' summaries."""
+    return rule.scope(_side(seen)[1], _side(held)[1], "compositions")
 
 
 def per_model(sets: dict) -> dict:
     """``{composition: {"in_distribution", "held_out", "verdict"}}`` of one model."""
     out = {}
     for c in COMPOSITIONS:
-        seen, held = _entry(sets[f"{c}/seen"]), _entry(sets[f"{c}/held-out"])
-        out[c] = {"in_distribution": seen, "held_out": held, "verdict": scope(seen, held)}
+        seen, held = sets[f"{c}/seen"], sets[f"{c}/held-out"]
+        out[c] = {"in_distribution": _side(seen)[0], "held_out": _side(held)[0],
+                  "verdict": scope(seen, held)}
     return out
 
 
