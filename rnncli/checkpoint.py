@@ -241,7 +241,7 @@ def _read_torch(path: Path) -> Checkpoint:
         )
     from rnncli.tokens import checkpoint_meta
 
-    meta = checkpoint_meta(obj)
+    meta = checkpoint_meta(obj, str(path))
     flat: dict[str, object] = {}
     _flatten(obj, "", flat, path, 0)  # an rnncli checkpoint's tensors: "state_dict.<name>"
     notes = ([f"skipped metadata that cannot be loaded safely: {', '.join(skipped)} "

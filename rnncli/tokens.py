@@ -21,7 +21,8 @@ where META holds only strings, numbers, booleans, lists and dicts of them:
 ``vocab`` (list of tokens, index = id), ``embedding_key`` (state_dict key of the source
 embedding), ``rnn_prefix`` (prefix of the recurrent layer's ``weight_ih_l0`` ...),
 ``settings`` (the command's options) and, for seq2seq, ``target_vocab``.
-``checkpoint_meta`` and ``pack_checkpoint`` build and check that layout.
+``pack_checkpoint`` builds that layout; ``rnncli.saved`` checks it whole before use
+(``checkpoint_meta``: the layout; ``saved.check_model``: a kind's settings and tensors).
 
 A ``sentiment`` checkpoint's META also holds ``labels`` (class names, index = class) and
 ``head`` (how the prediction is read: top layer's final ``h_n``, both directions, then the
@@ -135,14 +136,9 @@ def pack_checkpoint(state_dict: dict, *, kind: str, arch: str, tokens: str, voca
     return {"state_dict": dict(state_dict), "rnncli": meta}
 
 
-def checkpoint_meta(obj: object) -> dict | None:
-    """The ``rnncli`` metadata of a loaded checkpoint, or None for any other file."""
-    if not isinstance(obj, dict) or not isinstance(obj.get("rnncli"), dict):
-        return None
-    meta = obj["rnncli"]
-    for key in ("kind", "arch", "tokens", "vocab", "embedding_key", "rnn_prefix"):
-        if key not in meta:
-            raise BadInput(f"the checkpoint's rnncli metadata lacks {key!r}")
-    if meta.get("format") != FORMAT:
-        raise BadInput(f"checkpoint format {meta.get('format')!r}; this rnncli reads {FORMAT}")
-    return meta
+def checkpoint_meta(obj: object, where: str = "") -> dict | None:
+    """The ``rnncli`` metadata of a loaded checkpoint, checked whole (``rnncli.saved``:
+    types, keys, vocabulary against the embedding), or None for any other file."""
+    from rnncli.saved import meta_of
+
+    return meta_of(obj, where)

@@ -275,6 +275,8 @@ def translate(
     max_len: Annotated[int | None, typer.Option(
         "--max-len", min=1, help="Longest output (default: the saved model's).")] = None,
     threads: Annotated[int, typer.Option("--threads", help="torch CPU threads.")] = 1,
+    force: Annotated[bool, typer.Option("--force", help="Decode even when the estimate "
+                                        "(from the saved sizes) is over the limits.")] = False,
     json: JsonFlag = False,
 ) -> None:
     """Decode text with a saved model: `rnncli seq2seq translate --weights model.pt
@@ -282,7 +284,7 @@ def translate(
     from rnncli.console import out, print_json, warn
     from rnncli.seq2seq.use import translate_texts
 
-    result = translate_texts(weights, text, beam, max_len, threads)
+    result = translate_texts(weights, text, beam, max_len, threads, force)
     if result["unknown"]:
         shown = ", ".join(repr(t) for t in result["unknown"][:10])
         warn(f"{len(result['unknown'])} token(s) the model never saw, read as <unk>: {shown}")

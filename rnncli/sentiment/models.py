@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from rnncli import archs
-from rnncli.errors import BadInput
+from rnncli.errors import BadInput, short
 from rnncli.sentiment.model_code import SentimentRNN
 
 KIND = "sentiment"
@@ -77,25 +77,30 @@ def pack(model: SentimentRNN, cfg: ModelConfig, vocab, labels: list[str],
     return obj
 
 
-def from_checkpoint(obj: dict) -> tuple[SentimentRNN, dict]:
-    """The model (eval mode) and metadata of a loaded ``sentiment --save`` checkpoint."""
-    from rnncli.tokens import checkpoint_meta
+def from_checkpoint(obj: dict, where: str = "") -> tuple[SentimentRNN, dict]:
+    """The model (eval mode) and metadata of a loaded ``sentiment --save`` checkpoint; the
+    whole layout is checked first (``rnncli.saved``), the model built only if it fits."""
+    from rnncli import saved
 
-    meta = checkpoint_meta(obj)
-    if meta is None or meta.get("kind") != KIND:
-        raise BadInput("not a `rnncli sentiment --save` checkpoint")
-    cfg = ModelConfig(**meta["settings"]["model"])
-    model = build(cfg, len(meta["vocab"]), len(meta["labels"]))
+    cfg = ModelConfig(**saved.check_model(obj, KIND, where))
+    meta = obj["rnncli"]
+
+    def make():
+        return build(cfg, len(meta["vocab"]), len(meta["labels"]))
+
+    saved.check_shapes(saved.expected_shapes(make), obj["state_dict"], where)
+    model = make()
     try:
         model.load_state_dict(obj["state_dict"])
-    except RuntimeError as exc:
-        raise BadInput(f"the checkpoint's weights do not fit its settings ({exc})") from None
+    except RuntimeError as exc:  # shapes fit; a dtype torch cannot copy
+        raise BadInput(f"{where}: the weights do not load ({short(exc, 80)})") from None
     return model.eval(), meta
 
 
-def predict_from_checkpoint(obj: dict, token_ids) -> tuple[str, dict[str, float]]:
+def predict_from_checkpoint(obj: dict, token_ids, where: str = "") -> tuple[str,
+                                                                            dict[str, float]]:
     """``(label, {label: probability})`` of one sequence of token ids."""
-    model, meta = from_checkpoint(obj)
+    model, meta = from_checkpoint(obj, where)
     ids = [int(i) for i in token_ids]
     if not ids:
         raise BadInput("no tokens to classify")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from rnncli.errors import BadInput, short
 from rnncli.seq2seq.models import ModelConfig, Seq2Seq, build
-from rnncli.tokens import Vocab, checkpoint_meta, pack_checkpoint
+from rnncli.tokens import Vocab, pack_checkpoint
 
 KIND = "seq2seq"
 MAX_BYTES = 2 * 2**30
@@ -38,10 +38,9 @@ def save(path: str | Path, packed: dict) -> None:
 def _read(path: Path) -> object:
     import torch
 
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    if path.stat().st_size > MAX_BYTES:
-        raise BadInput(f"{path}: over {MAX_BYTES >> 30} GiB; not a seq2seq checkpoint")
+    from rnncli.fileio import regular_file
+
+    regular_file(path, "--weights", MAX_BYTES)
     try:
         return torch.load(path, weights_only=True, map_location="cpu")
     except Exception as exc:  # UnpicklingError for unsafe content, RuntimeError, ...
@@ -49,20 +48,35 @@ def _read(path: Path) -> object:
                        f"({type(exc).__name__}: {short(exc)})") from None
 
 
-def load(path: str | Path) -> tuple[Seq2Seq, dict]:
-    """(model in eval mode, metadata) of a ``seq2seq --save`` file."""
+def read_checked(path: str | Path) -> tuple[dict, ModelConfig, dict]:
+    """(loaded file, model settings, metadata) of a ``seq2seq --save`` file, the whole
+    layout checked (``rnncli.saved``) and nothing built yet: size the work from it."""
+    from rnncli import saved
+
     p = Path(path)
     obj = _read(p)
-    meta = checkpoint_meta(obj)
-    if meta is None:
-        raise BadInput(f"{p}: not written by `rnncli seq2seq --save` (no rnncli metadata)")
-    if meta["kind"] != KIND:
-        raise BadInput(f"{p}: written by `rnncli {meta['kind']}`, not `rnncli seq2seq`")
+    model = saved.check_model(obj, KIND, str(p))
+    meta = obj["rnncli"]
+    for key, vocab in (("src_vocab", "vocab"), ("tgt_vocab", "target_vocab")):
+        if model[key] != len(meta[vocab]):
+            raise BadInput(f"{p}: rnncli.settings.model.{key}: {model[key]:,}, but "
+                           f"rnncli.{vocab} has {len(meta[vocab]):,} tokens")
+    cfg = ModelConfig(**model)
+    saved.check_shapes(saved.expected_shapes(lambda: build(cfg)), obj["state_dict"], str(p))
+    return obj, cfg, meta
+
+
+def build_checked(obj: dict, cfg: ModelConfig, path: str | Path) -> Seq2Seq:
+    """The model (eval mode) of a file :func:`read_checked` passed."""
+    model = build(cfg)
     try:
-        cfg = ModelConfig(**meta["settings"]["model"])
-        model = build(cfg)
         model.load_state_dict(obj["state_dict"])
-    except (KeyError, TypeError, RuntimeError) as exc:
-        raise BadInput(f"{p}: the seq2seq checkpoint is damaged ({short(exc)})") from None
-    model.eval()
-    return model, meta
+    except RuntimeError as exc:  # shapes fit; a dtype torch cannot copy
+        raise BadInput(f"{path}: the weights do not load ({short(exc, 80)})") from None
+    return model.eval()
+
+
+def load(path: str | Path) -> tuple[Seq2Seq, dict]:
+    """(model in eval mode, metadata) of a ``seq2seq --save`` file."""
+    obj, cfg, meta = read_checked(path)
+    return build_checked(obj, cfg, path), meta

@@ -10,6 +10,10 @@ from rnncli.tokens import Vocab, tokenizer
 MAX_LEN = 10_000   # output tokens per text
 MAX_BEAM = 100
 MAX_TEXT = 100_000  # characters per text
+MAX_SECONDS = 10 * 60
+MAX_BYTES = 4 * 2**30
+FLOPS = 1e9               # the rough single-thread rate rnncli's estimates assume
+STEP_OVERHEAD_S = 1e-4    # per decoded token and layer: Python and torch call overhead
 
 
 def _check(texts: list[str], beam: int, max_len: int | None) -> None:
@@ -23,22 +27,49 @@ def _check(texts: list[str], beam: int, max_len: int | None) -> None:
         raise BadInput(f"a text is over {MAX_TEXT} characters")
 
 
+def estimate(cfg, obj: dict, n_tokens: int, cap: int, beam: int) -> tuple[float, float]:
+    """(seconds, bytes) of decoding: every text's source through the encoder, then ``cap``
+    steps of ``beam`` hypotheses through the decoder (its layers, attention over the
+    source, the output layer); memory: the loaded tensors, the model, the beams' states."""
+    from rnncli import archs
+
+    g = archs.get(cfg.arch).gate_blocks
+    dirs = 2 if cfg.bidirectional else 1
+    rnn = cfg.layers * g * cfg.hidden * (cfg.embed + cfg.hidden)
+    per_token = rnn + cfg.hidden * cfg.tgt_vocab + 3 * cfg.hidden * n_tokens
+    macs = n_tokens * dirs * rnn + cap * beam * per_token
+    seconds = 2 * macs / FLOPS + cap * cfg.layers * STEP_OVERHEAD_S
+    tensors = sum(t.numel() * t.element_size() for t in obj["state_dict"].values())
+    states = 4 * beam * cap * (cfg.hidden * (cfg.layers * 2 + n_tokens) + cfg.tgt_vocab)
+    return seconds, 2 * tensors + states
+
+
 def translate_texts(weights: str | Path, texts: list[str], beam: int = 1,
-                    max_len: int | None = None, threads: int = 1) -> dict:
-    """Decode each text; tokens the model never saw become <unk> and are listed."""
+                    max_len: int | None = None, threads: int = 1,
+                    force: bool = False) -> dict:
+    """Decode each text; tokens the model never saw become <unk> and are listed. The
+    saved file is checked whole, and the decoding sized from its settings, before the
+    model is built."""
     import torch
 
+    from rnncli.limits import refuse_oversized
     from rnncli.seq2seq import checkpoint
     from rnncli.seq2seq.data import detokenize
     from rnncli.seq2seq.decode import decode
     from rnncli.trainkit import torch_session
 
     _check(texts, beam, max_len)
-    model, meta = checkpoint.load(weights)
-    settings = meta.get("settings", {})
+    obj, cfg, meta = checkpoint.read_checked(weights)
+    settings = meta["settings"]
     src_vocab, tgt_vocab = Vocab(meta["vocab"]), Vocab(meta["target_vocab"])
     tok = tokenizer(meta["tokens"])
-    cap = max_len or int(settings.get("max_len", 50))
+    cap = max_len or settings.get("max_len", 50)
+    seconds, nbytes = estimate(cfg, obj, sum(len(tok(t)) + 1 for t in texts), cap, beam)
+    refuse_oversized(f"translating {len(texts)} text(s) with this model", seconds=seconds,
+                     nbytes=nbytes, max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES,
+                     force=force, lower=f"lower --max-len (now {cap}) or --beam (now {beam})"
+                     ", or give fewer texts")
+    model = checkpoint.build_checked(obj, cfg, weights)
     out, unknown = [], []
     with torch_session(0, threads):
         for text in texts:

@@ -210,5 +210,6 @@ def _predict(ckpt: checkpoint.Checkpoint, ids: list[int] | None) -> dict | None:
         return None
     state = {k.removeprefix("state_dict."): v for k, v in ckpt.arrays.items()
              if k.startswith("state_dict.")}
-    label, probs = predict_from_checkpoint({"state_dict": state, "rnncli": ckpt.meta}, ids)
+    label, probs = predict_from_checkpoint({"state_dict": state, "rnncli": ckpt.meta}, ids,
+                                           str(ckpt.path))
     return {"label": label, "probabilities": probs}
