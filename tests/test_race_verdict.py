@@ -29,7 +29,7 @@ def test_a_consistent_difference_is_named_with_its_interval():
     lines, out, pairs = _verdict({"gru": [0.50, 0.52, 0.49, 0.51, 0.50],
                                   "lstm": [0.40, 0.43, 0.38, 0.41, 0.40]})
     assert lines[0].startswith("LSTM beats every baseline")
-    assert lines[1].startswith("LSTM better than GRU by 0.1 ±")
+    assert lines[1] == "LSTM better than GRU (RMSE difference -0.1, 95% -0.109 to -0.0912)"
     diffs = np.array([0.10, 0.09, 0.11, 0.10, 0.10])
     half = 2.776 * diffs.std(ddof=1) / np.sqrt(5)  # t(0.975, 4 df)
     assert pairs[0]["mean"] == pytest.approx(0.1) and pairs[0]["hi"] - pairs[0]["lo"] == \
@@ -40,7 +40,7 @@ def test_a_consistent_difference_is_named_with_its_interval():
 
 def test_differences_within_the_seed_spread_are_indistinguishable():
     lines, out, _ = _verdict({"gru": [0.50, 0.40, 0.55], "lstm": [0.45, 0.52, 0.47]})
-    assert "GRU and LSTM are indistinguishable here" in lines[1]
+    assert "GRU and LSTM not distinguishable here" in lines[1] and "includes 0" in lines[1]
     assert out["best"] == "lstm" and out["tied_with_best"] == ["gru"]  # means 0.480, 0.483
 
 
@@ -51,6 +51,15 @@ def test_nothing_beats_persistence_and_baseline_wins():
     assert lines[0].startswith("the linear AR baseline beats every recurrent model")
 
 
-def test_one_seed_says_there_is_no_spread():
-    lines, _, _ = _verdict({"gru": [0.5], "lstm": [0.4]})
-    assert "one seed, no spread" in lines[1]
+def test_too_few_seeds_are_refused_naming_the_minimum():
+    lines, out, _ = _verdict({"gru": [0.5], "lstm": [0.4]})
+    assert "not compared: 1 seed, at least 3 needed" in lines[0]
+    assert "not compared: 1 seed, at least 3 needed" in lines[1] and "--seeds" in lines[1]
+    assert out["beats_baselines"] is False
+    lines, _, _ = _verdict({"gru": [0.5, 0.52], "lstm": [0.4, 0.41]})
+    assert "2 seeds, at least 3 needed" in lines[1]
+
+
+def test_means_that_print_the_same_are_a_tie():
+    lines, out, _ = _verdict({"gru": [0.40, 0.41, 0.42], "lstm": [0.4001, 0.4101, 0.4201]})
+    assert "GRU and LSTM tie (0.41 each)" in lines[1] and out["tied_with_best"] == ["lstm"]

@@ -164,20 +164,22 @@ def _train_all(p: Plan, on_start, on_done) -> tuple[list[RunResult], bool]:
     return runs, False
 
 
-def _per_config(p: Plan, runs: list[RunResult], order: list[str]) -> dict[str, dict]:
-    """Each complete configuration's pairwise decisions (an interrupted one is left out)."""
+def _per_config(p: Plan, runs: list[RunResult], order: list[str]) -> dict[str, str | None]:
+    """Each complete configuration's ranking (an interrupted one is left out)."""
     out = {}
     for c in p.configs:
         mine = [r for r in runs if r.config == c]
         if {r.arch for r in mine} == set(order):
-            out[c.label] = verdict.decisions(verdict.pairs(mine, order))
+            dec = verdict.decisions(verdict.pairs(mine, order))
+            out[c.label] = verdict.decided_ranking(verdict.summarise(mine, 1.0), dec)
     return out
 
 
 def _tuning(p: Plan, runs: list[RunResult], order: list[str],
-            chosen: dict[str, tune.Config], tuned_pairs: list[dict]) -> dict:
+            chosen: dict[str, tune.Config], rows: list[dict], tuned_pairs: list[dict]) -> dict:
     """The sensitivity view and how robust the tuned ranking is across configurations."""
-    robust = verdict.robustness(verdict.decisions(tuned_pairs), _per_config(p, runs, order))
+    tuned = verdict.decided_ranking(rows, verdict.decisions(tuned_pairs))
+    robust = verdict.robustness(tuned, _per_config(p, runs, order))
     if robust["kind"] == "one-config":
         robust["line"] = tune.note_one_config(p.configs[0], p.request.rerun)
     return {"grid": {"window": sorted({c.window for c in p.configs}),
@@ -198,11 +200,14 @@ def _selected(p: Plan, runs: list[RunResult]) -> tuple[list[str], dict, list[Run
 
 
 def _lines(p: Plan, best, rows, pair_list, scores, tuning) -> list[str]:
+    """The verdict: baselines, then the ranking and its robustness, then every pair."""
     lines = verdict.lines(best, rows, pair_list, scores)
-    if len(rows) > 1:
-        where = "at the tuned best" if len(p.configs) > 1 else "here"
+    robust = tuning["robustness"]
+    if len(rows) > 1 and robust["kind"] == "one-config":
         rank = verdict.ranking_text(rows, verdict.decisions(pair_list))
-        lines.insert(1, f"ranking {where}: {rank}; {tuning['robustness']['line']}")
+        lines.insert(1, f"ranking here: {rank}; {robust['line']}")
+    elif len(rows) > 1:
+        lines.insert(1, f"ranking: {robust['line']}")
     return lines
 
 
@@ -219,7 +224,7 @@ def execute(p: Plan, on_start: Callable | None = None,
         row["config"] = chosen[row["arch"]].as_dict()
         row["val_mse"] = tune.shown(tune.val_mean([r for r in best if r.arch == row["arch"]]))
     pair_list = verdict.pairs(best, order)
-    tuning = _tuning(p, runs, order, chosen, pair_list)
+    tuning = _tuning(p, runs, order, chosen, rows, pair_list)
     result = {
         "data": _data_info(p, ar_window),
         "config": _config_info(p.request.config),
