@@ -1,23 +1,24 @@
-"""The reference cells: RNN, GRU, LSTM and peephole LSTM, one equation per line.
+"""The reference cells: RNN, GRU, LSTM, peephole LSTM and MGU, one equation per line.
 
 This is what rnncli teaches and what ``rnncli gates`` traces. Each architecture is two plain
 functions over ONE layer: a forward step (one time step, a batch of B sequences) and a
 backpropagation through time (BPTT) over the whole sequence, written from the chain rule
 step by step. The fast cells in ``rnn.py``, ``gru.py`` and ``lstm.py`` compute the same
 numbers (tests/test_reference.py checks it to 1e-12 in float64); ``reference_cells.py``
-wraps these functions in the same class API (multi-layer, state handling, ``Gradients``).
+runs these functions behind the class API (multi-layer, state handling, ``Gradients``);
+tests/test_every_arch.py checks every BPTT here against finite differences of its step.
 
 Conventions, PyTorch's (sources: torch-rnn, torch-gru, torch-lstm):
 
 - ``p`` holds one layer's parameters under PyTorch's names without the layer suffix:
   ``weight_ih`` (G·H, I), ``weight_hh`` (G·H, H), ``bias_ih``, ``bias_hh`` (G·H,), with the
-  G gate blocks stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n. The peephole LSTM
-  adds ``weight_ci``, ``weight_cf``, ``weight_co`` (H,) each.
+  G gate blocks stacked in PyTorch's order: LSTM i, f, g, o; GRU r, z, n; MGU f, n. The
+  peephole LSTM adds ``weight_ci``, ``weight_cf``, ``weight_co`` (H,) each.
 - x is (B, I), every state and gate (B, H). A step returns a dict of what it computed, under
   the names ``gates`` shows (input, forget, candidate, output, cell, hidden; reset, update).
 - Names: ``<arch>_step`` and ``<arch>_bptt`` for every registry name (rnn, gru, lstm,
-  peephole), so ``getattr(reference, f"{arch}_step")`` finds a cell's step (``explain
-  --code`` prints its source).
+  peephole, mgu): the registry's ``ArchSpec.step`` / ``ArchSpec.bptt`` name them
+  (``explain --code`` prints the step's source).
 - The BPTT functions get dL/d(output) for every step (``dys``, (T, B, H)) and dL/d(final
   state), and return the parameter gradients (``p``'s names), dL/dx (T, B, I), dL/d(initial
   state) and the total dL/dh_t of every step (T, B, H).

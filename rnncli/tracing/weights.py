@@ -123,7 +123,7 @@ def _nonlinearity(req: GatesRequest, w: checkpoint.Weights, meta: dict) -> tuple
     if req.nonlinearity is not None:
         return req.nonlinearity, []
     saved = (meta.get("settings") or {}).get("nonlinearity")
-    if saved in ("tanh", "relu"):
+    if saved in archs.get(w.arch).options["nonlinearity"]:
         return saved, [f"nonlinearity: {saved} (from the checkpoint's settings)"]
     return "tanh", ["nonlinearity: tanh assumed: a state dict does not record it; "
                     "--nonlinearity relu if the model used relu"]
