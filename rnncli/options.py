@@ -1,21 +1,57 @@
 """Option parsing shared by the commands: comma lists, choices, shared flags.
 
 Each parser raises :class:`~rnncli.errors.BadInput` with a one-line message that
-names the option, the bad value and what is accepted.
+names the option, the bad value and what is accepted.  A closed choice is one tuple
+in the library; :func:`choice_enum` makes the typer Enum of it (typer checks it, help
+lists it, the shell completes it); a comma list of choices gets :func:`complete_list`.
 """
 
 from __future__ import annotations
 
 import math
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from enum import Enum
 from typing import Annotated, Any
 
 import typer
 
+from rnncli import archs
 from rnncli.errors import BadInput
 
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print the result as JSON only.")]
+
+
+def choice_enum(name: str, values: Iterable[str]) -> type[Enum]:
+    """The typer Enum of a tuple of choices (``--help`` lists them, typer checks them)."""
+    return Enum(name, {v: v for v in values}, type=str)
+
+
+def value(x: object) -> object:
+    """An option's value as the library takes it: an Enum member becomes its string."""
+    return x.value if isinstance(x, Enum) else x
+
+
+def complete_list(choices: Callable[[], Iterable[str]] | Iterable[str],
+                  all_word: str | None = "all") -> Callable[[str], list[str]]:
+    """Shell completion of a comma list: ``num`` -> ``numpy``, ``rnn,g`` -> ``rnn,gru``
+    (choices already in the list are not offered again).  ``choices`` may be a function,
+    so a registry is read only when the user presses TAB."""
+
+    def complete(incomplete: str) -> list[str]:
+        done, comma, last = incomplete.rpartition(",")
+        given = {t.strip().lower() for t in done.split(",")} if comma else set()
+        names = list(choices() if callable(choices) else choices)
+        if all_word and not comma:
+            names.append(all_word)
+        return [done + comma + n for n in names
+                if n.startswith(last.strip().lower()) and n not in given]
+
+    return complete
+
+
+#: Completion of ``--arch`` in the commands that train torch modules.
+complete_torch_archs = complete_list(lambda: archs.names(torch_only=True))
 
 
 def int_list(text: str, name: str, minimum: int = 1, unique: bool = True) -> list[int]:

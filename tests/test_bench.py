@@ -19,7 +19,8 @@ from hypothesis import strategies as st
 
 from rnncli import formulas
 from rnncli.measure import analysis, engine, grid, naive, workloads
-from rnncli.measure.spec import IMPLS, Case
+from rnncli.measure.impls import IMPLS
+from rnncli.measure.spec import Case
 
 TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")
 RESULT_KEYS = {"arch", "impl", "mode", "seq_len", "batch", "input_size", "hidden_size",
@@ -113,13 +114,13 @@ def test_numpy_memory_measurement_matches_formula():
 @pytest.mark.slow  # two bench runs
 def test_output_csv_and_json_atomic(cli, tmp_path):
     out = tmp_path / "r.csv"
-    res = cli("bench", *TINY, "--arch", "gru", "--no-peak", "--output", str(out))
+    res = cli("bench", *TINY, "--arch", "gru", "--peak-n", "0", "--output", str(out))
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(out.open()))
     assert [r["mode"] for r in rows] == ["forward", "train"]
     assert float(rows[0]["median_s"]) > 0
     jout = tmp_path / "r.json"
-    res = cli("bench", *TINY, "--arch", "gru", "--no-peak", "-o", str(jout), "--json")
+    res = cli("bench", *TINY, "--arch", "gru", "--peak-n", "0", "-o", str(jout), "--json")
     assert res.exit_code == 0, res.output
     saved = json.loads(jout.read_text())
     assert saved["results"] and saved == json.loads(res.stdout)
@@ -138,14 +139,15 @@ def test_output_validated_before_work(cli, tmp_path, monkeypatch):
 @pytest.mark.slow
 def test_compare_with_baseline(cli, tmp_path):
     base = tmp_path / "base.json"
-    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "-o", str(base))
+    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--peak-n", "0", "-o",
+              str(base))
     assert res.exit_code == 0, res.output
-    data = cli.json("bench", *TINY, "--arch", "rnn,gru", "--mode", "forward", "--no-peak",
+    data = cli.json("bench", *TINY, "--arch", "rnn,gru", "--mode", "forward", "--peak-n", "0",
                     "--compare", str(base))
     rows = {r["arch"]: r for r in data["results"]}
     assert rows["rnn"]["speedup"] > 0 and rows["gru"]["speedup"] is None
     assert data["summary"]["compare"]["matched"] == 1
-    res = cli("bench", *TINY, "--arch", "rnn", "--impl", "torch,cell,numpy", "--no-peak",
+    res = cli("bench", *TINY, "--arch", "rnn", "--impl", "torch,cell,numpy", "--peak-n", "0",
               "--compare", str(base))
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
@@ -177,7 +179,7 @@ def test_ctrl_c_saves_partial_sequential(cli, tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine, "run_case", flaky)
     out = tmp_path / "partial.json"
-    res = cli("bench", *TINY, "--no-peak", "--rounds", "1", "-o", str(out))
+    res = cli("bench", *TINY, "--peak-n", "0", "--rounds", "1", "-o", str(out))
     assert res.exit_code == 130
     saved = json.loads(out.read_text())
     assert len(saved["results"]) == 2 and saved["meta"]["interrupted"] is True
@@ -197,7 +199,7 @@ def test_ctrl_c_saves_partial_interleaved(cli, tmp_path, monkeypatch):
 
     monkeypatch.setattr(engine, "time_round", flaky)
     out = tmp_path / "partial.json"
-    res = cli("bench", *TINY, "--no-peak", "--rounds", "3", "-o", str(out), "--json")
+    res = cli("bench", *TINY, "--peak-n", "0", "--rounds", "3", "-o", str(out), "--json")
     assert res.exit_code == 130
     saved = json.loads(out.read_text())
     assert saved == json.loads(res.stdout) and saved["meta"]["interrupted"] is True
@@ -292,7 +294,7 @@ def test_plot_written(cli, tmp_path):
     pytest.importorskip("matplotlib")
     png = tmp_path / "t.png"
     res = cli("bench", "-T", "2,4", "-B", "1", "-I", "2", "-H", "2", "--arch", "rnn",
-              "--mode", "forward", "--min-time", "0.005", "--no-peak", "--plot", str(png))
+              "--mode", "forward", "--min-time", "0.005", "--peak-n", "0", "--plot", str(png))
     assert res.exit_code == 0, res.output
     assert png.read_bytes()[:4] == b"\x89PNG"
     assert "seq_len^" in res.stdout
@@ -302,7 +304,7 @@ def test_plot_written(cli, tmp_path):
 def test_subprocess_smoke_and_fast_help():
     res = subprocess.run([sys.executable, "-m", "rnncli", "bench", "-T", "2", "-B", "1", "-I",
                           "2", "-H", "2", "--arch", "lstm", "--mode", "forward", "--min-time",
-                          "0.005", "--no-peak", "--json"], capture_output=True, text=True,
+                          "0.005", "--peak-n", "0", "--json"], capture_output=True, text=True,
                          timeout=120)
     assert res.returncode == 0, res.stderr
     assert json.loads(res.stdout)["results"][0]["arch"] == "lstm"

@@ -16,7 +16,7 @@ import pytest
 
 from rnncli.measure import engine, output
 
-TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005", "--no-peak",
+TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005", "--peak-n", "0",
         "--arch", "rnn", "--mode", "forward")
 
 
@@ -51,8 +51,9 @@ def test_output_empty_name_and_proc(cli):
 
 def test_peak_n_counts_in_the_estimate(cli, monkeypatch):
     monkeypatch.setattr(engine, "run_case", lambda *a: pytest.fail("should not run"))
-    _one_line(cli("bench", *TINY[:-5], "--peak-n", "12000"), 2, "--peak-n", "--force")
+    _one_line(cli("bench", *TINY[:-6], "--peak-n", "12000"), 2, "--peak-n", "--force")
     _one_line(cli("bench", "--peak-n", "100000"), 2, "--peak-n")
+    _one_line(cli("bench", "--peak-n", "8"), 2, "--peak-n 8: 0 (no peak) or at least 16")
 
 
 def test_compare_device_and_fifo_refused(cli, tmp_path):

@@ -161,7 +161,7 @@ def test_busy_run_says_so_in_json_and_takes_more_rounds(cli, monkeypatch):
 
 @pytest.mark.slow  # a bench run
 def test_rows_keep_their_rounds_and_quartiles(cli):
-    data = cli.json("bench", *TINY, "--arch", "rnn,lstm", "--mode", "forward", "--no-peak",
+    data = cli.json("bench", *TINY, "--arch", "rnn,lstm", "--mode", "forward", "--peak-n", "0",
                     "--rounds", "3")
     for r in data["results"]:
         assert len(r["samples_s"]) == 3 and r["runs"] == sum(map(len, r["samples_s"]))
@@ -172,7 +172,7 @@ def test_rows_keep_their_rounds_and_quartiles(cli):
 
 @pytest.mark.slow  # a bench run
 def test_markdown_output(cli):
-    res = cli("bench", *TINY, "--arch", "gru,lstm", "--mode", "forward", "--no-peak",
+    res = cli("bench", *TINY, "--arch", "gru,lstm", "--mode", "forward", "--peak-n", "0",
               "--markdown")
     assert res.exit_code == 0, res.output
     lines = res.stdout.splitlines()
@@ -183,7 +183,7 @@ def test_markdown_output(cli):
 
 def test_latency_preset(cli):
     data = cli.json("bench", "--preset", "latency", "-T", "3", "-I", "3", "-H", "4",
-                    "--arch", "lstm", "--min-time", "0.005", "--no-peak", "--rounds", "1")
+                    "--arch", "lstm", "--min-time", "0.005", "--peak-n", "0", "--rounds", "1")
     (row,) = data["results"]
     assert row["batch"] == 1 and row["mode"] == "forward"
     assert row["runs"] >= 100 and row["p99_s"] >= row["median_s"]
@@ -193,7 +193,7 @@ def test_latency_preset(cli):
 
 @pytest.mark.slow  # a bench run
 def test_json_report_is_valid_json_with_samples(cli):
-    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--no-peak", "--json")
+    res = cli("bench", *TINY, "--arch", "rnn", "--mode", "forward", "--peak-n", "0", "--json")
     assert res.exit_code == 0
     assert json.loads(res.stdout)["results"][0]["samples_s"]
 

@@ -9,7 +9,7 @@ from rnncli import tokens
 from rnncli.measure import budget, usermodel, workloads
 from rnncli.measure.spec import Case
 
-FAST = ("--min-time", "0.005", "--no-peak", "--rounds", "1")
+FAST = ("--min-time", "0.005", "--peak-n", "0", "--rounds", "1")
 
 
 def test_weights_from_a_state_dict(cli, tmp_path):
@@ -172,7 +172,7 @@ def _cpu_module(case):
 
 
 def test_budget_covers_every_registered_implementation(monkeypatch):
-    from rnncli.measure.spec import IMPLS
+    from rnncli.measure.impls import IMPLS
 
     assert budget.cost("some-new-impl") == budget.DEFAULT_COST
     for name, impl in IMPLS.items():

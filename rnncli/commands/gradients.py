@@ -11,19 +11,22 @@ from typing import Annotated
 
 import typer
 
+from rnncli.experiments.inits import INITS
 from rnncli.experiments.tasks import TaskName
-from rnncli.options import JsonFlag
+from rnncli.options import JsonFlag, complete_list, complete_torch_archs
 
 INIT_HELP = "Comma list of default, orthogonal, identity (IRNN), forget-bias-1 (LSTM only)."
 
 
 def gradients(
     seq_len: Annotated[int, typer.Option("--seq-len", min=2, help="Sequence length T.")] = 100,
-    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.")] = "all",
+    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.",
+                                      autocompletion=complete_torch_archs)] = "all",
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size.")] = 64,
     seeds: Annotated[int, typer.Option("--seeds", min=1, help="Weight/input seeds to average.")
                      ] = 5,
-    init: Annotated[str, typer.Option("--init", help=INIT_HELP)] = "default",
+    init: Annotated[str, typer.Option("--init", help=INIT_HELP,
+                                      autocompletion=complete_list(INITS))] = "default",
     radius: Annotated[float | None, typer.Option(
         "--radius", help="Rescale the recurrent weights to this spectral radius (> 1: "
         "exploding gradients).")] = None,

@@ -15,7 +15,7 @@ import typer
 from rnncli.experiments.inits import INITS
 from rnncli.experiments.tasks import TaskName, help_text
 from rnncli.experiments.train import OPTIMIZERS
-from rnncli.options import JsonFlag
+from rnncli.options import JsonFlag, complete_torch_archs
 
 Optimizer = Enum("Optimizer", {n: n for n in OPTIMIZERS}, type=str)
 InitName = Enum("InitName", {n: n for n in INITS}, type=str)
@@ -27,7 +27,8 @@ def memory(
     task: Annotated[TaskName, typer.Option("--task", help=help_text())] = "adding",
     seq_len: Annotated[str, typer.Option("--seq-len", help="Comma list of lengths T.")
                        ] = "50,100,200",
-    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.")] = "all",
+    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm.",
+                                      autocompletion=complete_torch_archs)] = "all",
     steps: Annotated[int, typer.Option(
         "--steps", "--max-steps", min=1,
         help="Budget: optimizer steps per run (fewer when solved).")

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from rnncli.options import JsonFlag
+from rnncli.options import JsonFlag, complete_torch_archs
 from rnncli.race.series import SERIES
 
 SeriesName = Enum("SeriesName", {n: n for n in SERIES}, type=str)
@@ -35,8 +35,8 @@ class Equal(str, Enum):
     time = "time"
 
 
-def _opt(*names: str, help: str, **bounds: int):
-    return typer.Option(*names, help=help, **bounds)
+def _opt(*names: str, help: str, **kw):
+    return typer.Option(*names, help=help, **kw)
 
 
 def race(
@@ -55,7 +55,8 @@ def race(
                                        "persistence.")] = None,
     fill: Annotated[Fill | None, _opt("--fill", help="Missing values: carry forward or "
                                       "drop rows (default: refuse).")] = None,
-    arch: Annotated[str, _opt("--arch", help="Comma list of rnn, gru, lstm.")] =
+    arch: Annotated[str, _opt("--arch", help="Comma list of rnn, gru, lstm.",
+                                   autocompletion=complete_torch_archs)] =
         "rnn,gru,lstm",
     hidden: Annotated[int, _opt("--hidden", min=1, help="Hidden size.")] = 32,
     layers: Annotated[int, _opt("--layers", min=1, help="Recurrent layers.")] = 1,

@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from rnncli import datasets
-from rnncli.options import JsonFlag
+from rnncli.options import JsonFlag, complete_torch_archs
 
 Dataset = Enum("Dataset", {n: n for n in ("probes", *datasets.names())}, type=str)
 PROBE_STEPS = 300  # as rnncli.sentiment.cli_plan (not imported here: --help stays light)
@@ -36,7 +36,8 @@ def sentiment(
         "--data-dir", help="Cache folder for downloaded data sets (default: user cache).")
     ] = None,
     arch: Annotated[str, typer.Option(
-        "--arch", help="Comma list of rnn, gru, lstm (or all).")] = "all",
+        "--arch", help="Comma list of rnn, gru, lstm (or all).",
+        autocompletion=complete_torch_archs)] = "all",
     embed: Annotated[int, typer.Option("--embed", min=1, help="Embedding size.")] = 32,
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden size.")] = 32,
     layers: Annotated[int, typer.Option("--layers", min=1, help="Recurrent layers.")] = 1,

@@ -14,7 +14,7 @@ from typing import Annotated
 
 import typer
 
-from rnncli.options import JsonFlag
+from rnncli.options import JsonFlag, complete_list, complete_torch_archs
 
 PLOT_SUFFIXES = (".png", ".svg", ".pdf")
 
@@ -56,10 +56,12 @@ def seq2seq(
     tokens: Annotated[Tokens | None, typer.Option(
         "--tokens", help="Tokenizer (default: char for the generated tasks, space for SCAN "
         "files, word for other --data).")] = None,
-    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm or all.")
+    arch: Annotated[str, typer.Option("--arch", help="Comma list of rnn, gru, lstm or all.",
+                                      autocompletion=complete_torch_archs)
                     ] = "all",
     attention: Annotated[str, typer.Option(
-        "--attention", help="Comma list of none, additive (Bahdanau's score), dot (Luong's).")
+        "--attention", help="Comma list of none, additive (Bahdanau's score), dot (Luong's).",
+        autocompletion=complete_list(("none", "additive", "dot")))
     ] = "none,dot",
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden (and embedding) size.")
                       ] = 64,

@@ -32,7 +32,8 @@ def quick_measure(archs: Sequence[str], *, input_size: int = 64, hidden_size: in
     Raises ``BadInput`` for unknown archs, impl, mode or dtype.
     """
     from rnncli.errors import BadInput
-    from rnncli.measure.spec import Case, unsupported
+    from rnncli.measure.impls import unsupported
+    from rnncli.measure.spec import Case
 
     cases = [Case(a, impl, mode, seq_len, batch, input_size, hidden_size, num_layers, dtype)
              for a in archs]

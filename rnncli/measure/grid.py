@@ -21,7 +21,8 @@ from dataclasses import dataclass, replace
 
 from rnncli import archs
 from rnncli.errors import BadInput
-from rnncli.measure.spec import Case, unsupported
+from rnncli.measure.impls import unsupported
+from rnncli.measure.spec import Case
 
 #: DeepBench's RNN problems as (arch, hidden, batch, seq_len), transcribed from
 #: baidu-research/DeepBench, code/kernels/rnn_problems.h ("vanilla" is our "rnn");

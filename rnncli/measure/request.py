@@ -1,17 +1,20 @@
 """From ``rnncli bench``'s options to a checked ``Request`` (no torch; BadInput, one line).
 
-The command passes its raw option values to :func:`build`; everything that can be
-refused is refused here, before anything is measured or written.
+The command passes its option values as an ``Options`` to :func:`build`: typer has
+already checked the closed choices (Enums built from ``spec``'s tuples) and the numeric
+bounds; everything else that can be refused is refused here, before anything is measured
+or written.  A new option: a field in ``Options`` and ``Request``, its check here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.measure import grid, spec
-from rnncli.options import choice, choice_list, int_list
+from rnncli.measure.impls import IMPLS
+from rnncli.options import choice_list, int_list
 
 #: (option, default) of each size list.
 SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
@@ -20,7 +23,7 @@ SIZES = {"seq_len": ("--seq-len", "200"), "batch": ("--batch", "32"),
 #: No size may exceed this, even with --force (torch's sizes are 32-bit in places, and a
 #: bigger one could only fail deep inside a kernel).
 MAX_SIZE = 2**31 - 1
-CLOCKS = ("auto", "wall", "cpu")
+MIN_PEAK_N = 16  # --peak-n: 0 (no peak) or at least this
 
 
 @dataclass
@@ -38,8 +41,7 @@ class Request:
     threads: int | None = None
     rounds: int | None = None
     min_time: float | None = None
-    peak: bool = True
-    peak_n: int = 1024
+    peak_n: int = 1024  # 0: no GEMM peak
     force: bool = False
     lengths: tuple[int, ...] | None = None
     lengths_spec: str | None = None
@@ -50,6 +52,10 @@ class Request:
     markdown: bool = False
     json: bool = False
     clock: str = "auto"
+
+    @property
+    def peak(self) -> bool:
+        return self.peak_n > 0
 
     @property
     def latency(self) -> bool:
@@ -64,7 +70,7 @@ class Request:
 
 @dataclass
 class Options:
-    """The raw values of the command's options (strings as typed, or None)."""
+    """The command's option values: sizes and lists as typed, choices as checked strings."""
 
     seq_len: str | None = None
     batch: str | None = None
@@ -81,8 +87,7 @@ class Options:
     flops: str = "full"
     min_time: float | None = None
     rounds: int | None = None
-    no_peak: bool = False
-    peak_n: int = 1024
+    peak_n: int = 1024  # 0: no GEMM peak
     force: bool = False
     output: str | None = None
     compare: str | None = None
@@ -92,7 +97,6 @@ class Options:
     markdown: bool = False
     json: bool = False
     clock: str = "auto"
-    extra: dict = field(default_factory=dict)
 
     def given_sizes(self) -> dict[str, str | None]:
         return {k: getattr(self, k) for k in SIZES}
@@ -126,8 +130,8 @@ def _sizes(o: Options, preset: str | None) -> dict[str, list[int]]:
 
 
 def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
-    impls = choice_list(o.impl, "--impl", list(spec.IMPLS))
-    provided = [a for a in archs.names() if any(a in spec.IMPLS[i].archs() for i in impls)]
+    impls = choice_list(o.impl, "--impl", list(IMPLS))
+    provided = [a for a in archs.names() if any(a in IMPLS[i].archs() for i in impls)]
     if str(o.arch).strip().lower() == "all":
         return provided, impls
     names = []
@@ -142,11 +146,13 @@ def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
 def _modes(o: Options, preset: str | None) -> list[str]:
     default = {"deepbench-train": "train", "deepbench-inference": "forward",
                "latency": "forward"}.get(preset or "", "both")
-    name = choice(o.mode or default, "--mode", (*spec.MODES, "both"))
+    name = o.mode or default
     return list(spec.MODES) if name == "both" else [name]
 
 
 def _numbers(o: Options) -> None:
+    if 0 < o.peak_n < MIN_PEAK_N:
+        raise BadInput(f"--peak-n {o.peak_n}: 0 (no peak) or at least {MIN_PEAK_N}")
     if o.min_time is not None and not 0 < o.min_time <= 3600:
         raise BadInput(f"--min-time must be a number of seconds in (0, 3600], got {o.min_time}")
 
@@ -186,18 +192,15 @@ def _user_model(o: Options, req: Request) -> None:
 
 def build(o: Options) -> Request:
     """Check every option; return the request (BadInput names the first bad one)."""
-    preset = choice(o.preset, "--preset", grid.PRESETS) if o.preset is not None else None
+    preset = o.preset
     if preset in ("small", *grid.DEEPBENCH_PRESETS) and (o.weights or o.lengths):
         raise BadInput(f"--preset {preset} sets the sizes; drop --weights/--lengths")
     arch_names, impls = _archs_and_impls(o)
-    req = Request(arch_names, impls, _modes(o, preset), _sizes(o, preset),
-                  dtype=choice(o.dtype, "--dtype", spec.DTYPES),
-                  device=choice(o.device, "--device", spec.DEVICES),
-                  flop_count=choice(o.flops, "--flops", spec.FLOP_COUNTS), preset=preset,
-                  threads=o.threads, rounds=o.rounds, min_time=o.min_time,
-                  peak=not o.no_peak, peak_n=o.peak_n, force=o.force, output=o.output,
-                  plot=o.plot, compare=o.compare, markdown=o.markdown, json=o.json,
-                  clock=choice(o.clock, "--clock", CLOCKS))
+    req = Request(arch_names, impls, _modes(o, preset), _sizes(o, preset), dtype=o.dtype,
+                  device=o.device, flop_count=o.flops, preset=preset, threads=o.threads,
+                  rounds=o.rounds, min_time=o.min_time, peak_n=o.peak_n,
+                  force=o.force, output=o.output, plot=o.plot,
+                  compare=o.compare, markdown=o.markdown, json=o.json, clock=o.clock)
     if req.clock == "cpu" and req.device != "cpu":
         raise BadInput("--clock cpu times the process's CPU time; a GPU needs --clock wall")
     _numbers(o)

@@ -1,80 +1,23 @@
-"""The vocabulary of a benchmark: one ``Case`` per row, the implementations, the choices.
+"""The vocabulary of a benchmark: one ``Case`` per row, one ``Workload`` per built row,
+and each closed choice of ``rnncli bench`` declared once (the command builds its Enums
+from these tuples; typer checks them).  The implementations are in :mod:`.impls`.
 
-No torch here: the command validates options with these before importing anything heavy.
-Architectures come from the registry (:mod:`rnncli.archs`); implementations from
-``IMPLS`` below (adding one: an ``Impl`` here, a builder in ``workloads.build``, and
-optionally a cost entry in ``budget.COSTS``; the tests iterate over ``IMPLS``).
+No torch here, and no import of the rest of ``rnncli.measure``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 
-from rnncli import archs
-
-MODES = ("forward", "train")
+MODES = ("forward", "train")  # what one row runs
+MODE_CHOICES = (*MODES, "both")  # --mode
 DTYPES = ("float32", "float64", "bfloat16")
 DEVICES = ("cpu", "cuda")
 FLOP_COUNTS = ("full", "recurrent")
+CLOCKS = ("auto", "wall", "cpu")
 DTYPE_BYTES = {"float32": 4, "float64": 8, "bfloat16": 2}
 
-
-def _scratch_archs() -> tuple[str, ...]:
-    """The architectures ``rnncli.scratch`` provides (NumPy; no torch)."""
-    from rnncli.scratch import CLASSES
-
-    return tuple(a for a in archs.names() if a in CLASSES)
-
-
-def _reference_archs() -> tuple[str, ...]:
-    """The architectures of ``rnncli/scratch/reference.py`` (every registered one)."""
-    from rnncli.scratch.convert import REFERENCE_CLASSES
-
-    return tuple(a for a in archs.names() if a in REFERENCE_CLASSES)
-
-
-def _naive_archs() -> tuple[str, ...]:
-    from rnncli.measure.naive import GATES
-
-    return tuple(a for a in archs.names() if a in GATES)
-
-
-@dataclass(frozen=True)
-class Impl:
-    """One implementation a row can time, and what it supports."""
-
-    name: str
-    help: str
-    provides: Callable[[], tuple[str, ...]]  # architectures it can build
-    modes: tuple[str, ...] = MODES
-    dtypes: tuple[str, ...] = DTYPES
-    devices: tuple[str, ...] = DEVICES
-    why_not: dict[str, str] = field(default_factory=dict)  # what -> reason text
-
-    def archs(self) -> tuple[str, ...]:
-        return self.provides()
-
-
-IMPLS: dict[str, Impl] = {
-    "torch": Impl("torch", "fused nn.RNN/GRU/LSTM",
-                  lambda: archs.names(torch_only=True)),
-    "cell": Impl("cell", "nn.*Cell stepped in a Python loop",
-                 lambda: archs.names(torch_only=True)),
-    "numpy": Impl("numpy", "rnncli.scratch, hand-written backward", _scratch_archs,
-                  dtypes=("float32", "float64"), devices=("cpu",),
-                  why_not={"dtype": "NumPy has no bfloat16 type; use float32",
-                           "device": "runs on the CPU only"}),
-    "reference": Impl("reference", "rnncli/scratch/reference.py, the readable equations",
-                      _reference_archs, dtypes=("float32", "float64"), devices=("cpu",),
-                      why_not={"dtype": "NumPy has no bfloat16 type; use float32",
-                               "device": "runs on the CPU only"}),
-    "naive": Impl("naive", "the lesson's per-sample loop, forward only", _naive_archs,
-                  modes=("forward",), dtypes=("float32", "float64"), devices=("cpu",),
-                  why_not={"mode": "is forward-only (the lesson's loop has no backward)",
-                           "dtype": "NumPy has no bfloat16 type; use float32",
-                           "device": "runs on the CPU only"}),
-}
 
 #: Fields that identify a row (used to match rows against a baseline file).
 KEY_FIELDS = ("arch", "impl", "mode", "seq_len", "batch", "input_size", "hidden_size",
@@ -139,23 +82,6 @@ def row_key(row: dict) -> tuple:
     """The identifying key of a result row (dict), comparable with ``Case.key()``."""
     defaults = {"batching": "fixed"}
     return tuple(row.get(f, defaults.get(f)) for f in KEY_FIELDS)
-
-
-def unsupported(c: Case) -> str | None:
-    """Why ``c`` cannot run (None when it can)."""
-    impl = IMPLS.get(c.impl)
-    if impl is None:
-        return f"unknown implementation {c.impl!r}; accepted: {', '.join(IMPLS)}"
-    if c.arch not in impl.archs():
-        return f"--impl {c.impl} has no {archs.get(c.arch).title}"
-    for what, value, allowed in (("mode", c.mode, impl.modes), ("dtype", c.dtype, impl.dtypes),
-                                 ("device", c.device, impl.devices)):
-        if value not in allowed:
-            return f"--impl {c.impl} {impl.why_not.get(what, f'has no {what} {value}')}"
-    if c.impl != "torch" and (c.batching != "fixed" or c.weights):
-        what = "variable lengths (--lengths)" if c.batching != "fixed" else "--weights"
-        return f"--impl {c.impl}: {what} are timed with --impl torch only"
-    return None
 
 
 @dataclass

@@ -1,0 +1,82 @@
+"""The implementations ``rnncli bench`` can time, and what each supports.
+
+Adding one: an ``Impl`` in ``IMPLS``, a builder in ``workloads.build`` and optionally a
+cost entry in ``budget.COSTS``; ``--impl``'s help and choices and the tests read ``IMPLS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from rnncli import archs
+from rnncli.measure.spec import DEVICES, DTYPES, MODES, Case
+
+
+def _scratch_archs() -> tuple[str, ...]:
+    """The architectures ``rnncli.scratch`` provides (NumPy; no torch)."""
+    from rnncli.scratch import CLASSES
+
+    return tuple(a for a in archs.names() if a in CLASSES)
+
+
+def _reference_archs() -> tuple[str, ...]:
+    """The architectures of ``rnncli/scratch/reference.py`` (every registered one)."""
+    from rnncli.scratch.convert import REFERENCE_CLASSES
+
+    return tuple(a for a in archs.names() if a in REFERENCE_CLASSES)
+
+
+def _naive_archs() -> tuple[str, ...]:
+    from rnncli.measure.naive import GATES  # numpy: imported when asked
+
+    return tuple(a for a in archs.names() if a in GATES)
+
+
+@dataclass(frozen=True)
+class Impl:
+    """One implementation a row can time, and what it supports."""
+
+    name: str
+    help: str
+    provides: Callable[[], tuple[str, ...]]  # architectures it can build
+    modes: tuple[str, ...] = MODES
+    dtypes: tuple[str, ...] = DTYPES
+    devices: tuple[str, ...] = DEVICES
+    why_not: dict[str, str] = field(default_factory=dict)  # what -> reason text
+
+    def archs(self) -> tuple[str, ...]:
+        return self.provides()
+
+
+_NUMPY_WHY = {"dtype": "NumPy has no bfloat16 type; use float32",
+              "device": "runs on the CPU only"}
+_NUMPY = {"dtypes": ("float32", "float64"), "devices": ("cpu",), "why_not": _NUMPY_WHY}
+
+IMPLS: dict[str, Impl] = {i.name: i for i in (
+    Impl("torch", "fused nn.RNN/GRU/LSTM", lambda: archs.names(torch_only=True)),
+    Impl("cell", "nn.*Cell stepped in a Python loop", lambda: archs.names(torch_only=True)),
+    Impl("numpy", "rnncli.scratch, hand-written backward", _scratch_archs, **_NUMPY),
+    Impl("reference", "the readable cells (scratch/reference.py)", _reference_archs,
+         **_NUMPY),
+    Impl("naive", "the lesson's per-sample loop, forward only", _naive_archs,
+         **{**_NUMPY, "modes": ("forward",), "why_not": {
+             **_NUMPY_WHY, "mode": "is forward-only (the lesson's loop has no backward)"}}),
+)}
+
+
+def unsupported(c: Case) -> str | None:
+    """Why ``c`` cannot run (None when it can)."""
+    impl = IMPLS.get(c.impl)
+    if impl is None:
+        return f"unknown implementation {c.impl!r}; accepted: {', '.join(IMPLS)}"
+    if c.arch not in impl.archs():
+        return f"--impl {c.impl} has no {archs.get(c.arch).title}"
+    for what, value, allowed in (("mode", c.mode, impl.modes), ("dtype", c.dtype, impl.dtypes),
+                                 ("device", c.device, impl.devices)):
+        if value not in allowed:
+            return f"--impl {c.impl} {impl.why_not.get(what, f'has no {what} {value}')}"
+    if c.impl != "torch" and (c.batching != "fixed" or c.weights):
+        what = "variable lengths (--lengths)" if c.batching != "fixed" else "--weights"
+        return f"--impl {c.impl}: {what} are timed with --impl torch only"
+    return None
