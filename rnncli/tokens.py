@@ -56,6 +56,18 @@ def words(text: str) -> list[str]:
     return _WORD.findall(unicodedata.normalize("NFC", str(text)).lower())
 
 
+_NO_SPACE_BEFORE = re.compile(r" ([.,!?;:%)\]}»…])")
+_NO_SPACE_AFTER = re.compile(r"([(\[{«¿¡$]) ")
+
+
+def join_words(tokens: Sequence[str]) -> str:
+    """``words`` undone as far as it can be: ``["hello", ",", "world", "!"]`` ->
+    ``"hello, world!"`` (no space before closing punctuation or after opening brackets;
+    the case ``words`` dropped stays lower)."""
+    text = " ".join(tokens)
+    return _NO_SPACE_AFTER.sub(r"\1", _NO_SPACE_BEFORE.sub(r"\1", text))
+
+
 def chars(text: str) -> list[str]:
     """One token per character."""
     return list(str(text))

@@ -129,3 +129,44 @@ def test_advise_target_without_data_and_unknown_column_are_one_line(cli, tmp_pat
     assert res.exit_code == 2 and "--target needs --data" in res.output
     res = cli("advise", "--data", str(_prices(tmp_path)), "--target", "nope")
     assert res.exit_code == 2 and "nope" in res.output and "Traceback" not in res.output
+
+
+# --- seq2seq --tokens word: BLEU/chrF against the user's raw references ----------------------
+
+RAW = ["The cat sat on the mat.", "Hello, World!", "It's (really) fine: 42%.",
+       "Naïve clichés, again?", "Don't stop now."]
+
+
+def test_word_detokenisation_undoes_the_tokenizer_up_to_case():
+    from rnncli.tokens import join_words
+
+    for line in RAW:
+        assert join_words(words(line)) == line.lower()
+        assert words(join_words(words(line))) == words(line)
+
+
+def test_mt_scores_use_the_raw_references():
+    sacrebleu = pytest.importorskip("sacrebleu")
+    from rnncli.seq2seq import experiment
+    from rnncli.seq2seq.data import build_corpus
+
+    pairs = [(f"src {i}", t) for i, t in enumerate(RAW)]
+    corpus = build_corpus(pairs, pairs, "word")
+    assert corpus.test_refs == RAW
+    perfect = [list(t) for t in corpus.test_tgt]       # right on every (lower-cased) token
+    got = experiment._mt_scores(corpus, perfect)
+    hyps = [line.lower() for line in RAW]
+    assert got["bleu"] == pytest.approx(sacrebleu.corpus_bleu(hyps, [RAW]).score)
+    assert got["chrf"] == pytest.approx(sacrebleu.corpus_chrf(hyps, [RAW]).score)
+    assert got["bleu"] < 100 and got["bleu_lc"] == pytest.approx(100)
+
+
+def test_char_tokens_score_exactly_against_raw_references():
+    pytest.importorskip("sacrebleu")
+    from rnncli.seq2seq import experiment
+    from rnncli.seq2seq.data import build_corpus
+
+    pairs = [(f"s{i}", t) for i, t in enumerate(RAW)]
+    corpus = build_corpus(pairs, pairs, "char")
+    got = experiment._mt_scores(corpus, [list(t) for t in corpus.test_tgt])
+    assert got["bleu"] == pytest.approx(100) and "bleu_lc" not in got

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from rnncli.errors import BadInput
 from rnncli.fileio import regular_file
-from rnncli.tokens import EOS_ID, PAD_ID, SOS_ID, Vocab, tokenizer
+from rnncli.tokens import EOS_ID, PAD_ID, SOS_ID, Vocab, join_words, tokenizer
 
 MAX_FILE_BYTES = 200 * 2**20
 Pairs = list[tuple[str, str]]
@@ -78,7 +78,9 @@ def split_pairs(pairs: Pairs, seed: int, test_share: float = 0.2) -> tuple[Pairs
 
 
 def detokenize(tokens: list[str], kind: str) -> str:
-    return "".join(tokens) if kind == "char" else " ".join(tokens)
+    if kind == "char":
+        return "".join(tokens)
+    return join_words(tokens) if kind == "word" else " ".join(tokens)
 
 
 @dataclass
@@ -95,6 +97,7 @@ class Corpus:
     max_len: int                       # longest target the decoder may write (no <eos>)
     unknown: list[str] = field(default_factory=list)  # test source tokens not in training
     reversed_source: bool = False                     # sources stored reversed
+    test_refs: list[str] = field(default_factory=list)  # the test targets as in the file
 
     def _pairs(self, sources: list[list[str]], targets: list[list[str]]) -> Pairs:
         """The pairs as text again (sources in their original order)."""
@@ -148,7 +151,7 @@ def build_corpus(train: Pairs, test: Pairs, tokens: str, max_len: int | None = N
     src_vocab, tgt_vocab = Vocab.build(tr_s), Vocab.build(tr_t)
     unknown = src_vocab.unknown([t for s in te_s for t in s])
     return Corpus(tokens, tr_s, tr_t, te_s, te_t, src_vocab, tgt_vocab, max_len, unknown,
-                  reverse_source)
+                  reverse_source, [t for _, t in test])
 
 
 def decoder_io(target_ids: list[int]) -> tuple[list[int], list[int]]:

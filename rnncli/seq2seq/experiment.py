@@ -295,11 +295,13 @@ def _per_run_extras(c: Corpus, req: Request, results: list[dict]) -> str | None:
 
 
 def _mt_scores(corpus: Corpus, outputs: list[list[str]]) -> dict | None:
+    """sacrebleu on the detokenised outputs against the test targets as the file has them
+    (case and spacing untouched), so the numbers compare with published sacreBLEU."""
     from rnncli.seq2seq.data import detokenize
 
     hyps = [detokenize(o, corpus.tokens) for o in outputs]
-    refs = [detokenize(t, corpus.tokens) for t in corpus.test_tgt]
-    return metrics.sacre_scores(hyps, refs)
+    refs = corpus.test_refs or [detokenize(t, corpus.tokens) for t in corpus.test_tgt]
+    return metrics.sacre_scores(hyps, refs, lowercase_too=corpus.tokens == "word")
 
 
 def assemble(prep: Prepared, req: Request, results: list[dict],

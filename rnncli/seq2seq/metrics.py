@@ -9,7 +9,10 @@
 - Baselines: ``copy`` (output the source), ``majority`` (the most frequent training
   target for everything) and ``lookup`` (a training pair's target when the test source
   occurs in training, else the majority target).  None of them looks at order.
-- ``sacre_scores``: corpus BLEU and chrF from sacrebleu (optional extra ``mt``).
+- ``sacre_scores``: corpus BLEU and chrF from sacrebleu (optional extra ``mt``), of
+  detokenised outputs against the raw reference lines (sacreBLEU's point: scores on
+  untouched references); with word tokens (which lower-case) also the case-insensitive
+  BLEU (sacrebleu ``lowercase=True``), so the share lost to case is visible.
 """
 
 from __future__ import annotations
@@ -80,11 +83,18 @@ def baselines(train: Sequence[tuple[Tokens, Tokens]], test: Sequence[tuple[Token
 SACRE_HINT = "BLEU and chrF need sacrebleu: pip install 'rnncli[mt]'"
 
 
-def sacre_scores(hyps: list[str], refs: list[str]) -> dict[str, float] | None:
-    """Corpus BLEU and chrF (sacrebleu's defaults), or None without sacrebleu."""
+def sacre_scores(hyps: list[str], refs: list[str], lowercase_too: bool = False
+                 ) -> dict[str, float] | None:
+    """Corpus BLEU and chrF (sacrebleu's defaults), or None without sacrebleu.
+
+    ``refs`` are the references as the user wrote them; ``lowercase_too`` adds
+    ``bleu_lc``, BLEU with sacrebleu's ``lowercase=True``."""
     try:
         import sacrebleu
     except ImportError:
         return None
-    return {"bleu": float(sacrebleu.corpus_bleu(hyps, [refs]).score),
-            "chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score)}
+    out = {"bleu": float(sacrebleu.corpus_bleu(hyps, [refs]).score),
+           "chrf": float(sacrebleu.corpus_chrf(hyps, [refs]).score)}
+    if lowercase_too:
+        out["bleu_lc"] = float(sacrebleu.corpus_bleu(hyps, [refs], lowercase=True).score)
+    return out
