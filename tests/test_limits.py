@@ -27,3 +27,49 @@ def test_force_lifts_the_limit_and_missing_estimates_are_skipped():
     refuse_oversized("job", nbytes=1, force=False, **LIMITS)
     with pytest.raises(BadInput, match="2.0 h"):
         refuse_oversized("job", seconds=7200, force=False, **LIMITS)
+
+
+def test_knobs_name_the_dominant_option_and_the_largest_value_that_fits():
+    from rnncli.limits import Knob, largest_fitting
+
+    # memory ~ seq_len * hidden^2 bytes: hidden dominates (it needs the smaller cut)
+    def cost(seq_len, hidden):
+        return None, seq_len * hidden * hidden
+
+    knobs = [Knob("--seq-len", 1000, lambda v: cost(v, 100)),
+             Knob("--hidden", 100, lambda v: cost(1000, v))]
+    with pytest.raises(BadInput) as exc:
+        refuse_oversized("job", nbytes=cost(1000, 100)[1], force=False, knobs=knobs,
+                         max_seconds=60, max_bytes=10**6)
+    msg = str(exc.value)
+    assert "--hidden 31 (now 100) or --seq-len 100 (now 1,000) would fit, each alone" in msg
+    assert msg.endswith(", or pass --force")
+    # the values found are the largest that fit: one more is over
+    assert cost(1000, 31)[1] <= 10**6 < cost(1000, 32)[1]
+    assert largest_fitting(Knob("--x", 5, lambda v: (None, 10**9)), lambda c: False) is None
+
+
+def test_no_single_option_fits_says_which_to_lower_together():
+    from rnncli.limits import Knob
+
+    knobs = [Knob("--a", 10, lambda v: (3600.0, None)), Knob("--b", 10, lambda v: (3600.0,
+                                                                                    None))]
+    with pytest.raises(BadInput, match="no single option brings it under; lower --a, --b"):
+        refuse_oversized("job", seconds=3600, force=False, knobs=knobs, **LIMITS)
+
+
+@pytest.mark.parametrize("args, names", [
+    (["memory", "--seq-len", "100000", "--hidden", "4096"], ["--seq-len 5 (now 100,000)"]),
+    (["gradients", "--seq-len", "2000", "--hidden", "2000", "--after-training", "adding",
+      "--steps", "100000"], ["--seq-len ", "--hidden ", "(now 2,000)"]),
+    (["compare", "--measure", "--hidden", "1000", "--seq-len", "5000", "--batch", "64"],
+     ["--hidden 54 (now 1,000) or --seq-len 30 (now 5,000)"]),
+    (["advise", "--measure", "--seq-len", "10000000"], ["--seq-len 7,860 (now 10,000,000)"]),
+])
+def test_each_refusal_names_what_to_change(cli, args, names):
+    res = cli(*args)
+    assert res.exit_code == 2
+    assert "make it smaller" not in res.stderr and "use smaller sizes" not in res.stderr
+    for name in names:
+        assert name in res.stderr, res.stderr
+    assert "would fit" in res.stderr and "--force" in res.stderr

@@ -77,11 +77,17 @@ def _measure(given: dict[str, Any], force: bool) -> dict[str, Any]:
     from rnncli.knowledge.advice_settings import fitted_widths
 
     widths = fitted_widths(given)
-    batches = [given["batch"]] + ([1] if given.get("latency_ms") is not None else [])
-    bounds.check((bounds.step_cost(a, given["input_size"], w["hidden_size"],
-                                   w["num_layers"], given["seq_len"], b)
-                  for a, w in widths.items() if w["hidden_size"] for b in batches),
-                 "advise --measure", force)
+    latency = given.get("latency_ms") is not None
+
+    def costs(s: dict[str, int]):
+        for b in [s["--batch"]] + ([1] if latency else []):
+            yield from (bounds.step_cost(a, s["--input-size"], w["hidden_size"],
+                                         w["num_layers"], s["--seq-len"], b)
+                        for a, w in widths.items() if w["hidden_size"])
+
+    sizes = {"--seq-len": given["seq_len"], "--batch": given["batch"],
+             "--input-size": given["input_size"]}
+    bounds.check(costs, sizes, "advise --measure", force)
     with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
         from rnncli.measure import cell_costs
 

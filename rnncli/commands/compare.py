@@ -39,8 +39,12 @@ def compare(
         from rnncli.knowledge import bounds
         from rnncli.measure import quick_measure
 
-        bounds.check((bounds.step_cost(a, input_size, hidden, layers, seq_len, batch)
-                      for a in archs.names(torch_only=True)), "compare --measure", force)
+        sizes = {"--input-size": input_size, "--hidden": hidden, "--layers": layers,
+                 "--seq-len": seq_len, "--batch": batch}
+        bounds.check(lambda s: (bounds.step_cost(a, s["--input-size"], s["--hidden"],
+                                                 s["--layers"], s["--seq-len"], s["--batch"])
+                                for a in archs.names(torch_only=True)),
+                     sizes, "compare --measure", force)
         settings = {"mode": "train", "impl": "torch", "dtype": "float32", "budget_s": 15.0}
         with console.err().status("Timing a training step of RNN, GRU and LSTM "
                                   "(about 15 s)..."):

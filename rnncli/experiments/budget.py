@@ -10,11 +10,11 @@ with one line naming the estimate and ``--force``, never to predict a run exactl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from rnncli import archs, fmt
 from rnncli.errors import BadInput
-from rnncli.limits import refuse_oversized
+from rnncli.limits import Knob, refuse_oversized
 
 MAX_SECONDS = 3600.0  # refuse a job estimated above an hour (--force runs it anyway)
 MAX_BYTES = 2 * 2**30  # ... or above 2 GiB at its peak
@@ -40,10 +40,16 @@ class Estimate:
     def describe(self) -> str:
         return f"~{duration(self.seconds)} and ~{size(self.peak_bytes)} at most"
 
-    def check(self, force: bool, what: str) -> None:
-        """Refuse (BadInput) past an hour or 2 GiB, naming the estimate and --force."""
+    @property
+    def pair(self) -> tuple[float, int]:
+        return self.seconds, self.peak_bytes
+
+    def check(self, force: bool, what: str, knobs=()) -> None:
+        """Refuse (BadInput) past an hour or 2 GiB, naming the estimate, the options that
+        dominate it with the largest value of each that fits (``knobs``), and --force."""
         refuse_oversized(what, seconds=self.seconds, nbytes=self.peak_bytes,
-                         max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES, force=force)
+                         max_seconds=MAX_SECONDS, max_bytes=MAX_BYTES, force=force,
+                         knobs=knobs)
 
 
 duration = fmt.rough_duration
@@ -99,6 +105,31 @@ def gradients(task, arch_names: list[str], inits: int, seq_len: int, hidden: int
         autograd_b = steps * batch * hidden * (3 * G + 8) * 8
         peak = max(peak, numpy_b + autograd_b + 8 * G * hidden * (I + hidden + 2) * 3)
     return Estimate(total, peak)
+
+
+def training_knobs(task, arch_names: list[str], lengths: list[int], cfg) -> list[Knob]:
+    """`memory`'s sizes, each as a :class:`~rnncli.limits.Knob` over :func:`training`."""
+    def at(**change):
+        return training(task, arch_names, change.pop("lengths", lengths),
+                        replace(cfg, **change)).pair
+
+    longest = max(lengths)
+    return [Knob("--seq-len", longest, lambda v: at(lengths=[min(t, v) for t in lengths]),
+                 task.min_len, "up to " if len(lengths) > 1 else ""),
+            Knob("--hidden", cfg.hidden, lambda v: at(hidden=v)),
+            Knob("--batch", cfg.batch, lambda v: at(batch=v)),
+            Knob("--steps", cfg.steps, lambda v: at(steps=v))]
+
+
+def gradients_knobs(cost, seq_len: int, hidden: int, seeds: int, steps: int | None,
+                    min_len: int = 1) -> list[Knob]:
+    """`gradients`' sizes as Knobs; ``cost(seq_len, hidden, seeds, steps)`` -> Estimate."""
+    knobs = [Knob("--seq-len", seq_len, lambda v: cost(v, hidden, seeds, steps).pair, min_len),
+             Knob("--hidden", hidden, lambda v: cost(seq_len, v, seeds, steps).pair),
+             Knob("--seeds", seeds, lambda v: cost(seq_len, hidden, v, steps).pair)]
+    if steps is not None:
+        knobs.append(Knob("--steps", steps, lambda v: cost(seq_len, hidden, seeds, v).pair))
+    return knobs
 
 
 def check_threads(threads: int) -> int:

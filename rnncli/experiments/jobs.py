@@ -8,7 +8,7 @@ raises :class:`~rnncli.errors.BadInput` naming the option, before anything is al
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 
 from rnncli import archs
 from rnncli.errors import BadInput
@@ -84,7 +84,8 @@ class MemoryJob:
         )
         lengths = [task.check_len(T) for T in int_list(o["seq_len"], "--seq-len")]
         job = cls(task, lengths, torch_archs(o["arch"]), cfg)
-        job.estimate().check(o["force"], "this memory job")
+        job.estimate().check(o["force"], "this memory job",
+                             budget.training_knobs(task, job.arch_names, lengths, cfg))
         return job
 
     @property
@@ -137,12 +138,19 @@ class GradientsJob:
                                     max_seconds=positive_float(o["max_seconds"],
                                                                "--max-seconds"))
         job = cls(names, inits, probe, train_cfg)
-        est = budget.gradients(task, names, len(inits), seq_len, probe.hidden, probe.seeds,
-                               BATCH)
-        if train_cfg is not None:
-            cfg = TrainConfig(**{**train_cfg.__dict__, "hidden": probe.hidden})
-            est = est + budget.training(task, names, [seq_len] * len(inits), cfg)
-        est.check(o["force"], "this gradients job")
+
+        def cost(seq_len: int, hidden: int, seeds: int, steps: int | None):
+            est = budget.gradients(task, names, len(inits), seq_len, hidden, seeds, BATCH)
+            if train_cfg is None:
+                return est
+            cfg = replace(train_cfg, hidden=hidden, steps=steps)
+            return est + budget.training(task, names, [seq_len] * len(inits), cfg)
+
+        steps = None if train_cfg is None else train_cfg.steps
+        cost(seq_len, probe.hidden, probe.seeds, steps).check(
+            o["force"], "this gradients job",
+            budget.gradients_knobs(cost, seq_len, probe.hidden, probe.seeds, steps,
+                                   task.min_len))
         return job
 
     @property

@@ -9,10 +9,11 @@ naming the estimate and ``--force``.  No torch here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from rnncli import formulas
 from rnncli.errors import BadInput
+from rnncli.limits import Knob, lower_hint
 
 GiB = 1024**3
 MAX_BYTES = 1 * GiB        # one training step's memory, float32
@@ -30,13 +31,27 @@ def step_cost(arch: str, input_size: int, hidden_size: int, num_layers: int, seq
     return 2 * params * 4 + TEMPORARIES * kept + inputs, flops
 
 
-def check(costs: Iterable[tuple[int, int]], what: str, force: bool) -> None:
-    """Refuse (BadInput) when the largest step is over the limits, unless ``force``."""
+def _worst(costs: Iterable[tuple[int, int]]) -> tuple[int, int]:
     costs = list(costs)
-    need = max((b for b, _ in costs), default=0)
-    flops = max((f for _, f in costs), default=0)
-    if force or (need <= MAX_BYTES and flops <= MAX_STEP_FLOPS):
+    return max((b for b, _ in costs), default=0), max((f for _, f in costs), default=0)
+
+
+def _fits(cost: tuple[int, int]) -> bool:
+    return cost[0] <= MAX_BYTES and cost[1] <= MAX_STEP_FLOPS
+
+
+def check(costs_at: Callable[[dict[str, int]], Iterable[tuple[int, int]]],
+          sizes: dict[str, int], what: str, force: bool) -> None:
+    """Refuse (BadInput) when the largest step at ``sizes`` ({option: value}) is over the
+    limits, unless ``force``; the line names the options that dominate and the largest
+    value of each that fits (``rnncli.limits``)."""
+    need, flops = _worst(costs_at(sizes))
+    if force or _fits((need, flops)):
         return
+    knobs = [Knob(option, value, lambda v, option=option: _worst(costs_at({**sizes,
+                                                                          option: v})))
+             for option, value in sizes.items()]
+    hint = lower_hint(knobs, _fits, "use smaller sizes")
     raise BadInput(f"{what}: one training step needs about {need / GiB:.1f} GiB and "
                    f"{flops:.1e} FLOPs (limits {MAX_BYTES / GiB:.0f} GiB, "
-                   f"{MAX_STEP_FLOPS:.0e}); use smaller sizes, or --force to run it anyway")
+                   f"{MAX_STEP_FLOPS:.0e}); {hint}, or --force to run it anyway")
