@@ -113,6 +113,8 @@ def test_verdict_says_what_was_shown():
     assert "generalises: RNN 1.00->0.97" in neg["line"]
     contrast = heldout.verdicts([nb, lstm], held)[1]  # NB generalises on 'X but Y' too
     assert "and so does NB (no case for recurrence)" in contrast["line"]
+    assert contrast["verdict"] == "generalises to held-out compositions"
+    assert contrast["baselines_generalise"] == ["NB"]
     assert heldout.verdicts([nb, boe], held) == []  # no recurrent model: no verdict
     assert not heldout.applies([{"sets": {"test": {}}}])  # real data: no held-out sets
 
@@ -132,4 +134,5 @@ def test_json_reports_in_distribution_and_held_out_for_every_model(cli):
     held = data["held_out"]
     assert held["bare"] == list(probes.held_out(0).bare) and len(held["pairs"]) == 12
     assert [v["claim"] for v in held["verdicts"]] == list(probes.COMPOSITIONS)
+    assert all(v["verdict"] in heldout.SCOPES for v in held["verdicts"])
     assert all(set(v["models"]) == set(names) for v in held["verdicts"])

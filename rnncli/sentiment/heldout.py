@@ -75,11 +75,14 @@ def _names(models: list[dict], c: str, kind: str) -> dict[str, str]:
     return {m["name"]: m["generalisation"][c]["verdict"] for m in models if m["kind"] == kind}
 
 
-def _word(models: list[dict], c: str) -> str:
-    """The best recurrent verdict, and whether a baseline generalises as well."""
+def _best(models: list[dict], c: str) -> tuple[str, list[str]]:
+    """The best recurrent model's verdict, and the baselines that generalise."""
     rec = set(_names(models, c, "recurrent").values())
     word = next((w for w in reversed(SCOPES) if w in rec), SCOPES[0])
-    base = [n for n, v in _names(models, c, "baseline").items() if v == SCOPES[2]]
+    return word, [n for n, v in _names(models, c, "baseline").items() if v == SCOPES[2]]
+
+
+def _headline(word: str, base: list[str]) -> str:
     if word == SCOPES[2] and base:
         return f"{word.upper()}, and so does {' and '.join(base)} (no case for recurrence)"
     if base:
@@ -108,8 +111,9 @@ def verdicts(models: list[dict], held: HeldOut) -> list[dict]:
     for c in COMPOSITIONS:
         text = TEXT[c].format(**fill)
         by = {m["name"]: m["generalisation"][c]["verdict"] for m in models}
-        word = _word(models, c)
-        line = (f"held out, {text}: {word}; in distribution->held out, "
+        word, base = _best(models, c)
+        line = (f"held out, {text}: {_headline(word, base)}; in distribution->held out, "
                 f"{_groups(models, c)}")
-        out.append({"claim": c, "verdict": word.lower(), "models": by, "line": line})
+        out.append({"claim": c, "verdict": word, "baselines_generalise": base, "models": by,
+                    "line": line})
     return out
