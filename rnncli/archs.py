@@ -115,10 +115,6 @@ class ArchSpec:
         """The source key that defines the architecture (cited beside its equations)."""
         return self.sources[0]
 
-    def option_defaults(self) -> dict[str, str]:
-        """{option: its default}, the first choice of each."""
-        return {option: choices[0] for option, choices in self.options.items()}
-
 
 _REFERENCE = "rnncli.scratch.reference"
 _SIG = (0.0, 1.0)

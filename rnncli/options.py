@@ -96,6 +96,15 @@ def choice_list(
     return out
 
 
+def torch_arch_list(text: str, name: str = "--arch") -> list[str]:
+    """``--arch`` of a command that runs torch modules: a comma list (or ``all``) of the
+    architectures torch has a module for; a registered one it has none for is refused in
+    one line saying so and naming the accepted ones (``archs.require_torch``)."""
+    aliases = {a for s in archs.SPECS.values() for a in (s.name, *s.aliases)}
+    archs.require_torch([t for t in _items(text, name, "architectures") if t in aliases], name)
+    return choice_list(text, name, archs.names(torch_only=True))
+
+
 def _items(text: str, name: str, what: str) -> list[str]:
     items = [t.strip().lower() for t in str(text).split(",")]
     if not text or "" in items:

@@ -10,13 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, fields, replace
 
-from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.experiments import budget
 from rnncli.experiments.inits import INITS, applies
 from rnncli.experiments.tasks import TASKS, Task, get_task
 from rnncli.experiments.train import OPTIMIZERS, TrainConfig
-from rnncli.options import choice, choice_list, int_list
+from rnncli.options import choice, choice_list, int_list, torch_arch_list
 
 MAX_SEED = 2**63 - 1
 
@@ -41,14 +40,9 @@ def check_radius(radius: float | None) -> float | None:
 
 
 def torch_archs(text: str) -> list[str]:
-    """``--arch``: a comma list of the architectures torch runs (or ``all``); a registered
-    architecture torch has no module for is refused saying so (these commands train or
-    cross-check in torch)."""
-    items = [t.strip().lower() for t in str(text).split(",")]
-    known = [t for t in items if t != "all" and t in archs.names() + tuple(
-        a for s in archs.SPECS.values() for a in s.aliases)]
-    archs.require_torch(known)
-    return choice_list(text, "--arch", archs.names(torch_only=True))
+    """``--arch``: the architectures torch runs (these commands train or cross-check in
+    torch); see ``options.torch_arch_list``."""
+    return torch_arch_list(text)
 
 
 @dataclass(frozen=True)

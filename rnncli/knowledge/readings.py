@@ -111,13 +111,3 @@ def for_arch(arch: str) -> Reading:
     spec = archs.get(arch)
     return archs.resolve(spec.reading) if spec.reading else generic_events(spec)
 
-
-def gate_lines(arch: str) -> list[str]:
-    """One line per sigmoid gate of an architecture: what shut and open mean (explain)."""
-    out = []
-    for k in archs.get(arch).sigmoid_gates:
-        said = [f"below {LOW}: {k.shut}" if k.shut else "", f"above {HIGH}: {k.opened}"
-                if k.opened else ""]
-        out.append(f"{k.letter} ({k.name}): " + ("; ".join(s for s in said if s)
-                                               or "read with the other gates"))
-    return out

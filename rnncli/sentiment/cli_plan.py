@@ -11,9 +11,8 @@ import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from rnncli import archs
 from rnncli.errors import BadInput
-from rnncli.options import choice_list, int_list
+from rnncli.options import int_list, torch_arch_list
 from rnncli.sentiment import budget
 from rnncli.sentiment.data import Corpus, TableSpec, from_dataset, from_file, from_probes
 from rnncli.sentiment.models import ModelConfig
@@ -91,7 +90,7 @@ def prepare(plan: Plan) -> Prepared:
     from rnncli.sentiment.run import Request
 
     _check_options(plan)
-    arch_list = tuple(choice_list(plan.arch, "--arch", archs.names(torch_only=True)))
+    arch_list = tuple(torch_arch_list(plan.arch))
     seeds = tuple(int_list(plan.seeds, "--seeds", minimum=0))
     corpus = _corpus(plan)
     batch = plan.batch or (PROBE_BATCH if corpus.probes else DATA_BATCH)

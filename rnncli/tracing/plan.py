@@ -152,6 +152,12 @@ def check_options(req: GatesRequest, how: str, names: list[str]) -> None:
                        "pytorch (cho2014 computes another function with the same weights)")
     if how == "trained" and req.nonlinearity not in (None, "tanh"):
         raise BadInput("--init trained: the RNN was trained with tanh; drop --nonlinearity")
+    _check_owned_options(req, names)
+
+
+def _check_owned_options(req: GatesRequest, names: list[str]) -> None:
+    """An architecture's option (--gru-variant, --nonlinearity) given away from its default
+    needs an architecture that has it among those traced."""
     titles = ", ".join(archs.get(a).title for a in names)
     for flag, option, value in (("--gru-variant", "variant", req.variant),
                                 ("--nonlinearity", "nonlinearity", req.nonlinearity)):
