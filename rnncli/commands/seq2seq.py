@@ -2,7 +2,8 @@
 on a generated task, SCAN or the user's pairs, and take them apart; `rnncli seq2seq
 translate` uses a saved model.
 
-Parse -> rnncli.seq2seq.experiment (prepare, estimate, run_all) -> rnncli.render.seq2seq.
+Parse into a ``rnncli.seq2seq.experiment.Request`` -> rnncli.seq2seq.session (outputs
+checked, data prepared, cost refused, runs, best saved) -> rnncli.render.seq2seq.
 torch is imported only once training starts.
 """
 
@@ -14,9 +15,13 @@ from typing import Annotated
 
 import typer
 
-from rnncli.options import JsonFlag, complete_list, complete_torch_archs
-
-PLOT_SUFFIXES = (".png", ".svg", ".pdf")
+from rnncli import archs
+from rnncli.console import err, out, print_json, warn
+from rnncli.errors import BadInput
+from rnncli.fileio import save_figure_atomic
+from rnncli.options import JsonFlag, choice_list, complete_list, complete_torch_archs, int_list
+from rnncli.render import seq2seq as view
+from rnncli.seq2seq import ATTENTIONS
 
 
 class TaskName(str, Enum):
@@ -61,7 +66,7 @@ def seq2seq(
                     ] = "all",
     attention: Annotated[str, typer.Option(
         "--attention", help="Comma list of none, additive (Bahdanau's score), dot (Luong's).",
-        autocompletion=complete_list(("none", "additive", "dot")))
+        autocompletion=complete_list(ATTENTIONS))
     ] = "none,dot",
     hidden: Annotated[int, typer.Option("--hidden", min=1, help="Hidden (and embedding) size.")
                       ] = 64,
@@ -122,23 +127,14 @@ def seq2seq(
 
 
 def _archs(text: str) -> list[str]:
-    from rnncli import archs
-    from rnncli.options import choice_list
-
     return choice_list(text, "--arch", archs.names(torch_only=True))
 
 
 def _attentions(text: str) -> list[str]:
-    from rnncli.options import choice_list
-    from rnncli.seq2seq.models import ATTENTIONS
-
     return choice_list(text, "--attention", ATTENTIONS)
 
 
 def _seeds(text: str) -> list[int]:
-    from rnncli.errors import BadInput
-    from rnncli.options import int_list
-
     seeds = int_list(text, "--seeds", minimum=0)
     if max(seeds) > 2**32 - 1:
         raise BadInput(f"--seeds: seeds are 0 .. 2**32-1, got {max(seeds)}")
@@ -149,124 +145,50 @@ def _seeds(text: str) -> list[int]:
 
 def _train(req, threads: int, save: Path | None, plot: Path | None,
            export_data: Path | None, json: bool) -> None:
-    from rnncli.console import print_json
-    from rnncli.seq2seq import experiment
+    from rnncli.seq2seq import experiment, session  # torch
 
-    _check_outputs(save, plot, export_data)
+    session.check_outputs(save, plot, export_data)
     prep = experiment.prepare(req)
     _warn_unknown(prep.corpus.unknown)
     if export_data is not None:
-        _export(prep, export_data)
+        err().print(session.export(prep, export_data), soft_wrap=True)
         return
     est = experiment.estimate(prep, req)
     experiment.refuse_if_oversized(est, req.force)
-    report, best_model, interrupted = _run(prep, req, threads, est)
-    if save is not None and best_model is not None:
-        _save(save, best_model, prep, req, report)
-    if plot is not None and report["runs"]:
-        from rnncli.fileio import save_figure_atomic
-        from rnncli.render.seq2seq import figure
-
-        save_figure_atomic(figure(report), plot)
+    done = _run(session, prep, req, threads, est)
+    if save is not None and done.best_model is not None:
+        err().print(session.save_best(save, done.best_model, prep, req, done.report),
+                    soft_wrap=True)
+    if plot is not None and done.report["runs"]:
+        save_figure_atomic(view.figure(done.report), plot)
     if json:
-        print_json(report)
+        print_json(done.report)
     else:
-        from rnncli.console import out
-        from rnncli.render.seq2seq import render
-
-        render(out(), report)
-    if interrupted:
+        view.render(out(), done.report)
+    if done.interrupted:
         raise typer.Exit(130)
-
-
-def _check_outputs(save: Path | None, plot: Path | None, export_data: Path | None) -> None:
-    """Every output path and extra is checked before any work."""
-    from rnncli.fileio import check_writable
-
-    for path, suffixes in ((save, (".pt",)), (plot, PLOT_SUFFIXES),
-                           (export_data, (".tsv",))):
-        if path is not None:
-            check_writable(path, suffixes)
-    if plot is not None:
-        _need_matplotlib()
 
 
 def _warn_unknown(unknown: list[str]) -> None:
     if unknown:
-        from rnncli.console import warn
-
         warn(f"{len(unknown)} test token(s) never seen in training are read as <unk>: "
              + ", ".join(repr(t) for t in unknown[:8]))
 
 
-def _export(prep, path: Path) -> None:
-    from rnncli.console import err
-    from rnncli.fileio import write_text_atomic
-    from rnncli.seq2seq.data import export_text
-
-    c = prep.corpus
-    write_text_atomic(path, export_text(c.train_pairs, c.test_pairs))
-    err().print(f"wrote {len(c.train_src)} training and {len(c.test_src)} test pairs "
-                f"to {path}", soft_wrap=True)
-
-
-def _need_matplotlib() -> None:
-    from rnncli.errors import MissingExtra
-
-    try:
-        import matplotlib  # noqa: F401
-    except ImportError:
-        raise MissingExtra("matplotlib", "plot") from None
-
-
-def _run(prep, req, threads: int, est):
-    """Every run with progress on stderr; (report, best model, interrupted)."""
-    from rnncli.console import err
-    from rnncli.interrupt import keep_finished
-    from rnncli.render.seq2seq import RunProgress, run_line
-    from rnncli.seq2seq.experiment import assemble, run_all
-
+def _run(session, prep, req, threads: int, est):
+    """Every run with progress on stderr and one line per finished run."""
     console = err()
     console.print(f"seq2seq: {prep.name}, {est.runs} run(s) of {prep.steps} steps, "
                   f"estimated ~{est.seconds:.0f} s (rough)", soft_wrap=True)
-    kept = {"best": None, "attention": None}
+    with view.RunProgress(console, prep.steps) as bar:
+        def finished(result: dict) -> None:
+            bar.done()
+            console.print(view.run_line(result), soft_wrap=True)
 
-    def finished(item) -> None:
-        result, model = item
-        bar.done()
-        console.print(run_line(result), soft_wrap=True)
-        kept["best"] = _better(kept["best"], result, model)
-        if result["attention"] != "none":
-            kept["attention"] = _better(kept["attention"], result, model)
-
-    with RunProgress(console, prep.steps) as bar:
-        done = keep_finished(run_all(prep, req, threads, bar.callback), finished)
+        done = session.run(prep, req, threads, bar.callback, finished)
     if done.interrupted:
-        console.print(f"interrupted: kept {len(done.items)} of {est.runs} runs", soft_wrap=True)
-    results = [r for r, _ in done.items]
-    report = assemble(prep, req, results, kept["best"], kept["attention"], threads)
-    report["interrupted"] = done.interrupted
-    best = kept["best"]
-    return report, None if best is None else best[1], done.interrupted
-
-
-def _better(best, result: dict, model):
-    return (result, model) if best is None or result["exact"] > best[0]["exact"] else best
-
-
-def _save(path: Path, model, prep, req, report: dict) -> None:
-    from rnncli.console import err
-    from rnncli.seq2seq import checkpoint
-
-    c = prep.corpus
-    settings = {"task": prep.name, "split": prep.split, "max_len": c.max_len,
-                "reverse_source": req.reverse_source, "steps": prep.steps,
-                "exact": report["best"]["exact"]}
-    checkpoint.save(path, checkpoint.pack(model, c.src_vocab, c.tgt_vocab, c.tokens,
-                                          settings))
-    b = report["best"]
-    err().print(f"saved {b['arch']} {b['attention']} (seed {b['seed']}, exact "
-                f"{b['exact']:.1%}) to {path}", soft_wrap=True)
+        console.print(f"interrupted: kept {done.kept} of {est.runs} runs", soft_wrap=True)
+    return done
 
 
 @app.command("translate")
@@ -283,8 +205,7 @@ def translate(
 ) -> None:
     """Decode text with a saved model: `rnncli seq2seq translate --weights model.pt
     "3rd of March 2021" --beam 4`."""
-    from rnncli.console import out, print_json, warn
-    from rnncli.seq2seq.use import translate_texts
+    from rnncli.seq2seq.use import translate_texts  # torch
 
     result = translate_texts(weights, text, beam, max_len, threads, force)
     if result["unknown"]:
@@ -293,6 +214,4 @@ def translate(
     if json:
         print_json(result)
         return
-    from rnncli.render.seq2seq import translations
-
-    out().print(translations(result))
+    out().print(view.translations(result))

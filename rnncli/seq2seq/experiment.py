@@ -16,10 +16,9 @@ from pathlib import Path
 from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.limits import refuse_oversized
+from rnncli.seq2seq import ATTENTIONS, metrics, scan, tasks
 from rnncli.seq2seq import data as sdata
-from rnncli.seq2seq import metrics, scan, tasks
 from rnncli.seq2seq.data import Corpus
-from rnncli.seq2seq.models import ATTENTIONS
 
 SIZES = {"reverse": (5000, 500), "sort": (5000, 500), "addition": (20000, 1000),
          "dates": (10000, 1000)}

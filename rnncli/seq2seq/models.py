@@ -31,8 +31,7 @@ from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from rnncli import archs
 from rnncli.errors import BadInput
-
-ATTENTIONS = ("none", "additive", "dot")
+from rnncli.seq2seq import ATTENTIONS
 
 
 @dataclass(frozen=True)
