@@ -226,8 +226,9 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
             "evidence": [
                 _ev("source", "LSTM can count, GRU cannot (finite precision)", "weiss2018"),
                 _ev("measured", "counting, T = 20: RNN, GRU and LSTM solve the trained n <= 10; "
-                    "none generalises to n 11-20 (0.10, 0.00, 0.20), so the LSTM's capacity "
-                    "to count is the paper's, not shown by these runs", "rnncli-memory"),
+                    "none generalises to n 11-20 (0.10, 0.00, 0.20 on our machine), so "
+                    "the LSTM's capacity to count is the paper's, not shown by these runs",
+                    "rnncli-memory"),
                 _ev("source", "GRU comparable to LSTM at about equal parameter counts",
                     "chung2014"),
                 _ev("source", "LSTM ahead of GRU in neural machine translation", "britz2017"),

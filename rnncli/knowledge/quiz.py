@@ -162,7 +162,8 @@ QUESTIONS: list[dict[str, Any]] = [
        "finite-precision GRU or tanh RNN cannot, and their trained LSTMs counted beyond "
        "the trained n. That is what the cell can do, not what every training run finds: "
        "in `rnncli memory --task counting --seq-len 20` all three cells solved the trained "
-       "n <= 10 and none generalised to n 11-20 (LSTM 0.20, RNN 0.10, GRU 0.00).",
+       "n <= 10 and none generalised to n 11-20 (LSTM 0.20, RNN 0.10, GRU 0.00 on our "
+       "machine; docs/memory.md).",
        "gru", "faq", "weiss2018"),
     _q("two-states", "Which of the three cells carries two state vectors from step to step?",
        ["LSTM (h and c)", "GRU (h and z)", "Vanilla RNN (h and x)", "All three"],
