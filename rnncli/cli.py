@@ -85,7 +85,27 @@ def _click_error(e: Exception) -> None:
         sys.stderr.write(f"rnncli: {interrupt.stopped_by()}\n")
         sys.exit(interrupt.exit_code() if isinstance(e.__context__, KeyboardInterrupt) else 1)
     if hasattr(e, "format_message") and hasattr(e, "exit_code"):
-        _fail(e.format_message(), e.exit_code)
+        _fail(usage_message(e.format_message()), e.exit_code)
+
+
+def usage_message(message: str) -> str:
+    """A usage error as the commands word it: the validation library's "Value error, "
+    dropped, "did you mean" for a near-miss choice, a comma hint for loose numbers."""
+    import difflib
+    import re
+
+    message = message.replace("Value error, ", "")
+    bad = re.search(r"'([^']*)' is not one of (.*)", message)
+    if bad:
+        close = difflib.get_close_matches(bad.group(1), re.findall(r"'([^']*)'", bad.group(2)),
+                                          n=2, cutoff=0.5)
+        if close:
+            message += f" Did you mean {' or '.join(repr(c) for c in close)}?"
+    extra = re.search(r"unexpected extra argument(?:s|\(s\))? \(([^)]*)\)", message)
+    if extra and all(re.fullmatch(r"[-+.\deE;]+", w) for w in extra.group(1).split()):
+        message += (" Values of one option are separated by commas, not spaces: "
+                    "--seq 1,0,0,1 (quote a multi-feature sequence: --seq \"0.5,1;0,1\").")
+    return message
 
 
 class RnncliGroup(TyperGroup):

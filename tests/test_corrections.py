@@ -4,6 +4,7 @@ of a ``sentiment --data X --test Y`` file used, the linear AR fitted on float64 
 from __future__ import annotations
 
 import unicodedata
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -170,3 +171,89 @@ def test_char_tokens_score_exactly_against_raw_references():
     corpus = build_corpus(pairs, pairs, "char")
     got = experiment._mt_scores(corpus, [list(t) for t in corpus.test_tgt])
     assert got["bleu"] == pytest.approx(100) and "bleu_lc" not in got
+
+
+# --- sentiment --data-dir: the data set's folder or its parent ------------------------------
+
+
+def test_data_dir_accepts_the_folder_and_its_parent(tmp_path):
+    from rnncli.datasets import download, get
+
+    spec = get("rt-polarity")
+    inner = tmp_path / "rt-polarity"
+    assert download.folder_for(spec, tmp_path) == inner        # nothing there: the usual place
+    tmp_path.joinpath("elsewhere").mkdir()
+    for name in spec.files:
+        (tmp_path / "elsewhere" / name).write_bytes(b"x")
+    assert download.folder_for(spec, tmp_path / "elsewhere") == tmp_path / "elsewhere"
+
+
+def test_missing_data_set_names_the_folders_tried(tmp_path):
+    from rnncli.datasets import download, get
+    from rnncli.errors import RnncliError
+
+    def offline(spec, folder):
+        raise RnncliError("could not download (offline); " + download.hand_hint(spec, folder))
+
+    with pytest.raises(RnncliError) as err:
+        download.ensure(get("rt-polarity"), tmp_path, fetch=offline)
+    assert str(tmp_path / "rt-polarity") in str(err.value) and str(tmp_path) in str(err.value)
+
+
+SHARED_RT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "rt-polarity"
+SHARED_RT = SHARED_RT if SHARED_RT.is_dir() else Path("/work/shared/data/rt-polarity")
+
+
+@pytest.mark.skipif(not SHARED_RT.is_dir(), reason="shared rt-polarity files not present")
+def test_real_rt_polarity_folder_given_directly():
+    from rnncli.datasets import download, get
+
+    spec = get("rt-polarity")
+    for d in (SHARED_RT, SHARED_RT.parent):
+        paths = download.ensure(spec, d, fetch=lambda *a: pytest.fail("no download"))
+        assert set(paths) == set(spec.files)
+
+
+# --- gates and explain: what a new user types -----------------------------------------------
+
+
+def test_gates_cho2014_on_two_features_says_why_weights_are_random(cli):
+    res = cli("gates", "--arch", "gru", "--gru-variant", "cho2014", "--seq", "0.5,1;0,1;1,0")
+    assert res.exit_code == 0, res.output
+    err = " ".join(res.stderr.split()) if res.stderr else " ".join(res.output.split())
+    text = " ".join(res.output.split()) + " " + err
+    assert "weights: random, because the input has 2 features" in text
+    assert "--gru-variant cho2014" in text
+    res = cli("gates", "--arch", "gru", "--seq", "0.5,1;0,1;1,0", "--json")  # no refusal
+    assert res.exit_code == 0, res.output
+
+
+def test_gates_seq_with_spaces_hints_at_commas(cli):
+    res = cli("gates", "--seq", "1", "0", "0", "1")
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "--seq 1,0,0,1" in res.stderr and "commas" in res.stderr
+
+
+@pytest.mark.parametrize("args, meant", [(["explain", "lsmt"], "'lstm'"),
+                                         (["advise", "--budget", "limitd"], "'limited'")])
+def test_choice_typos_get_did_you_mean_without_library_noise(cli, args, meant):
+    res = cli(*args)
+    assert res.exit_code == 2 and res.stderr.count("\n") == 1
+    assert "Value error" not in res.stderr and f"Did you mean {meant}?" in res.stderr
+
+
+def test_gates_numbers_to_a_text_model_suggest_text(cli, tmp_path):
+    path = tmp_path / "m.pt"
+    res = cli("sentiment", "--arch", "lstm", "--steps", "3", "--hidden", "4", "--embed", "4",
+              "--save", str(path))
+    assert res.exit_code == 0, res.output
+    res = cli("gates", "--weights", str(path), "--seq", "1,0,0,1")
+    assert res.exit_code == 2 and "--text" in res.stderr and res.stderr.count("\n") == 1
+    # the documented example stays inside the probes' vocabulary; other words are named
+    res = cli("gates", "--weights", str(path), "--text", "the acting was not bad", "--json")
+    assert res.exit_code == 0 and "unknown to the vocabulary" not in res.stdout
+    res = cli("gates", "--weights", str(path), "--text", "the acting was not bad at all",
+              "--json")
+    notes = " ".join(res.stdout.split())
+    assert res.exit_code == 0 and "traced as <unk>: at, all" in notes
+    assert "known here: the, acting, was, not, bad" in notes

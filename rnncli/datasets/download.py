@@ -3,7 +3,8 @@
 - ``user_cache_dir()``: ``platformdirs.user_cache_dir("rnncli")`` (``$XDG_CACHE_HOME`` or
   ``~/.cache`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%`` on Windows).
 - ``ensure(spec, data_dir)``: returns ``{file name: path}`` for the data set's files in
-  ``data_dir/<name>/``. Files already there are verified (sha256) and used; missing ones
+  ``data_dir/<name>/``, or in ``data_dir`` itself when they are there (``--data-dir`` may
+  name the data set's own folder). Files already there are verified (sha256) and used; missing ones
   come from the official archive (streamed with a size cap, only the expected members
   extracted, each verified before it is moved into place, atomically). A wrong checksum
   is refused; no network gives one line that says where to put the files by hand.
@@ -48,15 +49,24 @@ def verify(spec: DatasetSpec, path: Path) -> None:
 
 
 def hand_hint(spec: DatasetSpec, folder: Path) -> str:
-    return (f"download {spec.url} by hand and put {' and '.join(spec.files)} (from "
-            f"{spec.archive_dir}/ in the archive) into {folder}, or pass --data-dir")
+    return (f"looked for {' and '.join(spec.files)} in {folder} and {folder.parent}; "
+            f"download {spec.url} by hand and put them (from {spec.archive_dir}/ in the "
+            f"archive) into {folder}, or pass --data-dir")
+
+
+def folder_for(spec: DatasetSpec, data_dir: Path | None = None) -> Path:
+    """``data_dir`` itself when it holds every file of ``spec``, else ``data_dir/<name>``."""
+    base = Path(data_dir or user_cache_dir())
+    if data_dir is not None and all((base / name).is_file() for name in spec.files):
+        return base
+    return base / spec.name
 
 
 def ensure(spec: DatasetSpec, data_dir: Path | None = None,
            fetch=None) -> dict[str, Path]:
     """The verified files of ``spec``; ``fetch(spec, folder) -> bytes`` (the archive)
     defaults to a download."""
-    folder = Path(data_dir or user_cache_dir()) / spec.name
+    folder = folder_for(spec, data_dir)
     paths = {name: folder / name for name in spec.files}
     missing = [name for name, p in paths.items() if not p.is_file()]
     if missing:

@@ -60,11 +60,31 @@ def _random(req: GatesRequest, arch: str, x: np.ndarray) -> Traced:
     k, trace = _trace(cell, x, req.layer)
     note = RANDOM_NOTE.format(sources=_init_sources(arch)) + f" Seed {seed}."
     shown = "weights: random (--init random)" if req.init == "random" else \
-        (f"weights: random (trained weights exist for the {_trained_titles()} with hidden "
-         "3, one input feature and the default options)")
+        (f"weights: random, because {'; '.join(fallback_reasons(req, arch, x))} (trained "
+         f"weights exist for the {_trained_titles()} with hidden 3, one input feature and "
+         "the default options)")
     head = [shown, note] + ([FAST_NOTE] if impl == "fast" else [])
     return Traced(arch, x, trace, hidden, layers, k, "random", head,
                   variant=opts.get("variant"), nonlinearity=opts.get("nonlinearity"))
+
+
+def fallback_reasons(req: GatesRequest, arch: str, x: np.ndarray) -> list[str]:
+    """Why the toy-trained weights cannot serve this request (what gates says on screen)."""
+    from rnncli.experiments import toy
+
+    checks = [
+        (archs.get(arch).name not in toy.TRAINED_ARCHS,
+         f"no toy weights were trained for the {archs.get(arch).title}"),
+        (x.shape[1] != 1, f"the input has {x.shape[1]} features per step and the toy "
+         "network reads one (a 0/1 stream)"),
+        (req.variant != "pytorch", f"--gru-variant {req.variant} computes another function "
+         "than the nn.GRU the toy weights were trained as"),
+        (req.nonlinearity not in (None, "tanh"), f"--nonlinearity {req.nonlinearity}"),
+        (req.hidden not in (None, toy.HIDDEN), f"--hidden {req.hidden}"),
+        (req.seed is not None or req.layers is not None, "--seed/--layers ask for random "
+         "weights"),
+    ]
+    return [why for failed, why in checks if failed] or ["the options ask for it"]
 
 
 def _trained_titles() -> str:
@@ -107,16 +127,23 @@ def run(req: GatesRequest) -> GatesResult:
 
         traces = [tracing_weights.trace(req)]
     else:
-        x = read_sequence(req)
-        names = archs_for(req, how)
-        check_options(req, how, names)
-        make = _trained if how == "trained" else _random
-        traces = [make(req, a, x) for a in names]
+        traces = _generated(req, how)
     if req.seq is None and req.input_file is None and how != "weights":
         for t in traces:
             t.header.insert(0, f"input: the lesson's sequence {DEFAULT_SEQ} (give yours with "
                                "--seq or --input)")
     return GatesResult(traces, _units(req.units, traces[0].hidden_size))
+
+
+def _generated(req: GatesRequest, how: str) -> list[Traced]:
+    """Traces of the toy-trained or random networks on the user's sequence."""
+    x = read_sequence(req)
+    if how == "trained" and req.init is None and x.shape[1] != 1:
+        how = "random"   # the toy network reads one feature: say so (fallback_reasons)
+    names = archs_for(req, how)
+    check_options(req, how, names)
+    make = _trained if how == "trained" else _random
+    return [make(req, a, x) for a in names]
 
 
 def _units(text: str | None, hidden: int) -> list[int] | None:

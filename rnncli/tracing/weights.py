@@ -102,8 +102,20 @@ def _input(req: GatesRequest, ckpt: checkpoint.Checkpoint, w: checkpoint.Weights
         x, labels, ids, head = read_sequence(req), None, None, []
     if x.shape[1] != w.input_size:
         raise BadInput(f"the sequence has {x.shape[1]} feature(s) per step but the weights "
-                       f"expect {w.input_size} (input size of {w.path.name})")
+                       f"expect {w.input_size} (input size of {w.path.name})"
+                       + _text_hint(req, ckpt))
     return x, labels, ids, head
+
+
+def _text_hint(req: GatesRequest, ckpt: checkpoint.Checkpoint) -> str:
+    """For numbers given to a model that reads words: how to give it words."""
+    if req.text is not None or req.tokens is not None:
+        return ""
+    if ckpt.meta and ckpt.meta.get("vocab"):
+        return ("; this model reads text through its embedding: give words with --text "
+                "\"...\" or token ids with --tokens 3,17,42")
+    return ("; if its recurrent layer reads an embedding, give token ids with --tokens "
+            "(the file's embedding is found by shape)")
 
 
 
@@ -196,7 +208,9 @@ def _text_ids(text: str, meta: dict | None) -> tuple[list[int], list[str], list[
         head.append("every token is unknown to the saved vocabulary: each is traced as <unk>, "
                     "so the rows differ only through the state")
     elif unknown:
-        head.append(f"unknown to the vocabulary, traced as <unk>: {', '.join(unknown[:8])}")
+        head.append(f"unknown to the vocabulary, traced as <unk>: {', '.join(unknown[:8])} "
+                    f"(the checkpoint knows {len(vocab) - 4} words; known here: "
+                    f"{', '.join(dict.fromkeys(t for t in toks if t in vocab))})")
     return vocab.encode(toks), labels, head
 
 
