@@ -253,3 +253,42 @@ def test_smoke_subprocess():
     assert proc.returncode == 0, proc.stderr
     assert "lstm" in proc.stdout and "baseline" in proc.stdout
     assert "runs" in proc.stderr  # the duration estimate goes to stderr
+
+
+def test_a_run_smaller_than_the_study_says_its_not_solved_is_for_its_setting(cli):
+    # `memory --quick` (H=32, 2,000 steps) fails the tanh RNN at T=50 while the default
+    # study (H=64, 5,000 steps) solves it: the output itself must say the setting differs
+    from rnncli.experiments.jobs import STUDY, MemoryJob
+    from rnncli.render.memory import setting_lines
+
+    res = cli("memory", "--seq-len", "4", "--arch", "rnn", *TINY)
+    assert res.exit_code == 0
+    data = cli.json("memory", "--seq-len", "4", "--arch", "rnn", *TINY)
+    assert data["differs_from_study"]["hidden"][1] == STUDY["hidden"]
+    caveat = "holds for this size and budget only" in res.stdout
+    assert caveat == (not data["results"][0]["solved"])
+    assert "setting: H=" in res.stdout and "(one seed)" in res.stdout
+    # the --quick job names how it differs from the study; a solved run needs no caveat
+    quick = MemoryJob.from_options(dict(
+        task="adding", quick=True, seq_len="50", arch="all", steps=5000, max_seconds=900.0,
+        seed=0, hidden=64, batch=64, lr=1e-2, optimizer="adam", clip=1.0, init="default",
+        radius=None, threads=1, force=False))
+    diff = quick.differs_from_study()
+    quick_preset = TASKS["adding"].quick
+    assert diff["hidden"] == (quick_preset["hidden"], STUDY["hidden"])
+    assert diff["steps"] == (quick_preset["steps"], STUDY["steps"])
+    fake = {"config": quick.config(), "differs_from_study": diff,
+            "results": [{"solved": False}]}
+    lines = setting_lines(fake)
+    assert "hidden 32 vs 64" in lines[1] and "steps 2000 vs 5000" in lines[1]
+    assert len(setting_lines({**fake, "results": [{"solved": True}]})) == 1
+
+
+def test_study_matches_the_command_defaults():
+    import inspect
+
+    from rnncli.commands.memory import memory
+    from rnncli.experiments.jobs import STUDY
+
+    defaults = {k: v.default for k, v in inspect.signature(memory).parameters.items()}
+    assert {k: defaults[k] for k in STUDY} == STUDY

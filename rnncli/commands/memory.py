@@ -108,7 +108,7 @@ def _run(job) -> tuple[list[dict], bool]:
 
 def _show(job, data: dict, as_json: bool) -> None:
     from rnncli.console import out, print_json
-    from rnncli.render.memory import curve_lines, longer_line, results_table, summary
+    from rnncli.render import memory as show
 
     if as_json:
         print_json(data)
@@ -117,13 +117,13 @@ def _show(job, data: dict, as_json: bool) -> None:
     if not results:
         return
     console = out()
-    console.print(results_table(job.task.name, results, job.task.solved_rule))
-    console.print(longer_line(results, job.task.longer_rule), markup=False)
+    console.print(show.results_table(job.task.name, results, job.task.solved_rule))
+    console.print(show.longer_line(results, job.task.longer_rule), markup=False)
     console.print("loss (log scale, first -> last step), spikes (> 2x running mean), "
                   "largest |gradient|, share of steps clipped:")
-    for line in curve_lines(results):
+    for line in show.curve_lines(results):
         console.print(line, soft_wrap=True)
-    for line in summary(results):
+    for line in show.summary(results) + show.setting_lines(data):
         console.print(line, markup=False)
 
 

@@ -18,6 +18,9 @@ from rnncli.experiments.train import OPTIMIZERS, TrainConfig
 from rnncli.options import choice, choice_list, int_list, torch_arch_list
 
 MAX_SEED = 2**63 - 1
+#: The default study (the command's bare defaults; docs/memory.md "The default run"): what
+#: a run's setting is compared with, so a verdict says when it holds for a smaller setting.
+STUDY = {"hidden": 64, "batch": 64, "lr": 1e-2, "steps": 5000}
 
 
 def positive_float(value: float, name: str, allow_zero: bool = False) -> float:
@@ -93,6 +96,11 @@ class MemoryJob:
         skip = {"eval_every", "patience", "min_lr", "val_size", "test_size"}
         return {f.name: getattr(self.cfg, f.name) for f in fields(self.cfg) if f.name not in skip}
 
+    def differs_from_study(self) -> dict:
+        """{setting: (this run, the default study)} for every size or budget that differs."""
+        return {k: (getattr(self.cfg, k), v) for k, v in STUDY.items()
+                if getattr(self.cfg, k) != v}
+
     def data(self, results: list[dict], interrupted: bool) -> dict:
         """The result as ``--json`` prints it and ``-o`` saves it."""
         return {
@@ -100,6 +108,7 @@ class MemoryJob:
             "solved_rule": self.task.solved_rule,
             "source": self.task.source,
             "config": self.config(),
+            "differs_from_study": {k: list(v) for k, v in self.differs_from_study().items()},
             "interrupted": interrupted,
             "wall_cap_hit": sum(bool(r.get("wall_cap_hit")) for r in results),
             "results": results,

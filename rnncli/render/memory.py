@@ -165,6 +165,22 @@ def summary(results: list[dict]) -> list[str]:
     return lines
 
 
+def setting_lines(data: dict) -> list[str]:
+    """The setting every verdict above holds for, and, when a run was not solved at a
+    smaller size or budget than the default study's, that its 'not solved' is for this
+    setting only."""
+    c = data["config"]
+    lines = [f"setting: H={c['hidden']}, batch {c['batch']}, lr {c['lr']:g}, "
+             f"{c['steps']:,} steps per run, seed {c['seed']} (one seed)"]
+    diff = data.get("differs_from_study") or {}
+    if diff and any(not r["solved"] for r in data["results"]):
+        parts = ", ".join(f"{k} {v[0]:g} vs {v[1]:g}" for k, v in diff.items())
+        lines.append(f"this setting differs from the default study's ({parts}): a 'not "
+                     "solved' here holds for this size and budget only (the default "
+                     "study's results: `rnncli memory`, docs/memory.md)")
+    return lines
+
+
 def run_line(d: dict) -> str:
     """One line about a finished run, for stderr."""
     metric = d["metric"]
