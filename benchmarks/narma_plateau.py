@@ -11,6 +11,7 @@ loop, seeds and best-on-validation weights) and changes one thing at a time:
                values below 0.1 or above 0.9, mean gate value, on validation windows);
 - ``prefix``:  window 50 with the oldest 38 steps of every window set to 0 (the training
                mean), i.e. the information of window 12 in a 50-step window;
+- ``windows``: windows 10 to 30 (u(t-9) is the first input of a 10-step window);
 - ``detach``:  the same masked window 50, with the recurrent state detached after the 38
                zero steps (no gradient flows back through them): the last 12 steps then
                start from the state the zero prefix leaves, not from 0.
@@ -201,6 +202,16 @@ def exp_prefix(seeds, out):
                 print(json.dumps(out[-1]), flush=True)
 
 
+def exp_windows(seeds, out):
+    for arch in ("rnn", "gru", "lstm"):
+        for window in (10, 11, 14, 16, 20, 30):
+            for s in seeds:
+                _, r, val = train_run(arch, s, window=window)
+                out.append({"exp": "windows", "arch": arch, "window": window, "seed": s,
+                            "val_mse": val, "test_rmse": r.rmse})
+                print(json.dumps(out[-1]), flush=True)
+
+
 def exp_detach(seeds, out):
     for arch in ("gru", "lstm"):
         for s in seeds:
@@ -233,6 +244,7 @@ def exp_grad_gates(seeds, out):
 
 
 EXPERIMENTS = {"lr": exp_lr, "bias": exp_bias, "prefix": exp_prefix, "detach": exp_detach,
+               "windows": exp_windows,
                "grad": exp_grad_gates}
 
 

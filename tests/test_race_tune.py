@@ -145,6 +145,7 @@ def test_json_layout_of_a_tuned_race(cli):
     g = d["tuning"]
     assert g["grid"] == {"window": [6, 10], "lr": [0.003, 0.03]}
     assert g["selected_on"].startswith("validation")
+    assert set(g["sources"]) == {"melis2018", "greff2017"}
     assert [c["label"] for c in g["configs"]] == [
         "window 6, lr 0.003", "window 6, lr 0.03", "window 10, lr 0.003", "window 10, lr 0.03"]
     for c in g["configs"]:

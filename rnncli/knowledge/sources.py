@@ -33,6 +33,10 @@ SOURCES: dict[str, str] = {
     "jozefowicz2015": "Jozefowicz, Zaremba & Sutskever (2015), An Empirical Exploration "
     "of Recurrent Network Architectures, ICML.",
     "greff2017": "Greff et al. (2017), LSTM: A Search Space Odyssey, IEEE TNNLS 28(10).",
+    "melis2018": "Melis, Dyer & Blunsom (2018), On the State of the Art of Evaluation in "
+    "Neural Language Models, ICLR (arXiv:1707.05589): with hyperparameters tuned alike "
+    "by a black-box tuner, standard LSTMs outperform more recent models, contra the "
+    "published claims.",
     "weiss2018": "Weiss, Goldberg & Yahav (2018), On the Practical Computational Power "
     "of Finite Precision RNNs for Language Recognition, ACL.",
     "arjovsky2016": "Arjovsky, Shah & Bengio (2016), Unitary Evolution Recurrent "

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from rnncli.errors import BadInput
+from rnncli.knowledge.sources import SOURCES
 from rnncli.limits import refuse_oversized
 from rnncli.race import baselines, data, models, series, tune, verdict
 from rnncli.race.train import RaceConfig, RunResult, race
@@ -187,7 +188,8 @@ def _tuning(p: Plan, runs: list[RunResult], order: list[str],
             "selected_on": "validation MSE, mean over seeds",
             "selected": {a: c.as_dict() for a, c in chosen.items()},
             "configs": tune.sensitivity(runs, p.configs, order, chosen),
-            "robustness": robust}
+            "robustness": robust,
+            "sources": {k: SOURCES[k] for k in tune.SOURCES}}
 
 
 def _selected(p: Plan, runs: list[RunResult]) -> tuple[list[str], dict, list[RunResult]]:

@@ -1,9 +1,12 @@
 """``--tune``: the same small tuning budget for every architecture, chosen on validation.
 
-A ranking of architectures is a verdict only if it survives tuning (Melis, Dyer & Blunsom
-2018 found published rankings of language models reversed once every model had the same
-tuning budget; Greff et al. 2017 found the learning rate the most important LSTM
-hyperparameter). So the race can train every architecture in every configuration of a grid
+A ranking of architectures is a verdict only if it survives tuning: Melis, Dyer & Blunsom
+(2018) re-evaluated language-model architectures with every model tuned alike by a
+black-box tuner and found the standard LSTM ahead of newer models, contra the published
+claims; Greff et al. (2017) tuned each LSTM variant separately by random search before
+comparing, and show the test error moving with the learning rate over orders of
+magnitude (their Fig. 4, with the optimal learning rate not moved by the hidden size).
+So the race can train every architecture in every configuration of a grid
 (``--tune window=12,50 --tune lr=0.003,0.01``: every combination), with the same seeds,
 and then:
 
@@ -13,7 +16,7 @@ and then:
 - reports each architecture at its selected configuration, and every configuration's
   score (the sensitivity view);
 - compares the ranking at the tuned best with the ranking in every configuration
-  (``verdict.robustness``).
+  (``verdict.robustness``, through the shared ``rnncli.verdict.ranking``).
 
 Windows change the training origins only: the validation and test targets stay the same
 (``Prepared`` splits by target row), which ``check_same_targets`` makes sure of.
@@ -36,6 +39,7 @@ MAX_CONFIGS = 16        # combinations
 MAX_WINDOW = 100_000
 MAX_LR = 1.0
 SUGGESTED = ("window=12,50", "lr=0.003,0.01")  # what the one-configuration note suggests
+SOURCES = ("melis2018", "greff2017")
 
 
 @dataclass(frozen=True)

@@ -116,7 +116,8 @@ def caption(result: dict) -> list[str]:
     if _tuned(result):
         out.append(f"tuned alike: window {'/'.join(map(str, g['window']))} x lr "
                    f"{'/'.join(f'{v:g}' for v in g['lr'])}, chosen per architecture (and the "
-                   "AR's window) on validation error, never the test period")
+                   "AR's window) on validation error, never the test period (equal tuning "
+                   "budgets, as Melis et al. 2018)")
     out += d["notes"]
     if d["citation"]:
         out.append(f"source: {d['citation']}")
