@@ -27,6 +27,7 @@ from typer.core import TyperGroup
 
 from rnncli import __version__, fileio, interrupt, report
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
+from rnncli.commands import convert as convert_cmd
 from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
 from rnncli.commands import seq2seq as seq2seq_cmd
@@ -213,6 +214,7 @@ COMMANDS = (
     ("memory", memory.memory, "Long-memory tasks trained on a step budget and scored."),
     ("sentiment", sentiment_cmd.sentiment, "The lesson's sentiment classifier, claim by claim."),
     ("race", race_cmd.race, "RNN, GRU and LSTM raced on your series beside baselines."),
+    ("convert", convert_cmd.convert, "Models between PyTorch, Keras and ONNX, proved by max |Δ|."),
 )
 for _name, _func, _line in COMMANDS:
     app.command(_name, short_help=_line)(_func)

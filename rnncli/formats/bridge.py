@@ -69,3 +69,20 @@ def run_reference(stack: list[Layer], x: np.ndarray):
                 cs.append(state[1][0])
         inp = np.concatenate(outs, axis=-1)
     return inp, np.stack(hs), (np.stack(cs) if cs else None), "rnncli reference cells"
+
+
+def torch_weights(path: Path, prefix: str | None = None):
+    """(``checkpoint.Weights``, kind) of a Keras/ONNX file's stack for a torch.nn module
+    (bench --weights); BadInput naming why when torch.nn has no such module."""
+    from rnncli import formats
+    from rnncli.errors import BadInput
+    from rnncli.formats.torch_files import check_expressible
+
+    model = formats.read(path)
+    stack = formats.pick_stack(model, prefix)
+    try:
+        check_expressible(stack)
+    except BadInput as exc:
+        raise BadInput(f"{path}: no PyTorch module computes this layer ({exc}); bench times "
+                       "torch.nn modules. rnncli gates --weights traces it") from None
+    return to_weights(stack, model.path), f"{formats.get(model.fmt).title} file"

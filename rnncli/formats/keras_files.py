@@ -211,8 +211,9 @@ def _layer(spec: dict, arrays: list[list[np.ndarray]], follows: bool) -> Layer:
     variant = "cho2014" if before else "pytorch"
     notes = []
     if spec["unit_forget_bias"]:
-        notes.append(f"{name}: Keras's unit_forget_bias=True initialised the forget bias to 1 "
-                     "(the stored bias carries it; torch.nn.LSTM initialises it to U(-k, k))")
+        notes.append(f"{name}: unit_forget_bias=True: Keras starts the forget bias at 1 (the "
+                     "stored bias carries what training made of it); nn.LSTM starts it at "
+                     "U(-k, k): retraining from scratch in torch differs unless you set it")
     return Layer(name, spec["arch"], int(arrays[0][0].shape[0]), spec["units"], dirs,
                  variant=variant, nonlinearity=spec["nonlinearity"], batch_first=True,
                  framework="keras", follows=follows, raw=arrays, notes=notes)
@@ -305,8 +306,9 @@ def _read_legacy(path: Path, root) -> list[Layer]:
 
 def _read_weights_only(path: Path, root) -> list[Layer]:
     """A .weights.h5 carries no config: cells told by their group's name and shapes."""
-    layers = []
-    for name, g in root["layers"].items():
+    layers: list[Layer] = []
+    for name in sorted(root["layers"], key=_keras_order):
+        g = root["layers"][name]
         sides = ["forward_layer", "backward_layer"] if "forward_layer" in g else [None]
         cells = [g[s]["cell"] if s else g.get("cell") for s in sides]
         if cells[0] is None or "vars" not in cells[0]:
@@ -319,8 +321,15 @@ def _read_weights_only(path: Path, root) -> list[Layer]:
         spec = {"name": name, "arch": arch, "bi": len(cells) == 2, "units": units,
                 "nonlinearity": "tanh", "reset_after": arrays[0][-1].ndim == 2,
                 "seq": True, "use_bias": True, "unit_forget_bias": False}
-        layers.append(_layer(spec, arrays, False))
+        follows = bool(layers) and layers[-1].output_size == int(arrays[0][0].shape[0])
+        layers.append(_layer(spec, arrays, follows))
     return layers
+
+
+def _keras_order(name: str) -> tuple[str, int]:
+    """Keras numbers layers of one class in model order: lstm, lstm_1, lstm_2..."""
+    base, _, tail = name.rpartition("_")
+    return (base, int(tail)) if base and tail.isdigit() else (name, 0)
 
 
 def read(path: Path, name: str) -> Model:
@@ -335,8 +344,8 @@ def read(path: Path, name: str) -> Model:
                 layers, notes = _read_legacy(path, root), []
             else:
                 layers = _read_weights_only(path, root)
-                notes = ["a .weights.h5 has no config: activations assumed tanh/sigmoid, "
-                         "layers not stacked (their order is not stored)"]
+                notes = ["a .weights.h5 has no config: activations assumed tanh/sigmoid; "
+                         "layers of one class stacked in Keras's numbering where sizes chain"]
     if not layers:
         raise BadInput(f"{path}: no recurrent layer (LSTM, GRU, SimpleRNN, Bidirectional) "
                        "in the model")

@@ -1,7 +1,8 @@
 """The user's own model and batches for ``rnncli bench``: ``--weights`` and ``--lengths``.
 
 ``--weights FILE``: any checkpoint ``rnncli gates`` reads (through the public loader of
-:mod:`rnncli.checkpoint`: state dicts, nested dicts, ``.npz``), including the
+:mod:`rnncli.checkpoint`: state dicts, nested dicts, ``.npz``; Keras and ONNX files through
+:mod:`rnncli.formats`), including the
 vocabulary-carrying files of ``sentiment`` and ``seq2seq`` (layout in
 :mod:`rnncli.tokens`: the recurrent weights sit under ``state_dict.<rnn_prefix>``).
 Architecture, input size, hidden size and layers come from the file; bench times a
@@ -41,8 +42,12 @@ class UserModel:
 def _select(path: str, prefix: str | None = None):
     """(checkpoint.Weights, kind) of the file: its rnncli metadata's ``rnn_prefix`` or
     the only recurrent layer; a bidirectional layer keeps both directions."""
-    from rnncli import checkpoint
+    from rnncli import checkpoint, formats
 
+    if formats.sniff_user(path) in formats.NEW_FORMATS:  # Keras, ONNX: rnncli.formats reads
+        from rnncli.formats.bridge import torch_weights
+
+        return torch_weights(Path(path), prefix)
     ckpt = checkpoint.read(path)
     kind = "state dict"
     if prefix is None and ckpt.meta_key("rnn_prefix"):
