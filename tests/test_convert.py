@@ -36,6 +36,8 @@ def run_file(path, fmt: str, arch: str, bi: bool) -> np.ndarray:
     """The written file through its own library (time-major output for X)."""
     if fmt == "onnx":
         sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        if sess.get_inputs()[0].shape[0] == "batch":  # written from Keras: batch first
+            return sess.run(None, {"x": X.transpose(1, 0, 2)})[0].transpose(1, 0, 2)
         return sess.run(None, {"x": X})[0]
     if fmt in ("keras", "h5"):
         with warnings.catch_warnings():

@@ -89,6 +89,30 @@ def refusal(stack: list[Layer], dst: Format, x: np.ndarray) -> str | None:
     return None
 
 
+_TF1 = ("TF1's LSTMCell(forget_bias=1.0) added 1 to the forget gate at run time without "
+        "storing it: weights from TF1 need +1 on the forget bias. TF checkpoints need "
+        "TensorFlow to read and are not supported")
+_GRU_AFTER = ("GRU variant: reset after the product: nn.GRU, Keras reset_after=True, ONNX "
+              "linear_before_reset=1; b_hn kept apart (a runtime without that bias, e.g. flax "
+              "nnx's GRU, cannot hold it)")
+# (applies(source framework, destination framework, first layer), the trap in one line)
+_TRAPS = (
+    (lambda s, d, x: "keras" in (s, d) and layout.has_cell(x.arch), _TF1),
+    (lambda s, d, x: d == "keras" and not layout.has_variant(x.arch),
+     "Keras stores one bias: PyTorch's bias_ih + bias_hh are summed (only their sum acts)"),
+    (lambda s, d, x: s == "keras" != d
+     and not (layout.has_variant(x.arch) and x.variant == "pytorch"),
+     "Keras has one bias here: written as bias_ih, bias_hh zeros (the sum unchanged)"),
+    (lambda s, d, x: d == "onnx" and layout.has_cell(x.arch),
+     "OpenVINO's own LSTMSequence stores gates f,i,c,o: give OpenVINO this .onnx (its ONNX "
+     "reader reorders) rather than copying arrays"),
+    (lambda s, d, x: layout.has_variant(x.arch) and x.variant == "pytorch", _GRU_AFTER),
+    (lambda s, d, x: layout.has_variant(x.arch) and x.variant != "pytorch",
+     "GRU variant: reset before the product (cho2014): Keras reset_after=False, ONNX "
+     "linear_before_reset=0"),
+)
+
+
 def traps(model, stack: list[Layer], dst: Format) -> list[str]:
     """The porting traps that apply to this conversion, in one line each."""
     first = stack[0]
@@ -99,24 +123,8 @@ def traps(model, stack: list[Layer], dst: Format) -> list[str]:
              f"{','.join(dst_conv.letters[arch])} ({dst_conv.title}): row blocks reordered"
              + ("; kernels transposed" if src_conv.transposed != dst_conv.transposed else "")]
     notes += [n for layer in stack for n in layer.notes] + list(model.notes)
-    if "keras" in (first.framework, dst.framework) and layout.has_cell(arch):
-        notes.append("TF1's LSTMCell(forget_bias=1.0) added 1 to the forget gate at run time "
-                     "without storing it: weights from TF1 need +1 on the forget bias. TF "
-                     "checkpoints need TensorFlow to read and are not supported")
-    if dst.framework == "keras" and not layout.has_variant(arch):
-        notes.append("Keras stores one bias: PyTorch's bias_ih + bias_hh are summed (only "
-                     "their sum acts)")
-    if first.framework == "keras" and dst.framework != "keras":
-        notes.append("Keras has one bias (LSTM/RNN) or none on the recurrent side "
-                     "(reset_after=False): bias_hh written as zeros, the sum unchanged")
-    if dst.framework == "onnx" and layout.has_cell(arch):
-        notes.append("OpenVINO's own LSTMSequence stores gates f,i,c,o: give OpenVINO this "
-                     ".onnx (its ONNX reader reorders) rather than copying arrays")
-    if layout.has_variant(arch):
-        notes.append("GRU variant: " + ("reset after the product: nn.GRU, Keras "
-                     "reset_after=True, ONNX linear_before_reset=1; b_hn kept apart (a "
-                     "runtime without that bias, e.g. flax nnx's GRU, cannot hold it)"
-                     if first.variant == "pytorch" else "reset before the product (cho2014)"))
+    notes += [text for applies, text in _TRAPS
+              if applies(first.framework, dst.framework, first)]
     return notes
 
 

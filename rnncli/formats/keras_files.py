@@ -75,19 +75,23 @@ def h5_kind(path: Path) -> str | None:
 
 # ---- the config ---------------------------------------------------------------------------------
 
+def _refuse_entry(obj: dict, where: str) -> None:
+    cls, module = obj.get("class_name"), obj.get("module")
+    if cls in ("Lambda", "TFOpLambda", "function"):
+        raise BadInput(f"{where}: a {cls} layer holds code; refused (rnncli never runs "
+                       "code from a model file)")
+    reg = obj.get("registered_name")
+    custom = (isinstance(module, str) and not module.startswith("keras")) or (
+        isinstance(reg, str) and cls is not None and reg != cls and ">" in reg)
+    if custom:
+        raise BadInput(f"{where}: {cls} is a custom object ({reg or module}); refused "
+                       "(rnncli never deserialises custom objects)")
+
+
 def _refuse_code(obj, where: str = "config") -> None:
     """Refuse Lambda layers and custom objects anywhere in the config (never deserialised)."""
     if isinstance(obj, dict):
-        cls, module = obj.get("class_name"), obj.get("module")
-        if cls in ("Lambda", "TFOpLambda") or cls == "function":
-            raise BadInput(f"{where}: a {cls} layer holds code; refused (rnncli never runs "
-                           "code from a model file)")
-        reg = obj.get("registered_name")
-        custom = (isinstance(module, str) and not module.startswith("keras")) or (
-            isinstance(reg, str) and cls is not None and reg != cls and ">" in reg)
-        if custom:
-            raise BadInput(f"{where}: {cls} is a custom object ({reg or module}); refused "
-                           "(rnncli never deserialises custom objects)")
+        _refuse_entry(obj, where)
         for key, value in obj.items():
             _refuse_code(value, f"{where}.{obj.get('name', key) if key == 'config' else key}")
     elif isinstance(obj, list):
@@ -181,6 +185,18 @@ def _legacy_arrays(root, spec: dict) -> list[list[np.ndarray]]:
     return [arrays[i:i + per] for i in range(0, len(arrays), per)]
 
 
+def _biases(bias: np.ndarray, spec: dict, gh: int, name: str):
+    """(input bias, recurrent bias): two rows for a reset_after GRU, else one (and zeros)."""
+    if layout.has_variant(spec["arch"]) and spec["reset_after"] and bias.ndim == 2:
+        b_ih, b_hh = bias[0], bias[1]
+    else:
+        b_ih, b_hh = bias.reshape(-1), np.zeros(gh)
+    if b_ih.shape != (gh,) or b_hh.shape != (gh,):
+        raise BadInput(f"layer {name}: bias of shape {bias.shape} does not fit "
+                       f"{spec['units']} units")
+    return b_ih, b_hh
+
+
 def _direction(arrays: list[np.ndarray], spec: dict, name: str) -> dict:
     """One direction in PyTorch's names and order from Keras's kernel, recurrent, bias."""
     arch, units = spec["arch"], spec["units"]
@@ -191,13 +207,7 @@ def _direction(arrays: list[np.ndarray], spec: dict, name: str) -> dict:
     if kernel.ndim != 2 or kernel.shape[1] != gh or rec.shape != (units, gh):
         raise BadInput(f"layer {name}: kernel {kernel.shape}, recurrent_kernel {rec.shape} "
                        f"do not fit {units} units")
-    bias = arrays[2] if len(arrays) > 2 else np.zeros(gh)
-    if layout.has_variant(arch) and spec["reset_after"]:
-        b_ih, b_hh = (bias[0], bias[1]) if bias.ndim == 2 else (bias, np.zeros(gh))
-    else:
-        b_ih, b_hh = bias.reshape(-1), np.zeros(gh)
-    if b_ih.shape != (gh,) or b_hh.shape != (gh,):
-        raise BadInput(f"layer {name}: bias of shape {bias.shape} does not fit {units} units")
+    b_ih, b_hh = _biases(arrays[2] if len(arrays) > 2 else np.zeros(gh), spec, gh, name)
     return {"weight_ih": reorder(kernel.T, arch, "keras", "pytorch"),
             "weight_hh": reorder(rec.T, arch, "keras", "pytorch"),
             "bias_ih": reorder(b_ih, arch, "keras", "pytorch"),

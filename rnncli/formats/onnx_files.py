@@ -5,8 +5,9 @@ sequence_lens, initial_h, initial_c, P), never by initializer names (exporters g
 meaningless ones such as ``onnx::LSTM_348``), and its attributes ``hidden_size``,
 ``direction``, ``linear_before_reset``, ``layout``, ``activations``, ``clip`` and
 ``input_forget``. Non-default activations, clip and input_forget are refused with the
-reason: rnncli's cells are the default ones. W/R/B/P must be stored in the file
-(initializers or Constant nodes); external data is refused (it names another file).
+reason: rnncli's cells are the default ones. W/R/B/P must be stored (initializers or
+Constant nodes); external data is read only from a regular file beside the model (what
+torch.onnx.export writes: ``model.onnx.data``), any other location is refused.
 
 Writing builds the nodes directly with ``onnx.helper`` (``write``, ``export_onnx``): one
 node per layer, time-major inside, Transpose+Reshape between layers (Y (T, D, B, H) ->
@@ -55,7 +56,8 @@ def _load(path: Path):
 
 
 def _constants(graph, path: Path) -> dict:
-    """name -> TensorProto of every initializer and Constant node (external data refused)."""
+    """name -> TensorProto of every initializer and Constant node; external data is read
+    only from a file beside the model (torch.onnx.export's ``model.onnx.data``)."""
     out = {t.name: t for t in graph.initializer}
     for node in graph.node:
         if node.op_type == "Constant":
@@ -64,10 +66,37 @@ def _constants(graph, path: Path) -> dict:
                     out[node.output[0]] = a.t
     for name, t in out.items():
         if t.data_location == 1 or t.external_data:  # TensorProto.EXTERNAL
-            where = {e.key: e.value for e in t.external_data}.get("location", "?")
-            raise BadInput(f"{path}: tensor {name!r} refers to external data in {where!r}; "
-                           "rnncli reads only self-contained ONNX files")
+            _external(t, name, path)
     return out
+
+
+def _external(t, name: str, path: Path) -> None:
+    """Load a tensor's external data from a regular file in the model's own directory;
+    refuse any other location (absolute, '..', a subdirectory, a link, a device)."""
+    import stat
+
+    from onnx.external_data_helper import load_external_data_for_tensor
+
+    info = {e.key: e.value for e in t.external_data}
+    where = info.get("location", "")
+    target = path.parent / where
+    if not where or Path(where).name != where or where in (".", ".."):
+        raise BadInput(f"{path}: tensor {name!r} refers to external data at {where!r}, "
+                       "outside the model's directory; refused")
+    try:
+        st = target.lstat()
+    except OSError:
+        raise BadInput(f"{path}: tensor {name!r}: external data file {where!r} is missing"
+                       ) from None
+    if not stat.S_ISREG(st.st_mode):
+        raise BadInput(f"{path}: tensor {name!r}: external data {where!r} is not a regular "
+                       "file; refused")
+    count = int(np.prod(list(t.dims), dtype=np.int64))
+    check_sizes(f"{path}: {name}", count, MAX_VALUES)
+    end = int(info.get("offset", 0)) + int(info.get("length", count * 4))
+    if end > st.st_size:
+        raise BadInput(f"{path}: tensor {name!r} reads past the end of {where!r}")
+    load_external_data_for_tensor(t, str(path.parent))
 
 
 def _array(consts: dict, name: str, what: str, path: Path, label: str) -> np.ndarray | None:
@@ -155,6 +184,16 @@ def _neutral(arch: str, W, R, B, P, d: int) -> dict:
     return out
 
 
+def _peepholes(consts: dict, name: str, arch: str, shape: tuple, path: Path, label: str):
+    """(P or None, notes): an LSTM's peepholes (all zeros: a plain LSTM, and said)."""
+    P = _array(consts, name, "P", path, label) if layout.has_cell(arch) else None
+    if P is not None and not P.any():
+        return None, [f"{label}: P (peepholes) is all zeros: read as a plain LSTM"]
+    if P is not None and P.shape != shape:
+        raise BadInput(f"node {label}: P has shape {P.shape}; expected {shape}")
+    return P, []
+
+
 def _layer(node, consts: dict, path: Path, index: int) -> Layer:
     arch = layout.arch_for("onnx_op", node.op_type)
     label = node.name or f"#{index} ({node.op_type})"
@@ -167,14 +206,8 @@ def _layer(node, consts: dict, path: Path, index: int) -> Layer:
         raise BadInput(f"{path}: node {label} lacks W or R")
     hidden = int(at.get("hidden_size", R.shape[-1]))
     _shapes(W, R, B, arch, hidden, dirs, label)
-    P = _array(consts, inputs[7], "P", path, label) if layout.has_cell(arch) else None
-    notes = []
-    if P is not None and not P.any():
-        P, notes = None, [f"{label}: P (peepholes) is all zeros: read as a plain LSTM"]
+    P, notes = _peepholes(consts, inputs[7], arch, (dirs, 3 * hidden), path, label)
     if P is not None:
-        if P.shape != (dirs, 3 * hidden):
-            raise BadInput(f"node {label}: P has shape {P.shape}; expected ({dirs}, "
-                           f"{3 * hidden})")
         arch = layout.PEEPHOLE
     dirs_params = [_neutral(arch, W, R, B, P, d) for d in range(dirs)]
     before = layout.has_variant(arch) and not at.get("linear_before_reset", 0)
@@ -269,14 +302,11 @@ def _node(raw: dict, k: int, x: str, inits: list):
                             **attrs)
 
 
-def build(stack: list[Layer], raws: list[dict] | None = None):
-    """A ModelProto running the stack: input x, outputs y, h_n[, c_n] as torch.nn's."""
-    onnx = _onnx()
-    from onnx import TensorProto, helper, numpy_helper
+def _layer_nodes(raws: list[dict], batch_first: bool) -> tuple[list, list]:
+    """(nodes, initializers) from x to y: one recurrent node per layer, time-major inside,
+    Y (T, D, B, H) -> (T, B, D*H) between layers."""
+    from onnx import helper, numpy_helper
 
-    raws = raws or [to_raw(layer) for layer in stack]
-    first, batch_first = stack[0], stack[0].batch_first
-    seq_axes = ["batch", "seq"] if batch_first else ["seq", "batch"]
     nodes, inits = [], [numpy_helper.from_array(np.array([0, 0, -1], np.int64), "flat")]
     cur = "x"
     if batch_first:
@@ -287,9 +317,21 @@ def build(stack: list[Layer], raws: list[dict] | None = None):
         nodes.append(helper.make_node("Transpose", [f"Y_{k}"], [f"Yt_{k}"], perm=[0, 2, 1, 3]))
         nodes.append(helper.make_node("Reshape", [f"Yt_{k}", "flat"], [f"out_{k}"]))
         cur = f"out_{k}"
-    L = len(raws)
     nodes.append(helper.make_node("Transpose", [cur], ["y"], perm=[1, 0, 2]) if batch_first
                  else helper.make_node("Identity", [cur], ["y"]))
+    return nodes, inits
+
+
+def build(stack: list[Layer], raws: list[dict] | None = None):
+    """A ModelProto running the stack: input x, outputs y, h_n[, c_n] as torch.nn's."""
+    onnx = _onnx()
+    from onnx import TensorProto, helper
+
+    raws = raws or [to_raw(layer) for layer in stack]
+    first, batch_first = stack[0], stack[0].batch_first
+    seq_axes = ["batch", "seq"] if batch_first else ["seq", "batch"]
+    nodes, inits = _layer_nodes(raws, batch_first)
+    L = len(raws)
     outs = [("h_n", "Y_h")] + ([("c_n", "Y_c")] if raws[0]["cell"] else [])
     for name, part in outs:
         nodes.append(helper.make_node("Concat", [f"{part}_{k}" for k in range(L)], [name],

@@ -101,7 +101,7 @@ def state_dict(stack: list[Layer]) -> dict[str, np.ndarray]:
         for d, params in enumerate(layer.directions):
             tail = f"_l{k}" + ("_reverse" if d else "")
             for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-                out[n + tail] = np.asarray(params[n], np.float32)
+                out[n + tail] = np.ascontiguousarray(params[n], np.float32)
     return out
 
 

@@ -53,28 +53,29 @@ def _outputs() -> dict[str, Any]:
 
 
 def _gate_order() -> dict[str, Any]:
-    return section("gate-order", "table", "Gate order across frameworks",
+    """The porting map: built from rnncli.formats.layout, the table ``rnncli convert`` uses
+    (one source of truth, not a copy in prose)."""
+    from rnncli.formats import layout
+
+    rows = [[c.title, ", ".join(c.letters["lstm"]), ", ".join(c.letters["gru"]), c.layout,
+             c.biases["lstm"]] for c in layout.CONVENTIONS.values()]
+    gru = [f"{c.title}: {c.gru}." for c in layout.CONVENTIONS.values()]
+    return section("gate-order", "table", "Porting map: gate order across frameworks",
                    ["torch-lstm", "torch-gru", "keras-lstm", "keras-gru", "onnx-lstm",
                     "onnx-gru"],
-                   columns=["framework", "LSTM blocks", "weights", "biases"],
-                   rows=[
-                       ["PyTorch", "i, f, g, o", "W_ih (4H, I), W_hh (4H, H)",
-                        "b_ih + b_hh"],
-                       ["Keras", "i, f, c, o", "kernel (I, 4H), recurrent (H, 4H)",
-                        "one (4H,)"],
-                       ["ONNX", "i, o, f, c", "W (D, 4H, I), R (D, 4H, H)", "B (D, 8H)"],
-                   ],
+                   columns=["framework", "LSTM blocks", "GRU blocks", "weights",
+                            "LSTM biases"],
+                   rows=rows,
                    paragraphs=[
-                       "Keras' c and ONNX's c are PyTorch's g, the candidate. Keras "
-                       "stores its kernels transposed, (I, 4H): copying weights across "
-                       "frameworks means transposing and reordering the blocks, never "
-                       "only reshaping.",
-                       "GRU: PyTorch stacks r, z, n with the reset applied after the "
-                       "recurrent product; that is Keras' reset_after=True (the default "
-                       "since TF 2, cuDNN-compatible, with separate input and recurrent "
-                       "biases); Keras' reset_after=False is the 'cho2014' variant "
-                       "(`rnncli explain gru`). Keras and ONNX order the GRU's blocks "
-                       "z, r, h: reorder there too.",
+                       "Keras' c and ONNX's c are PyTorch's g, the candidate; their h is "
+                       "the GRU's n. Keras stores its kernels transposed, (I, 4H): copying "
+                       "weights across frameworks means transposing and reordering the "
+                       "blocks, never only reshaping. This table is the one `rnncli "
+                       "convert` reads; every conversion it makes is proved by a max |Δ|.",
+                       "Where the GRU's reset acts: " + " ".join(gru) + " Keras' "
+                       "reset_after=False is the 'cho2014' variant (`rnncli explain gru`): "
+                       "nn.GRU cannot run it, `rnncli convert` refuses that move with the "
+                       "error it would make.",
                        "ONNX's GRU has an attribute linear_before_reset whose default, "
                        "0, applies the reset before the recurrent product: the "
                        "'cho2014' variant, not nn.GRU. torch.onnx.export writes "

@@ -31,6 +31,11 @@ def trace(req: GatesRequest) -> Traced:
 
     if formats.sniff_user(req.weights) in formats.NEW_FORMATS:
         return _trace_model(req)
+    return _trace_checkpoint(req)
+
+
+def _trace_checkpoint(req: GatesRequest) -> Traced:
+    """Trace a PyTorch checkpoint's layer (rnncli.checkpoint reads it)."""
     ckpt = checkpoint.read(req.weights)
     prefix = req.prefix if req.prefix is not None else ckpt.meta_key("rnn_prefix")
     w = checkpoint.select(ckpt.arrays, prefix, ckpt.path, req.direction)
