@@ -250,8 +250,9 @@ def test_naive_scales_a_subset_and_flags_it():
 def test_skipped_combinations_are_reported():
     from rnncli.measure.request import Request
 
-    req = Request(["lstm"], ["torch", "naive"], ["forward", "train"],
-                  {"seq_len": [3], "batch": [2], "input_size": [3], "hidden": [4], "layers": [1]})
+    req = Request(archs=["lstm"], impls=["torch", "naive"], modes=["forward", "train"],
+                  sizes={"seq_len": [3], "batch": [2], "input_size": [3], "hidden": [4],
+                         "layers": [1]})
     plan = grid.plan(req)
     assert [(c.impl, c.mode) for c in plan.cases] == [
         ("torch", "forward"), ("naive", "forward"), ("torch", "train")]

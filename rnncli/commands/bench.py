@@ -128,7 +128,7 @@ def _measure(req: request.Request) -> dict:
     budget.check(req.force)
     err = console.err()
     err.print(view.estimate_line(len(the_plan.cases), budget, the_plan.skipped), soft_wrap=True)
-    settings = session.Settings(threads=req.threads, flop_count=req.flop_count, peak=req.peak,
+    settings = session.Settings(threads=req.threads, flop_count=req.flops, peak=req.peak,
                                 peak_n=req.peak_n, single=req.latency,
                                 rounds_given=req.rounds is not None, options=req.options(),
                                 clock=req.clock, device=req.device)

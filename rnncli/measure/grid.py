@@ -108,11 +108,11 @@ def plan(req) -> Plan:  # req: rnncli.measure.request.Request
         s = req.sizes
         cases = build_cases(req.archs, req.impls, req.modes, s["seq_len"], s["batch"],
                             s["input_size"], s["hidden"], s["layers"], req.dtype, req.device)
-    if req.lengths:
-        cases = with_lengths(cases, req.lengths)
-    if req.weights:
-        cases = [replace(c, weights=str(req.weights.path),
-                         bidirectional=req.weights.bidirectional) for c in cases]
+    if req.drawn:
+        cases = with_lengths(cases, req.drawn)
+    if req.model:
+        cases = [replace(c, weights=str(req.model.path),
+                         bidirectional=req.model.bidirectional) for c in cases]
     keep, notes = [], []
     for c in cases:
         why = unsupported(c)

@@ -8,7 +8,7 @@ or written.  A new option: a field in ``Options`` and ``Request``, its check her
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from rnncli import archs
 from rnncli.errors import BadInput
@@ -27,50 +27,11 @@ MIN_PEAK_N = 16  # --peak-n: 0 (no peak) or at least this
 
 
 @dataclass
-class Request:
-    """Everything one bench run needs to know, checked."""
-
-    archs: list[str]
-    impls: list[str]
-    modes: list[str]
-    sizes: dict[str, list[int]]
-    dtype: str = "float32"
-    device: str = "cpu"
-    flop_count: str = "full"
-    preset: str | None = None
-    threads: int | None = None
-    rounds: int | None = None
-    min_time: float | None = None
-    peak_n: int = 1024  # 0: no GEMM peak
-    force: bool = False
-    lengths: tuple[int, ...] | None = None
-    lengths_spec: str | None = None
-    weights: object | None = None  # usermodel.UserModel
-    output: str | None = None
-    plot: str | None = None
-    compare: str | None = None
-    markdown: bool = False
-    json: bool = False
-    clock: str = "auto"
-
-    @property
-    def peak(self) -> bool:
-        return self.peak_n > 0
-
-    @property
-    def latency(self) -> bool:
-        return self.preset == "latency"
-
-    def options(self) -> dict:
-        """What meta.options records."""
-        return {"preset": self.preset, "archs": self.archs, "impls": self.impls,
-                "modes": self.modes, "force": self.force, "lengths": self.lengths_spec,
-                "weights": str(self.weights.path) if self.weights else None}
-
-
-@dataclass
 class Options:
-    """The command's option values: sizes and lists as typed, choices as checked strings."""
+    """The command's option values: sizes and lists as typed, choices as checked strings.
+
+    A new option: a field here (and in the command's call), its check in :func:`build`.
+    """
 
     seq_len: str | None = None
     batch: str | None = None
@@ -102,21 +63,47 @@ class Options:
         return {k: getattr(self, k) for k in SIZES}
 
 
-def _fixed_by(o: Options, preset: str | None) -> dict[str, str]:
+@dataclass
+class Request(Options):
+    """Everything one bench run needs to know, checked: the options, and what they mean."""
+
+    archs: list[str] = field(default_factory=list)
+    impls: list[str] = field(default_factory=list)
+    modes: list[str] = field(default_factory=list)
+    sizes: dict[str, list[int]] = field(default_factory=dict)
+    drawn: tuple[int, ...] | None = None  # --lengths: one length per sequence
+    model: object | None = None  # --weights: a usermodel.UserModel
+
+    @property
+    def peak(self) -> bool:
+        return self.peak_n > 0
+
+    @property
+    def latency(self) -> bool:
+        return self.preset == "latency"
+
+    def options(self) -> dict:
+        """What meta.options records."""
+        return {"preset": self.preset, "archs": self.archs, "impls": self.impls,
+                "modes": self.modes, "force": self.force, "lengths": self.lengths,
+                "weights": str(self.model.path) if self.model else None}
+
+
+def _fixed_by(o: Options) -> dict[str, str]:
     """{size: the option that sets it} for sizes the user must not give."""
     fixed = {}
     if o.lengths:
         fixed["seq_len"] = "--lengths"
     if o.weights:
         fixed.update({k: "--weights" for k in ("input_size", "hidden", "layers")})
-    by_preset = {"latency": ["batch"]}.get(preset or "", list(SIZES) if preset else [])
-    fixed.update({k: f"--preset {preset}" for k in by_preset})
+    by_preset = {"latency": ["batch"]}.get(o.preset or "", list(SIZES) if o.preset else [])
+    fixed.update({k: f"--preset {o.preset}" for k in by_preset})
     return fixed
 
 
-def _sizes(o: Options, preset: str | None) -> dict[str, list[int]]:
+def _sizes(o: Options) -> dict[str, list[int]]:
     given = o.given_sizes()
-    for k, why in _fixed_by(o, preset).items():
+    for k, why in _fixed_by(o).items():
         if given.get(k) is not None:
             raise BadInput(f"{why} sets {SIZES[k][0]}; drop {SIZES[k][0]}")
     sizes = {k: int_list(v if v is not None else SIZES[k][1], SIZES[k][0])
@@ -124,7 +111,7 @@ def _sizes(o: Options, preset: str | None) -> dict[str, list[int]]:
     for k, values in sizes.items():
         if max(values) > MAX_SIZE:
             raise BadInput(f"{SIZES[k][0]}: {max(values)} is too large (at most {MAX_SIZE})")
-    if preset == "latency":
+    if o.preset == "latency":
         sizes["batch"] = [1]
     return sizes
 
@@ -143,9 +130,9 @@ def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
     return choice_list(",".join(names), "--arch", list(archs.names())), impls
 
 
-def _modes(o: Options, preset: str | None) -> list[str]:
+def _modes(o: Options) -> list[str]:
     default = {"deepbench-train": "train", "deepbench-inference": "forward",
-               "latency": "forward"}.get(preset or "", "both")
+               "latency": "forward"}.get(o.preset or "", "both")
     name = o.mode or default
     return list(spec.MODES) if name == "both" else [name]
 
@@ -171,39 +158,34 @@ def _files(o: Options) -> None:
         fileio.check_writable(o.plot, (".png", ".svg", ".pdf"))
 
 
-def _user_model(o: Options, req: Request) -> None:
+def _user_model(req: Request) -> None:
     from rnncli.measure import usermodel
 
-    if o.weights:
-        if str(o.arch).strip().lower() != "all":
+    if req.weights:
+        if str(req.arch).strip().lower() != "all":
             raise BadInput("--weights sets the architecture; drop --arch")
-        req.weights = usermodel.read_model(o.weights)
-        if req.weights.arch not in archs.names(torch_only=True):
-            raise BadInput(f"--weights: torch has no module for {req.weights.arch}")
-        req.archs = [req.weights.arch]
-        req.sizes.update(input_size=[req.weights.input_size],
-                         hidden=[req.weights.hidden_size], layers=[req.weights.num_layers])
-    if o.lengths:
+        m = req.model = usermodel.read_model(req.weights)
+        if m.arch not in archs.names(torch_only=True):
+            raise BadInput(f"--weights: torch has no module for {m.arch}")
+        req.archs = [m.arch]
+        req.sizes.update(input_size=[m.input_size], hidden=[m.hidden_size],
+                         layers=[m.num_layers])
+    if req.lengths:
         if len(req.sizes["batch"]) != 1:
             raise BadInput("--lengths takes one --batch (the number of sequences drawn)")
-        req.lengths = usermodel.parse_lengths(o.lengths, req.sizes["batch"][0])
-        req.lengths_spec = o.lengths
+        req.drawn = usermodel.parse_lengths(req.lengths, req.sizes["batch"][0])
 
 
 def build(o: Options) -> Request:
     """Check every option; return the request (BadInput names the first bad one)."""
-    preset = o.preset
-    if preset in ("small", *grid.DEEPBENCH_PRESETS) and (o.weights or o.lengths):
-        raise BadInput(f"--preset {preset} sets the sizes; drop --weights/--lengths")
-    arch_names, impls = _archs_and_impls(o)
-    req = Request(arch_names, impls, _modes(o, preset), _sizes(o, preset), dtype=o.dtype,
-                  device=o.device, flop_count=o.flops, preset=preset, threads=o.threads,
-                  rounds=o.rounds, min_time=o.min_time, peak_n=o.peak_n,
-                  force=o.force, output=o.output, plot=o.plot,
-                  compare=o.compare, markdown=o.markdown, json=o.json, clock=o.clock)
-    if req.clock == "cpu" and req.device != "cpu":
+    if o.preset in ("small", *grid.DEEPBENCH_PRESETS) and (o.weights or o.lengths):
+        raise BadInput(f"--preset {o.preset} sets the sizes; drop --weights/--lengths")
+    if o.clock == "cpu" and o.device != "cpu":
         raise BadInput("--clock cpu times the process's CPU time; a GPU needs --clock wall")
+    arch_names, impls = _archs_and_impls(o)
+    req = Request(**{f.name: getattr(o, f.name) for f in fields(Options)}, archs=arch_names,
+                  impls=impls, modes=_modes(o), sizes=_sizes(o))
     _numbers(o)
     _files(o)
-    _user_model(o, req)
+    _user_model(req)
     return req
