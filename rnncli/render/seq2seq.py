@@ -31,18 +31,23 @@ def run_line(r: dict) -> str:
             f"{r['seconds']:.1f} s{stop}")
 
 
+def _caption(rep: dict, mt: bool) -> str:
+    caption = ("TF: teacher-forced (true prefix at every step); free: the model reads its "
+               "own outputs")
+    if not mt:
+        return caption
+    caption += "; BLEU/chrF: sacrebleu, detokenised outputs against your raw test targets"
+    lc = [f"{r['arch']} {r['attention']} {r['seed']}: {r['bleu_lc']:.1f}"
+          for r in rep["runs"] if "bleu_lc" in r]
+    return caption + ("; BLEU lower-cased (word tokens drop case): " + ", ".join(lc)
+                      if lc else "")
+
+
 def results_table(rep: dict) -> Table:
     mt = any("bleu" in r for r in rep["runs"])
     title = f"seq2seq: {rep['task']}" + (f" ({rep['split']} split)" if rep["split"] else "")
-    caption = ("TF: teacher-forced (true prefix at every step); free: the model reads its "
-               "own outputs")
-    if mt:
-        caption += "; BLEU/chrF: sacrebleu, detokenised outputs against your raw test targets"
-        lc = [f"{r['arch']} {r['attention']} {r['seed']}: {r['bleu_lc']:.1f}"
-              for r in rep["runs"] if "bleu_lc" in r]
-        if lc:
-            caption += "; BLEU lower-cased (word tokens drop case): " + ", ".join(lc)
-    t = Table(title=title, title_justify="left", caption=caption, caption_justify="left")
+    t = Table(title=title, title_justify="left", caption=_caption(rep, mt),
+              caption_justify="left")
     for col in ("arch", "attn", "seed"):  # attn: none, dot, add(itive)
         t.add_column(col)
     for col in ("exact", "tokens free", "tokens TF", "no <eos>", "s"):
