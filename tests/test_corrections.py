@@ -257,3 +257,33 @@ def test_gates_numbers_to_a_text_model_suggest_text(cli, tmp_path):
     notes = " ".join(res.stdout.split())
     assert res.exit_code == 0 and "traced as <unk>: at, all" in notes
     assert "known here: the, acting, was, not, bad" in notes
+
+
+# --- seq2seq translate: inputs outside the training data are flagged ---------------------------
+
+
+def test_source_shapes_and_lengths_flag_unfamiliar_inputs():
+    from rnncli.seq2seq.use import shape, unfamiliar
+
+    assert shape("25 May 1996") == "9 a 9" and shape("yesterday") == "a"
+    assert shape("3rd of März, 2021") == "9a a a, 9"
+    settings = {"source_len": [7, 30], "source_shapes": ["9 a 9", "9/9/9"]}
+    assert unfamiliar("25 May 1996", 11, settings) == []
+    why = unfamiliar("yesterday", 9, settings)
+    assert len(why) == 1 and "'a'" in why[0]
+    assert "40 tokens" in unfamiliar("1 a 2", 40, settings)[0]
+    assert unfamiliar("yesterday", 9, {}) == []     # an older checkpoint: nothing to compare
+
+
+@pytest.mark.slow
+def test_translate_warns_outside_the_training_distribution(cli, tmp_path):
+    model = tmp_path / "dates.pt"
+    res = cli("seq2seq", "--task", "dates", "--steps", "3", "--hidden", "8", "--batch", "8",
+              "--arch", "gru", "--attention", "none", "--save", str(model))
+    assert res.exit_code == 0, res.output
+    res = cli("seq2seq", "translate", "--weights", str(model), "yesterday", "25 May 1996")
+    assert res.exit_code == 0
+    assert "'yesterday' is outside the training data" in res.stderr
+    assert "'25 May 1996' is outside" not in res.stderr
+    out = cli.json("seq2seq", "translate", "--weights", str(model), "yesterday")
+    assert out["translations"][0]["unfamiliar"]

@@ -211,6 +211,10 @@ def translate(
     if result["unknown"]:
         shown = ", ".join(repr(t) for t in result["unknown"][:10])
         warn(f"{len(result['unknown'])} token(s) the model never saw, read as <unk>: {shown}")
+    for t in result["translations"]:
+        if t.get("unfamiliar"):
+            warn(f"{t['source'][:40]!r} is outside the training data ("
+                 f"{'; '.join(t['unfamiliar'])}): expect a confident guess, not a translation")
     if json:
         print_json(result)
         return

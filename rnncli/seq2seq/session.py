@@ -82,9 +82,11 @@ def save_best(path: Path, model, prep: Prepared, req: Request, report: dict) -> 
     from rnncli.seq2seq import checkpoint
 
     c, b = prep.corpus, report["best"]
+    from rnncli.seq2seq.use import training_profile
+
     settings = {"task": prep.name, "split": prep.split, "max_len": c.max_len,
                 "reverse_source": req.reverse_source, "steps": prep.steps,
-                "exact": b["exact"]}
+                "exact": b["exact"], **training_profile(c)}
     checkpoint.save(path, checkpoint.pack(model, c.src_vocab, c.tgt_vocab, c.tokens,
                                           settings))
     return (f"saved {b['arch']} {b['attention']} (seed {b['seed']}, exact "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from rnncli.errors import BadInput
@@ -14,6 +15,41 @@ MAX_SECONDS = 10 * 60
 MAX_BYTES = 4 * 2**30
 FLOPS = 1e9               # the rough single-thread rate rnncli's estimates assume
 STEP_OVERHEAD_S = 1e-4    # per decoded token and layer: Python and torch call overhead
+
+
+MAX_SHAPES = 200          # distinct source forms a checkpoint keeps for the check below
+
+
+def shape(text: str) -> str:
+    """A text's form: runs of letters -> 'a', of digits -> '9', of spaces -> ' ', other
+    characters kept ("25 May 1996" -> "9 a 9", "yesterday" -> "a")."""
+    text = re.sub(r"[^\W\d_]+", "a", text)
+    return re.sub(r"\s+", " ", re.sub(r"\d+", "9", text))
+
+
+def training_profile(corpus) -> dict:
+    """What ``translate`` compares an input with: the training sources' token lengths and,
+    when there are at most ``MAX_SHAPES`` of them, their forms."""
+    sources = [s for s, _ in corpus.train_pairs]
+    lengths = [len(s) for s in corpus.train_src]
+    out: dict = {"source_len": [min(lengths), max(lengths)]}
+    shapes = sorted({shape(s) for s in sources})
+    if len(shapes) <= MAX_SHAPES:
+        out["source_shapes"] = shapes
+    return out
+
+
+def unfamiliar(text: str, n_tokens: int, settings: dict) -> list[str]:
+    """Why an input lies outside what the model was trained on (empty: nothing seen)."""
+    why = []
+    span = settings.get("source_len")
+    if isinstance(span, list) and len(span) == 2 and not span[0] <= n_tokens <= span[1]:
+        why.append(f"{n_tokens} tokens, training sources had {span[0]}-{span[1]}")
+    shapes = settings.get("source_shapes")
+    if isinstance(shapes, list) and shapes and shape(text) not in shapes:
+        why.append(f"its form {shape(text)!r} (a: letters, 9: digits) never occurs among "
+                   f"the training sources (e.g. {', '.join(repr(s) for s in shapes[:3])})")
+    return why
 
 
 def _check(texts: list[str], beam: int, max_len: int | None) -> None:
@@ -81,7 +117,8 @@ def translate_texts(weights: str | Path, texts: list[str], beam: int = 1,
             ids, ended = decode(model, src, torch.tensor([len(toks)]), cap, beam)
             out.append({"source": text,
                         "output": detokenize(tgt_vocab.decode(ids[0]), meta["tokens"]),
-                        "ended": bool(ended[0])})
+                        "ended": bool(ended[0]),
+                        "unfamiliar": unfamiliar(text, len(toks), settings)})
     return {"weights": str(weights), "arch": meta["arch"],
             "attention": settings.get("model", {}).get("attention"), "beam": beam,
             "max_len": cap, "unknown": list(dict.fromkeys(unknown)), "translations": out}
