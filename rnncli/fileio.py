@@ -241,7 +241,25 @@ def regular_file(path: str | os.PathLike[str], option: str,
                        f"{max_bytes / MiB:.0f} MiB this command reads")
     if not os.access(p, os.R_OK):
         raise BadInput(f"{option} {p}: permission denied")
+    _probe_read(p, option)
     return p
+
+
+def _probe_read(p: Path, option: str) -> None:
+    """Read the first byte: a file that fails to read (``/proc/self/mem``: EIO; a bad
+    sector) is refused here naming it, not later as a bare ``Input/output error``."""
+    try:
+        with open(p, "rb") as fh:
+            fh.read(1)
+    except OSError as exc:
+        raise read_failed(p, exc, option) from None
+
+
+def read_failed(p: Path | str, exc: OSError, option: str = "") -> RnncliError:
+    """One line for a failed read, naming the file (exit 1 for the machine's failure)."""
+    cls = RnncliError if exc.errno in MACHINE_ERRNOS else BadInput
+    where = f"{option} {p}" if option else str(p)
+    return cls(f"{where}: cannot read ({exc.strerror or short(exc)})")
 
 
 def read_stdin(stream, max_bytes: int = MAX_STDIN_BYTES, wait_s: float = 1.0,

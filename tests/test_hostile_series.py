@@ -77,8 +77,19 @@ def test_columns_and_cells_are_bounded(tmp_path, monkeypatch):
         data.read_csv(path)
 
 
-@pytest.mark.skipif(not os.path.exists("/proc/self/mem"), reason="needs Linux /proc")
-def test_a_read_error_names_the_file(cli):
-    res = cli("race", "--data", "/proc/self/mem")
-    assert res.exit_code == 2
-    assert "/proc/self/mem: cannot read (Input/output error)" in res.output
+MEM = "/proc/self/mem"  # a regular file of size 0 whose first read fails with EIO
+
+
+@pytest.mark.skipif(not os.path.exists(MEM), reason="needs Linux /proc")
+@pytest.mark.parametrize("args", [
+    ["race", "--data", MEM], ["advise", "--data", MEM], ["sentiment", "--data", MEM],
+    ["seq2seq", "--data", MEM], ["gates", "--weights", MEM, "--seq", "1,0"],
+    ["bench", "--compare", MEM], ["bench", "--weights", MEM],
+    ["seq2seq", "translate", "--weights", MEM, "hi"],
+])
+def test_a_read_error_names_the_file(cli, args):
+    res = cli(*args)
+    assert res.exit_code in (1, 2), res.output
+    assert f"{MEM}: cannot read (Input/output error)" in res.stderr or \
+        f"{MEM}: not a checkpoint rnncli can load safely (OSError" in res.stderr, res.stderr
+    assert len(res.stderr.splitlines()) == 1

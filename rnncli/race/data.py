@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from rnncli.errors import BadInput, short
+from rnncli.errors import BadInput
 from rnncli.race.series import Frame
 
 MISSING = {"", "na", "nan", "n/a", "null", "none", "-"}
@@ -109,7 +109,9 @@ def _read_rows(p: Path, max_rows: int) -> tuple[list[str], list[list[str]]]:
     try:
         return _rows(p, max_rows)
     except OSError as exc:
-        raise BadInput(f"--data {p}: cannot read ({exc.strerror or short(exc)})") from None
+        from rnncli.fileio import read_failed
+
+        raise read_failed(p, exc, "--data") from None
     except UnicodeDecodeError:
         raise BadInput(f"{p}: not a UTF-8 text file") from None
     except csv.Error as exc:

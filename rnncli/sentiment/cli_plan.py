@@ -77,7 +77,8 @@ def _check_outputs(plan: Plan) -> None:
 
 def _corpus(plan: Plan) -> Corpus:
     if plan.data is not None:
-        test = TableSpec(plan.test, plan.text_col, plan.label_col) if plan.test else None
+        test = (TableSpec(plan.test, plan.text_col, plan.label_col, "--test") if plan.test
+                else None)
         return from_file(TableSpec(plan.data, plan.text_col, plan.label_col), test, plan.seed)
     if plan.text_col or plan.label_col:
         raise BadInput("--text-col and --label-col apply to --data files")

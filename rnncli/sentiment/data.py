@@ -79,17 +79,16 @@ def from_dataset(name: str, data_dir: Path | None, seed: int) -> Corpus:
 # ---------------------------------------------------------------- user files
 
 
-def read_table(path: Path, max_bytes: int = MAX_BYTES) -> tuple[list[tuple[int, list[str]]],
-                                                                 list[tuple[int, str]]]:
+def read_table(path: Path, max_bytes: int = MAX_BYTES, option: str = "--data"
+               ) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
     """Rows ``(line number, fields)`` and the lines skipped as ``(line number, why)``."""
-    path = Path(path)
-    if not path.is_file():
-        raise BadInput(f"{path}: no such file")
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise BadInput(f"{path}: {size / 2**20:.0f} MiB is over the {max_bytes >> 20} MiB "
-                       "limit for --data files")
-    raw = path.read_bytes()
+    from rnncli.fileio import read_failed, regular_file
+
+    path = regular_file(path, option, max_bytes)  # not a FIFO, a device, too large
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise read_failed(path, exc, option) from None
     lines = raw.splitlines()
     if not any(line.strip() for line in lines):
         raise BadInput(f"{path}: the file is empty")
@@ -155,11 +154,12 @@ class TableSpec:
     path: Path
     text_col: str | None = None
     label_col: str | None = None
+    option: str = "--data"  # named in a read error
 
 
-def _rows_of_width(path: Path) -> tuple[list, list, int]:
+def _rows_of_width(path: Path, option: str = "--data") -> tuple[list, list, int]:
     """The rows with the usual number of fields, the lines skipped, that number."""
-    rows, skipped = read_table(path)
+    rows, skipped = read_table(path, option=option)
     width = Counter(len(f) for _, f in rows).most_common(1)[0][0]
     if width < 2:
         raise BadInput(f"{path}: one column only; expected a text and a label column "
@@ -184,7 +184,7 @@ def read_labelled(spec: TableSpec, labels: list[str] | None = None,
                   columns: tuple[int, int] | None = None):
     """``(sentences, label names, skipped, (text column, label column), column names)``
     of a user file; a test file passes the training file's ``labels`` and ``columns``."""
-    good, skipped, width = _rows_of_width(spec.path)
+    good, skipped, width = _rows_of_width(spec.path, spec.option)
     if columns is not None:
         return _known_columns(spec.path, good, columns, labels, skipped)
     header = _header(good, spec)
