@@ -238,7 +238,7 @@ def regular_file(path: str | os.PathLike[str], option: str,
         raise BadInput(f"{option} {p}: not a regular file (a pipe, device or socket)")
     if st.st_size > max_bytes:
         raise BadInput(f"{option} {p}: {st.st_size / MiB:.1f} MiB is over the "
-                       f"{max_bytes / MiB:.0f} MiB this command reads")
+                       f"{max_bytes / MiB:.0f} MiB limit of what this command reads")
     if not os.access(p, os.R_OK):
         raise BadInput(f"{option} {p}: permission denied")
     _probe_read(p, option)
