@@ -131,9 +131,8 @@ def _request(*, data, series, target, features, horizon, window, scale, period, 
              hidden, layers, steps, equal, time_s, seeds, batch, lr, tune, length, data_seed,
              threads, max_rows, force):
     """The parsed options as one explicit ``run.Request`` (lists and bounds checked)."""
-    from rnncli import archs
     from rnncli.errors import BadInput
-    from rnncli.options import choice_list, int_list
+    from rnncli.options import int_list, torch_arch_list
     from rnncli.race import run
     from rnncli.race.train import RaceConfig
 
@@ -141,7 +140,7 @@ def _request(*, data, series, target, features, horizon, window, scale, period, 
         if not value > 0:
             raise BadInput(f"{name} must be a positive number, got {value}")
     cfg = RaceConfig(
-        archs=choice_list(arch, "--arch", archs.names(torch_only=True)),
+        archs=torch_arch_list(arch),
         hidden_base=hidden, layers=layers, steps=steps, batch=batch, lr=lr,
         seeds=int_list(seeds, "--seeds", minimum=0), equal=equal.value, time_s=time_s,
         threads=threads)

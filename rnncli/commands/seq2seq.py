@@ -15,11 +15,17 @@ from typing import Annotated
 
 import typer
 
-from rnncli import archs
 from rnncli.console import err, out, print_json, warn
 from rnncli.errors import BadInput
 from rnncli.fileio import save_figure_atomic
-from rnncli.options import JsonFlag, choice_list, complete_list, complete_torch_archs, int_list
+from rnncli.options import (
+    JsonFlag,
+    choice_list,
+    complete_list,
+    complete_torch_archs,
+    int_list,
+    torch_arch_list,
+)
 from rnncli.render import seq2seq as view
 from rnncli.seq2seq import ATTENTIONS
 
@@ -127,7 +133,7 @@ def seq2seq(
 
 
 def _archs(text: str) -> list[str]:
-    return choice_list(text, "--arch", archs.names(torch_only=True))
+    return torch_arch_list(text)
 
 
 def _attentions(text: str) -> list[str]:

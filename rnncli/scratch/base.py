@@ -119,11 +119,13 @@ def as_dtype(dtype: object) -> type:
 class Recurrent:
     """A stack of ``num_layers`` recurrent layers with PyTorch's parameters.
 
-    Subclasses set ``arch`` (a key of ``rnncli.archs``), ``gates`` (G, the number of row
-    blocks in each weight) and ``n_states`` (1, or 2 for the LSTM's (h, c)), and write
-    ``_layer_forward`` / ``_layer_backward`` / ``_layer_trace``. ``impl`` says which
-    implementation a class is: "fast" (rnn.py, gru.py, lstm.py) or "reference"
-    (reference_cells.py, the equations of reference.py).
+    ``reference_cells.ReferenceCell`` is the subclass every cell uses: it sets ``arch`` (a
+    key of ``rnncli.archs``) and reads ``gates`` (G, the number of row blocks in each
+    weight), ``n_states`` (1, or 2 for the LSTM's (h, c)), options and extra parameters
+    from the registry, and writes ``_layer_forward`` / ``_layer_backward`` /
+    ``_layer_trace`` with the reference step and BPTT. ``impl`` says which implementation
+    a class is: "reference" (the equations of reference.py) or "fast" (rnn.py, gru.py,
+    lstm.py, which override the per-layer methods).
     """
 
     arch = ""
