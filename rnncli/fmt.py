@@ -1,4 +1,4 @@
-"""The project's number formatters: durations, bytes, counts, ratios, percentages, ±.
+"""The project's number formatters: durations, bytes, counts, ratios, percentages.
 
 Pure functions, no rich and no torch, so library text (verdicts) and every renderer
 spell numbers the same way.  ``None`` is shown as ``-`` everywhere.
@@ -71,15 +71,6 @@ def ratio(x: float | None) -> str:
     return f"{x:.2f}" if x < 10 else f"{x:.1f}" if x < 100 else f"{x:.0f}"
 
 
-def ratio_pm(x: float, half_width: float | None) -> str:
-    """A ratio with its interval, the way hyperfine prints one: ``1.52 ± 0.04×``."""
-    if _bad(half_width):
-        return f"{ratio(x)}×"
-    # two decimals, more when the interval is narrower than 0.01
-    decimals = max(2, min(4, -math.floor(math.log10(half_width)))) if half_width > 0 else 2
-    return f"{x:.{decimals}f} ± {half_width:.{decimals}f}×"
-
-
 def percent(x: float | None, cap: float = 9.995, decimals: int = 0) -> str:
     """A share (0.42 -> ``42%``; ``decimals=1``: ``42.0%``); ``>999%`` beyond ``cap``."""
     if _bad(x):
@@ -88,9 +79,10 @@ def percent(x: float | None, cap: float = 9.995, decimals: int = 0) -> str:
 
 
 def spread(iqr: float | None, median: float | None, runs: int | None) -> str:
-    """IQR as a share of the median, ``n/a`` with fewer than 3 runs (no spread to show)."""
+    """IQR as a share of the median; with fewer than 3 runs (no spread to show) the
+    number of runs instead: ``1 run``, ``2 runs``."""
     if runs is not None and runs < 3:
-        return "n/a"
+        return f"{runs} run{'s' if runs != 1 else ''}"
     if _bad(iqr) or not median:
         return NA
     return percent(iqr / median)

@@ -320,23 +320,24 @@ def across(outcomes: Mapping[str, str | None]) -> Across:
 
 
 def claim_over_cases(claimed: str, outcomes: Mapping[str, str | None], claim: str) -> str:
-    """The claim "``claimed`` wins" (worded ``claim``) against per-case winners."""
+    """The claim "``claimed`` wins" (worded ``claim``) against per-case winners (None:
+    undecided there, whether not distinguishable or too small to compare)."""
     a = across(outcomes)
     n = len(outcomes)
     if a.kind == "none":
-        return f"{claim} is neither shown nor refuted here (not distinguishable in {n} of {n})"
+        return f"{claim} is neither shown nor refuted here (undecided in {n} of {n})"
     if a.kind == "depends":
         return f"{claim} depends on the case ({_listing(a.by_winner, a.undecided)})"
     wins = len(a.by_winner[a.winner])
     if a.winner == claimed:
         if a.kind == "every":
             return f"matches {claim} (in all {n} cases)"
-        return (f"{claim} holds in {wins} of {n} cases, not distinguishable in "
+        return (f"{claim} holds in {wins} of {n} cases, undecided in "
                 f"{len(a.undecided)}")
     if a.kind == "every":
         return f"contradicts {claim} ({a.winner} wins in all {n} cases)"
-    return (f"{claim} is not shown here: {a.winner} wins in {wins} of {n} cases, not "
-            f"distinguishable in {len(a.undecided)}")
+    return (f"{claim} is not shown here: {a.winner} wins in {wins} of {n} cases, "
+            f"undecided in {len(a.undecided)}")
 
 
 def ranking(by_config: Mapping[str, str | None], tuned: str | None) -> Across:

@@ -11,7 +11,7 @@ import json
 import numpy as np
 import pytest
 
-from rnncli import fmt
+from rnncli import fmt, verdict
 from rnncli.measure import analysis, machine, stats
 from rnncli.render import bench as view
 
@@ -30,9 +30,8 @@ def _row(arch="lstm", median=1.0, samples=None, **kw):
 
 
 def test_formatters():
-    assert fmt.ratio_pm(1.523, 0.041) == "1.52 ± 0.04×"
-    assert fmt.ratio_pm(1.5, 0.004) == "1.500 ± 0.004×"
-    assert fmt.spread(0.1, 1.0, runs=2) == "n/a" and fmt.spread(0.1, 1.0, runs=3) == "10%"
+    assert fmt.spread(0.1, 1.0, runs=2) == "2 runs" and fmt.spread(0.1, 1.0, runs=3) == "10%"
+    assert fmt.spread(None, 1.0, runs=1) == "1 run"
     assert fmt.duration(0.0042) == "4.2ms" and fmt.duration(4.2e-6) == "4.2µs"
     assert fmt.duration(None) == "-" and fmt.duration(float("nan")) == "-"
     assert fmt.nbytes(1536) == "1.5 KiB" and fmt.count(12345) == "12.3k"
@@ -45,8 +44,10 @@ def test_clear_gap_is_a_verdict_with_interval():
     slow = _row("gru", 1.5, [list(1.5 + 0.01 * rng.standard_normal(6)) for _ in range(3)])
     r = stats.ratio(fast, slow)
     assert r.decided and r.lo > 1.0 and r.lo <= r.ratio <= r.hi and r.paired
-    text = analysis.comparisons([fast, slow])[0]["text"]
-    assert text.startswith("LSTM 1.5") and "± 0.0" in text and "× faster than GRU" in text
+    c = analysis.comparisons([fast, slow])[0]
+    # the interval itself, never "± its larger side" (issue 19: "7.29 ± 7.41× faster")
+    assert c["text"] == f"LSTM {verdict.ratio_text(r.ratio, r.lo, r.hi)} faster than GRU"
+    assert "±" not in c["text"] and c["decided"] and c["outcome"] == "a"
 
 
 def test_overlapping_rows_are_not_distinguishable():
@@ -55,7 +56,8 @@ def test_overlapping_rows_are_not_distinguishable():
     b = _row("gru", 1.02, [list(1.02 + 0.2 * rng.standard_normal(6)) for _ in range(3)])
     r = stats.ratio(a, b)
     assert not r.decided and r.lo < 1.0 < r.hi
-    assert "not distinguishable here (95% interval" in analysis.comparisons([a, b])[0]["text"]
+    text = analysis.comparisons([a, b])[0]["text"]
+    assert "not distinguishable here (ratio" in text and "includes 1" in text
 
 
 def test_fewer_than_five_runs_never_decide():
@@ -95,9 +97,9 @@ def test_share_of_peak_above_one_is_a_flagged_error():
 
 
 def test_single_run_rows_show_na_spread():
-    r = _row("lstm", 1.0, [[1.0, 1.0]], iqr_s=0.0)
+    r = _row("lstm", 1.0, [[1.0, 1.0]], iqr_s=None)
     cells = {name: fn(r) for name, fn in view.columns([r])}
-    assert cells["IQR"] == "n/a"
+    assert cells["IQR"] == "2 runs"
 
 
 def test_warnings_repeated_under_the_table_near_verdicts():

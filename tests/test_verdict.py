@@ -124,6 +124,7 @@ def test_lesson_claim_with_zero_wins_is_never_holds_in_some_cases():
     # "GRU faster in 0, LSTM faster in 1, not distinguishable in 1 of 2: holds only in some"
     line = v.claim_over_cases("GRU", {"T=50": "LSTM", "T=200": None}, "'GRU is faster'")
     assert "holds" not in line and "not shown" in line and "LSTM wins in 1 of 2" in line
+    assert "undecided in 1" in line
     assert v.claim_over_cases("GRU", {"a": "GRU", "b": "GRU"}, "X").startswith("matches X")
     assert v.claim_over_cases("GRU", {"a": "LSTM", "b": "LSTM"}, "X").startswith("contradicts X")
     assert "depends" in v.claim_over_cases("GRU", {"a": "LSTM", "b": "GRU"}, "X")

@@ -8,13 +8,17 @@
 - Comparisons: within each group of rows that differ only in the architecture (or
   only in the implementation, or padded against packed), every pair, faster first,
   with the ratio's 95 % bootstrap interval (:mod:`rnncli.measure.stats`).
-  "X is r ± e× faster than Y" only when both rows have 5 or more timed runs and the
-  interval excludes 1; otherwise "not distinguishable here".
+  The words come from the shared rule (:mod:`rnncli.verdict`): "X 1.52× (95% 1.48–1.57)
+  faster than Y" only when both rows have 5 or more timed runs and the interval excludes
+  1; "not distinguishable here" with the interval when it includes 1; with fewer runs
+  "not compared", naming the minimum, the observed ratio and how to get more runs.
 - Scaling: the least-squares slope of log(time) against log(seq_len) over rows that
   differ only in seq_len; a recurrence does the same work at every step, so the slope
   should be near 1 (source: the step count of the recurrence, formulas.py).
 - The verdict holds the lesson's claims (GRU lighter and faster, LSTM slow and heavy;
-  source: lesson) against the comparisons.
+  source: lesson) against the comparisons (``verdict.claim_over_cases``: no case won is
+  never "holds in some cases"). The oneDNN line appears only beside a torch row it
+  explains (a decided LSTM-faster-than-GRU comparison of torch rows).
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from rnncli import archs, fmt
+from rnncli import verdict as rule
 from rnncli.measure import stats
 from rnncli.measure.spec import KEY_FIELDS
 
@@ -77,19 +82,24 @@ def comparisons(rows: Sequence[dict]) -> list[dict]:
     return out
 
 
+#: How to get enough timed runs, for a pair the rule refuses.
+MORE_RUNS = f"raise --min-time for at least {stats.MIN_RUNS} timed runs per row"
+
+
 def _comparison(fast: dict, slow: dict, field: str) -> dict:
     ratio = stats.ratio(fast, slow)
+    said = _phrase(fast, slow, field, ratio)
     return {"field": field, "fast": fast.get(field), "slow": slow.get(field),
             "fast_name": _name(fast, field), "slow_name": _name(slow, field),
             **{f: fast.get(f) for f in KEY_FIELDS if f != field},
-            **ratio.as_dict(), "text": _phrase(fast, slow, field, ratio)}
+            **ratio.as_dict(), "decided": said.decided, "outcome": said.outcome,
+            "text": said.line}
 
 
-def _phrase(fast: dict, slow: dict, field: str, r: stats.Ratio) -> str:
-    a, b = _name(fast, field), _name(slow, field)
-    if r.decided:
-        return f"{a} {fmt.ratio_pm(r.ratio, r.half_width)} faster than {b}"
-    return f"{a} and {b} not distinguishable here ({r.why_not()})"
+def _phrase(fast: dict, slow: dict, field: str, r: stats.Ratio) -> rule.Verdict:
+    """The pair in words, by the shared rule (``r.ratio`` >= 1: ``fast`` is faster)."""
+    ev = rule.Evidence(r.ratio, r.lo, r.hi, min(r.runs), stats.MIN_RUNS, "timed run")
+    return rule.compare_ratio(_name(fast, field), _name(slow, field), ev, how=MORE_RUNS)
 
 
 def fit_exponent(xs: Sequence[float], ys: Sequence[float]) -> float | None:
@@ -149,40 +159,44 @@ def verdict(rows: Sequence[dict], comps: Sequence[dict] | None = None) -> list[s
         at = f" at {_size(c)}" if several_sizes else ""
         lines.append(f"{_where(c)}{at}: {c['text']}.")
     lines += _lesson_lines(comps)
-    lines += _kernel_lines(rows)
+    lines += _kernel_lines(rows, comps)
     lines += _memory_lines(rows)
     return lines
 
 
+def _gru_lstm(comps: Sequence[dict]) -> list[dict]:
+    return [c for c in comps if c["field"] == "arch" and {c["fast"], c["slow"]} ==
+            {"gru", "lstm"}]
+
+
 def _lesson_lines(comps: Sequence[dict]) -> list[str]:
     """The lesson's speed claim (GRU faster than LSTM) against the decided comparisons."""
-    pairs = [c for c in comps if c["field"] == "arch" and {c["fast"], c["slow"]} ==
-             {"gru", "lstm"}]
+    pairs = _gru_lstm(comps)
     if not pairs:
         return []
-    gru = sum(c["decided"] and c["fast"] == "gru" for c in pairs)
-    lstm = sum(c["decided"] and c["fast"] == "lstm" for c in pairs)
-    n, open_ = len(pairs), len(pairs) - gru - lstm
-    return [f"GRU vs LSTM: GRU faster in {gru}, LSTM faster in {lstm}, not distinguishable "
-            f"in {open_} of {n}: {_claim_word(gru, lstm, n)}."]
+    several = len({_size(c) for c in pairs}) > 1
+    outcomes = {f"{_where(c)}{' ' + _size(c) if several else ''}":
+                (archs.get(c["fast"]).title if c["decided"] else None) for c in pairs}
+    gru, lstm = archs.get("gru").title, archs.get("lstm").title
+    return [f"{gru} vs {lstm}: " + rule.claim_over_cases(
+        gru, outcomes, f"the lesson's '{gru} is faster'") + "."]
 
 
-def _claim_word(gru: int, lstm: int, n: int) -> str:
-    if gru == n:
-        return "matches the lesson's claim that GRU is faster"
-    if lstm == n:
-        return "contradicts the lesson's claim that GRU is faster"
-    if gru + lstm == 0:
-        return "the lesson's 'GRU is faster' is neither shown nor refuted here"
-    return "the lesson's 'GRU is faster' holds only in some cases"
-
-
-def _kernel_lines(rows: Sequence[dict]) -> list[str]:
+def _onednn_lstm_only(rows: Sequence[dict]) -> bool:
+    """The torch LSTM rows ran oneDNN's fused kernel and the GRU rows did not."""
     kernels = {r["arch"]: r.get("kernel") or "" for r in rows if r["impl"] == "torch"}
-    if kernels.get("lstm", "").startswith("oneDNN") and kernels.get("gru") and not \
-            kernels["gru"].startswith("oneDNN"):
-        return ["Why: torch runs the LSTM through oneDNN's fused RNN kernel on this CPU, "
-                "but the GRU and RNN as generic ATen ops step by step (source: "
+    gru = kernels.get("gru")
+    return kernels.get("lstm", "").startswith("oneDNN") and bool(gru) and \
+        not gru.startswith("oneDNN")
+
+
+def _kernel_lines(rows: Sequence[dict], comps: Sequence[dict]) -> list[str]:
+    """Why the LSTM wins, beside the torch rows it explains (none: no line)."""
+    explained = [c for c in _gru_lstm(comps)
+                 if c["impl"] == "torch" and c["decided"] and c["fast"] == "lstm"]
+    if explained and _onednn_lstm_only(rows):
+        return ["Why (torch rows): torch runs the LSTM through oneDNN's fused RNN kernel on "
+                "this CPU, but the GRU and RNN as generic ATen ops step by step (source: "
                 "torch-aten-rnn); the kernel, not the gate count, decides who is faster."]
     return []
 
@@ -241,5 +255,5 @@ def warnings(rows: Sequence[dict], meta: dict) -> list[str]:
     few = [r for r in rows if r.get("runs", 0) < stats.MIN_RUNS]
     if few:
         out.append(f"{len(few)} row(s) have fewer than {stats.MIN_RUNS} timed runs: no "
-                   "verdict involves them (raise --min-time)")
+                   f"verdict involves them ({MORE_RUNS})")
     return out

@@ -133,7 +133,9 @@ def _timing_fields(p: Prepared, cfg: RunConfig) -> dict:
     t = timing.summarize(p.times, p.calls, cfg.warmup_calls)
     scale = p.case.batch / p.wl.batch_timed if p.wl.batch_timed else 1.0
     median = t.median_s * scale
-    return dict(median_s=median, iqr_s=t.iqr_s * scale, q1_s=t.q1_s * scale,
+    # fewer than 3 runs have no spread: null in JSON, "1 run" / "2 runs" in the table
+    iqr = t.iqr_s * scale if t.runs >= 3 else None
+    return dict(median_s=median, iqr_s=iqr, q1_s=t.q1_s * scale,
                 q3_s=t.q3_s * scale, p99_s=t.p99_s * scale if t.p99_s else None,
                 best_s=t.best_s * scale, noisy=t.noisy, runs=t.runs, rounds=p.rounds,
                 first_call_s=p.first_s * scale,

@@ -8,8 +8,9 @@ indices for both rows, so a load spike that hit both rows in one round stays pai
 then the runs within each drawn round; otherwise each row's runs are resampled on
 their own.  The generator is seeded: the same times give the same interval.
 
-A verdict is given only when both rows have at least ``MIN_RUNS`` timed runs and the
-interval excludes 1; otherwise the pair is "not distinguishable here".
+The words ("faster", "not distinguishable", "not compared") come from the shared rule,
+:mod:`rnncli.verdict`: a verdict only when both rows have at least ``MIN_RUNS`` timed
+runs and the interval excludes 1.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-MIN_RUNS = 5
+from rnncli import verdict
+
+MIN_RUNS = verdict.MIN_RUNS
 LEVEL = 0.95
 DRAWS = 1000
 
@@ -36,13 +39,6 @@ class Ratio:
     def decided(self) -> bool:
         return (self.lo is not None and min(self.runs) >= MIN_RUNS
                 and (self.lo > 1.0 or self.hi < 1.0))
-
-    @property
-    def half_width(self) -> float | None:
-        """The ± of "1.52 ± 0.04×": the larger distance from the ratio to a bound."""
-        if self.lo is None or self.hi is None:
-            return None
-        return max(self.ratio - self.lo, self.hi - self.ratio)
 
     def why_not(self) -> str:
         if min(self.runs) < MIN_RUNS:
