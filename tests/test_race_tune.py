@@ -84,6 +84,18 @@ def test_ranking_only_at_the_tuned_best():
     assert verdict.robustness("GRU > RNN", {"x": "GRU > RNN"})["kind"] == "one-config"
 
 
+def test_ranking_text_lists_exactly_the_decided_pairs():
+    rows = [{"arch": a} for a in ("rnn", "gru", "lstm")]
+    # Mackey-Glass at the tuned best: RNN ~ GRU, RNN ~ LSTM, LSTM better than GRU
+    dec = {("rnn", "gru"): "tie", ("rnn", "lstm"): "tie", ("gru", "lstm"): "lstm"}
+    assert verdict.ranking_text(rows, dec) == "LSTM > GRU"
+    dec = {("rnn", "gru"): "gru", ("rnn", "lstm"): "lstm", ("gru", "lstm"): "lstm"}
+    assert verdict.ranking_text(rows, dec) == "LSTM > RNN, GRU; GRU > RNN"
+    ties = {k: "tie" for k in dec}
+    assert verdict.decided_ranking(rows, ties) is None
+    assert verdict.ranking_text(rows, ties).startswith("no pair separated")
+
+
 @pytest.mark.parametrize("item, fragment", [
     ("window=0,12", "--tune window: values must be integers from 1"),
     ("lr=0", "--tune lr: values must be in (0, 1]"),

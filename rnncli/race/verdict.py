@@ -89,9 +89,11 @@ def _baseline_lines(runs: list[RunResult], rows: list[dict], scores: list[Score]
     best_base = min(scores, key=lambda s: s.rmse)
     v = _vs_baseline(runs, best_arch["arch"], best_base)
     if v.outcome == "a":
+        ev = v.evidence
         return [f"{title} beats every baseline: RMSE {m} against {_fmt(best_base.rmse)} "
-                f"({best_base.name}); skill vs persistence {best_arch['skill']:.2f} "
-                f"({v.line})"]
+                f"({best_base.name}; difference {_fmt(ev.estimate)}, 95% "
+                f"{rule.span(ev.lo, ev.hi, _fmt)}); skill vs persistence "
+                f"{best_arch['skill']:.2f}"]
     if v.outcome == "too small":
         return [v.line]
     if best_base is persist:  # no evidence that anything does better
@@ -143,18 +145,20 @@ def decisions(pair_list: list[dict]) -> dict[tuple[str, str], str]:
 
 
 def ranking_text(rows: list[dict], dec: dict[tuple[str, str], str]) -> str:
-    """"RNN > GRU = LSTM": by mean RMSE, ">" where the shared rule separates neighbours,
-    "=" where it does not; within a tier the architectures keep the race's order."""
-    by_mean = [r["arch"] for r in sorted(rows, key=lambda r: r["rmse_mean"])]
-    tiers = [by_mean[:1]]
-    for a, b in zip(by_mean, by_mean[1:], strict=False):
-        if dec.get((a, b), dec.get((b, a), "tie")) == "tie":
-            tiers[-1].append(b)
-        else:
-            tiers.append([b])
+    """Every decided pair and nothing more, winners with most wins first, e.g.
+    "LSTM > RNN, GRU; GRU > RNN" (pairs not listed are not distinguishable). The same
+    decisions always give the same text, so configurations can be compared by it."""
     pos = {r["arch"]: i for i, r in enumerate(rows)}
-    return " > ".join(" = ".join(archs.get(a).title for a in sorted(t, key=pos.get))
-                      for t in tiers if t)
+    beaten: dict[str, list[str]] = {}
+    for (a, b), d in dec.items():
+        if d != "tie":
+            beaten.setdefault(d, []).append(b if d == a else a)
+    if not beaten:
+        return "no pair separated (all within the seed spread)"
+    order = sorted(beaten, key=lambda w: (-len(beaten[w]), pos.get(w, 0)))
+    return "; ".join(f"{archs.get(w).title} > "
+                     + ", ".join(archs.get(x).title for x in sorted(beaten[w], key=pos.get))
+                     for w in order)
 
 
 def decided_ranking(rows: list[dict], dec: dict[tuple[str, str], str]) -> str | None:
