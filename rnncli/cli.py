@@ -31,6 +31,7 @@ from rnncli.commands import convert as convert_cmd
 from rnncli.commands import race as race_cmd
 from rnncli.commands import sentiment as sentiment_cmd
 from rnncli.commands import seq2seq as seq2seq_cmd
+from rnncli.commands import tour as tour_cmd
 from rnncli.console import use_ascii_fallback
 from rnncli.errors import RnncliError
 from rnncli.options import harden
@@ -204,6 +205,7 @@ def _root(
 
 # (name, function, the one line the command list shows; `rnncli NAME -h` has the rest)
 COMMANDS = (
+    ("tour", tour_cmd.tour, "The whole lesson in one run: each chapter a short live demo."),
     ("explain", explain.explain, "Equations, diagrams, shapes, FAQ and practices, with sources."),
     ("gates", gates.gates, "Every gate, step by step, on your sequence, text or checkpoint."),
     ("bench", bench.bench, "Parameters, speed and memory on this machine, with verdicts."),

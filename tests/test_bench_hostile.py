@@ -32,7 +32,7 @@ def _one_line(res, code: int, *words: str) -> str:
 
 @pytest.mark.slow  # a bench run
 def test_output_that_cannot_be_saved_fails_after_printing(cli, tmp_path, monkeypatch):
-    def full_disk(path, text):
+    def full_disk(path, text, what=""):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(output, "write_text_atomic", full_disk)

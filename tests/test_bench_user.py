@@ -133,7 +133,7 @@ def test_plots_small_multiples_and_bars(cli, tmp_path):
     res = cli("bench", "-T", "2,4", "-B", "1", "-I", "2", "-H", "2", "--arch", "rnn,gru",
               "--impl", "torch,numpy", *FAST, "--plot", str(sweep))
     assert res.exit_code == 0, res.output
-    assert sweep.read_bytes()[:4] == b"\x89PNG" and f"saved plot to {sweep}" in res.stderr
+    assert sweep.read_bytes()[:4] == b"\x89PNG" and f"rnncli: wrote {sweep}" in res.stderr
     bars = tmp_path / "bars.svg"
     res = cli("bench", "-T", "2", "-B", "1", "-I", "2", "-H", "2", "--arch", "lstm", *FAST,
               "--plot", str(bars))

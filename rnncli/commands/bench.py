@@ -21,6 +21,7 @@ from rnncli.measure.budget import Budget
 from rnncli.measure.impls import IMPLS
 from rnncli.options import JsonFlag, choice_enum, complete_list, value
 from rnncli.render import bench as view
+from rnncli.report import wants_figures
 
 Mode = choice_enum("Mode", spec.MODE_CHOICES)
 Device = choice_enum("Device", spec.DEVICES)
@@ -141,9 +142,8 @@ def _finish(report: dict, req: request.Request) -> None:
     for line in report["summary"].get("warnings", []) + view.noisy_warnings(report["results"]):
         console.warn(line)
     failure = out_mod.save_report(report, req.output, interrupted, console.err())
-    if req.plot and report["results"] and not interrupted:
-        saved = view.plot(report, req.plot)
-        console.err().print(f"saved plot to {saved}", soft_wrap=True, highlight=False)
+    if wants_figures(req.plot) and report["results"] and not interrupted:
+        view.plot(report, req.plot)
     if req.json:
         console.print_json(report)
     elif req.markdown:

@@ -14,6 +14,7 @@ import typer
 from rnncli.experiments.inits import INITS
 from rnncli.experiments.tasks import TaskName
 from rnncli.options import JsonFlag, complete_list, complete_torch_archs
+from rnncli.report import wants_figures
 
 INIT_HELP = "Comma list of default, orthogonal, identity (IRNN), forget-bias-1 (LSTM only)."
 
@@ -69,7 +70,7 @@ def gradients(
         from rnncli.render.gradients import render
 
         render(out(), results, job.probe.seq_len, job.skipped())
-    if plot is not None and results:
+    if wants_figures(plot) and results:
         from rnncli.render.gradients import plot as save_plot
 
         save_plot(results, job.probe.seq_len, plot)

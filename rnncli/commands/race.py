@@ -15,6 +15,7 @@ import typer
 
 from rnncli.options import JsonFlag, complete_torch_archs
 from rnncli.race.series import SERIES
+from rnncli.report import wants_figures
 
 SeriesName = Enum("SeriesName", {n: n for n in SERIES}, type=str)
 
@@ -179,7 +180,7 @@ def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None
 
     if save is not None and runs:
         save_dir(save, result, runs, the_plan.prep)
-    if plot is not None and runs:
+    if wants_figures(plot) and runs:
         view.figure(result, runs, plot)
     if json:
         console.print_json({k: v for k, v in result.items() if not k.startswith("_")})

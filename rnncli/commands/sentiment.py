@@ -14,6 +14,7 @@ import typer
 
 from rnncli import datasets
 from rnncli.options import JsonFlag, complete_torch_archs
+from rnncli.report import wants_figures
 
 Dataset = Enum("Dataset", {n: n for n in ("probes", *datasets.names())}, type=str)
 PROBE_STEPS = 300  # as rnncli.sentiment.cli_plan (not imported here: --help stays light)
@@ -99,7 +100,7 @@ def sentiment(
         result, trained = cli_plan.execute(prep, bar.callback)
     if save is not None and not cli_plan.save_model(save, trained, prep):
         save = None
-    if plot is not None:
+    if wants_figures(plot):
         from rnncli.render.sentiment import plot as draw
 
         draw(result, plot)
@@ -117,7 +118,7 @@ def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> Non
         print_json(result)
         return
     console = out()
-    for item in r.report(result, {"saved": save, "figure": plot}):
+    for item in r.report(result):
         if isinstance(item, str):
             console.print(item, markup=False)
         else:

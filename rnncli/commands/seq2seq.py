@@ -27,6 +27,7 @@ from rnncli.options import (
     torch_arch_list,
 )
 from rnncli.render import seq2seq as view
+from rnncli.report import wants_figures
 from rnncli.seq2seq import ATTENTIONS
 
 
@@ -157,15 +158,14 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,
     prep = experiment.prepare(req)
     _warn_unknown(prep.corpus.unknown)
     if export_data is not None:
-        err().print(session.export(prep, export_data), soft_wrap=True)
+        session.export(prep, export_data)
         return
     est = experiment.estimate(prep, req)
     experiment.refuse_if_oversized(est, req.force)
     done = _run(session, prep, req, threads, est)
     if save is not None and done.best_model is not None:
-        err().print(session.save_best(save, done.best_model, prep, req, done.report),
-                    soft_wrap=True)
-    if plot is not None and done.report["runs"]:
+        session.save_best(save, done.best_model, prep, req, done.report)
+    if wants_figures(plot) and done.report["runs"]:
         save_figure_atomic(view.figure(done.report), plot)
     if json:
         print_json(done.report)

@@ -35,12 +35,12 @@ def to_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
-def save(report: dict, path: str | Path) -> Path:
+def save(report: dict, path: str | Path, what: str = "") -> Path:
     """Write ``report`` to ``path`` as JSON or CSV (by suffix), atomically."""
     p = Path(path)
     if p.suffix.lower() == ".csv":
-        return write_text_atomic(p, to_csv(report["results"]))
-    return write_text_atomic(p, to_json(report) + "\n")
+        return write_text_atomic(p, to_csv(report["results"]), what)
+    return write_text_atomic(p, to_json(report) + "\n", what)
 
 
 def free_partial_name(directory: str | Path = ".") -> Path:
@@ -67,11 +67,9 @@ def save_report(report: dict, output: str | None, interrupted: bool, err) -> Exc
         target = str(free_partial_name())
     if not target:
         return None
+    what = "partial result, " if interrupted else ""
     try:
-        save(report, target)
+        save(report, target, f"{what}{len(report['results'])} rows")
     except OSError as e:
         return RnncliError(f"could not save {target}: {short(e)}")
-    what = "partial result, " if interrupted else ""
-    err.print(f"saved {what}{len(report['results'])} rows to {target}", soft_wrap=True,
-              highlight=False)
     return None

@@ -147,7 +147,7 @@ def verdict_lines(result: dict) -> list[str]:
     return [v["line"] for v in [*result["verdicts"], *held]]
 
 
-def report(result: dict, files: dict) -> list:
+def report(result: dict) -> list:
     """What the command prints, in order: lines (str) and tables."""
     items: list = list(dataset_lines(result))
     items += [t for t in (accuracy_table(result), probe_table(result), heldout_table(result),
@@ -155,7 +155,6 @@ def report(result: dict, files: dict) -> list:
     items += stop_lines(result) + verdict_lines(result)
     items += (result.get("outcome") or {}).get("lines", [])
     items += [t for t in (gate_table(result),) if t is not None]
-    items += [f"{what}: {path}" for what, path in files.items() if path is not None]
     return items
 
 

@@ -29,10 +29,10 @@ def pack(model: Seq2Seq, src_vocab: Vocab, tgt_vocab: Vocab, tokens: str,
                            rnn_prefix=RNN_PREFIX, settings=settings, target_vocab=tgt_vocab)
 
 
-def save(path: str | Path, packed: dict) -> None:
+def save(path: str | Path, packed: dict, what: str = "the model") -> None:
     from rnncli.fileio import save_torch_atomic
 
-    save_torch_atomic(path, packed, "the model")
+    save_torch_atomic(path, packed, what)
 
 
 def _read(path: Path) -> object:

@@ -32,13 +32,13 @@ def check_outputs(save: Path | None, plot: Path | None, export_data: Path | None
             raise MissingExtra("matplotlib", "plot") from None
 
 
-def export(prep: Prepared, path: Path) -> str:
-    """Write the pairs as TSV (``--export-data``); the line that says so."""
+def export(prep: Prepared, path: Path) -> None:
+    """Write the pairs as TSV (``--export-data``; announced as every written file is)."""
     from rnncli.seq2seq.data import export_text
 
     c = prep.corpus
-    write_text_atomic(path, export_text(c.train_pairs, c.test_pairs))
-    return f"wrote {len(c.train_src)} training and {len(c.test_src)} test pairs to {path}"
+    write_text_atomic(path, export_text(c.train_pairs, c.test_pairs),
+                      f"{len(c.train_src)} training and {len(c.test_src)} test pairs")
 
 
 @dataclass
@@ -77,8 +77,8 @@ def _better(best, result: dict, model):
     return (result, model) if best is None or result["exact"] > best[0]["exact"] else best
 
 
-def save_best(path: Path, model, prep: Prepared, req: Request, report: dict) -> str:
-    """Save the best model for ``seq2seq translate``; the line that says so."""
+def save_best(path: Path, model, prep: Prepared, req: Request, report: dict) -> None:
+    """Save the best model for ``seq2seq translate`` (announced as every written file is)."""
     from rnncli.seq2seq import checkpoint
 
     c, b = prep.corpus, report["best"]
@@ -88,6 +88,5 @@ def save_best(path: Path, model, prep: Prepared, req: Request, report: dict) -> 
                 "reverse_source": req.reverse_source, "steps": prep.steps,
                 "exact": b["exact"], **training_profile(c)}
     checkpoint.save(path, checkpoint.pack(model, c.src_vocab, c.tgt_vocab, c.tokens,
-                                          settings))
-    return (f"saved {b['arch']} {b['attention']} (seed {b['seed']}, exact "
-            f"{b['exact']:.1%}) to {path}")
+                                          settings),
+                    f"{b['arch']} {b['attention']}, seed {b['seed']}, exact {b['exact']:.1%}")

@@ -1,0 +1,56 @@
+"""Rendering of `rnncli tour`: chapter headings, the reproduce line, the closing total."""
+
+from __future__ import annotations
+
+from rich.rule import Rule
+from rich.table import Table
+
+from rnncli import fmt
+
+
+def listing(chapters, out) -> None:
+    """``tour --list``: every chapter, its command and its measured cost."""
+    table = Table(title="rnncli tour: chapters", title_justify="left")
+    for col in ("chapter", "runs", "CPU s"):
+        table.add_column(col, justify="right" if col == "CPU s" else "left")
+    for c in chapters:
+        table.add_row(c.name, "rnncli " + " ".join(c.args), f"{c.est_cpu_s:.1f}")
+    out.print(table)
+
+
+def opening(chapters, est_cpu_s: float, threads: int, out) -> None:
+    out.print(f"[bold]rnncli tour[/]: {len(chapters)} chapters, about "
+              f"{fmt.rough_duration(est_cpu_s)} of CPU at {threads} thread"
+              f"{'s' if threads != 1 else ''} (measured on a 2-core machine; yours "
+              "differs). Each chapter is a reduced run of a real command; the full study "
+              "is named under it. Ctrl-C keeps the finished chapters.")
+
+
+def chapter_head(chapter, index: int, out) -> None:
+    out.print()
+    out.print(Rule(f"[bold]{chapter.title}[/]", align="left"))
+    out.print(chapter.story)
+    out.print(f"[dim]$ rnncli {' '.join(chapter.args)}[/]")
+    out.print()
+
+
+def chapter_foot(run, out) -> None:
+    c = run.chapter
+    if run.status != "finished":
+        out.print(f"[yellow]chapter {run.status}[/]: {run.message}")
+    out.print(f"[dim]reduced: {c.reduced}[/]")
+    out.print(f"[dim]full study: {c.full}   ({run.cpu_s:.1f} s CPU, "
+              f"{run.wall_s:.1f} s wall)[/]")
+
+
+def closing(tour, out) -> None:
+    out.print()
+    out.print(Rule("[bold]The tour in numbers[/]", align="left"))
+    table = Table(show_edge=False)
+    for col in ("chapter", "status", "CPU s", "wall s"):
+        table.add_column(col, justify="left" if col in ("chapter", "status") else "right")
+    for r in tour.runs:
+        table.add_row(r.chapter.name, r.status, f"{r.cpu_s:.1f}", f"{r.wall_s:.1f}")
+    table.add_row("total", "interrupted" if tour.interrupted else "",
+                  f"{tour.cpu_s:.1f}", f"{tour.wall_s:.1f}", style="bold")
+    out.print(table)
