@@ -71,7 +71,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "verdicts only where the interval excludes no difference. Paper FLOPs and "
             "measured time need not agree: kernels differ.",
             ("bench", "--seq-len", "100", "--batch", "16", "--hidden", "64", "--mode",
-             "forward", "--min-time", "0.2", "--rounds", "2", "--no-peak"),
+             "forward", "--min-time", "0.2", "--rounds", "2", "--peak-n", "0"),
             "rnncli bench --seq-len 200",
             "T=100, B=16, H=64, forward only, 0.2 s per row, 2 rounds, no GEMM peak (full: "
             "T=200, B=32, H=128, forward and training, 1 s per row, 3 rounds): fewer timed "
