@@ -77,9 +77,9 @@ def refusal(stack: list[Layer], dst: Format, x: np.ndarray) -> str | None:
     first = stack[0]
     if layout.is_peephole(first.arch) and dst.framework != "onnx":
         err = _error_if(stack, [_without_peepholes(layer) for layer in stack], x)
-        return (f"{dst.title} has no peephole LSTM: dropping the peepholes (ONNX P) would "
-                f"change the outputs by max |Δ| {err:.3g} on a seeded random batch; convert "
-                "to .onnx")
+        return (f"{layout.CONVENTIONS[dst.framework].title} has no peephole LSTM: dropping "
+                f"the peepholes (ONNX P) would change the outputs by max |Δ| {err:.3g} on a "
+                "seeded random batch; convert to .onnx")
     if first.variant == "cho2014" and dst.framework == "pytorch":
         err = _error_if(stack, [replace(layer, variant="pytorch") for layer in stack], x)
         return ("torch.nn.GRU applies the reset gate after the product (reset_after); this "
@@ -119,8 +119,10 @@ def traps(model, stack: list[Layer], dst: Format) -> list[str]:
     arch = layout.base_arch(first.arch)
     src_conv = layout.CONVENTIONS[first.framework]
     dst_conv = layout.CONVENTIONS[dst.framework]
+    same = src_conv.letters[arch] == dst_conv.letters[arch]
     notes = [f"gate order {','.join(src_conv.letters[arch])} ({src_conv.title}) -> "
-             f"{','.join(dst_conv.letters[arch])} ({dst_conv.title}): row blocks reordered"
+             f"{','.join(dst_conv.letters[arch])} ({dst_conv.title}): "
+             + ("same order" if same else "row blocks reordered")
              + ("; kernels transposed" if src_conv.transposed != dst_conv.transposed else "")]
     notes += [n for layer in stack for n in layer.notes] + list(model.notes)
     notes += [text for applies, text in _TRAPS
