@@ -83,18 +83,39 @@ def test_lesson_corrections_are_stated(cli):
     assert "--measure" in rows["training_speed"]["finding"]
 
 
-def _row(arch, median, iqr=0.0):
-    return {"arch": arch, "median_s": median, "iqr_s": iqr, "tokens_per_s": 1 / median}
+def _row(arch, median, iqr=0.0, runs=9, jitter=0.01):
+    # three interleaved rounds of 3 timed runs, as quick_measure's rows carry them
+    rounds = [[median * (1 + jitter * k) for k in (-1, 0, 1)]] * (runs // 3) if runs >= 3 \
+        else [[median] * runs]
+    return {"arch": arch, "median_s": median, "iqr_s": iqr if runs >= 3 else None,
+            "tokens_per_s": 1 / median, "runs": runs, "samples_s": rounds}
 
 
 def test_speed_verdict_says_when_gru_is_not_faster():
     v = comparison.speed_verdict([_row("rnn", 0.01), _row("gru", 0.03), _row("lstm", 0.02)])
     assert v["gru_faster_than_lstm"] is False
     assert "does not" in v["text"] and "30.00 ms" in v["text"] and "20.00 ms" in v["text"]
+    assert "LSTM 1.50× (95% " in v["text"] and "±" not in v["text"]
     v = comparison.speed_verdict([_row("gru", 0.01), _row("lstm", 0.02)])
-    assert v["gru_faster_than_lstm"] is True and "faster" in v["text"]
-    v = comparison.speed_verdict([_row("gru", 0.0200, 0.002), _row("lstm", 0.0201, 0.002)])
-    assert v["gru_faster_than_lstm"] is False and "not measurably" in v["text"]
+    assert v["gru_faster_than_lstm"] is True and "as the lesson says" in v["text"]
+    v = comparison.speed_verdict([_row("gru", 0.0200, jitter=0.2),
+                                  _row("lstm", 0.0201, jitter=0.2)])
+    assert v["gru_faster_than_lstm"] is None and "not distinguishable" in v["text"]
+
+
+def test_a_single_lstm_run_gives_no_verdict_and_no_zero_iqr():
+    # issue 19: a verdict from a single LSTM run shown with "IQR 0.00 ms"
+    data = comparison.build()
+    comparison.add_measurements(data, [_row("gru", 0.01, iqr=0.0002),
+                                       _row("lstm", 0.03, runs=1)], {})
+    m = data["measured"]
+    assert m["gru_faster_than_lstm"] is None and "IQR 0.00" not in m["text"]
+    assert "LSTM 30.00 ms (1 run)" in m["text"]
+    assert "1 timed run, at least 5 needed (observed GRU 3.00× faster" in m["text"]
+    row = next(r for r in data["rows"] if r["aspect"] == "training_speed")
+    assert row["verdict"] == "not decided here" and "(1 run)" in row["finding"]
+    from rnncli.render.compare import _iqr_cell
+    assert _iqr_cell(m["archs"]["lstm"]) == "1 run"
 
 
 @pytest.mark.slow  # times the cells: about 0.7 s of CPU on a loaded machine
@@ -110,7 +131,7 @@ def test_measure_adds_timings(cli, monkeypatch):
     m = d["measured"]
     assert set(m["archs"]) == {"rnn", "gru", "lstm"}
     for a in m["archs"].values():
-        assert a["median_s"] > 0 and a["iqr_s"] >= 0
+        assert a["median_s"] > 0 and (a["iqr_s"] is None) == (a["runs"] < 3)
     assert "GRU" in m["text"] and "LSTM" in m["text"]
     speed = next(r for r in d["rows"] if r["aspect"] == "training_speed")
     assert any(ev["kind"] == "measured" for ev in speed["evidence"])
@@ -190,7 +211,7 @@ def test_iqr_is_not_written_as_a_half_width():
     from rnncli.knowledge import comparison
 
     data = comparison.build()
-    rows = [{"arch": a, "median_s": m, "iqr_s": 0.0001, "tokens_per_s": 1.0}
+    rows = [{**_row(a, m), "iqr_s": 0.0001}
             for a, m in (("rnn", 0.001), ("gru", 0.002), ("lstm", 0.003))]
     comparison.add_measurements(data, rows, {})
     row = next(r for r in data["rows"] if r["aspect"] == "training_speed")

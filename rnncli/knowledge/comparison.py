@@ -286,19 +286,34 @@ def _ratio(r: dict[str, Any], lstm: dict[str, Any] | None) -> float | None:
     return r["median_s"] / lstm["median_s"] if lstm and lstm.get("median_s") else None
 
 
-def _gru_vs_lstm(g: dict[str, Any], lstm: dict[str, Any]) -> tuple[bool, str]:
-    """Is the GRU measurably faster (medians apart by more than both IQRs), in words."""
-    gm, lm = g["median_s"], lstm["median_s"]
-    overlap = abs(gm - lm) <= (g.get("iqr_s") or 0) + (lstm.get("iqr_s") or 0)
-    nums = f"GRU {fmt.ms(gm)} vs LSTM {fmt.ms(lm)} (median per training step)"
-    if gm < lm and not overlap:
-        return True, (f"Here the GRU is faster, as the lesson says: {nums}; the LSTM "
-                      f"takes {lm / gm:.2f}× the GRU's time.")
-    if overlap:
-        return False, (f"Here the GRU is not measurably faster than the LSTM: {nums}; "
-                       f"the medians differ by less than the two IQRs together.")
-    return False, (f"The lesson says the GRU trains faster; on this machine it does "
-                   f"not: {nums}, the GRU takes {gm / lm:.2f}× the LSTM's time.")
+def _runs(p: dict[str, Any]) -> str:
+    """A row's spread for text: ``IQR 0.12 ms``, or ``1 run`` where there is none."""
+    if p.get("iqr_s") is None:
+        n = p.get("runs") or 1
+        return f"{n} run{'s' if n != 1 else ''}"
+    return f"IQR {fmt.ms(p['iqr_s'])}"
+
+
+def _gru_vs_lstm(g: dict[str, Any], lstm: dict[str, Any]) -> tuple[bool | None, str]:
+    """Is the GRU faster? The shared rule on the bootstrap interval of the two medians'
+    ratio (``measure.stats``): True / False when decided, None when not."""
+    from rnncli import verdict as rule
+    from rnncli.measure import stats  # numpy: imported only with --measure
+
+    fast, slow = sorted((g, lstm), key=lambda r: r["median_s"])
+    r = stats.ratio(fast, slow)
+    ev = rule.Evidence(r.ratio, r.lo, r.hi, min(r.runs), stats.MIN_RUNS, "timed run")
+    said = rule.compare_ratio(title(fast["arch"]), title(slow["arch"]), ev,
+                              how="time more runs with rnncli bench --arch gru,lstm "
+                                  "--mode train at these sizes")
+    nums = (f"{title('gru')} {fmt.ms(g['median_s'])} ({_runs(g)}) vs {title('lstm')} "
+            f"{fmt.ms(lstm['median_s'])} ({_runs(lstm)}), median per training step")
+    if not said.decided:
+        return None, f"{nums}: {said.line}; the lesson's 'GRU trains faster' is not decided here."
+    gru_wins = fast is g
+    lesson = ("as the lesson says" if gru_wins else
+              "the lesson says the GRU trains faster; on this machine it does not")
+    return gru_wins, f"{nums}: {said.line}, {lesson}."
 
 
 def speed_verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
@@ -307,6 +322,7 @@ def speed_verdict(rows: list[dict[str, Any]]) -> dict[str, Any]:
     out: dict[str, Any] = {"archs": {}, "text": "", "gru_faster_than_lstm": None}
     for arch, r in by.items():
         out["archs"][arch] = {"median_s": r.get("median_s"), "iqr_s": r.get("iqr_s"),
+                              "runs": r.get("runs"),
                               "tokens_per_s": r.get("tokens_per_s"),
                               "ratio_to_lstm": _ratio(r, by.get("lstm"))}
     if "gru" in by and "lstm" in by:
@@ -323,12 +339,12 @@ def add_measurements(result: dict[str, Any], rows: list[dict[str, Any]],
         if row["aspect"] != "training_speed":
             continue
         per = verdict["archs"]
-        parts = [f"{title(a)} {fmt.ms(per[a]['median_s'])} (IQR "
-                 f"{fmt.ms(per[a]['iqr_s'] or 0)})" for a in columns() if a in per]
+        parts = [f"{title(a)} {fmt.ms(per[a]['median_s'])} ({_runs(per[a])})"
+                 for a in columns() if a in per]
         row["finding"] = "Measured here (median per training step): " + "; ".join(parts) \
             + ". " + verdict["text"]
-        row["verdict"] = ("confirmed here" if verdict["gru_faster_than_lstm"]
-                          else "not confirmed here")
+        row["verdict"] = {True: "confirmed here", False: "contradicted here",
+                          None: "not decided here"}[verdict["gru_faster_than_lstm"]]
         row["evidence"].append(_ev("measured", "rnncli.measure.quick_measure at these "
                                    "sizes (torch.utils.benchmark, median and IQR)", None))
     return result

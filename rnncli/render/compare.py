@@ -37,9 +37,15 @@ FIGURES = (
     ("kept\nstep", lambda f: fmt.nbytes_fixed(f["activation_bytes_per_step"])),
     ("kept\nseq", lambda f: fmt.nbytes_fixed(f["activation_bytes_sequence"])),
 )
+def _iqr_cell(p: dict) -> str:
+    """The IQR in ms; ``1 run`` / ``2 runs`` where there is no spread (iqr_s null)."""
+    return fmt.spread(None, None, p.get("runs") or 1) if p.get("iqr_s") is None else \
+        fmt.ms(p["iqr_s"], unit=False)
+
+
 MEASURED = (
     ("train\nstep ms", lambda p: fmt.ms(p["median_s"], unit=False)),
-    ("IQR\nms", lambda p: fmt.ms(p["iqr_s"] or 0, unit=False)),
+    ("IQR\nms", lambda p: _iqr_cell(p)),
     ("tokens/s", lambda p: fmt.si(p["tokens_per_s"] or 0)),
 )
 
