@@ -11,7 +11,9 @@ from typing import Annotated
 import typer
 
 from rnncli import archs, console
+from rnncli.knowledge import comparison
 from rnncli.options import JsonFlag
+from rnncli.render.compare import render
 
 
 def compare(
@@ -32,8 +34,6 @@ def compare(
     """Compare RNN, GRU, LSTM and the peephole LSTM: equations, gates, exact parameters,
     FLOPs and memory at your sizes, and the lesson's comparison table checked against
     sources and measurements.  See docs/compare.md."""
-    from rnncli.knowledge import comparison
-
     data = comparison.build(input_size, hidden, layers, seq_len, batch)
     if measure:
         from rnncli.knowledge import bounds
@@ -55,6 +55,5 @@ def compare(
     if json_:
         console.print_json(data)
         return
-    from rnncli.render.compare import render
 
     render(data, console.out())

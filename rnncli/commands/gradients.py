@@ -11,9 +11,15 @@ from typing import Annotated
 
 import typer
 
+from rnncli.console import err, print_json
 from rnncli.experiments.inits import INITS
+from rnncli.experiments.jobs import GradientsJob
 from rnncli.experiments.tasks import TaskName
+from rnncli.fileio import check_writable
+from rnncli.interrupt import keep_finished
 from rnncli.options import JsonFlag, complete_list, complete_torch_archs
+from rnncli.render.memory import run_line
+from rnncli.render.progress import TrainProgress
 from rnncli.report import wants_figures
 
 INIT_HELP = "Comma list of default, orthogonal, identity (IRNN), forget-bias-1 (LSTM only)."
@@ -51,10 +57,6 @@ def gradients(
     `rnncli gradients --arch rnn --init identity --radius 1.1` (exploding),
     `rnncli gradients --arch lstm --after-training adding --seq-len 50`.
     """
-    from rnncli.console import err, print_json
-    from rnncli.experiments.jobs import GradientsJob
-    from rnncli.fileio import check_writable
-
     job = GradientsJob.from_options(dict(locals()))
     if plot is not None:
         check_writable(plot, (".png", ".pdf", ".svg"))
@@ -80,11 +82,7 @@ def gradients(
 
 def _run(job) -> tuple[list[dict], bool]:
     """Measure with progress on stderr; Ctrl-C keeps the finished measurements."""
-    from rnncli.console import err
     from rnncli.experiments.gradients import iter_measurements
-    from rnncli.interrupt import keep_finished
-    from rnncli.render.memory import run_line
-    from rnncli.render.progress import TrainProgress
 
     console = err()
     total = job.train_cfg.steps if job.train_cfg is not None else 1

@@ -12,10 +12,17 @@ from typing import Annotated
 
 import typer
 
+from rnncli import fileio
+from rnncli.console import err, out, print_json, to_json
+from rnncli.errors import RnncliError, short
 from rnncli.experiments.inits import INITS
+from rnncli.experiments.jobs import MemoryJob
 from rnncli.experiments.tasks import TaskName, help_text
-from rnncli.experiments.train import OPTIMIZERS
+from rnncli.experiments.train import OPTIMIZERS, iter_runs
+from rnncli.interrupt import keep_finished
 from rnncli.options import JsonFlag, complete_torch_archs
+from rnncli.render import memory as show
+from rnncli.render.progress import TrainProgress
 
 Optimizer = Enum("Optimizer", {n: n for n in OPTIMIZERS}, type=str)
 InitName = Enum("InitName", {n: n for n in INITS}, type=str)
@@ -65,14 +72,10 @@ def memory(
     `rnncli memory --arch rnn --seq-len 50 --optimizer sgd --lr 0.1 --clip 0`.
     Ctrl-C keeps the finished runs (printed and saved) and exits 130.
     """
-    from rnncli.console import err
-    from rnncli.experiments.jobs import MemoryJob
-    from rnncli.fileio import check_writable
-
     options = dict(locals())
     job = MemoryJob.from_options(options)
     if output is not None:
-        check_writable(output, (".json",))
+        fileio.check_writable(output, (".json",))
     err().print(f"memory: {job.task.name}, {job.n_runs} runs of up to {job.cfg.steps} steps "
                 f"(each stops when solved); estimate {job.estimate().describe()}",
                 soft_wrap=True)
@@ -88,17 +91,11 @@ def memory(
 
 def _run(job) -> tuple[list[dict], bool]:
     """Train every run with a progress bar on stderr; Ctrl-C keeps the finished ones."""
-    from rnncli.console import err
-    from rnncli.experiments.train import iter_runs
-    from rnncli.interrupt import keep_finished
-    from rnncli.render.memory import run_line
-    from rnncli.render.progress import TrainProgress
-
     console = err()
     with TrainProgress(console, job.cfg.steps) as bar:
         def finished(r) -> None:
             bar.done()
-            console.print(run_line(r), soft_wrap=True)
+            console.print(show.run_line(r), soft_wrap=True)
 
         runs = (r.as_dict() for r in iter_runs(job.task, job.arch_names, job.lengths, job.cfg,
                                                 bar.callback))
@@ -107,9 +104,6 @@ def _run(job) -> tuple[list[dict], bool]:
 
 
 def _show(job, data: dict, as_json: bool) -> None:
-    from rnncli.console import out, print_json
-    from rnncli.render import memory as show
-
     if as_json:
         print_json(data)
         return
@@ -129,11 +123,7 @@ def _show(job, data: dict, as_json: bool) -> None:
 
 def _save(path: Path, data: dict) -> None:
     """Save after printing: a failed save keeps the printed result and exits 1."""
-    from rnncli.console import to_json
-    from rnncli.errors import RnncliError, short
-    from rnncli.fileio import write_text_atomic
-
     try:
-        write_text_atomic(path, to_json(data) + "\n")
+        fileio.write_text_atomic(path, to_json(data) + "\n")
     except OSError as exc:
         raise RnncliError(f"could not save {path}: {short(exc)}") from None

@@ -19,7 +19,9 @@ import typer
 from rnncli import console
 from rnncli.errors import BadInput
 from rnncli.fileio import read_stdin
-from rnncli.options import JsonFlag
+from rnncli.knowledge.quiz import fresh_seed, grade, make_quiz, parse_answers
+from rnncli.options import JsonFlag, check_number
+from rnncli.render.quiz import ask, results
 
 MAX_STDIN_BYTES = 64 * 1024  # far more than any answer list; `yes |` stops here
 
@@ -39,9 +41,6 @@ def _prompting(interactive: bool | None, json_: bool) -> bool:
 
 
 def _interactive(questions: list, seed: int) -> None:
-    from rnncli.knowledge.quiz import grade
-    from rnncli.render.quiz import ask, results
-
     con = console.out()
     con.print(f"[dim]Quiz seed {seed}: rnncli quiz --seed {seed} asks the same again.[/]")
     given, stopped = ask(con, questions)
@@ -70,9 +69,6 @@ def quiz(
     """Test yourself on RNN, GRU and LSTM: the lesson's four quick-check questions and
     more, shuffled with --seed, each answer explained with its `rnncli explain`
     section.  Never waits without a terminal.  See docs/quiz.md."""
-    from rnncli.knowledge.quiz import fresh_seed, grade, make_quiz, parse_answers
-    from rnncli.options import check_number
-
     _check_modes(answers, interactive, json_)
     seed = fresh_seed() if seed is None else check_number("--seed", seed)
     questions = make_quiz(seed, count)
@@ -89,6 +85,5 @@ def quiz(
     if json_:
         console.print_json(data)
         return
-    from rnncli.render.quiz import results
 
     results(console.out(), data)

@@ -13,7 +13,10 @@ from typing import Annotated
 import typer
 
 from rnncli import datasets
+from rnncli.console import err, out, print_json
 from rnncli.options import JsonFlag, complete_torch_archs
+from rnncli.render import sentiment as r
+from rnncli.render.sentiment import Progress
 from rnncli.report import wants_figures
 
 Dataset = Enum("Dataset", {n: n for n in ("probes", *datasets.names())}, type=str)
@@ -78,15 +81,11 @@ def sentiment(
     `rnncli sentiment --data reviews.tsv --save model.pt` then
     `rnncli gates --weights model.pt --text "not bad at all"`.
     """
-    from rnncli.console import out
-
     if show_code:
         from rnncli.sentiment.show import model_source
 
         out().print(model_source(), markup=False, highlight=False, soft_wrap=True)
         return
-    from rnncli.console import err
-    from rnncli.render.sentiment import Progress
     from rnncli.sentiment import cli_plan
 
     prep = cli_plan.prepare(cli_plan.Plan(
@@ -111,9 +110,6 @@ def sentiment(
 
 
 def _show(result: dict, json: bool, save: Path | None, plot: Path | None) -> None:
-    from rnncli.console import out, print_json
-    from rnncli.render import sentiment as r
-
     if json:
         print_json(result)
         return

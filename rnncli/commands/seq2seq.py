@@ -28,7 +28,9 @@ from rnncli.options import (
 )
 from rnncli.render import seq2seq as view
 from rnncli.report import wants_figures
-from rnncli.seq2seq import ATTENTIONS
+from rnncli.seq2seq import ATTENTIONS, experiment, session
+from rnncli.seq2seq.experiment import Request
+from rnncli.seq2seq.use import translate_texts
 
 
 class TaskName(str, Enum):
@@ -121,7 +123,6 @@ def seq2seq(
     """
     if ctx.invoked_subcommand is not None:
         return
-    from rnncli.seq2seq.experiment import Request
 
     req = Request(
         task=task.value, split=split.value, data=data, test=test,
@@ -152,8 +153,6 @@ def _seeds(text: str) -> list[int]:
 
 def _train(req, threads: int, save: Path | None, plot: Path | None,
            export_data: Path | None, json: bool) -> None:
-    from rnncli.seq2seq import experiment, session  # torch
-
     session.check_outputs(save, plot, export_data)
     prep = experiment.prepare(req)
     _warn_unknown(prep.corpus.unknown)
@@ -211,8 +210,6 @@ def translate(
 ) -> None:
     """Decode text with a saved model: `rnncli seq2seq translate --weights model.pt
     "3rd of March 2021" --beam 4`."""
-    from rnncli.seq2seq.use import translate_texts  # torch
-
     result = translate_texts(weights, text, beam, max_len, threads, force)
     if result["unknown"]:
         shown = ", ".join(repr(t) for t in result["unknown"][:10])
