@@ -177,3 +177,41 @@ def test_mismatched_w_r_refused(cli, tmp_path):
     res = cli("gates", "--weights", str(tmp_path / "bad.onnx"), "--seq", SEQ)
     assert res.exit_code == 2 and "mismatched" in res.output
     assert len(res.output.strip().splitlines()) == 1
+
+
+def test_missing_extra_is_one_line(cli, tmp_path, monkeypatch):
+    path = gru_node(tmp_path)
+    monkeypatch.setitem(__import__("sys").modules, "onnx", None)
+    res = cli("gates", "--weights", str(path), "--seq", SEQ)
+    assert res.exit_code == 1 and "rnncli[onnx]" in res.output
+    assert len(res.output.strip().splitlines()) == 1
+
+
+def test_proof_without_onnxruntime_says_reference_cells(cli, tmp_path, monkeypatch):
+    torch.manual_seed(0)
+    torch.save(torch.nn.LSTM(3, 4).state_dict(), tmp_path / "l.pt")
+    monkeypatch.setitem(__import__("sys").modules, "onnxruntime", None)
+    doc = cli.json("convert", str(tmp_path / "l.pt"), str(tmp_path / "l.onnx"))
+    assert doc["proof"]["destination_runtime"] == "rnncli reference cells"
+    assert any("rnncli[onnx]" in n for n in doc["notes"])
+    assert doc["proof"]["max_abs_output"] <= 1e-6
+
+
+def test_tensorflow_checkpoint_refused_with_reason(cli, tmp_path):
+    (tmp_path / "model.ckpt.index").write_bytes(b"\0" * 64)
+    res = cli("gates", "--weights", str(tmp_path / "model.ckpt.index"), "--seq", SEQ)
+    assert res.exit_code == 2 and "TensorFlow" in res.output
+
+
+def test_stored_initial_state_refused_and_index_picks(cli, tmp_path):
+    path = gru_node(tmp_path)
+    model = onnx.load(path)
+    node = model.graph.node[0]
+    node.input.extend(["", "h0"])
+    model.graph.initializer.append(numpy_helper.from_array(np.ones((1, 1, 4), np.float32),
+                                                           "h0"))
+    onnx.save(model, tmp_path / "h0.onnx")
+    res = cli("gates", "--weights", str(tmp_path / "h0.onnx"), "--seq", SEQ)
+    assert res.exit_code == 2 and "initial_h" in res.output
+    assert cli.json("gates", "--weights", str(path), "--prefix", "0", "--seq", SEQ)["arch"] \
+        == "gru"

@@ -168,7 +168,14 @@ def sniff_user(path: str | Path, option: str = "--weights") -> str | None:
     """``sniff`` of a file named by the user, checked first (exists, regular, bounded)."""
     from rnncli.fileio import regular_file
 
-    return sniff(regular_file(path, option, MAX_FILE_BYTES))
+    p = regular_file(path, option, MAX_FILE_BYTES)
+    name = sniff(p)
+    if name is None and _tensorflow(p):
+        raise BadInput(f"{p}: a TensorFlow checkpoint or SavedModel; rnncli does not read "
+                       "them (it takes TensorFlow itself, and TF1's LSTMCell added its "
+                       "forget_bias at run time without storing it): save the model as "
+                       ".keras or export it to ONNX")
+    return name
 
 
 def _head(path: Path) -> bytes:
@@ -194,12 +201,17 @@ def read(path: str | Path, option: str = "--weights") -> Model:
     from rnncli.fileio import regular_file
 
     p = regular_file(path, option, MAX_FILE_BYTES)
-    name = sniff(p) or "torch"
-    return FORMATS[name].read(p)
+    return FORMATS[sniff_user(p, option) or "torch"].read(p)
+
+
+def _tensorflow(p: Path) -> bool:
+    """A TF checkpoint's .index/.data-* file or a SavedModel's .pb, by name."""
+    return p.suffix == ".index" or ".data-0" in p.name or p.suffix == ".pb"
 
 
 def pick_stack(model: Model, name: str | None) -> list[Layer]:
-    """The stack named ``name`` (any of its layers' names) or the only one."""
+    """The stack named ``name`` (any of its layers' names, or a layer's index in
+    ``--list-layers``) or the only one."""
     stacks = model.stacks()
     if name is None:
         if len(stacks) == 1:
@@ -207,9 +219,16 @@ def pick_stack(model: Model, name: str | None) -> list[Layer]:
         raise BadInput(f"{model.path}: {len(stacks)} recurrent layers "
                        f"({', '.join(s[0].name for s in stacks[:6])}); pick one with "
                        "--prefix NAME (list them: --list-layers)")
-    for stack in stacks:
-        if any(layer.name == name for layer in stack):
-            return stack
+    target = _named(model, name)
+    return next(s for s in stacks if any(x is target for x in s))
+
+
+def _named(model: Model, name: str) -> Layer:
+    for layer in model.layers:
+        if layer.name == name:
+            return layer
+    if name.isdigit() and int(name) < len(model.layers):  # an index from --list-layers
+        return model.layers[int(name)]
     raise BadInput(f"--prefix {name!r}: no recurrent layer of that name in {model.path.name}; "
                    f"found: {', '.join(x.name for x in model.layers[:8])}")
 

@@ -219,6 +219,24 @@ def _layer(node, consts: dict, path: Path, index: int) -> Layer:
                  framework="onnx", raw=raw, notes=notes)
 
 
+def _state_inputs(node, consts: dict, fed: set, label: str) -> list[str]:
+    """sequence_lens, initial_h, initial_c (inputs 4-6): a stored nonzero one is refused
+    (rnncli traces from zeros over whole sequences); one fed at run time is noted."""
+    notes = []
+    for pos, what in ((4, "sequence_lens"), (5, "initial_h"), (6, "initial_c")):
+        name = node.input[pos] if len(node.input) > pos else ""
+        if name in consts and what != "sequence_lens":
+            from onnx import numpy_helper
+
+            if np.any(numpy_helper.to_array(consts[name])):
+                raise BadInput(f"node {label}: a stored nonzero {what} is not supported "
+                               "(rnncli starts from zeros)")
+        elif name in fed:
+            notes.append(f"{label}: {what} is a graph input; rnncli runs "
+                         + ("whole sequences" if pos == 4 else "from a zero state"))
+    return notes
+
+
 def _producers(graph) -> dict:
     return {out: node for node in graph.node for out in node.output}
 
@@ -250,8 +268,10 @@ def read(path: Path, name: str = "onnx") -> Model:
     consts = _constants(graph, path)
     producers = _producers(graph)
     layers = []
+    fed = {i.name for i in graph.input}
     for i, node in enumerate(nodes):
         layer = _layer(node, consts, path, i)
+        layer.notes += _state_inputs(node, consts, fed, layer.name)
         layer.follows = i > 0 and _feeds_from(node, producers) is nodes[i - 1]
         layers.append(layer)
     return Model(path, name, layers)
