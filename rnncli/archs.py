@@ -307,6 +307,17 @@ def torch_module(name: str):
     return getattr(torch.nn, spec.torch_module)
 
 
+def trainable_module(name: str):
+    """A torch module class for ``name`` with ``nn.RNN``'s constructor: torch's own
+    (``nn.LSTM``...) where it has one, else the reference cell joined to autograd
+    (``rnncli.scratch.torch_module``; plain sequences only). Imports torch."""
+    if get(name).torch_module is not None:
+        return torch_module(name)
+    from rnncli.scratch.torch_module import module_class
+
+    return module_class(name)
+
+
 def torch_cell(name: str):
     """The ``torch.nn`` single-step class (``nn.LSTMCell``...); imports torch."""
     spec = get(name)

@@ -105,6 +105,15 @@ def torch_arch_list(text: str, name: str = "--arch") -> list[str]:
     return choice_list(text, name, archs.names(torch_only=True))
 
 
+def trainable_arch_list(text: str, name: str = "--arch") -> list[str]:
+    """``--arch`` of a command that trains plain sequences in torch: any registered
+    architecture (those torch has no module for run as ``archs.trainable_module``);
+    ``all`` means the architectures torch has modules for, the lesson's three."""
+    if "all" in _items(text, name, "architectures"):
+        return list(archs.names(torch_only=True))
+    return choice_list(text, name, archs.names(), all_word=None)
+
+
 def _items(text: str, name: str, what: str) -> list[str]:
     items = [t.strip().lower() for t in str(text).split(",")]
     if not text or "" in items:

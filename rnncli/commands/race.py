@@ -133,7 +133,7 @@ def _request(*, data, series, target, features, horizon, window, scale, period, 
              threads, max_rows, force):
     """The parsed options as one explicit ``run.Request`` (lists and bounds checked)."""
     from rnncli.errors import BadInput
-    from rnncli.options import int_list, torch_arch_list
+    from rnncli.options import int_list, trainable_arch_list
     from rnncli.race import run
     from rnncli.race.train import RaceConfig
 
@@ -141,7 +141,7 @@ def _request(*, data, series, target, features, horizon, window, scale, period, 
         if not value > 0:
             raise BadInput(f"{name} must be a positive number, got {value}")
     cfg = RaceConfig(
-        archs=torch_arch_list(arch),
+        archs=trainable_arch_list(arch),
         hidden_base=hidden, layers=layers, steps=steps, batch=batch, lr=lr,
         seeds=int_list(seeds, "--seeds", minimum=0), equal=equal.value, time_s=time_s,
         threads=threads)

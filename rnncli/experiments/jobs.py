@@ -15,7 +15,7 @@ from rnncli.experiments import budget
 from rnncli.experiments.inits import INITS, applies
 from rnncli.experiments.tasks import TASKS, Task, get_task
 from rnncli.experiments.train import OPTIMIZERS, TrainConfig
-from rnncli.options import choice, choice_list, int_list, torch_arch_list
+from rnncli.options import choice, choice_list, int_list, trainable_arch_list
 
 MAX_SEED = 2**63 - 1
 #: The default study (the command's bare defaults; docs/memory.md "The default run"): what
@@ -43,9 +43,10 @@ def check_radius(radius: float | None) -> float | None:
 
 
 def torch_archs(text: str) -> list[str]:
-    """``--arch``: the architectures torch runs (these commands train or cross-check in
-    torch); see ``options.torch_arch_list``."""
-    return torch_arch_list(text)
+    """``--arch``: any registered architecture (``all``: the lesson's three); those torch
+    has no module for train as ``archs.trainable_module``; see
+    ``options.trainable_arch_list``."""
+    return trainable_arch_list(text)
 
 
 @dataclass(frozen=True)

@@ -177,7 +177,7 @@ def build_model(
     class SeqModel(nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.rnn = archs.torch_module(arch)(input_size, hidden, **kw)
+            self.rnn = archs.trainable_module(arch)(input_size, hidden, **kw)
             if init != "default" or radius is not None:
                 init_torch(self.rnn, arch, init, seed, radius)
             self.readout = nn.Linear(hidden, output_size)

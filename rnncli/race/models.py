@@ -1,6 +1,7 @@
 """The forecaster every architecture races with, sizes and cost estimates.
 
-A forecaster is ``torch.nn.RNN``/``GRU``/``LSTM`` (``archs.torch_module``) reading the
+A forecaster is ``torch.nn.RNN``/``GRU``/``LSTM`` (``archs.trainable_module``: the
+reference cell for architectures torch has no module for) reading the
 input window, and one linear layer mapping the last hidden state to the scaled target
 y(t+h). Only the recurrent layer differs between architectures.
 
@@ -25,7 +26,7 @@ def build(arch: str, n_in: int, hidden: int, layers: int):
     class Forecaster(torch.nn.Module):
         def __init__(self) -> None:
             super().__init__()
-            self.rnn = archs.torch_module(arch)(n_in, hidden, layers, batch_first=True)
+            self.rnn = archs.trainable_module(arch)(n_in, hidden, layers, batch_first=True)
             self.head = torch.nn.Linear(hidden, 1)
 
         def forward(self, x):  # x (B, W, F) -> (B,)
