@@ -93,3 +93,24 @@ def test_a_read_error_names_the_file(cli, args):
     assert f"{MEM}: cannot read (Input/output error)" in res.stderr or \
         f"{MEM}: not a checkpoint rnncli can load safely (OSError" in res.stderr, res.stderr
     assert len(res.stderr.splitlines()) == 1
+
+
+def test_advise_takes_the_data_options_its_messages_name(cli, tmp_path, monkeypatch):
+    from rnncli.race import run
+
+    values = np.sin(np.arange(300) / 5)
+    path = tmp_path / "gap.csv"
+    path.write_text("x,y\n" + "\n".join(f"{i}," + ("" if i in (10, 50) else f"{v:.5f}")
+                                        for i, v in enumerate(values)) + "\n")
+    seen = []
+    monkeypatch.setattr(run, "execute", lambda *a: pytest.fail("raced"))
+    res = cli("advise", "--data", str(path))
+    assert res.exit_code == 2 and "choose --fill ffill" in res.stderr
+    monkeypatch.setattr(run, "plan", lambda req: seen.append(req))  # no race: None plan
+    res = cli("advise", "--data", str(path), "--fill", "ffill", "--target", "y",
+              "--features", "x,y", "--max-rows", "400")
+    assert res.exit_code == 0, res.output
+    req = seen[0]
+    assert (req.fill, req.target, req.features, req.max_rows) == ("ffill", "y", "x,y", 400)
+    res = cli("advise", "--fill", "drop")
+    assert res.exit_code == 2 and "--fill needs --data FILE.csv or --series NAME" in res.stderr

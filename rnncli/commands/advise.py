@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import typer
 
 from rnncli import console
+from rnncli.commands.series_options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.options import JsonFlag
 from rnncli.race.series import SERIES
 
@@ -106,17 +107,21 @@ def _data_or_file(value: str | None) -> tuple[str | None, str | None]:
     return None, value
 
 
-def _race_plan(csv: str | None, series: str | None, force: bool, target: str | None = None):
-    """Check the data and the cost of the short race before anything runs."""
+def _race_plan(csv: str | None, series: str | None, force: bool, data_options: dict):
+    """Check the data and the cost of the short race before anything runs; the data
+    options (``series_options``, shared with `race`) apply to it alone."""
     if csv is None and series is None:
-        if target is not None:
+        given = [k for k, v in data_options.items()
+                 if v is not None and not (k == "max_rows" and v == MAX_ROWS)]
+        if given:
             from rnncli.errors import BadInput
 
-            raise BadInput("--target needs --data FILE.csv or --series NAME")
+            raise BadInput(f"--{given[0].replace('_', '-')} needs --data FILE.csv or "
+                           "--series NAME")
         return None
     from rnncli.race import evidence, run
 
-    return run.plan(evidence.request(csv, series, force, target))
+    return run.plan(evidence.request(csv, series, force, **data_options))
 
 
 def _fold_race(result: dict[str, Any], race_plan, given: dict[str, Any]) -> dict[str, Any]:
@@ -148,9 +153,10 @@ def advise(
     series: Annotated[Series | None, typer.Option(
         "--series", help="A short race on a built-in series (see rnncli race), scored as "
         "measured evidence.")] = None,
-    target: Annotated[str | None, typer.Option(
-        "--target", help="With --data FILE.csv: the column to forecast (default: the last "
-        "numeric one, as in rnncli race).")] = None,
+    target: Target = None,
+    features: Features = None,
+    fill: FillOption = None,
+    max_rows: MaxRows = MAX_ROWS,
     task: Annotated[Task | None, typer.Option(help="What the model does.")] = None,
     latency_ms: Annotated[float | None, typer.Option(
         "--latency-ms", help="Per-sequence latency limit (checked with --measure).")] = None,
@@ -183,7 +189,9 @@ def advise(
         "params_max": params_max, "input_size": input_size, "batch": batch}
     advice.validate(given)
     assumed = _fill(given, measure)
-    race_plan = _race_plan(race_csv, getattr(series, "value", None), force, target)
+    race_plan = _race_plan(race_csv, getattr(series, "value", None), force,
+                           {"target": target, "features": features, "max_rows": max_rows,
+                            "fill": fill.value if fill else None})
     measured = _measure(given, force) if measure else None
     result = advice.advise(given, assumed, measured)
     if race_plan is not None:

@@ -13,16 +13,12 @@ from typing import Annotated
 
 import typer
 
+from rnncli.commands.series_options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.options import JsonFlag, complete_torch_archs
 from rnncli.race.series import SERIES
 from rnncli.report import wants_figures
 
 SeriesName = Enum("SeriesName", {n: n for n in SERIES}, type=str)
-
-
-class Fill(str, Enum):
-    ffill = "ffill"
-    drop = "drop"
 
 
 class Scale(str, Enum):
@@ -44,18 +40,15 @@ def race(
     data: Annotated[Path | None, _opt("--data", help="CSV file with a header row.")] = None,
     series: Annotated[SeriesName | None, _opt(
         "--series", help="Built-in series (sunspots, co2 need the `data` extra).")] = None,
-    target: Annotated[str | None, _opt("--target", help="Column to forecast (default: "
-                                       "the last numeric one).")] = None,
-    features: Annotated[str | None, _opt("--features", help="Comma list of input columns "
-                                         "(default: the target alone).")] = None,
+    target: Target = None,
+    features: Features = None,
     horizon: Annotated[int, _opt("--horizon", help="Steps ahead to forecast.")] = 1,
     window: Annotated[int, _opt("--window", help="Input window length.")] = 50,
     scale: Annotated[Scale, _opt("--scale", help="Fitted on training rows only.")] =
         Scale.standard,
     period: Annotated[int | None, _opt("--period", help="Season length for seasonal "
                                        "persistence.")] = None,
-    fill: Annotated[Fill | None, _opt("--fill", help="Missing values: carry forward or "
-                                      "drop rows (default: refuse).")] = None,
+    fill: FillOption = None,
     arch: Annotated[str, _opt("--arch", help="Comma list of rnn, gru, lstm.",
                                    autocompletion=complete_torch_archs)] =
         "rnn,gru,lstm",
@@ -78,8 +71,7 @@ def race(
                                        "(default 2000).")] = None,
     data_seed: Annotated[int, _opt("--data-seed", help="Seed of a generated series.")] = 0,
     threads: Annotated[int, _opt("--threads", help="torch CPU threads.")] = 1,
-    max_rows: Annotated[int, _opt("--max-rows", min=1, help="Row limit (CSV and --length).")] =
-        1_000_000,
+    max_rows: MaxRows = MAX_ROWS,
     force: Annotated[bool, _opt("--force", help="Run even if the estimate is over the "
                                 "limits.")] = False,
     plot: Annotated[Path | None, _opt("--plot", help="Save a PNG of predictions and "

@@ -34,12 +34,14 @@ POINTS = 2.0
 
 
 def request(csv: str | None, series: str | None, force: bool = False,
-            target: str | None = None) -> run.Request:
-    """The short race's request (all torch architectures, race defaults otherwise)."""
+            target: str | None = None, features: str | None = None, fill: str | None = None,
+            max_rows: int = 1_000_000) -> run.Request:
+    """The short race's request (all torch architectures, race defaults otherwise; the
+    data options as `race` takes them)."""
     cfg = RaceConfig(list(archs.names(torch_only=True)), steps=SHORT_STEPS,
                      seeds=list(SHORT_SEEDS))
-    return run.Request(csv=csv, series=series, target=target, force=force, config=cfg,
-                       tune=list(SHORT_TUNE))
+    return run.Request(csv=csv, series=series, target=target, features=features, fill=fill,
+                       max_rows=max_rows, force=force, config=cfg, tune=list(SHORT_TUNE))
 
 
 def _why(result: dict[str, Any], winners: list[str]) -> str:
