@@ -16,8 +16,8 @@ from typing import Annotated, Any
 import typer
 
 from rnncli import console
-from rnncli.commands.series_options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.options import JsonFlag
+from rnncli.race.options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.race.series import SERIES
 
 _QUESTIONS = ("seq_len", "complexity", "budget", "data", "task", "latency_ms", "params_max",
@@ -109,7 +109,7 @@ def _data_or_file(value: str | None) -> tuple[str | None, str | None]:
 
 def _race_plan(csv: str | None, series: str | None, force: bool, data_options: dict):
     """Check the data and the cost of the short race before anything runs; the data
-    options (``series_options``, shared with `race`) apply to it alone."""
+    options (``rnncli.race.options``, shared with `race`) apply to it alone."""
     if csv is None and series is None:
         given = [k for k, v in data_options.items()
                  if v is not None and not (k == "max_rows" and v == MAX_ROWS)]

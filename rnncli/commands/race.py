@@ -13,8 +13,8 @@ from typing import Annotated
 
 import typer
 
-from rnncli.commands.series_options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.options import JsonFlag, complete_torch_archs
+from rnncli.race.options import MAX_ROWS, Features, FillOption, MaxRows, Target
 from rnncli.race.series import SERIES
 from rnncli.report import wants_figures
 

@@ -10,6 +10,8 @@ recurrence, over several seeds, with a paired comparison and a plain verdict.
   the time/memory estimate.
 - ``train``: one (architecture, seed) run and the whole race.
 - ``verdict``: paired differences over seeds and the sentences the command prints.
+- ``options``: the data options (``--target``, ``--features``, ``--fill``, ``--max-rows``)
+  declared once for `race` and `advise --data`.
 - ``save``: ``--save DIR`` (JSON, predictions CSV, weights).
 
 No module here imports torch at module level.
