@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rnncli.render.gates import pick_units, read_step, record
+from rnncli.render.gates import pick_units, read_step, read_units, record
 
 
 def lstm_trace(T=3, H=2, **over):
@@ -59,3 +59,12 @@ def test_most_active_units_and_record():
     doc = record("rnn", "pytorch", np.ones((20, 1)), tr, 1, 0, "random")
     assert doc["variant"] is None and doc["steps"][0]["gates"] == {}
     assert doc["steps"][19]["t"] == 20 and "cell" not in doc["steps"][0]
+
+
+def test_an_open_gate_is_never_called_undecisive():
+    # issue 19: "no gate decisive (0.2-0.8)" beside f = 0.92, 0.86, 0.87 (i half open)
+    tr = lstm_trace(T=1, H=3, forget=[[0.92, 0.86, 0.87]], input=[[0.5, 0.45, 0.55]])
+    for lines in (read_units("lstm", tr, 0, [0, 1, 2]), read_step("lstm", tr, 0, [0, 1, 2])):
+        assert not any("no gate decisive" in x for x in lines)
+        assert lines[0] == "f open (>0.8) in 3 units; no event"
+    assert read_units("lstm", lstm_trace(), 0, [0, 1])[0].startswith("no gate decisive (all")

@@ -130,8 +130,32 @@ def read_step(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int],
     """
     ev = sorted(_weighted(arch, trace, t, units), key=lambda e: -e[0])[:most]
     if not ev:
-        return [f"no gate decisive (all shown between {LOW} and {HIGH})"]
+        return [_quiet(arch, trace, t, units)]
     return [text for _, _, text in ev]
+
+
+def _past_bounds(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> list[str]:
+    """Each sigmoid gate of the shown units beyond LOW/HIGH: ``f open (>0.8) in 3 units``."""
+    out = []
+    for key in archs.get(arch).trace:
+        if not key.sigmoid or key.name not in trace:
+            continue
+        vals = np.asarray(trace[key.name])[t, units]
+        for word, n, bound in (("open", int((vals > HIGH).sum()), f">{HIGH}"),
+                               ("shut", int((vals < LOW).sum()), f"<{LOW}")):
+            if n:
+                out.append(f"{key.letter} {word} ({bound}) in {n} unit{'s' if n > 1 else ''}")
+    return out
+
+
+def _quiet(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> str:
+    """The words for a step with no event, consistent with the values printed beside it:
+    "no gate decisive" only when every shown sigmoid gate is between LOW and HIGH;
+    otherwise which gates are open or shut (and that, alone, they make no event)."""
+    past = _past_bounds(arch, trace, t, units)
+    if not past:
+        return f"no gate decisive (all shown between {LOW} and {HIGH})"
+    return f"{', '.join(past)}; no event"
 
 
 def read_units(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]) -> list[str]:
@@ -144,7 +168,7 @@ def read_units(arch: str, trace: dict[str, np.ndarray], t: int, units: list[int]
             best[u] = (s, text.removeprefix(f"unit {u} "))
     lines = [best[u][1] if u in best else "" for u in units]
     if not any(lines):
-        lines[0] = f"no gate decisive ({LOW}-{HIGH})"
+        lines[0] = _quiet(arch, trace, t, units)
     return lines
 
 
