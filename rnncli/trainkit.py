@@ -73,10 +73,6 @@ class StepLog:
     losses: list[float] = field(default_factory=list)  # training loss of every step
     evals: list[dict] = field(default_factory=list)     # what ``evaluate`` returned
 
-    @property
-    def hit_cap(self) -> bool:
-        return self.stopped == "wall-cap"
-
 
 def run_steps(
     step: Callable[[int], float],

@@ -264,12 +264,12 @@ def test_max_hidden_is_the_widest_that_fits(arch, i, layers, pmax):
                                   ["--input-size", "100000000"],
                                   ["--seq-len", "10000000"]])
 def test_oversized_measure_is_refused_before_allocating(cli, monkeypatch, args):
-    import rnncli.measure as measure
+    from rnncli.knowledge import advice_timing
 
     def never(*a, **k):
         raise AssertionError("cell_costs must not run")
 
-    monkeypatch.setattr(measure, "cell_costs", never)
+    monkeypatch.setattr(advice_timing, "cell_costs", never)
     res = cli("advise", "--measure", *args)
     assert res.exit_code == 2, res.output
     (line,) = res.stderr.strip().splitlines()

@@ -90,7 +90,7 @@ def _measure(given: dict[str, Any], force: bool) -> dict[str, Any]:
              "--input-size": given["input_size"]}
     bounds.check(costs, sizes, "advise --measure", force)
     with console.err().status("Timing RNN, GRU and LSTM at your sizes (about 10 s)..."):
-        from rnncli.measure import cell_costs
+        from rnncli.knowledge.advice_timing import cell_costs
 
         return cell_costs(given, widths)
 

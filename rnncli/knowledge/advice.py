@@ -7,7 +7,8 @@ in docs/advise.md; the same answers always give the same advice (measured
 costs, with ``--measure``, are the only input that can change between runs).
 
 Ties are broken in the order GRU, LSTM, RNN: the lesson's "starting out: try GRU
-first".  No torch here; ``--measure`` timings come from :func:`rnncli.measure.cell_costs`.
+first".  No torch here; ``--measure`` timings come from
+:func:`rnncli.knowledge.advice_timing.cell_costs`.
 """
 
 from __future__ import annotations

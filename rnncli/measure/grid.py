@@ -48,8 +48,19 @@ DEEPBENCH_INFERENCE: tuple[tuple[str, int, int, int], ...] = (
 )
 #: A laptop-sized set: (hidden, batch, seq_len) for every arch, input 64, one layer.
 SMALL: tuple[tuple[int, int, int], ...] = ((64, 16, 50), (128, 32, 100), (256, 32, 200))
-DEEPBENCH_PRESETS = ("deepbench-train", "deepbench-inference")
-PRESETS = (*DEEPBENCH_PRESETS, "small", "latency")
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A ``--preset``: its default ``--mode``; a table sets every size, else batch 1 with
+    every call timed on its own (p50/p99)."""
+
+    mode: str
+    table: bool = True
+
+
+PRESETS = {"deepbench-train": Preset("train"), "deepbench-inference": Preset("forward"),
+           "small": Preset("both"), "latency": Preset("forward", table=False)}
 
 
 def build_cases(arch_names: Sequence[str], impls: Sequence[str], modes: Sequence[str],
@@ -102,7 +113,7 @@ class Plan:
 
 def plan(req) -> Plan:  # req: rnncli.measure.request.Request
     """Every runnable case of a request; unsupported combinations are skipped with a note."""
-    if req.preset in ("small", *DEEPBENCH_PRESETS):
+    if req.preset and PRESETS[req.preset].table:
         cases = preset_cases(req.preset, req.impls, req.modes, req.dtype, req.device, req.archs)
     else:
         s = req.sizes

@@ -80,7 +80,7 @@ class Request(Options):
 
     @property
     def latency(self) -> bool:
-        return self.preset == "latency"
+        return bool(self.preset) and not grid.PRESETS[self.preset].table
 
     def options(self) -> dict:
         """What meta.options records."""
@@ -96,8 +96,9 @@ def _fixed_by(o: Options) -> dict[str, str]:
         fixed["seq_len"] = "--lengths"
     if o.weights:
         fixed.update({k: "--weights" for k in ("input_size", "hidden", "layers")})
-    by_preset = {"latency": ["batch"]}.get(o.preset or "", list(SIZES) if o.preset else [])
-    fixed.update({k: f"--preset {o.preset}" for k in by_preset})
+    if o.preset:
+        by_preset = SIZES if grid.PRESETS[o.preset].table else ["batch"]
+        fixed.update({k: f"--preset {o.preset}" for k in by_preset})
     return fixed
 
 
@@ -111,7 +112,7 @@ def _sizes(o: Options) -> dict[str, list[int]]:
     for k, values in sizes.items():
         if max(values) > MAX_SIZE:
             raise BadInput(f"{SIZES[k][0]}: {max(values)} is too large (at most {MAX_SIZE})")
-    if o.preset == "latency":
+    if o.preset and not grid.PRESETS[o.preset].table:
         sizes["batch"] = [1]
     return sizes
 
@@ -131,9 +132,7 @@ def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
 
 
 def _modes(o: Options) -> list[str]:
-    default = {"deepbench-train": "train", "deepbench-inference": "forward",
-               "latency": "forward"}.get(o.preset or "", "both")
-    name = o.mode or default
+    name = o.mode or (grid.PRESETS[o.preset].mode if o.preset else "both")
     return list(spec.MODES) if name == "both" else [name]
 
 
@@ -178,7 +177,7 @@ def _user_model(req: Request) -> None:
 
 def build(o: Options) -> Request:
     """Check every option; return the request (BadInput names the first bad one)."""
-    if o.preset in ("small", *grid.DEEPBENCH_PRESETS) and (o.weights or o.lengths):
+    if o.preset and grid.PRESETS[o.preset].table and (o.weights or o.lengths):
         raise BadInput(f"--preset {o.preset} sets the sizes; drop --weights/--lengths")
     if o.clock == "cpu" and o.device != "cpu":
         raise BadInput("--clock cpu times the process's CPU time; a GPU needs --clock wall")

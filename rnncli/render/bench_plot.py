@@ -16,9 +16,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 
 from rnncli import archs
+from rnncli.measure.spec import MODES
 
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
-MODES = ("forward", "train")
 
 
 def _swept(rows: Sequence[dict]) -> list[str]:
