@@ -73,13 +73,13 @@ def test_ranking_depends_on_the_configuration_names_which():
     r = _robustness({A: {"rnn": 0.015, "gru": 0.010}, B: {"rnn": 0.020, "gru": 0.056}})
     assert r["kind"] == "depends"
     assert r["line"] == ("GRU > RNN at the tuned best, but it depends on the configuration: "
-                         "GRU > RNN at window 12, lr 0.01; RNN > GRU at window 50, lr 0.01")
+                         "GRU > RNN at window=12 lr=0.01; RNN > GRU at window=50 lr=0.01")
 
 
 def test_ranking_only_at_the_tuned_best():
     """GRU wins at its best configuration; at window 50 the two are within the spread."""
     r = _robustness({A: {"rnn": 0.030, "gru": 0.010}, B: {"rnn": 0.0401, "gru": 0.0400}})
-    assert r["kind"] == "tuned-best-only" and r["undecided"] == ["window 50, lr 0.01"]
+    assert r["kind"] == "tuned-best-only" and r["undecided"] == ["window=50 lr=0.01"]
     assert r["line"].startswith("GRU > RNN: holds only at the tuned best")
     assert verdict.robustness("GRU > RNN", {"x": "GRU > RNN"})["kind"] == "one-config"
 
@@ -159,7 +159,7 @@ def test_json_layout_of_a_tuned_race(cli):
     assert g["selected_on"].startswith("validation")
     assert set(g["sources"]) == {"melis2018", "greff2017"}
     assert [c["label"] for c in g["configs"]] == [
-        "window 6, lr 0.003", "window 6, lr 0.03", "window 10, lr 0.003", "window 10, lr 0.03"]
+        "window=6 lr=0.003", "window=6 lr=0.03", "window=10 lr=0.003", "window=10 lr=0.03"]
     for c in g["configs"]:
         assert set(c["models"]) == {"rnn", "gru"}
         assert set(c["models"]["rnn"]) == {"val_mse", "rmse_mean", "rmse_sd", "seeds",
@@ -182,5 +182,5 @@ def test_one_configuration_says_so_and_how_to_check_more(cli):
     d = cli.json("race", "--series", "sine", *TINY, "--window", "10")
     assert d["tuning"]["robustness"]["kind"] == "one-config"
     line = d["verdict"][1]
-    assert "this ranking is for one configuration (window 10, lr 0.01)" in line
+    assert "this ranking is for one configuration (window=10 lr=0.01)" in line
     assert "rnncli race --series sine --tune window=12,50 --tune lr=0.003,0.01" in line

@@ -49,7 +49,7 @@ class Config:
 
     @property
     def label(self) -> str:
-        return f"window {self.window}, lr {self.lr:g}"
+        return f"window={self.window} lr={self.lr:g}"
 
     def as_dict(self) -> dict:
         return {"window": self.window, "lr": self.lr, "label": self.label}
