@@ -18,7 +18,9 @@ from rnncli import archs, console
 from rnncli.measure import baseline, grid, machine, request, spec
 from rnncli.measure import output as out_mod
 from rnncli.measure.budget import Budget
-from rnncli.measure.impls import IMPLS
+from rnncli.measure.impls import IMPL_NAMES, IMPLS
+from rnncli.measure.runtimes import NAMES as RUNTIME_NAMES
+from rnncli.measure.runtimes import RUNTIMES
 from rnncli.options import JsonFlag, choice_enum, complete_list, value
 from rnncli.render import bench as view
 from rnncli.report import wants_figures
@@ -29,7 +31,9 @@ Dtype = choice_enum("Dtype", spec.DTYPES)
 Preset = choice_enum("Preset", grid.PRESETS)
 Clock = choice_enum("Clock", spec.CLOCKS)
 Flops = choice_enum("Flops", spec.FLOP_COUNTS)
-_IMPL_HELP = "; ".join(f"{i.name}: {i.help}" for i in IMPLS.values())
+_IMPL_HELP = "; ".join(f"{n}: {IMPLS[n].help}" for n in IMPL_NAMES)
+_RUNTIME_HELP = "; ".join(f"{r.name}: {r.help} [extra {r.extra}]" for r in RUNTIMES.values()
+                          if r.extra != "torch")
 
 
 def _opt(*names: str, help: str | None = None, **kw):
@@ -54,7 +58,12 @@ def bench(
                                       "backward) or both. (default both; a preset's own)")
                     ] = None,
     impl: Annotated[str, _opt(help=f"Implementations, comma list ({_IMPL_HELP}) or all.",
-                              autocompletion=complete_list(IMPLS))] = "torch",
+                              autocompletion=complete_list(IMPL_NAMES))] = "torch",
+    runtime: Annotated[str | None, _opt("--runtime", help="Runtimes on the same weights, "
+                                        f"comma list: torch; {_RUNTIME_HELP}; torch-compile; "
+                                        "or all (those installed, torch-compile apart). "
+                                        "Outputs checked against torch first.",
+                                        autocompletion=complete_list(RUNTIME_NAMES))] = None,
     device: Annotated[Device, _opt()] = "cpu",
     dtype: Annotated[Dtype, _opt(help="bfloat16: torch/cell only.")] = "float32",
     threads: Annotated[int | None, _opt(help="Threads for torch and NumPy's BLAS (recorded). "
@@ -98,7 +107,7 @@ def bench(
         threads=threads, preset=value(preset), flops=value(flops), min_time=min_time,
         rounds=rounds, peak_n=peak_n, force=force, weights=weights, lengths=lengths,
         output=output, compare=compare, plot=plot, clock=value(clock), markdown=markdown,
-        json=json_out)
+        json=json_out, runtime=runtime)
     _blas_threads(threads)
     req = request.build(options)
     report = _measure(req)

@@ -48,7 +48,11 @@ class Cost:
 
 
 COSTS = {"torch": Cost(15e-6, 60e-6, 20.0), "cell": Cost(40e-6, 160e-6, 15.0),
-         "numpy": Cost(40e-6, 150e-6, 10.0)}
+         "numpy": Cost(40e-6, 150e-6, 10.0), "onnxruntime": Cost(10e-6, 60e-6, 20.0),
+         "openvino": Cost(10e-6, 60e-6, 20.0), "jax": Cost(20e-6, 80e-6, 10.0),
+         "torch-compile": Cost(15e-6, 60e-6, 20.0)}
+#: Seconds a runtime row spends before its first timed call (export, compile, a worker).
+SETUP_S = {"onnxruntime": 0.3, "openvino": 1.0, "jax": 4.0, "torch-compile": 12.0}
 DEFAULT_COST = Cost(60e-6, 200e-6, 5.0)
 
 
@@ -79,7 +83,8 @@ def call_s(case: Case) -> float:
 def row_s(case: Case, min_time: float, min_runs: int = 5) -> float:
     """Rough seconds one row costs: build, first call, warm-up, timed runs."""
     call = call_s(case)
-    return 2 * call + max(min_time, min_runs * call) + 0.05
+    setup = SETUP_S.get(case.impl, 0.0) + (3 * call if case.impl in SETUP_S else 0.0)
+    return 2 * call + max(min_time, min_runs * call) + 0.05 + setup
 
 
 def memory_bytes(case: Case) -> int:

@@ -88,7 +88,9 @@ def prepare(case: Case, cfg: RunConfig) -> Prepared:
     """Build a fresh model, time its first call, make the warm-up calls and a Timer."""
     from rnncli.measure import timing
 
-    wl = build_workload(case)
+    wl = build_workload(case, cfg)
+    if wl.timer is not None:  # timed in another process (JAX): its first call was timed there
+        return Prepared(case, wl, wl.first_call_s or 0.0, wl.timer)
     first = timing.time_first_call(wl.step, wl.sync, cfg.clock)
     for _ in range(cfg.warmup_calls):
         wl.step()
@@ -111,16 +113,19 @@ def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> No
     p.calls += calls
 
 
-def build_workload(case: Case):
+def build_workload(case: Case, cfg: RunConfig | None = None):
     """``workloads.build`` with every failure of an absurd size as one short line.
 
     ``--force`` lets a huge grid through the estimate; torch then fails deep inside an
     allocator or a kernel with a message of many lines (C++ frames included).
     """
     from rnncli.errors import RnncliError, short
-    from rnncli.measure import workloads
+    from rnncli.measure import runtimes, workloads
 
     try:
+        if case.impl in runtimes.RUNTIMES:
+            return runtimes.workload(case, cfg.threads if cfg else 1,
+                                     cfg.clock if cfg else "wall")
         return workloads.build(case)
     except (RuntimeError, MemoryError, OverflowError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
@@ -165,6 +170,8 @@ def finish(p: Prepared, cfg: RunConfig) -> dict:
     row.update(_memory_fields(p, cfg))
     row.update(batch_timed=wl.batch_timed,
                kernel=wl.kernel() if callable(wl.kernel) else wl.kernel, note=wl.note)
+    if wl.extra:  # a runtime row: which runtime, threads as set, agreement, setup time
+        row.update(wl.extra)
     return row
 
 
@@ -179,6 +186,12 @@ def run_case(case: Case, cfg: RunConfig) -> dict:
 class RunOutcome:
     rows: list[dict]
     interrupted: bool = False
+    not_timed: list[dict] = field(default_factory=list)  # runtimes that disagreed with torch
+
+
+def _refused(case: Case, e) -> dict:
+    """The report of a runtime row whose outputs differ from torch's (not timed)."""
+    return {**case.as_dict(), "runtime": case.impl, "reason": str(e), "agreement": e.record}
 
 
 def run_cases(cases: Sequence[Case], cfg: RunConfig,
@@ -186,18 +199,33 @@ def run_cases(cases: Sequence[Case], cfg: RunConfig,
     """Run ``cases`` in order; on Ctrl-C return what finished, flagged ``interrupted``
     (``rnncli.interrupt.keep_finished``, the project's one keep-finished helper)."""
     from rnncli.interrupt import keep_finished
+    from rnncli.measure.runtimes import Disagreement
 
-    done = keep_finished(runner(case, cfg) for case in cases)
-    return RunOutcome(done.items, interrupted=done.interrupted)
+    refused: list[dict] = []
+
+    def each():
+        for case in cases:
+            try:
+                yield runner(case, cfg)
+            except Disagreement as e:
+                refused.append(_refused(case, e))
+
+    done = keep_finished(each())
+    return RunOutcome(done.items, interrupted=done.interrupted, not_timed=refused)
 
 
-def _build_all(cases: Sequence[Case], cfg: RunConfig,
-               on_step: Callable[[str], None] | None) -> list[Prepared]:
+def _build_all(cases: Sequence[Case], cfg: RunConfig, on_step: Callable[[str], None] | None,
+               refused: list[dict]) -> list[Prepared]:
+    from rnncli.measure.runtimes import Disagreement
+
     prepared = []
     for case in cases:
         if on_step:
             on_step(f"build {case.label}")
-        prepared.append(prepare(case, cfg))
+        try:
+            prepared.append(prepare(case, cfg))
+        except Disagreement as e:
+            refused.append(_refused(case, e))
     return prepared
 
 
@@ -238,13 +266,14 @@ def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
     says the time budget is spent, cases with at least one finished round become rows.
     """
     prepared: list[Prepared] = []
+    refused: list[dict] = []
     interrupted = False
     per_round = max(0.02, cfg.min_time / rounds)
     round_cfg = replace(cfg, min_runs=max(2, -(-cfg.min_runs // rounds)),
                         max_time=(cfg.max_time / rounds) if cfg.max_time else None)
     late_cfg = replace(round_cfg, min_runs=1, max_time=1e-9)  # one block each
     try:
-        prepared = _build_all(cases, cfg, on_step)
+        prepared = _build_all(cases, cfg, on_step, refused)
         for r in range(rounds):
             if r > 0 and stop_early and stop_early():
                 break
@@ -255,4 +284,4 @@ def run_interleaved(cases: Sequence[Case], cfg: RunConfig, rounds: int,
     except KeyboardInterrupt:
         interrupted = True
     rows, again = _rows(prepared, cfg)
-    return RunOutcome(rows, interrupted=interrupted or again)
+    return RunOutcome(rows, interrupted=interrupted or again, not_timed=refused)

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rnncli import archs
+from rnncli.measure.runtimes import RUNTIME_ARCHS, RUNTIMES
 from rnncli.measure.spec import DEVICES, DTYPES, MODES, Case
 
 
@@ -44,6 +45,7 @@ class Impl:
     dtypes: tuple[str, ...] = DTYPES
     devices: tuple[str, ...] = DEVICES
     why_not: dict[str, str] = field(default_factory=dict)  # what -> reason text
+    runtime: bool = False  # chosen with --runtime (rnncli.measure.runtimes), not --impl
 
     def archs(self) -> tuple[str, ...]:
         return self.provides()
@@ -62,7 +64,14 @@ IMPLS: dict[str, Impl] = {i.name: i for i in (
     Impl("naive", "the lesson's per-sample loop, forward only", _naive_archs,
          **{**_NUMPY, "modes": ("forward",), "why_not": {
              **_NUMPY_WHY, "mode": "is forward-only (the lesson's loop has no backward)"}}),
+    *(Impl(r.name, r.help, lambda: RUNTIME_ARCHS, modes=r.modes(), dtypes=("float32",),
+           devices=("cpu",), runtime=True,
+           why_not={"mode": "is inference only (training rows: torch, jax, numpy)",
+                    "dtype": "is compared with torch in float32 only",
+                    "device": "runs on the CPU only here"}) for r in RUNTIMES.values()),
 )}
+#: What --impl accepts (the runtimes come with --runtime).
+IMPL_NAMES = tuple(n for n, i in IMPLS.items() if not i.runtime)
 
 
 def unsupported(c: Case) -> str | None:
@@ -75,7 +84,16 @@ def unsupported(c: Case) -> str | None:
     for what, value, allowed in (("mode", c.mode, impl.modes), ("dtype", c.dtype, impl.dtypes),
                                  ("device", c.device, impl.devices)):
         if value not in allowed:
-            return f"--impl {c.impl} {impl.why_not.get(what, f'has no {what} {value}')}"
+            flag = "--runtime" if impl.runtime else "--impl"
+            return f"{flag} {c.impl} {impl.why_not.get(what, f'has no {what} {value}')}"
+    return _user_input(c, impl)
+
+
+def _user_input(c: Case, impl: Impl) -> str | None:
+    """--lengths: torch only; --weights: torch and the runtimes (same weights)."""
+    if impl.runtime:
+        return (f"--runtime {c.impl}: variable lengths (--lengths) are timed with torch only"
+                if c.batching != "fixed" else None)
     if c.impl != "torch" and (c.batching != "fixed" or c.weights):
         what = "variable lengths (--lengths)" if c.batching != "fixed" else "--weights"
         return f"--impl {c.impl}: {what} are timed with --impl torch only"

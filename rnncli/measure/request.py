@@ -13,7 +13,7 @@ from dataclasses import dataclass, field, fields
 from rnncli import archs
 from rnncli.errors import BadInput
 from rnncli.measure import grid, spec
-from rnncli.measure.impls import IMPLS
+from rnncli.measure.impls import IMPL_NAMES, IMPLS
 from rnncli.options import choice_list, int_list
 
 #: (option, default) of each size list.
@@ -58,6 +58,7 @@ class Options:
     markdown: bool = False
     json: bool = False
     clock: str = "auto"
+    runtime: str | None = None
 
     def given_sizes(self) -> dict[str, str | None]:
         return {k: getattr(self, k) for k in SIZES}
@@ -73,6 +74,7 @@ class Request(Options):
     sizes: dict[str, list[int]] = field(default_factory=dict)
     drawn: tuple[int, ...] | None = None  # --lengths: one length per sequence
     model: object | None = None  # --weights: a usermodel.UserModel
+    runtimes: list[str] | None = None  # --runtime, checked (torch first)
 
     @property
     def peak(self) -> bool:
@@ -86,6 +88,7 @@ class Request(Options):
         """What meta.options records."""
         return {"preset": self.preset, "archs": self.archs, "impls": self.impls,
                 "modes": self.modes, "force": self.force, "lengths": self.lengths,
+                "runtimes": self.runtimes,
                 "weights": str(self.model.path) if self.model else None}
 
 
@@ -118,7 +121,11 @@ def _sizes(o: Options) -> dict[str, list[int]]:
 
 
 def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
-    impls = choice_list(o.impl, "--impl", list(IMPLS))
+    impls = choice_list(o.impl, "--impl", list(IMPL_NAMES))
+    if o.runtime is not None:
+        from rnncli.measure import runtimes
+
+        impls = list(dict.fromkeys(["torch", *impls, *runtimes.parse(o.runtime)]))
     provided = [a for a in archs.names() if any(a in IMPLS[i].archs() for i in impls)]
     if str(o.arch).strip().lower() == "all":
         return provided, impls
@@ -184,6 +191,8 @@ def build(o: Options) -> Request:
     arch_names, impls = _archs_and_impls(o)
     req = Request(**{f.name: getattr(o, f.name) for f in fields(Options)}, archs=arch_names,
                   impls=impls, modes=_modes(o), sizes=_sizes(o))
+    if o.runtime is not None:
+        req.runtimes = [i for i in impls if i == "torch" or IMPLS[i].runtime]
     _numbers(o)
     _files(o)
     _user_model(req)

@@ -131,7 +131,24 @@ def run(cases: Sequence[Case], settings: Settings, budget: Budget, baseline: dic
     })
     if state.peaks:
         analysis.add_peak_fractions(rows, state.peaks.gflops())
-    return build_report(meta, rows, baseline)
+    report = build_report(meta, rows, baseline)
+    _runtime_summary(report, cases, state.outcome.not_timed)
+    return report
+
+
+def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict]) -> None:
+    """summary.runtimes: the honesty rules, the rows not timed (outputs differ), threads
+    as set per runtime and the fastest runtime per shape (only with --runtime rows)."""
+    from rnncli.measure import runtimes
+
+    if not any(c.impl in runtimes.RUNTIMES for c in cases):
+        return
+    rows = report["results"]
+    runtimes.add_torch_ratios(rows)
+    report["summary"]["runtimes"] = {
+        "rules": list(runtimes.RULES), "tolerance": runtimes.TOLERANCE,
+        "not_timed": not_timed, "threads_as_set": runtimes.threads_as_set(rows, report["meta"]),
+        "fastest": runtimes.fastest(rows)}
 
 
 def _sequential(budget: Budget, n: int, on_step: Callable[[str], None] | None):

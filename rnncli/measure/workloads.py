@@ -206,8 +206,19 @@ def _numpy_workload(case: Case) -> Workload:
     return wl
 
 
+def torch_module(case: Case):
+    """The seeded (or ``--weights``) fused torch module of ``case`` (the runtimes' weights)."""
+    return _torch_modules(case)
+
+
+def input_tensor(case: Case):
+    """The input every implementation of ``case`` runs (seed 1)."""
+    return _input(case)
+
+
 def build(case: Case) -> Workload:
-    """Build a fresh model and input for ``case`` and return the step to time."""
+    """Build a fresh model and input for ``case`` and return the step to time
+    (the runtimes of ``--runtime``: :func:`rnncli.measure.runtimes.workload`)."""
     if case.impl in ("torch", "cell"):
         return _torch_workload(case)
     if case.impl in ("numpy", "reference"):

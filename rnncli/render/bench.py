@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from rnncli import archs, fmt
+from rnncli.render import runtimes
 
 SIZE_TITLE = ("seq_len", "batch", "input_size", "hidden_size", "num_layers", "dtype", "device")
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
@@ -139,6 +140,9 @@ def markdown(report: dict) -> str:
     for members in _groups(rows):
         lines += _markdown_table(members, cols)
     lines += [f"- {n}" for n in notes(report)]
+    if report.get("summary", {}).get("runtimes"):
+        lines += ["", *runtimes.markdown_tables(report)]
+        lines += [f"- {n}" for n in runtimes.notes(report)]
     lines += [f"- **warning**: {w}" for w in report.get("summary", {}).get("warnings", [])]
     lines.append("")
     lines += [f"- {v}" for v in report.get("summary", {}).get("verdict", [])]
@@ -255,6 +259,7 @@ def render(report: dict, console: Console) -> None:
     for line in _scaling_lines(report):
         console.print(line, highlight=False)
     console.print()
+    runtimes.render(report, console)
     for w in report.get("summary", {}).get("warnings", []):
         console.print(f"[bold yellow]warning:[/] {w}", highlight=False)
     for line in report.get("summary", {}).get("verdict", []):

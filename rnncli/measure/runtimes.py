@@ -1,0 +1,339 @@
+"""The runtimes ``rnncli bench --runtime`` can time the same weights on.
+
+Each ``Runtime`` carries its behaviour: the pip extra that installs it, whether it is
+installed, whether it runs inference only, and ``prepare``: from the torch module that
+holds the row's weights to a ``Compiled`` (the callable timed, the export/compile time,
+the thread setting as applied).  :func:`workload` turns a runtime row into the
+``spec.Workload`` the engine times like any other row (interleaved rounds, the same
+clock, first call apart), after :func:`check_agreement` has compared the runtime's
+outputs with torch's at the row's shape AND at a second shape (the exported sequence and
+batch axes must be dynamic).  A runtime that disagrees raises ``Disagreement``: the row
+is reported, not timed.
+
+- ``torch``: the fused ``nn.RNN/GRU/LSTM`` (the reference: ``--impl torch``).
+- ``onnxruntime`` / ``openvino``: the module written as ONNX ``RNN/GRU/LSTM`` nodes by
+  :func:`rnncli.formats.onnx_files.build` (dynamic ``seq`` and ``batch`` axes), run by
+  onnxruntime (``intra_op_num_threads``) or OpenVINO's CPU plugin
+  (``INFERENCE_NUM_THREADS``, f32 precision: OpenVINO would otherwise pick bf16 on CPUs
+  that have it).  Inference only.
+- ``jax``: the same equations in ``jax.lax.scan`` under ``jax.jit``, in a worker process
+  (:mod:`rnncli.measure.jaxrun`) so that XLA's thread flags hold.
+- ``torch-compile``: ``torch.compile(module)``; in torch 2.13 Dynamo graph-breaks on the
+  RNN modules (pytorch#141184), so the timed call runs the eager kernel after the compile.
+
+No torch, onnxruntime, OpenVINO or JAX at module level (``--runtime`` is optional).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from rnncli.errors import MissingExtra, RnncliError
+
+#: Largest max |Δ| against torch accepted in float32 before a runtime is timed.
+TOLERANCE = 1e-5
+#: The architectures every runtime here can run (ONNX's RNN/GRU/LSTM operators).
+RUNTIME_ARCHS = ("rnn", "gru", "lstm")
+RULES = (
+    "one weight set: every runtime runs the weights of the torch row",
+    f"outputs checked against torch before timing (max |Δ| <= {TOLERANCE:g}, float32) at "
+    "the row's shape and a second one (dynamic axes); a runtime that disagrees is "
+    "reported, not timed",
+    "threads pinned per runtime and printed ('threads as set')",
+    "interleaved rounds across runtimes, one clock for all",
+    "onnxruntime and OpenVINO: inference only",
+    "first call (export/compile/JIT + first run) its own column, never in the median",
+)
+
+
+class Disagreement(RnncliError):
+    """A runtime's outputs differ from torch's: the row is reported, not timed."""
+
+    def __init__(self, runtime: str, record: dict) -> None:
+        self.record = record
+        super().__init__(f"{runtime}: outputs differ from torch (max |Δ| "
+                         f"{record['max_abs_diff']:.2g} > {TOLERANCE:g})")
+
+
+@dataclass
+class Compiled:
+    """A runtime's prepared model: ``forward(x) -> y`` (T, B, H·D) as NumPy arrays."""
+
+    forward: Callable[[object], object]
+    setup_s: float  # export / conversion / compile, before the first call
+    threads: str  # the thread setting as applied
+    version: str
+    step: Callable[[], object] | None = None  # the timed call (default: forward(x))
+    timer: object | None = None  # a timer in another process (JAX)
+    first_call_s: float | None = None  # measured where the timer runs (JAX)
+    kernel: str = ""
+
+
+@dataclass(frozen=True)
+class Runtime:
+    name: str
+    help: str
+    package: str  # the import name checked by is_installed
+    extra: str  # pip install 'rnncli[extra]'
+    prepare: Callable[..., Compiled]  # (module, x, case, threads, clock) -> Compiled
+    inference_only: bool = True
+    in_all: bool = True  # part of --runtime all (when installed)
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def is_installed(self) -> bool:
+        return importlib.util.find_spec(self.package) is not None
+
+    def need(self) -> None:
+        """MissingExtra (one line naming the extra) when the package is absent."""
+        if not self.is_installed():
+            raise MissingExtra(self.package, self.extra)
+
+    def modes(self) -> tuple[str, ...]:
+        return ("forward",) if self.inference_only else ("forward", "train")
+
+
+def _now(clock: str) -> Callable[[], float]:
+    from rnncli.measure.timing import CLOCKS
+
+    return CLOCKS[clock]
+
+
+def _onnx_bytes(module) -> bytes:
+    """The module as ONNX nodes with dynamic sequence and batch axes (the formats
+    helper's writer: torch 2.13's exporter freezes a GRU's sequence length)."""
+    from rnncli.formats.onnx_files import build
+    from rnncli.formats.torch_files import from_module
+
+    return build(from_module(module)).SerializeToString()
+
+
+def _onnxruntime(module, x, case, threads: int, clock: str) -> Compiled:
+    import onnxruntime as ort
+
+    from rnncli.formats.onnx_files import session
+
+    now = _now(clock)
+    t0 = now()
+    sess = session(_onnx_bytes(module), threads)
+    setup = now() - t0
+    feed = {"x": x}
+    return Compiled(lambda inp: sess.run(["y"], {"x": inp})[0], setup,
+                    f"intra_op_num_threads={threads}, inter_op_num_threads=1",
+                    ort.__version__, step=lambda: sess.run(["y"], feed),
+                    kernel=f"onnxruntime {case.arch.upper()} op (CPU EP)")
+
+
+def _openvino(module, x, case, threads: int, clock: str) -> Compiled:
+    import io
+
+    import openvino as ov
+
+    now = _now(clock)
+    t0 = now()
+    model = ov.convert_model(io.BytesIO(_onnx_bytes(module)))
+    config = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32",
+              "NUM_STREAMS": 1}
+    compiled = ov.Core().compile_model(model, "CPU", config)
+    request = compiled.create_infer_request()
+    setup = now() - t0
+
+    def forward(inp):
+        request.infer({0: inp})
+        return request.get_output_tensor(0).data.copy()
+
+    return Compiled(forward, setup, f"INFERENCE_NUM_THREADS={threads}, NUM_STREAMS=1, f32",
+                    ov.get_version(), step=lambda: request.infer({0: x}),
+                    kernel="OpenVINO CPU plugin, sequence op")
+
+
+def _torch_compile(module, x, case, threads: int, clock: str) -> Compiled:
+    import torch
+
+    now = _now(clock)
+    t0 = now()
+    compiled = torch.compile(module)
+    setup = now() - t0
+    xt = torch.from_numpy(x)
+
+    def forward(inp):
+        with torch.no_grad():
+            return compiled(torch.from_numpy(inp))[0].numpy()
+
+    def step():
+        with torch.no_grad():
+            return compiled(xt)
+
+    return Compiled(forward, setup, f"torch.set_num_threads({threads})", torch.__version__,
+                    step=step, kernel="torch.compile (Dynamo graph-breaks on nn.RNN "
+                                      "modules: the eager kernel runs)")
+
+
+def _jax(module, x, case, threads: int, clock: str) -> Compiled:
+    from rnncli.measure import jaxrun
+
+    return jaxrun.prepare(module, x, case, threads, clock)
+
+
+RUNTIMES: dict[str, Runtime] = {r.name: r for r in (
+    Runtime("onnxruntime", "ONNX nodes on onnxruntime's CPU EP", "onnxruntime", "onnx",
+            _onnxruntime),
+    Runtime("openvino", "ONNX nodes on OpenVINO's CPU plugin", "openvino", "openvino",
+            _openvino),
+    Runtime("jax", "jax.lax.scan under jit (XLA CPU), in a worker process", "jax", "jax",
+            _jax, inference_only=False),
+    Runtime("torch-compile", "torch.compile(module) (graph-breaks: runs eager); not in "
+            "'all'", "torch", "torch", _torch_compile, in_all=False),
+)}
+#: What --runtime accepts (torch is the fused --impl torch, the reference of every ratio).
+NAMES = ("torch", *RUNTIMES)
+
+
+def installed() -> list[str]:
+    """The runtimes ``--runtime all`` means: torch and every installed one in 'all'."""
+    return ["torch"] + [n for n, r in RUNTIMES.items() if r.in_all and r.is_installed()]
+
+
+def parse(text: str) -> list[str]:
+    """``--runtime``'s comma list (or ``all``) checked: BadInput for an unknown name,
+    MissingExtra for one that is not installed."""
+    from rnncli.options import choice_list
+
+    if text.strip().lower() == "all":
+        return installed()
+    names = choice_list(text, "--runtime", list(NAMES))
+    for n in names:
+        if n in RUNTIMES:
+            RUNTIMES[n].need()
+    return names
+
+
+def _max_diff(a, b) -> float:
+    import numpy as np
+
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    if a.shape != b.shape:
+        return float("inf")
+    return float(np.max(np.abs(a - b))) if a.size else 0.0
+
+
+def second_shape(seq_len: int, batch: int) -> tuple[int, int]:
+    """Another (T, B) to run after export: frozen axes fail here."""
+    return max(1, seq_len // 2 + 1) if seq_len > 1 else 2, batch + 1
+
+
+def check_agreement(name: str, compiled: Compiled, module, x, case) -> dict:
+    """Max |Δ| of the runtime's outputs against torch's at (T, B) and a second shape."""
+    import numpy as np
+    import torch
+
+    T2, B2 = second_shape(case.seq_len, case.batch)
+    x2 = np.random.default_rng(2).standard_normal((T2, B2, case.input_size)).astype(np.float32)
+    diffs, shapes = [], []
+    for inp in (x, x2):
+        with torch.no_grad():
+            want = module(torch.from_numpy(inp))[0].numpy()
+        try:
+            got = compiled.forward(inp)
+        except Exception as e:  # noqa: BLE001 - a frozen axis fails inside the runtime
+            from rnncli.errors import short
+
+            got, err = None, short(e)
+        diffs.append(_max_diff(got, want) if got is not None else float("inf"))
+        shapes.append([int(inp.shape[0]), int(inp.shape[1])])
+    record = {"max_abs_diff": max(diffs), "tolerance": TOLERANCE, "shapes": shapes,
+              "diffs": diffs, "dynamic_axes": diffs[1] <= TOLERANCE,
+              "agrees": max(diffs) <= TOLERANCE}
+    if diffs[1] == float("inf") and "err" in locals():
+        record["error"] = err
+    if not record["agrees"]:
+        raise Disagreement(name, record)
+    return record
+
+
+def torch_reference(case):
+    """The float32 torch module holding the row's weights (seeded, or --weights)."""
+    from rnncli.measure import workloads
+
+    return workloads.torch_module(replace(case, impl="torch"))
+
+
+def workload(case, threads: int = 1, clock: str = "wall", tamper=None):
+    """The ``Workload`` of a runtime row: prepared, checked against torch, ready to time.
+
+    ``tamper(module)`` (tests) changes the torch weights AFTER the runtime was prepared:
+    the agreement check must then refuse the row."""
+    from rnncli.measure import workloads
+    from rnncli.measure.spec import Workload
+
+    rt = RUNTIMES[case.impl]
+    rt.need()
+    module = torch_reference(case)
+    x = workloads.input_tensor(replace(case, impl="torch")).numpy()
+    compiled = rt.prepare(module, x, case, threads, clock)
+    if tamper is not None:
+        tamper(module)
+    record = check_agreement(rt.name, compiled, module, x, case)
+    wl = Workload(step=compiled.step or (lambda: compiled.forward(x)),
+                  params_module=sum(p.numel() for p in module.parameters()),
+                  kernel=compiled.kernel, note="weights from the file" if case.weights else "")
+    wl.timer, wl.first_call_s = compiled.timer, compiled.first_call_s
+    wl.extra = {"runtime": rt.name, "runtime_version": compiled.version,
+                "threads_as_set": compiled.threads, "setup_s": compiled.setup_s,
+                "inference_only": rt.inference_only, "agreement": record}
+    return wl
+
+
+def threads_as_set(rows: list[dict], meta: dict) -> dict[str, str]:
+    """{runtime: its thread setting as applied} (torch: set_num_threads of the run)."""
+    out = {"torch": f"torch.set_num_threads({meta.get('threads')})"}
+    out.update({r["impl"]: r["threads_as_set"] for r in rows if r.get("threads_as_set")})
+    return out
+
+
+def fastest(rows: list[dict]) -> list[dict]:
+    """Per shape and mode, the runtime with the lowest median and its ratio to torch
+    (with the interval and verdict of ``analysis``'s comparison when one was made)."""
+    from rnncli.measure.spec import KEY_FIELDS
+
+    groups: dict[tuple, list[dict]] = {}
+    for r in rows:
+        if r["impl"] == "torch" or r["impl"] in RUNTIMES:
+            key = tuple(r.get(f) for f in KEY_FIELDS if f != "impl")
+            groups.setdefault(key, []).append(r)
+    return [_best(m) for m in groups.values() if len(m) > 1]
+
+
+def _best(members: list[dict]) -> dict:
+    best = min(members, key=lambda r: r["median_s"])
+    torch_row = next((r for r in members if r["impl"] == "torch"), None)
+    return {"arch": best["arch"], "mode": best["mode"], "seq_len": best["seq_len"],
+            "batch": best["batch"], "input_size": best["input_size"],
+            "hidden_size": best["hidden_size"], "runtime": best["impl"],
+            "median_s": best["median_s"],
+            "torch_over_best": (torch_row["median_s"] / best["median_s"])
+            if torch_row else None}
+
+
+def add_torch_ratios(rows: list[dict]) -> None:
+    """Each runtime row's speed against torch on the same shape: ``torch_ratio`` = torch
+    median / runtime median (above 1: the runtime is faster), its bootstrap 95% interval
+    over rounds (``stats.ratio``) and the shared rule's verdict (``rnncli.verdict``)."""
+    from rnncli import verdict
+    from rnncli.measure import stats
+    from rnncli.measure.spec import KEY_FIELDS
+
+    def key(r):
+        return tuple(r.get(f) for f in KEY_FIELDS if f != "impl")
+
+    torch_rows = {key(r): r for r in rows if r["impl"] == "torch"}
+    for r in rows:
+        ref = torch_rows.get(key(r)) if r["impl"] in RUNTIMES else None
+        if ref is None:
+            continue
+        q = stats.ratio(r, ref)  # median(torch) / median(runtime)
+        ev = verdict.Evidence(q.ratio, q.lo, q.hi, min(q.runs), stats.MIN_RUNS, "timed run")
+        v = verdict.compare_ratio(r["impl"], "torch", ev)
+        r["torch_ratio"] = {"ratio": q.ratio, "lo": q.lo, "hi": q.hi,
+                            "paired_rounds": q.paired, "verdict": v.as_dict()}
