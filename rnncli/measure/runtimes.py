@@ -103,7 +103,7 @@ def _now(clock: str) -> Callable[[], float]:
 def _onnx_bytes(module) -> bytes:
     """The module as ONNX nodes with dynamic sequence and batch axes (the formats
     helper's writer: torch 2.13's exporter freezes a GRU's sequence length)."""
-    from rnncli.formats.onnx_files import build
+    from rnncli.formats.onnx_write import build
     from rnncli.formats.torch_files import from_module
 
     return build(from_module(module)).SerializeToString()
@@ -112,7 +112,7 @@ def _onnx_bytes(module) -> bytes:
 def _onnxruntime(module, x, case, threads: int, clock: str) -> Compiled:
     import onnxruntime as ort
 
-    from rnncli.formats.onnx_files import session
+    from rnncli.formats.onnx_write import session
 
     now = _now(clock)
     t0 = now()
