@@ -47,6 +47,27 @@ def keras_gru(tmp: Path, seed: int) -> Path:
     return path
 
 
+def onnx_peephole(tmp: Path) -> Path:
+    """An ONNX LSTM node with peepholes P (I=8, H=16; W, R, P ~ N(0, 0.3^2), B = 0)."""
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    rng = np.random.default_rng(0)
+    arrays = {"W": rng.normal(size=(1, 64, 8)) * 0.3, "R": rng.normal(size=(1, 64, 16)) * 0.3,
+              "B": np.zeros((1, 128)), "P": rng.normal(size=(1, 48)) * 0.3}
+    node = helper.make_node("LSTM", ["x", "W", "R", "B", "", "", "", "P"], ["y"],
+                            hidden_size=16)
+    graph = helper.make_graph(
+        [node], "p", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["T", "B", 8])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)],
+        [numpy_helper.from_array(v.astype(np.float32), k) for k, v in arrays.items()])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    model.ir_version = 8
+    path = tmp / "peephole.onnx"
+    onnx.save(model, path)
+    return path
+
+
 def row(src: Path, dst: Path, label: str) -> str:
     doc = convert(ConvertRequest(src, dst, force=True))
     p = doc["proof"]
@@ -66,8 +87,8 @@ def refused(src: Path, dst: Path) -> float:
 def main() -> None:
     with tempfile.TemporaryDirectory() as d:
         tmp = Path(d)
-        print("| layer (2 layers, bidirectional, I=8, H=16) | conversion | max |Δ| output "
-              "| max |Δ| states | runtimes |")
+        print("| layer (2 layers, bidirectional, I=8, H=16) | conversion | max \\|Δ\\| output "
+              "| max \\|Δ\\| states | runtimes |")
         print("|---|---|---|---|---|")
         for arch in archs.names(torch_only=True):
             src = torch_file(tmp, arch)
@@ -82,6 +103,10 @@ def main() -> None:
               "make over seeds 0-4: " + ", ".join(f"{e:.3f}" for e in errors))
         print(row(keras_gru(tmp, 0), tmp / "gru_before.onnx",
                   "GRU reset_after=False"))
+        peep = onnx_peephole(tmp)
+        print(f"\nONNX LSTM with peepholes -> .pt, refused; the error it would make: "
+              f"{refused(peep, tmp / 'p.pt'):.4f}")
+        print(row(peep, tmp / "peephole_copy.onnx", "peephole LSTM"))
     print(f"\npython {sys.version.split()[0]}, torch {torch.__version__}")
 
 
