@@ -1,13 +1,13 @@
 """The benchmarking engine behind ``rnncli bench`` (and ``compare``/``advise --measure``).
 
-Modules: ``spec`` (cases, implementations, choices), ``request`` (options -> checked
-request), ``grid`` (presets, grids), ``budget`` (the one time budget: estimate, refusal,
-per-row timing), ``workloads``, ``naive`` and ``usermodel`` (what a row runs; --weights,
---lengths), ``timing`` (torch.utils.benchmark), ``footprint`` (bytes of memory),
-``peak`` (GEMM peak), ``machine`` (versions, BLAS, CPU, load), ``engine`` (rows, rounds,
-Ctrl-C), ``session`` (one run -> report), ``stats`` (bootstrap intervals of ratios),
-``analysis`` (ratios, verdicts, warnings, scaling fit), ``baseline`` (``--compare``
-files), ``output`` (JSON/CSV files).
+Modules: ``spec`` (cases, choices), ``impls`` (the implementations), ``request``
+(options -> checked request), ``grid`` (presets, grids), ``budget`` (the one time
+budget: estimate, refusal, per-row timing), ``workloads``, ``naive`` and ``usermodel``
+(what a row runs; --weights, --lengths), ``timing`` (torch.utils.benchmark),
+``footprint`` (bytes of memory), ``peak`` (GEMM peak), ``machine`` (versions, BLAS, CPU,
+load), ``engine`` (rows, rounds, Ctrl-C), ``session`` (one run -> report), ``stats``
+(bootstrap intervals of ratios), ``analysis`` (ratios, verdicts, warnings, scaling fit),
+``baseline`` (``--compare`` files), ``output`` (JSON/CSV files).
 
 Nothing heavy is imported here: torch loads when a measurement starts.
 """
