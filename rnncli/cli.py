@@ -25,7 +25,7 @@ from typing import Annotated, Any
 import typer
 from typer.core import TyperGroup
 
-from rnncli import __version__, fileio, interrupt, report
+from rnncli import __version__, fileio, interrupt, ioerrors, report
 from rnncli.commands import advise, bench, compare, explain, gates, gradients, memory, quiz
 from rnncli.commands import convert as convert_cmd
 from rnncli.commands import race as race_cmd
@@ -40,7 +40,7 @@ from rnncli.options import harden
 INTERRUPTED = 130
 MAX_ERROR_CHARS = 400  # an error line is one line, and short
 # OSErrors that are the machine's failure (exit 1), not a bad path given by the user (exit 2)
-_MACHINE_ERRNOS = fileio.MACHINE_ERRNOS
+_MACHINE_ERRNOS = ioerrors.MACHINE_ERRNOS
 
 
 def _one_line(message: object) -> str:

@@ -13,13 +13,18 @@ size checked from its header before any of it is read).
 
 from __future__ import annotations
 
-import errno
 import os
 import stat
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rnncli.errors import BadInput, RnncliError, short
+from rnncli.errors import BadInput, short
+from rnncli.ioerrors import (
+    disk_full,
+    read_failed,
+    root_cause,
+    write_failed,
+)
 
 MiB = 1 << 20
 MAX_INPUT_BYTES = 512 * MiB  # default bound on a file we read whole
@@ -118,6 +123,11 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[str], None],
             tmp = None
     except OSError as exc:
         raise write_failed(p, exc) from None
+    except Exception as exc:  # a library writing to the path itself (keras, safetensors)
+        full = disk_full(p, exc)
+        if full is None:
+            raise
+        raise write_failed(p, full) from None
     finally:
         if tmp is not None:
             with deferred():
@@ -132,20 +142,6 @@ def _remove(tmp: str) -> None:
         os.unlink(tmp)
     except FileNotFoundError:
         pass
-
-
-#: errno values that are the machine's failure (exit 1), not a bad path (exit 2)
-MACHINE_ERRNOS = frozenset({errno.ENOSPC, errno.EFBIG, errno.EIO, errno.ENOMEM,
-                            getattr(errno, "EDQUOT", errno.ENOSPC)})
-
-
-def write_failed(p: Path, exc: OSError) -> RnncliError:
-    """One line for a failed write: the path, the OS's reason, what was kept."""
-    reason = exc.strerror or short(exc)
-    reason = reason[:1].lower() + reason[1:]
-    kept = "the previous file is kept" if p.exists() else "nothing was written"
-    cls = RnncliError if exc.errno in MACHINE_ERRNOS else BadInput
-    return cls(f"cannot write {p}: {reason}; {kept}")
 
 
 def _open_tmp(tmp: str, binary: bool):
@@ -167,22 +163,9 @@ def write_with(path: str | os.PathLike[str], fill: Callable[[object], None],
                 fh.flush()
                 os.fsync(fh.fileno())
         except Exception as exc:
-            raise _root_cause(exc) from None
+            raise root_cause(exc) from None
 
     return write_atomic(path, _write, what)
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    """The OSError or Ctrl-C/SIGTERM behind a writer's own error: torch's zip writer,
-    closing after a failed write, raises ``RuntimeError: [enforce fail ...]`` over it."""
-    seen = exc
-    for _ in range(8):
-        if isinstance(seen, (OSError, KeyboardInterrupt)):
-            return seen
-        seen = seen.__cause__ or seen.__context__
-        if seen is None:
-            break
-    return exc
 
 
 def write_text_atomic(path: str | os.PathLike[str], text: str, what: str = "") -> Path:
@@ -253,13 +236,6 @@ def _probe_read(p: Path, option: str) -> None:
             fh.read(1)
     except OSError as exc:
         raise read_failed(p, exc, option) from None
-
-
-def read_failed(p: Path | str, exc: OSError, option: str = "") -> RnncliError:
-    """One line for a failed read, naming the file (exit 1 for the machine's failure)."""
-    cls = RnncliError if exc.errno in MACHINE_ERRNOS else BadInput
-    where = f"{option} {p}" if option else str(p)
-    return cls(f"{where}: cannot read ({exc.strerror or short(exc)})")
 
 
 def read_stdin(stream, max_bytes: int = MAX_STDIN_BYTES, wait_s: float = 1.0,

@@ -235,3 +235,27 @@ def test_a_write_refused_by_the_os_for_another_reason_is_bad_input(tmp_path, ful
     full_disk(errno.EACCES)
     with pytest.raises(BadInput, match="cannot write .*: permission denied; nothing"):
         fileio.write_text_atomic(tmp_path / "a.txt", "x" * 1000)
+
+
+def test_a_library_writing_the_path_itself_on_a_full_disk(tmp_path, monkeypatch):
+    """keras or safetensors write to the temporary path themselves: their own exception on
+    a full file system still becomes the one line (statvfs says no space is left)."""
+    from types import SimpleNamespace
+
+    def torch_like(tmp):
+        Path(tmp).write_bytes(b"partial")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . unexpected pos 64 vs 0")
+
+    target = tmp_path / "m.keras"
+    target.write_bytes(OLD)
+    monkeypatch.setattr(os, "statvfs", lambda p: SimpleNamespace(f_bavail=0))
+    with pytest.raises(RnncliError, match=r"m.keras: no space left on device; the previous"):
+        fileio.write_atomic(target, torch_like)
+    assert target.read_bytes() == OLD and _temps(tmp_path) == []
+    monkeypatch.setattr(os, "statvfs", lambda p: SimpleNamespace(f_bavail=10**6))
+    with pytest.raises(RuntimeError, match="enforce fail"):  # not a full disk: unchanged
+        fileio.write_atomic(target, torch_like)
+    with pytest.raises(RnncliError, match="file too large"):
+        fileio.write_atomic(target, lambda tmp: (_ for _ in ()).throw(
+            ValueError("SafetensorError: File too large (os error 27)")))
+    assert _temps(tmp_path) == []

@@ -113,10 +113,10 @@ def build(stack: list[Layer], raws: list[dict] | None = None):
 
 
 def write(stack: list[Layer], path: Path) -> None:
-    from rnncli.fileio import write_atomic
+    from rnncli.fileio import write_bytes_atomic
 
     model = build(stack)
-    write_atomic(path, lambda tmp: Path(tmp).write_bytes(model.SerializeToString()))
+    write_bytes_atomic(path, model.SerializeToString())
 
 
 def export_onnx(module, path: str | Path, dynamic: bool = True) -> Path:

@@ -144,8 +144,9 @@ def write(stack: list[Layer], path: Path, name: str) -> None:
         return
     import torch
 
-    tensors = {k: torch.from_numpy(v) for k, v in sd.items()}
-    write_atomic(path, lambda tmp: torch.save(tensors, tmp))
+    from rnncli.fileio import save_torch_atomic
+
+    save_torch_atomic(path, {k: torch.from_numpy(v) for k, v in sd.items()})
 
 
 def run(stack: list[Layer], x: np.ndarray, name: str, source: Path | None = None):
