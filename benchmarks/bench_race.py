@@ -10,8 +10,8 @@ and commit (``rnncli.measure.machine.meta``). Speed is measured here, never asse
     python benchmarks/bench_race.py --repeats 1 --json
     python benchmarks/bench_race.py -- --series mackey-glass --steps 300   # other options
 
-The same seed and thread count give the same numbers: the script also checks that every
-repeat printed the same test RMSE values.
+The same seed and thread count give the same numbers on one machine: the script also
+checks that every repeat printed the same test RMSE values.
 """
 
 from __future__ import annotations

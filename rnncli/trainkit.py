@@ -5,7 +5,9 @@
 - ``warmup_lr(step, base, warmup)``: linear warm-up, a common practice for Adam on
   recurrent models (the step count, not the clock, decides).
 - ``run_steps(...)``: the step-budgeted loop. The budget is a number of optimizer steps,
-  so the same seed and thread count give the same numbers on any machine; ``cap_s`` is a
+  so the same seed and thread count give identical numbers on the same machine and torch
+  version, busy or idle (on another CPU the floating-point kernels differ and results move
+  within their seed spread: PyTorch's reproducibility notes); ``cap_s`` is a
   wall-clock safety net only, and ``StepLog.stopped`` says when it was hit. A non-finite
   loss stops the run as ``"diverged"``; Ctrl-C stops it as ``"interrupted"`` and keeps the
   steps already taken.

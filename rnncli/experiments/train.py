@@ -1,7 +1,8 @@
 """Train torch RNN / GRU / LSTM on a memory task with the lesson's practices.
 
 The budget of a run is a number of optimizer STEPS, so the same seed and thread count
-give the same numbers on any machine, busy or not.  A wall-clock cap (``max_seconds``)
+give identical numbers on the same machine, busy or not (another CPU's floating-point
+kernels move them within the seed spread).  A wall-clock cap (``max_seconds``)
 is kept only as a safety net; a run it stops is reported as ``stopped: "wall-cap"``
 (and is then not reproducible).  The loop, seeding and warm-up are
 :mod:`rnncli.trainkit`'s, shared with the other training commands.

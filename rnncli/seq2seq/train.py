@@ -2,11 +2,12 @@
 
 ``train`` draws batches (with replacement, from a seeded generator) and takes ``steps``
 Adam steps through ``rnncli.trainkit.run_steps``; the same seed and thread count give
-the same numbers.  Teacher forcing 1.0 feeds the true previous token at every step
-(one call of the decoder's recurrent layer for the whole target).  Below 1.0 it is
-scheduled sampling (Bengio et al. 2015): each step feeds the true token with a
-probability that falls linearly from 1 at the first optimizer step to the given ratio at
-the last, and the model's own previous choice otherwise (a Python loop over steps).
+identical numbers on the same machine (within the seed spread on another CPU). Teacher
+forcing 1.0 feeds the true previous token at every step (one call of the decoder's
+recurrent layer for the whole target). Below 1.0 it is scheduled sampling (Bengio et al.
+2015): each step feeds the true token with a probability that falls linearly from 1 at
+the first optimizer step to the given ratio at the last, and the model's own previous
+choice otherwise (a Python loop over steps).
 
 ``evaluate`` measures the same test set twice: teacher-forced (every step sees the true
 prefix) and free-running (the model reads its own outputs, as at use).  The gap in
