@@ -201,7 +201,6 @@ def test_missing_data_set_names_the_folders_tried(tmp_path):
 
 
 SHARED_RT = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "rt-polarity"
-SHARED_RT = SHARED_RT if SHARED_RT.is_dir() else Path("/work/shared/data/rt-polarity")
 
 
 @pytest.mark.skipif(not SHARED_RT.is_dir(), reason="shared rt-polarity files not present")
