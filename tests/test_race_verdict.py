@@ -63,3 +63,9 @@ def test_too_few_seeds_are_refused_naming_the_minimum():
 def test_means_that_print_the_same_are_a_tie():
     lines, out, _ = _verdict({"gru": [0.40, 0.41, 0.42], "lstm": [0.4001, 0.4101, 0.4201]})
     assert "GRU and LSTM tie (0.41 each)" in lines[1] and out["tied_with_best"] == ["lstm"]
+
+
+def test_within_the_spread_of_the_best_baseline_is_said_once():
+    lines, out, _ = _verdict({"lstm": [0.80, 0.95, 0.90]}, linear=0.9)
+    assert lines[0].startswith("LSTM and the linear AR baseline not distinguishable here")
+    assert lines[0].endswith("; RMSE 0.883 against 0.9") and not out["beats_baselines"]

@@ -104,7 +104,7 @@ def _baseline_lines(runs: list[RunResult], rows: list[dict], scores: list[Score]
         return [f"the {best_base.name} baseline beats every recurrent model (RMSE "
                 f"{_fmt(best_base.rmse)} against {m} for the best, {title}): recurrence buys "
                 "nothing here"]
-    return [f"{title} and the {best_base.name} baseline: {v.line}"]
+    return [f"{v.line}; RMSE {m} against {_fmt(best_base.rmse)}"]
 
 
 def lines(runs: list[RunResult], rows: list[dict], pair_list: list[dict],
