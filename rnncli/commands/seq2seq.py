@@ -9,7 +9,6 @@ torch is imported only once training starts.
 
 from __future__ import annotations
 
-from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,37 +19,24 @@ from rnncli.errors import BadInput
 from rnncli.fileio import save_figure_atomic
 from rnncli.options import (
     JsonFlag,
+    choice_enum,
     choice_list,
     complete_list,
     complete_torch_archs,
     int_list,
     torch_arch_list,
+    value,
 )
 from rnncli.render import seq2seq as view
 from rnncli.report import wants_figures
-from rnncli.seq2seq import ATTENTIONS, experiment, session
+from rnncli.seq2seq import ATTENTIONS, experiment, scan, session, tasks
 from rnncli.seq2seq.experiment import Request
 from rnncli.seq2seq.use import translate_texts
+from rnncli.tokens import TOKENIZERS
 
-
-class TaskName(str, Enum):
-    reverse = "reverse"
-    sort = "sort"
-    addition = "addition"
-    dates = "dates"
-    scan = "scan"
-
-
-class Split(str, Enum):
-    simple = "simple"
-    length = "length"
-    addprim_jump = "addprim-jump"
-
-
-class Tokens(str, Enum):
-    char = "char"
-    word = "word"
-    space = "space"
+TaskName = choice_enum("TaskName", tasks.TASKS)
+Split = choice_enum("Split", scan.SPLITS)
+Tokens = choice_enum("Tokens", TOKENIZERS)
 
 
 app = typer.Typer(no_args_is_help=False, add_completion=False)
@@ -59,9 +45,9 @@ app = typer.Typer(no_args_is_help=False, add_completion=False)
 @app.callback(invoke_without_command=True)
 def seq2seq(
     ctx: typer.Context,
-    task: Annotated[TaskName, typer.Option("--task", help="Generated task.")] = TaskName.reverse,
+    task: Annotated[TaskName, typer.Option("--task", help="Generated task.")] = "reverse",
     split: Annotated[Split, typer.Option("--split", help="SCAN split (--task scan).")
-                     ] = Split.simple,
+                     ] = "simple",
     data: Annotated[Path | None, typer.Option(
         "--data", help="Your pairs: source<TAB>target lines, or SCAN's 'IN: ... OUT: ...'.")
     ] = None,
@@ -125,8 +111,8 @@ def seq2seq(
         return
 
     req = Request(
-        task=task.value, split=split.value, data=data, test=test,
-        tokens=tokens.value if tokens else None, archs=_archs(arch),
+        task=value(task), split=value(split), data=data, test=test,
+        tokens=value(tokens), archs=_archs(arch),
         attentions=_attentions(attention), hidden=hidden, layers=layers,
         bidirectional=bidirectional, reverse_source=reverse_source,
         teacher_forcing=teacher_forcing, beam=beam, max_len=max_len, steps=steps,
