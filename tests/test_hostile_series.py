@@ -114,3 +114,33 @@ def test_advise_takes_the_data_options_its_messages_name(cli, tmp_path, monkeypa
     assert (req.fill, req.target, req.features, req.max_rows) == ("ffill", "y", "x,y", 400)
     res = cli("advise", "--fill", "drop")
     assert res.exit_code == 2 and "--fill needs --data FILE.csv or --series NAME" in res.stderr
+
+
+def test_a_library_warning_never_reaches_the_terminal(cli, monkeypatch):
+    """The command runner records warnings: a numerical one after a success is one note
+    line; any other is dropped; an error line stays the only line."""
+    import warnings
+
+    from rnncli.knowledge import comparison
+
+    built = comparison.build
+
+    def noisy(*args, **kwargs):
+        warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        warnings.warn("some library's advice", UserWarning, stacklevel=1)
+        return built(*args, **kwargs)
+
+    monkeypatch.setattr(comparison, "build", noisy)
+    res = cli("compare", "--json")
+    assert res.exit_code == 0
+    assert res.stderr.splitlines() == ["rnncli: note: a computation warned (overflow "
+                                       "encountered in multiply); check the results"]
+
+    def failing(*args, **kwargs):
+        warnings.warn("overflow encountered in multiply", RuntimeWarning, stacklevel=1)
+        raise BadInput("the one error line")
+
+    monkeypatch.setattr(comparison, "build", failing)
+    res = cli("compare")
+    assert res.exit_code == 2
+    assert res.stderr.splitlines() == ["rnncli: error: the one error line"]
