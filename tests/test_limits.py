@@ -65,6 +65,8 @@ def test_no_single_option_fits_says_which_to_lower_together():
     (["compare", "--measure", "--hidden", "1000", "--seq-len", "5000", "--batch", "64"],
      ["--hidden 54 (now 1,000) or --seq-len 30 (now 5,000)"]),
     (["advise", "--measure", "--seq-len", "10000000"], ["--seq-len 7,860 (now 10,000,000)"]),
+    (["seq2seq", "--task", "dates", "--hidden", "4000", "--steps", "5000"],
+     ["--hidden 95 (now 4,000)"]),
 ])
 def test_each_refusal_names_what_to_change(cli, args, names):
     res = cli(*args)

@@ -146,7 +146,7 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,
         session.export(prep, export_data)
         return
     est = experiment.estimate(prep, req)
-    experiment.refuse_if_oversized(est, req.force)
+    experiment.refuse_if_oversized(est, req.force, prep, req)
     done = _run(session, prep, req, threads, est)
     if save is not None and done.best_model is not None:
         session.save_best(save, done.best_model, prep, req, done.report)

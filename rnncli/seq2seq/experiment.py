@@ -169,10 +169,31 @@ def estimate(prep: Prepared, req: Request) -> Estimate:
     return Estimate(total_s, peak, runs)
 
 
-def refuse_if_oversized(est: Estimate, force: bool) -> None:
+def refuse_if_oversized(est: Estimate, force: bool, prep: Prepared | None = None,
+                        req: Request | None = None) -> None:
+    """Refuse over the limits, naming (given ``prep`` and ``req``) the options that
+    dominate the estimate and the largest value of each that fits."""
+    knobs = () if prep is None or req is None else _knobs(prep, req)
     refuse_oversized(f"training {est.runs} model(s)", seconds=est.seconds,
                      nbytes=est.memory_bytes, max_seconds=LIMIT_S, max_bytes=LIMIT_BYTES,
-                     force=force, lower="lower --steps, --batch, --hidden or the runs")
+                     force=force, lower="lower --steps, --batch, --hidden or the runs",
+                     knobs=knobs)
+
+
+def _knobs(prep: Prepared, req: Request) -> list:
+    from dataclasses import replace
+
+    from rnncli.limits import Knob
+
+    def at(**change) -> tuple[float, int]:
+        steps = change.pop("steps", prep.steps)
+        est = estimate(replace(prep, steps=steps), replace(req, **change))
+        return est.seconds, est.memory_bytes
+
+    return [Knob("--hidden", req.hidden, lambda v: at(hidden=v)),
+            Knob("--batch", req.batch, lambda v: at(batch=v)),
+            Knob("--layers", req.layers, lambda v: at(layers=v)),
+            Knob("--steps", prep.steps, lambda v: at(steps=v))]
 
 
 def run_all(prep: Prepared, req: Request, threads: int,
