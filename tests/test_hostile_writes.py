@@ -59,8 +59,10 @@ def _signal_while_writing(tmp_path: Path, args: list[str], sig: int):
     target = Path(args[-1])
     target.write_bytes(OLD)
     env = {**os.environ, "PYTHONPATH": str(ROOT), "NO_COLOR": "1"}
+    # a child of a background job inherits SIGINT ignored (and rnncli keeps it so): reset
     proc = subprocess.Popen([sys.executable, "-c", SLOW_CHILD, *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     deadline = time.monotonic() + 120
     while not _temps(tmp_path) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.02)
