@@ -97,9 +97,9 @@ def test_ranking_text_lists_exactly_the_decided_pairs():
 
 
 @pytest.mark.parametrize("item, fragment", [
-    ("window=0,12", "--tune window: values must be integers from 1"),
-    ("lr=0", "--tune lr: values must be in (0, 1]"),
-    ("lr=nan", "--tune lr: values must be in (0, 1]"),
+    ("window=0,12", "'--tune': window: values must be integers from 1"),
+    ("lr=0", "'--tune': lr: values must be in (0, 1]"),
+    ("lr=nan", "'--tune': lr: values must be in (0, 1]"),
     ("lr=fast", "'fast' is not a number"),
     ("window=1.5", "'1.5' is not an integer"),
     ("hidden=8,16", "KEY one of window, lr"),

@@ -36,6 +36,18 @@ def _opt(*names: str, help: str, **kw):
     return typer.Option(*names, help=help, **kw)
 
 
+def _tune_item(text: str) -> str:
+    """``--tune`` values are checked while typer parses them (bad ones: one line, exit 2)."""
+    from rnncli.errors import BadInput
+    from rnncli.race.tune import check_item
+
+    try:
+        return check_item(text)
+    except BadInput as e:
+        raise typer.BadParameter(str(e).removeprefix("--tune ").removeprefix("--tune: "),
+                                 param_hint="'--tune'") from None
+
+
 def race(
     data: Annotated[Path | None, _opt("--data", help="CSV file with a header row.")] = None,
     series: Annotated[SeriesName | None, _opt(
@@ -63,8 +75,9 @@ def race(
     seeds: Annotated[str, _opt("--seeds", help="Comma list of seeds.")] = "0,1,2,3,4",
     batch: Annotated[int, _opt("--batch", min=1, help="Windows per optimizer step.")] = 32,
     lr: Annotated[float, _opt("--lr", help="Adam learning rate after warm-up.")] = 1e-2,
-    tune: Annotated[list[str] | None, _opt(
-        "--tune", help="Tune every architecture alike, chosen on validation: KEY=V1,V2 "
+    tune: Annotated[list[str] | None, typer.Option(
+        "--tune", parser=_tune_item, metavar="KEY=V1,V2",
+        help="Tune every architecture alike, chosen on validation: KEY=V1,V2 "
         "with KEY window or lr, repeatable (e.g. --tune window=12,50 --tune "
         "lr=0.003,0.01: 4 configurations).")] = None,
     length: Annotated[int | None, _opt("--length", help="Rows of a generated series "

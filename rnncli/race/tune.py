@@ -85,6 +85,13 @@ def _dimension(item: str) -> tuple[str, list]:
     return key, out
 
 
+def check_item(item: str) -> str:
+    """One ``--tune`` value checked as the command line is parsed (typer's ``parser=``):
+    returned unchanged, or ``BadInput`` naming the problem."""
+    _dimension(item)
+    return item
+
+
 def grid(items: list[str] | None, window: int, lr: float) -> list[Config]:
     """The configurations to train: every combination of the ``--tune`` values; a key
     not tuned keeps its ``--window``/``--lr`` value. No ``--tune``: one configuration."""
