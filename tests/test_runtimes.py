@@ -196,3 +196,32 @@ def test_runtime_workload_params_and_step(arch):
     assert wl.params_module == engine.formula_params(case)
     assert wl.extra["agreement"]["agrees"]
     wl.step()  # runs
+
+
+def test_compare_merges_three_files(cli, tmp_path):
+    import json
+
+    data = cli.json("bench", *TINY, "--arch", "gru,lstm", *FAST)
+    paths = []
+    for i, cpu in enumerate(("AMD EPYC", "Apple M2", "Intel Xeon")):
+        d = json.loads(json.dumps(data))
+        d["meta"]["cpu"] = cpu
+        for r in d["results"]:
+            r["median_s"] *= i + 1
+        if i == 2:  # a machine that lacks the LSTM row
+            d["results"] = [r for r in d["results"] if r["arch"] != "lstm"]
+        p = tmp_path / f"m{i}.json"
+        p.write_text(json.dumps(d))
+        paths.append(str(p))
+    merged = cli.json("bench", "--compare", ",".join(paths))
+    assert [m["cpu"] for m in merged["machines"]] == ["AMD EPYC", "Apple M2", "Intel Xeon"]
+    assert [m["name"] for m in merged["machines"]] == ["m0", "m1", "m2"]
+    by_arch = {r["arch"]: r for r in merged["rows"]}
+    assert by_arch["gru"]["vs_first"] == pytest.approx([1.0, 2.0, 3.0])
+    assert by_arch["lstm"]["median_s"][2] is None and by_arch["lstm"]["vs_first"][2] is None
+    res = cli("bench", "--compare", ",".join(paths))
+    assert res.exit_code == 0, res.output
+    out = " ".join(res.stdout.split())
+    assert "A = m0: AMD EPYC" in out and "C = m2: Intel Xeon" in out and "(3.00×)" in out
+    bad = cli("bench", "--compare", f"{paths[0]},{tmp_path / 'none.json'}")
+    assert bad.exit_code == 2 and "none.json" in bad.stderr

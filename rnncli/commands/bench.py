@@ -23,6 +23,7 @@ from rnncli.measure.runtimes import NAMES as RUNTIME_NAMES
 from rnncli.measure.runtimes import RUNTIMES
 from rnncli.options import JsonFlag, choice_enum, complete_list, value
 from rnncli.render import bench as view
+from rnncli.render import runtimes as runtimes_view
 from rnncli.report import wants_figures
 
 Mode = choice_enum("Mode", spec.MODE_CHOICES)
@@ -91,7 +92,9 @@ def bench(
     output: Annotated[str | None, _opt("--output", "-o", help="Save to FILE.json or FILE.csv "
                                        "(atomic).")] = None,
     compare: Annotated[str | None, _opt("--compare", help="Earlier --output FILE.json to "
-                                        "compare with.")] = None,
+                                        "compare with; several, comma list: merge them "
+                                        "into one table (machines named), no new run.")
+                       ] = None,
     plot: Annotated[str | None, _opt(help="Save a plot (FILE.png, .svg, .pdf): one panel per "
                                      "arch, error bars from the IQR.")] = None,
     clock: Annotated[Clock, _opt(help="auto: wall time, or the process's CPU time on a busy "
@@ -108,6 +111,13 @@ def bench(
         rounds=rounds, peak_n=peak_n, force=force, weights=weights, lengths=lengths,
         output=output, compare=compare, plot=plot, clock=value(clock), markdown=markdown,
         json=json_out, runtime=runtime)
+    if compare and len(baseline.split_files(compare)) > 1:  # merge files, measure nothing
+        merged = baseline.merge(baseline.split_files(compare))
+        if json_out:
+            console.print_json(merged)
+        else:
+            runtimes_view.render_merged(merged, console.out(), markdown)
+        return
     _blas_threads(threads)
     req = request.build(options)
     report = _measure(req)

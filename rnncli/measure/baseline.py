@@ -100,3 +100,44 @@ def apply(rows: Sequence[dict], baseline: dict) -> dict:
     meta = baseline["meta"]
     return {"matched": matched, "rows": len(rows), "baseline_utc": meta.get("utc"),
             "baseline_commit": meta.get("git_commit"), "baseline_cpu": meta.get("cpu")}
+
+
+def split_files(text: str) -> list[str]:
+    """``--compare``'s comma list of files (one file: the baseline of a new run)."""
+    files = [f.strip() for f in str(text).split(",")]
+    if not all(files):
+        raise BadInput("--compare: an empty file name in the list")
+    return files
+
+
+def _machine(data: dict, path: str) -> dict:
+    meta = data["meta"]
+    return {"file": path, "name": Path(path).stem, "cpu": meta.get("cpu"),
+            "cores": meta.get("cores"), "threads": meta.get("threads"),
+            "clock": meta.get("clock"), "utc": meta.get("utc"),
+            "git_commit": meta.get("git_commit"), "load_average": meta.get("load_average"),
+            "torch": meta.get("torch")}
+
+
+def merge(paths: Sequence[str]) -> dict:
+    """Several bench files (machines, or runtimes measured apart) as one table: one row per
+    key (arch, impl, mode, sizes, ...), one median per file (None where a file lacks the
+    row), and each median over the first file's (``vs_first``; above 1: slower there)."""
+    if len(paths) < 2:
+        raise BadInput("--compare: merging needs at least 2 files")
+    files = [load_baseline(p) for p in paths]
+    keys: dict[tuple, dict] = {}
+    for i, data in enumerate(files):
+        for r in data["results"]:
+            entry = keys.setdefault(row_key(r), {
+                **{f: r.get(f) for f in KEY_FIELDS}, "median_s": [None] * len(files),
+                "iqr_s": [None] * len(files)})
+            entry["median_s"][i], entry["iqr_s"][i] = r["median_s"], r.get("iqr_s")
+    rows = list(keys.values())
+    for r in rows:
+        first = r["median_s"][0]
+        r["vs_first"] = [m / first if (m and first) else None for m in r["median_s"]]
+    machines = [_machine(d, p) for d, p in zip(files, paths)]
+    return {"machines": machines, "rows": rows,
+            "note": "each file timed on its own machine and clock: ratios across files are "
+                    "between machines (or runs), not paired rounds; no interval is claimed"}

@@ -12,7 +12,7 @@ is reported, not timed.
 
 - ``torch``: the fused ``nn.RNN/GRU/LSTM`` (the reference: ``--impl torch``).
 - ``onnxruntime`` / ``openvino``: the module written as ONNX ``RNN/GRU/LSTM`` nodes by
-  :func:`rnncli.formats.onnx_files.build` (dynamic ``seq`` and ``batch`` axes), run by
+  :func:`rnncli.formats.onnx_write.build` (dynamic ``seq`` and ``batch`` axes), run by
   onnxruntime (``intra_op_num_threads``) or OpenVINO's CPU plugin
   (``INFERENCE_NUM_THREADS``, f32 precision: OpenVINO would otherwise pick bf16 on CPUs
   that have it).  Inference only.

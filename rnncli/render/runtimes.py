@@ -128,3 +128,49 @@ def render(report: dict, console) -> None:
     for line in notes(report):
         console.print(line, highlight=False, soft_wrap=False)
     console.print()
+
+
+def _merged_head(merged: dict) -> list[str]:
+    return [f"{chr(65 + i)} = {m['name']}: {m['cpu'] or '?'}, {m['cores'] or '?'} cores, "
+            f"{m['threads'] or '?'} thread(s), clock {m['clock'] or '?'}, "
+            f"{(m['utc'] or '?')[:16]}, load {_load(m['load_average'])}"
+            for i, m in enumerate(merged["machines"])]
+
+
+def _load(value) -> str:
+    if isinstance(value, (list, tuple)):
+        value = value[0] if value else None
+    return fmt.num(value) if isinstance(value, (int, float)) else "?"
+
+
+def _merged_cells(r: dict) -> list[str]:
+    where = (f"{r['arch'].upper()} {r['impl']} {r['mode']} T={r['seq_len']} B={r['batch']} "
+             f"H={r['hidden_size']}")
+    cells = [where]
+    for m, v in zip(r["median_s"], r["vs_first"]):
+        cells.append("-" if m is None else fmt.duration(m) + (
+            f" ({fmt.ratio(v)}×)" if v is not None and cells[1:] else ""))
+    return cells
+
+
+def render_merged(merged: dict, console, markdown: bool = False) -> None:
+    """``bench --compare A.json,B.json,...``: one row per key, one median per file."""
+    letters = [chr(65 + i) for i in range(len(merged["machines"]))]
+    rows = [_merged_cells(r) for r in merged["rows"]]
+    notes = [*_merged_head(merged), "(n×) = median / A's median; " + merged["note"]]
+    if markdown:
+        lines = ["| row | " + " | ".join(letters) + " |",
+                 "|---|" + "---:|" * len(letters)]
+        lines += ["| " + " | ".join(c) + " |" for c in rows]
+        lines += ["", *[f"- {n}" for n in notes]]
+        console.print("\n".join(lines), soft_wrap=True, highlight=False, markup=False)
+        return
+    t = Table(box=None, title="bench files merged", title_justify="left")
+    t.add_column("row")
+    for x in letters:
+        t.add_column(x, justify="right")
+    for c in rows:
+        t.add_row(*c)
+    console.print(t)
+    for n in notes:
+        console.print(n, highlight=False, markup=False)
