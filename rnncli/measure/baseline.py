@@ -137,7 +137,7 @@ def merge(paths: Sequence[str]) -> dict:
     for r in rows:
         first = r["median_s"][0]
         r["vs_first"] = [m / first if (m and first) else None for m in r["median_s"]]
-    machines = [_machine(d, p) for d, p in zip(files, paths)]
+    machines = [_machine(d, p) for d, p in zip(files, paths, strict=True)]
     return {"machines": machines, "rows": rows,
             "note": "each file timed on its own machine and clock: ratios across files are "
                     "between machines (or runs), not paired rounds; no interval is claimed"}

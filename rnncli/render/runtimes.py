@@ -147,7 +147,7 @@ def _merged_cells(r: dict) -> list[str]:
     where = (f"{r['arch'].upper()} {r['impl']} {r['mode']} T={r['seq_len']} B={r['batch']} "
              f"H={r['hidden_size']}")
     cells = [where]
-    for m, v in zip(r["median_s"], r["vs_first"]):
+    for m, v in zip(r["median_s"], r["vs_first"], strict=True):
         cells.append("-" if m is None else fmt.duration(m) + (
             f" ({fmt.ratio(v)}×)" if v is not None and cells[1:] else ""))
     return cells
