@@ -1,12 +1,13 @@
 """``rnncli bench --plot``: small multiples with the measured spread.
 
-- A sweep (a size that takes several values): one panel per architecture (columns) and
-  mode (rows), time against the swept size on log axes, one line per implementation /
-  batching / other swept size, error bars from the measured quartiles (Q1..Q3).
+- A sweep (a size that takes several values): one panel per mode, time against the
+  swept size on log axes shared by the panels (1-2-5 ticks, labelled), one colour per
+  architecture and one line style per implementation / batching / other swept size,
+  error bars from the measured quartiles (Q1..Q3).
 - A single size: a bar chart per mode, one bar per architecture and implementation,
   with the quartiles as error bars.
 
-Colours belong to a line's label, the same in every panel; the legend sits outside the
+Colours belong to an architecture, the same in every panel; the legend sits outside the
 data, to the right of the panels.  matplotlib is imported only here, on demand.
 """
 
@@ -19,6 +20,13 @@ from rnncli import archs
 from rnncli.measure.spec import MODES
 
 ABBR = {"seq_len": "T", "batch": "B", "input_size": "I", "hidden_size": "H", "num_layers": "L"}
+FIELD_NAME = {"seq_len": "sequence length T", "batch": "batch size B",
+              "input_size": "input size I", "hidden_size": "hidden size H",
+              "num_layers": "layers L"}
+MODE_TITLE = {"forward": "forward (inference)", "train": "train (forward + backward)"}
+COLOURS = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+           "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
+STYLES = ("-", "--", ":", "-.")
 
 
 def _swept(rows: Sequence[dict]) -> list[str]:
@@ -40,57 +48,59 @@ def _label(r: dict, others: Sequence[str]) -> str:
     return " ".join(parts)
 
 
-def _colours(labels: Sequence[str]) -> dict[str, object]:
-    import matplotlib
-
-    cmap = matplotlib.colormaps["tab10" if len(labels) <= 10 else "tab20"]
-    return {lab: cmap(i % cmap.N) for i, lab in enumerate(labels)}
-
-
 def _present(rows: Sequence[dict]) -> tuple[list[str], list[str]]:
     arch_names = [a for a in archs.names() if any(r["arch"] == a for r in rows)]
     return arch_names, [m for m in MODES if any(r["mode"] == m for r in rows)]
 
 
 def _sweep(plt, rows: Sequence[dict], field: str):
+    """One panel per mode; the architectures are lines on one shared, labelled log axis."""
     others = [f for f in _swept(rows) if f != field]
     arch_names, modes = _present(rows)
-    labels = sorted({_label(r, others) for r in rows})
-    colour = _colours(labels)
-    fig, axes = plt.subplots(len(modes), len(arch_names), squeeze=False, sharex=True,
-                             figsize=(3.2 * len(arch_names) + 2.2, 2.8 * len(modes)))
-    for i, mode in enumerate(modes):
-        for j, arch in enumerate(arch_names):
+    styles = {lab: STYLES[i % len(STYLES)]
+              for i, lab in enumerate(sorted({_label(r, others) for r in rows}))}
+    fig, axes = plt.subplots(1, len(modes), squeeze=False, sharex=True, sharey=True,
+                             figsize=(4.6 * len(modes) + 2.4, 3.8))
+    for j, mode in enumerate(modes):
+        ax = axes[0][j]
+        for k, arch in enumerate(arch_names):
             members = [r for r in rows if r["arch"] == arch and r["mode"] == mode]
-            _panel(axes[i][j], members, field, others, colour)
-            _axes(axes[i][j], rows, field, f"{archs.get(arch).title}, {mode}", j == 0,
-                  i == len(modes) - 1)
+            _panel(ax, members, field, others, archs.get(arch).title, COLOURS[k % 10],
+                   styles)
+        _axes(ax, rows, field, MODE_TITLE.get(mode, mode), j == 0)
     return fig, axes
 
 
-def _panel(ax, members: Sequence[dict], field: str, others: Sequence[str],
-           colour: dict) -> None:
+def _panel(ax, members: Sequence[dict], field: str, others: Sequence[str], arch: str,
+           colour: str, styles: dict[str, str]) -> None:
     lines: dict[str, list[dict]] = defaultdict(list)
     for r in members:
         lines[_label(r, others)].append(r)
     for lab, pts in sorted(lines.items()):
         pts.sort(key=lambda r: r[field])
+        name = arch if len(styles) == 1 else f"{arch} {lab}"
         ax.errorbar([r[field] for r in pts], [r["median_s"] * 1e3 for r in pts],
-                    yerr=_err(pts), marker="o", ms=3, capsize=2, label=lab, color=colour[lab])
+                    yerr=_err(pts), marker="o", ms=3, capsize=2, label=name, color=colour,
+                    linestyle=styles[lab])
 
 
-def _axes(ax, rows: Sequence[dict], field: str, title: str, left: bool, bottom: bool) -> None:
+def _axes(ax, rows: Sequence[dict], field: str, title: str, left: bool) -> None:
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullLocator
+
     ax.set_xscale("log")
     ax.set_yscale("log")
     ticks = sorted({r[field] for r in rows})
     ax.set_xticks(ticks, [str(t) for t in ticks])
-    ax.minorticks_off()
+    ax.xaxis.set_minor_locator(NullLocator())
+    # 1-2-5 ticks, labelled in plain numbers: a range under a decade still shows several
+    ax.yaxis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: f"{v:g}"))
+    ax.yaxis.set_minor_locator(NullLocator())
     ax.grid(True, which="major", alpha=0.3)
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title, fontsize=10)
     if left:
-        ax.set_ylabel("median ms per call")
-    if bottom:
-        ax.set_xlabel(field)
+        ax.set_ylabel("median ms per call (log)")
+    ax.set_xlabel(f"{FIELD_NAME[field]} (log)")
 
 
 def _bars(plt, rows: Sequence[dict]):
@@ -114,6 +124,16 @@ def plot(report: dict, path: str) -> str:
     from rnncli.fileio import save_figure_atomic
     from rnncli.render import pyplot
 
+    fig = figure(report)
+    save_figure_atomic(fig, path)
+    pyplot().close(fig)
+    return str(path)
+
+
+def figure(report: dict):
+    """The matplotlib figure for ``report`` (not saved)."""
+    from rnncli.render import pyplot
+
     rows = report["results"]
     plt = pyplot()
     swept = _swept(rows)
@@ -129,6 +149,4 @@ def plot(report: dict, path: str) -> str:
     fig.suptitle(f"rnncli bench: {meta.get('cpu') or 'this machine'}, {meta.get('threads')} "
                  "thread(s); error bars = quartiles of the timed runs", fontsize=9)
     fig.tight_layout()
-    save_figure_atomic(fig, path)
-    plt.close(fig)
-    return str(path)
+    return fig

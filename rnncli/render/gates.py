@@ -269,17 +269,44 @@ def show(result, rows: int, console) -> None:
                              labels=t.labels, steps=t.steps, nonlinearity=t.nonlinearity))
 
 
+WEIGHTS = {"trained": "the shipped toy-trained weights", "random": "random initial weights",
+           "weights": "your weights (--weights)"}
+
+
+def plot_title(t) -> str:
+    """What a reader needs above the heat maps: the input and the weights traced."""
+    steps, feats = t.x.shape
+    if t.labels and len(t.labels) <= 12:
+        what = "input " + " ".join(t.labels)
+    elif feats == 1 and steps <= 16:
+        what = "input " + ",".join(f"{v:g}" for v in t.x[:, 0])
+    else:
+        what = f"input of {steps} steps × {feats} feature{'s' if feats > 1 else ''}"
+    return f"rnncli gates: {what}; {WEIGHTS.get(t.init, f'{t.init} weights')}"
+
+
 def plot_result(result, path) -> None:
     """``plot`` of every trace of a ``GatesResult``."""
     plot([(t.arch, f"{archs.get(t.arch).title} layer {t.layer}", t.x, t.trace,
            result.units or pick_units(t.trace, 64), t.nonlinearity) for t in result.traces],
-         path)
+         path, plot_title(result.traces[0]))
 
 
-def plot(panels: list[tuple], path) -> None:
-    """One column per trace ``(arch, title, x, trace, units[, nonlinearity])``: each gate as a
-    heat map over time (units down, steps across), saved atomically to ``path``."""
+def plot(panels: list[tuple], path, suptitle: str | None = None) -> None:
+    """Save :func:`figure` atomically to ``path`` (and keep it for an ``--html`` page)."""
     from rnncli.fileio import save_figure_atomic
+    from rnncli.render import pyplot
+
+    fig = figure(panels, suptitle)
+    try:
+        save_figure_atomic(fig, path)
+    finally:
+        pyplot().close(fig)
+
+
+def figure(panels: list[tuple], suptitle: str | None = None):
+    """One column per trace ``(arch, title, x, trace, units[, nonlinearity])``: each gate as a
+    heat map over time (units down, steps across), integer step ticks under every column."""
     from rnncli.render import pyplot
 
     plt = pyplot()
@@ -288,11 +315,18 @@ def plot(panels: list[tuple], path) -> None:
                              squeeze=False, sharex="col")
     for col, panel in enumerate(panels):
         _plot_panel(fig, axes[:, col], panel, n_rows)
+    if suptitle:
+        fig.suptitle(suptitle, fontsize=10)
     fig.tight_layout()
-    try:
-        save_figure_atomic(fig, path)
-    finally:
-        plt.close(fig)
+    return fig
+
+
+def _step_ticks(ax, steps: int) -> None:
+    """Whole steps 1..T (at most ~12 labelled), shown on this column's lowest panel."""
+    every = max(1, -(-steps // 12))
+    ax.set_xticks(range(1, steps + 1, every))
+    ax.tick_params(axis="x", labelbottom=True)
+    ax.set_xlabel("step t")
 
 
 def _plot_panel(fig, axes, panel: tuple, n_rows: int) -> None:
@@ -316,7 +350,7 @@ def _plot_panel(fig, axes, panel: tuple, n_rows: int) -> None:
                            [str(i) for i in range(data.shape[0])], fontsize=6)
         fig.colorbar(im, ax=ax, fraction=0.03, pad=0.01)
     axes[0].set_title(name, fontsize=9)
-    axes[min(len(rows), n_rows) - 1].set_xlabel("step t")
+    _step_ticks(axes[min(len(rows), n_rows) - 1], x.shape[0])
 
 
 def _plot_range(label: str, data: np.ndarray, lo, hi) -> tuple[float, float]:

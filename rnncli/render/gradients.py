@@ -170,30 +170,69 @@ def _positive(values: list[float]) -> list[float]:
     return [v if v and v > 0 else math.nan for v in values]
 
 
+#: Initialisation -> line style; the architecture (and path) gets the colour.
+INIT_STYLES = {"default": "-", "orthogonal": "--", "identity": ":", "forget-bias-1": "-."}
+PALETTE = ("tab:blue", "tab:orange", "tab:green", "tab:red", "tab:purple", "tab:brown",
+           "tab:pink", "tab:gray", "tab:olive", "tab:cyan")
+
+
+def _path_name(name: str) -> str:
+    """'lstm c' -> 'LSTM ∂L/∂c (cell)', 'gru trained' -> 'GRU ∂L/∂h trained'."""
+    parts = name.split()
+    cell = "c" in parts[1:]
+    rest = [p for p in parts[1:] if p != "c"]
+    text = f"{parts[0].upper()} ∂L/∂{'c (cell)' if cell else 'h'}"
+    return " ".join([text, *rest])
+
+
 def plot(results: list[dict], seq_len: int, path) -> None:
-    """Semilog plot of ‖∂L/∂h‖ (and the LSTM's ‖∂L/∂c‖) against distance back, band =
-    min-max over seeds."""
+    """Save :func:`figure` atomically (and keep it for an ``--html`` page)."""
     from rnncli.fileio import save_figure_atomic
     from rnncli.render import pyplot
 
+    fig = figure(results, seq_len)
+    save_figure_atomic(fig, path)
+    pyplot().close(fig)
+
+
+def figure(results: list[dict], seq_len: int):
+    """Semilog plot of ‖∂L/∂h‖ (and the LSTM's ‖∂L/∂c‖) against distance back, band =
+    min-max over seeds. Colour = architecture and path, line style = initialisation;
+    both legends outside the axes, on the right."""
+    from matplotlib.lines import Line2D
+
+    from rnncli.render import pyplot
+
     plt = pyplot()
-    fig, ax = plt.subplots(figsize=(7, 4))
-    inits = {r["init"]: r for r in results}
+    fig, ax = plt.subplots(figsize=(8.6, 4.2))
+    colours: dict[str, str] = {}
+    inits: list[str] = []
     for name, c in curves(results):
+        owner = next(r for r in results if c is r or c is r.get("cell"))
+        colour = colours.setdefault(name, PALETTE[len(colours) % len(PALETTE)])
+        style = INIT_STYLES.get(owner["init"], "-")
+        inits += [owner["init"]] if owner["init"] not in inits else []
         g = _positive(c["grad_norms"])
         d = list(range(len(g)))
-        owner = next(r for r in results if c is r or c is r.get("cell"))
-        (line,) = ax.semilogy(d, g, label=f"{name} ({owner['init']})" if len(inits) > 1
-                              else name)
+        ax.semilogy(d, g, color=colour, linestyle=style, lw=1.6,
+                    label=f"{_path_name(name)}, {owner['init']}")
         ax.fill_between(d, _positive(c["spread"]["min"]), _positive(c["spread"]["max"]),
-                        color=line.get_color(), alpha=0.15)
+                        color=colour, alpha=0.12, lw=0)
     ax.set_xlabel("steps back from the last step")
-    ax.set_ylabel("‖∂L/∂h_t‖, ‖∂L/∂c_t‖ (‖∂L/∂h_T‖ = 1)")
-    ax.set_title(f"Gradient of a last-step loss, T = {seq_len}")
-    ax.legend(fontsize=8)
+    ax.set_ylabel("gradient norm (‖∂L/∂h_T‖ = 1, log)")
+    ax.set_title(f"Gradient of a last-step loss, T = {seq_len}; band = min-max over seeds",
+                 fontsize=10)
     ax.grid(True, which="major", alpha=0.3)
-    save_figure_atomic(fig, path)
-    plt.close(fig)
+    arch_legend = ax.legend(
+        [Line2D([], [], color=col, lw=2) for col in colours.values()],
+        [_path_name(n) for n in colours], title="architecture (colour)", fontsize=8,
+        title_fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)
+    ax.add_artist(arch_legend)
+    ax.legend([Line2D([], [], color="black", linestyle=INIT_STYLES.get(i, "-"), lw=1.6)
+               for i in inits], inits, title="initialisation (line style)", fontsize=8,
+              title_fontsize=8, loc="lower left", bbox_to_anchor=(1.02, 0.0), frameon=False)
+    fig.tight_layout()
+    return fig
 
 
 def crosscheck_line(results: list[dict]) -> str:

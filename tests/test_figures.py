@@ -1,0 +1,121 @@
+"""The pictures a reader gets (issue #23): figure objects checked, never pixels.
+
+Each renderer's ``figure(...)`` builds the matplotlib figure its ``--plot`` saves; these
+tests read its axes: panels, axis labels, tick values, legends and where they sit.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+pytest.importorskip("matplotlib")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    from rnncli.render import pyplot
+
+    pyplot().close("all")
+
+
+def _bench_row(arch: str, mode: str, seq_len: int, ms: float) -> dict:
+    return {"arch": arch, "impl": "torch", "mode": mode, "seq_len": seq_len, "batch": 8,
+            "input_size": 16, "hidden_size": 32, "num_layers": 1, "batching": "fixed",
+            "median_s": ms / 1e3, "q1_s": ms * 0.9 / 1e3, "q3_s": ms * 1.1 / 1e3}
+
+
+def _legend_outside(legend, fig) -> bool:
+    """The legend's box starts right of every axes' data area (figure coordinates)."""
+    fig.canvas.draw()
+    box = legend.get_window_extent().transformed(fig.transFigure.inverted())
+    right = max(ax.get_position().x1 for ax in fig.axes)
+    return box.x0 >= right - 1e-6
+
+
+def test_bench_sweep_one_panel_per_mode_archs_as_lines_shared_labelled_axis():
+    from rnncli.render import bench_plot
+
+    rows = [_bench_row(a, m, t, (1 + i) * t / 50 * (5 if m == "train" else 1))
+            for i, a in enumerate(("rnn", "gru", "lstm")) for m in ("forward", "train")
+            for t in (50, 100, 200, 400)]
+    fig = bench_plot.figure({"results": rows, "meta": {"cpu": "test", "threads": 1}})
+    axes = fig.axes
+    assert [ax.get_title() for ax in axes] == ["forward (inference)",
+                                               "train (forward + backward)"]
+    for ax in axes:
+        assert ax.get_legend_handles_labels()[1] == ["RNN", "GRU", "LSTM"]
+        assert list(ax.get_xticks()) == [50, 100, 200, 400]
+        assert ax.get_xlabel() == "sequence length T (log)"
+        assert ax.get_yscale() == "log"
+    assert axes[0].get_shared_y_axes().joined(axes[0], axes[1])
+    assert axes[0].get_ylabel() == "median ms per call (log)"
+    fig.canvas.draw()
+    labels = [t.get_text() for t in axes[0].get_yticklabels() if t.get_text()]
+    assert len(labels) >= 3  # several labelled ticks, not one
+    assert all(float(t) > 0 for t in labels)  # plain numbers, not 10^x
+    assert _legend_outside(fig.legends[0], fig)
+    assert [t.get_text() for t in fig.legends[0].get_texts()] == ["RNN", "GRU", "LSTM"]
+
+
+def _grad_result(arch: str, init: str, cell: bool = False) -> dict:
+    norms = [0.9 ** k for k in range(20)]
+    curve = {"grad_norms": norms, "spread": {"min": norms, "max": norms}}
+    out = {"arch": arch, "init": init, "phase": "init", **curve}
+    if cell:
+        out["cell"] = dict(curve)
+    return out
+
+
+def test_gradients_colour_is_architecture_style_is_initialisation_legends_outside():
+    from rnncli.render import gradients
+
+    results = [_grad_result(a, i, cell=a == "lstm") for i in ("default", "orthogonal")
+               for a in ("rnn", "gru", "lstm")]
+    results.append(_grad_result("lstm", "forget-bias-1", cell=True))
+    fig = gradients.figure(results, 20)
+    (ax,) = fig.axes
+    lines = [ln for ln in ax.get_lines() if not ln.get_label().startswith("_")]
+    assert len(lines) == 10  # 3 archs + the LSTM cell path, 2 inits; forget-bias-1 x 2
+    by_label = {ln.get_label(): ln for ln in lines}
+    a, b = by_label["LSTM ∂L/∂h, default"], by_label["LSTM ∂L/∂h, forget-bias-1"]
+    assert a.get_color() == b.get_color() and a.get_linestyle() != b.get_linestyle()
+    assert by_label["RNN ∂L/∂h, default"].get_color() != a.get_color()
+    assert len({ln.get_color() for ln in lines}) == 4
+    legends = [c for c in ax.get_children() if type(c).__name__ == "Legend"]
+    assert {lg.get_title().get_text() for lg in legends} == {
+        "architecture (colour)", "initialisation (line style)"}
+    for lg in legends:
+        assert _legend_outside(lg, fig)
+    assert ax.get_xlabel() == "steps back from the last step"
+
+
+def test_gates_integer_step_ticks_on_every_column_and_a_title():
+    from rnncli import archs
+    from rnncli.render import gates
+
+    T = 5
+    rng = np.random.default_rng(0)
+    panels = []
+    for arch in ("lstm", "gru", "rnn"):
+        trace = {k.name: rng.uniform(0, 1, (T, 3)) for k in archs.get(arch).trace}
+        panels.append((arch, f"{arch} layer 0", np.ones((T, 1)), trace, [0, 1, 2]))
+    fig = gates.figure(panels, "rnncli gates: input 1,0,0,0,1; random initial weights")
+    assert fig._suptitle.get_text().startswith("rnncli gates: input 1,0,0,0,1")
+    fig.canvas.draw()
+    bottoms = [ax for ax in fig.axes if ax.get_xlabel() == "step t"]
+    assert len(bottoms) == 3  # one per column
+    for ax in bottoms:
+        assert list(ax.get_xticks()) == [1, 2, 3, 4, 5]
+        assert [t.get_text() for t in ax.get_xticklabels()] == ["1", "2", "3", "4", "5"]
+
+
+def test_gates_plot_title_names_input_and_weights():
+    from rnncli.render.gates import plot_title
+    from rnncli.tracing.plan import Traced
+
+    t = Traced("lstm", np.array([[1.0], [0.0], [1.0]]), {}, 3, 1, 0, "trained")
+    assert plot_title(t) == "rnncli gates: input 1,0,1; the shipped toy-trained weights"
+    t = Traced("lstm", np.zeros((40, 4)), {}, 3, 1, 0, "random")
+    assert plot_title(t) == "rnncli gates: input of 40 steps × 4 features; random initial weights"
