@@ -117,6 +117,21 @@ def plan(req: Request) -> Plan:
     return Plan(req, frame, selected, preps, configs, period, est)
 
 
+TIME_NAMES = ("year", "date", "time", "week", "month", "day", "t")
+
+
+def time_index(frame: series.Frame, n_rows: int) -> dict | None:
+    """The series' own time column (``year`` for sunspots), for the plot's x axis: a column
+    named like a time, strictly increasing, one value per row used; else None."""
+    import numpy as np
+
+    for name, col in frame.columns.items():
+        if name.lower() in TIME_NAMES and len(col) == n_rows and bool(
+                np.all(np.diff(col) > 0)):
+            return {"name": name, "values": [float(v) for v in col]}
+    return None
+
+
 def _data_info(p: Plan, ar_window: int) -> dict:
     return {"source": p.frame.source, "citation": p.frame.citation,
             "target": p.selected.target, "features": p.selected.features,
@@ -245,4 +260,5 @@ def execute(p: Plan, on_start: Callable | None = None,
         row["skill"] = 1 - row["rmse"] / persist if persist > 0 else None
     result["_predictions"] = {"truth": baselines.truth(p.prep, p.prep.test),
                               "origins": p.prep.test, **base_preds}
+    result["_time_index"] = time_index(p.frame, len(p.prep.y))
     return result, best

@@ -174,17 +174,32 @@ class RaceProgress:
         self.progress.update(self.task, completed=self.done_runs * self.per_run)
 
 
+def _time_axis(result: dict) -> tuple[list[float], str]:
+    """The test targets' positions in the series' own time index (years for sunspots),
+    else their row numbers, and the axis name."""
+    preds, h = result["_predictions"], result["data"]["horizon"]
+    rows = [int(o) + h for o in preds["origins"]]
+    index = result.get("_time_index")
+    if index:
+        return [index["values"][r] for r in rows], index["name"]
+    return rows, "row of the series (time step)"
+
+
 def _prediction_panels(axes, result: dict, runs: list, colour: dict) -> None:
     preds = result["_predictions"]
+    xs, name = _time_axis(result)
+    seed0 = min(r.seed for r in runs)
+    several = len({r.seed for r in runs}) > 1
     for ax, m in zip(axes, result["models"], strict=False):
-        run = next(r for r in runs if r.arch == m["arch"])
-        ax.plot(preds["truth"], color="black", lw=1, label="truth")
-        ax.plot(preds["persistence"], color="grey", lw=0.8, ls=":", label="persistence")
-        ax.plot(run.pred, color=colour[m["arch"]], lw=1, label=f"{m['title']} (seed {run.seed})")
-        ax.set_title(f"{m['title']}: test RMSE {run.rmse:.3g}", fontsize=9)
-        ax.set_xlabel("test target")
-    for ax in axes[len(result["models"]):]:
-        ax.axis("off")
+        run = next(r for r in runs if r.arch == m["arch"] and r.seed == seed0)
+        ax.plot(xs, preds["truth"], color="black", lw=1, label="truth")
+        ax.plot(xs, preds["persistence"], color="grey", lw=0.8, ls=":", label="persistence")
+        ax.plot(xs, run.pred, color=colour[m["arch"]], lw=1, label=m["title"])
+        mean = f" (table: mean of {len({r.seed for r in runs})})" if several else ""
+        ax.set_title(f"{m['title']}, seed {run.seed}{mean}: test RMSE {run.rmse:.3g}",
+                     fontsize=9)
+        ax.set_xlabel(name)
+    axes[0].set_ylabel(result["data"]["target"])
 
 
 def _curve_panels(axes, runs: list, colour: dict) -> None:
@@ -197,8 +212,7 @@ def _curve_panels(axes, runs: list, colour: dict) -> None:
         ax.set_yscale("log")
         ax.set_xlabel(label)
         ax.set_ylabel("validation MSE (scaled)")
-    for ax in axes[2:]:
-        ax.axis("off")
+        ax.set_title("validation loss, every seed", fontsize=9)
 
 
 def _legend(fig, axes) -> None:
@@ -211,8 +225,20 @@ def _legend(fig, axes) -> None:
 
 
 def figure(result: dict, runs: list, path) -> None:
-    """Test predictions against the truth (one panel per architecture, first seed), and
-    validation loss against step and against wall time (every run). Legends outside."""
+    """Save :func:`draw` atomically (and keep it for an ``--html`` page)."""
+    from rnncli.fileio import save_figure_atomic
+
+    fig = draw(result, runs)
+    import matplotlib.pyplot as plt
+
+    save_figure_atomic(fig, path)
+    plt.close(fig)
+
+
+def draw(result: dict, runs: list):
+    """Test predictions against the truth on the series' own time axis (one panel per
+    architecture, its first seed, named), and validation loss against step and against
+    wall time (every run); no empty panel. Legends outside."""
     try:
         import matplotlib
     except ImportError:
@@ -220,16 +246,16 @@ def figure(result: dict, runs: list, path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from rnncli.fileio import save_figure_atomic
-
     names = [m["arch"] for m in result["models"]]
     colour = {n: f"C{i}" for i, n in enumerate(names)}
-    ncols = max(2, len(names))
-    fig, axes = plt.subplots(2, ncols, figsize=(4 * ncols, 6.5), squeeze=False)
-    _prediction_panels(axes[0], result, runs, colour)
-    _curve_panels(axes[1], runs, colour)
-    _legend(fig, [*axes[0], axes[1][0]])
+    n = max(1, len(names))
+    fig = plt.figure(figsize=(max(8.0, 4 * n), 6.5))
+    grid = fig.add_gridspec(2, 2 * n)  # top: n panels of 2 cells; bottom: 2 of n cells
+    top = [fig.add_subplot(grid[0, 2 * i:2 * i + 2]) for i in range(len(names))]
+    bottom = [fig.add_subplot(grid[1, :n]), fig.add_subplot(grid[1, n:])]
+    _prediction_panels(top, result, runs, colour)
+    _curve_panels(bottom, runs, colour)
+    _legend(fig, [*top, bottom[0]])
     fig.suptitle(f"rnncli race: {result['data']['source']}", fontsize=10)
     fig.tight_layout()
-    save_figure_atomic(fig, path)
-    plt.close(fig)
+    return fig

@@ -186,9 +186,20 @@ class Progress:
 
 
 def plot(result: dict, path) -> None:
-    """Memory curve (probes) or test accuracy bars with intervals, saved atomically."""
-    from rnncli.errors import MissingExtra
+    """Save :func:`figure` atomically (and keep it for an ``--html`` page)."""
     from rnncli.fileio import save_figure_atomic
+
+    fig = figure(result)
+    import matplotlib.pyplot as plt
+
+    save_figure_atomic(fig, path)
+    plt.close(fig)
+
+
+def figure(result: dict):
+    """Memory curve (probes: mean over seeds, band = min-max of the seeds, a mark at the
+    longest filler seen in training) or test accuracy bars with intervals."""
+    from rnncli.errors import MissingExtra
 
     try:
         import matplotlib
@@ -198,15 +209,9 @@ def plot(result: dict, path) -> None:
     except ImportError:
         raise MissingExtra("matplotlib", "plot") from None
     models = result["models"]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(7.6, 4))
     if "memory" in models[0]["sets"]:
-        for m in models:
-            by_k = m["sets"]["memory"]["by_k"]
-            ax.plot([int(k) for k in by_k], list(by_k.values()), marker="o", label=m["name"])
-        ax.set_xlabel("k neutral words after the deciding clause")
-        ax.set_ylabel("accuracy")
-        ax.axhline(0.5, color="grey", lw=0.8, ls="--")
-        ax.legend()
+        _memory_curves(ax, result)
     else:
         names = [m["name"] for m in models]
         t = [m["sets"]["test"] for m in models]
@@ -215,5 +220,28 @@ def plot(result: dict, path) -> None:
         ax.set_ylabel("test accuracy (95% Wilson interval)")
         ax.set_ylim(0, 1)
     ax.set_title(f"rnncli sentiment: {result['dataset']['name']}")
-    save_figure_atomic(fig, path)
-    plt.close(fig)
+    fig.tight_layout()
+    return fig
+
+
+def _memory_curves(ax, result: dict) -> None:
+    seeds = max(m["seeds"] for m in result["models"])
+    for m in result["models"]:
+        mem = m["sets"]["memory"]
+        ks = [int(k) for k in mem["by_k"]]
+        (line,) = ax.plot(ks, list(mem["by_k"].values()), marker="o", label=m["name"])
+        per_seed = mem.get("by_k_per_seed") or []
+        if len(per_seed) > 1:
+            lo = [min(s[str(k)] for s in per_seed) for k in ks]
+            hi = [max(s[str(k)] for s in per_seed) for k in ks]
+            ax.fill_between(ks, lo, hi, color=line.get_color(), alpha=0.15, lw=0)
+    most = result["dataset"].get("info", {}).get("train_filler_max")
+    if isinstance(most, int | float):
+        ax.axvline(most, color="black", lw=1, ls=":",
+                   label=f"longest filler in training (k={most:g})")
+    ax.set_xlabel("k neutral words after the deciding clause")
+    ax.set_ylabel("accuracy" + (f" (mean of {seeds} seeds; band = min-max)" if seeds > 1
+                                else " (one seed)"))
+    ax.set_ylim(-0.02, 1.02)
+    ax.axhline(0.5, color="grey", lw=0.8, ls="--", label="chance (0.5)")
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)

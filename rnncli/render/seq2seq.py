@@ -200,10 +200,13 @@ def figure(rep: dict):
     ax.legend(fontsize=8)
     if heat:
         a2 = axes[1]
-        a2.imshow(heat["weights"], cmap="Greys", vmin=0, vmax=1, aspect="auto")
+        im = a2.imshow(heat["weights"], cmap="Greys", vmin=0, vmax=1, aspect="auto")
         a2.set_xticks(range(len(heat["source"])), heat["source"], fontsize=7, rotation=90)
         a2.set_yticks(range(len(heat["output"])), heat["output"], fontsize=7)
+        a2.set_xlabel("source (input tokens)")
+        a2.set_ylabel("output (generated tokens)")
         a2.set_title(f"attention: {heat['model']}")
+        fig.colorbar(im, ax=a2, fraction=0.046, pad=0.02, label="attention weight")
     fig.tight_layout()
     return fig
 

@@ -226,6 +226,8 @@ def _set_summary(scores: list[dict]) -> dict:
     for extra in ("first_clause", "by_k"):
         if extra in scores[0]:
             entry[extra] = _mean_extra([s[extra] for s in scores])
+    if "by_k" in scores[0]:  # each seed's curve: the plot's spread
+        entry["by_k_per_seed"] = [s["by_k"] for s in scores]
     return entry
 
 
