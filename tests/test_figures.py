@@ -119,3 +119,85 @@ def test_gates_plot_title_names_input_and_weights():
     assert plot_title(t) == "rnncli gates: input 1,0,1; the shipped toy-trained weights"
     t = Traced("lstm", np.zeros((40, 4)), {}, 3, 1, 0, "random")
     assert plot_title(t) == "rnncli gates: input of 40 steps × 4 features; random initial weights"
+
+
+def _race_result(time_index: dict | None) -> tuple[dict, list]:
+    from types import SimpleNamespace
+
+    n = 12
+    truth = list(np.sin(np.arange(n)))
+    models = [{"arch": a, "title": a.upper()} for a in ("rnn", "gru", "lstm")]
+    runs = [SimpleNamespace(arch=a, seed=s, pred=truth, rmse=0.1 + s,
+                            curve=[{"step": 1, "seconds": 0.1, "val_loss": 1.0},
+                                   {"step": 2, "seconds": 0.2, "val_loss": 0.5}])
+            for a in ("rnn", "gru", "lstm") for s in (0, 1)]
+    result = {"models": models, "data": {"source": "test", "horizon": 1, "target": "y"},
+              "_predictions": {"truth": truth, "persistence": truth,
+                               "origins": list(range(30, 30 + n))},
+              "_time_index": time_index}
+    return result, runs
+
+
+def test_race_time_axis_seed_named_and_no_empty_panel():
+    from rnncli.render import race
+
+    years = {"name": "year", "values": [1700.0 + i for i in range(60)]}
+    fig = race.draw(*_race_result(years))
+    assert len(fig.axes) == 5  # 3 forecasts + 2 loss curves, none switched off
+    assert all(ax.axison for ax in fig.axes)
+    top = fig.axes[:3]
+    assert [ax.get_xlabel() for ax in top] == ["year"] * 3
+    x = top[0].get_lines()[0].get_xdata()
+    assert x[0] == 1731.0 and x[-1] == 1742.0  # origin 30 + horizon 1 -> row 31 -> 1731
+    assert top[0].get_title().startswith("RNN, seed 0 (table: mean of 2)")
+    assert top[0].get_ylabel() == "y"
+    assert _legend_outside(fig.legends[0], fig)
+    fig = race.draw(*_race_result(None))
+    assert fig.axes[0].get_xlabel() == "row of the series (time step)"
+    assert fig.axes[0].get_lines()[0].get_xdata()[0] == 31
+
+
+def test_race_time_index_found_only_for_an_increasing_time_column():
+    from rnncli.race.run import time_index
+    from rnncli.race.series import Frame
+
+    frame = Frame({"year": np.arange(1700.0, 1710.0), "x": np.ones(10)}, "t")
+    assert time_index(frame, 10)["name"] == "year"
+    assert time_index(frame, 9) is None  # rows dropped: no alignment, row numbers instead
+    assert time_index(Frame({"x": np.arange(10.0)}, "t"), 10) is None
+
+
+def test_seq2seq_attention_map_axis_names_and_colour_bar():
+    from rnncli.render import seq2seq
+
+    rep = {"task": "reverse", "runs": [
+        {"arch": "lstm", "attention": "dot", "seed": 0,
+         "by_length": [{"lo": 3, "hi": 4, "exact": 0.9}, {"lo": 5, "hi": 6, "exact": 0.5}]}],
+        "attention_map": {"weights": np.eye(3).tolist(), "source": ["1", "2", "3"],
+                          "output": ["3", "2", "1"], "model": "lstm dot seed 0"}}
+    fig = seq2seq.figure(rep)
+    heat = fig.axes[1]
+    assert heat.get_xlabel() == "source (input tokens)"
+    assert heat.get_ylabel() == "output (generated tokens)"
+    assert len(fig.axes) == 3 and fig.axes[2].get_ylabel() == "attention weight"  # colour bar
+
+
+def test_sentiment_memory_plot_seed_band_and_training_maximum():
+    from matplotlib.collections import PolyCollection
+
+    from rnncli.render import sentiment
+
+    per_seed = [{"0": 1.0, "20": 0.8, "50": 0.6}, {"0": 0.9, "20": 0.6, "50": 0.5}]
+    mem = {"by_k": {"0": 0.95, "20": 0.7, "50": 0.55}, "by_k_per_seed": per_seed}
+    result = {"models": [{"name": "LSTM", "seeds": 2, "sets": {"memory": mem}}],
+              "dataset": {"name": "generated", "info": {"train_filler_max": 20}}}
+    fig = sentiment.figure(result)
+    (ax,) = fig.axes
+    bands = [c for c in ax.collections if isinstance(c, PolyCollection)]
+    assert len(bands) == 1
+    ys = bands[0].get_paths()[0].vertices[:, 1]
+    assert min(ys) == 0.5 and max(ys) == 1.0
+    marks = [ln for ln in ax.get_lines() if list(ln.get_xdata()) == [20, 20]]
+    assert marks and "longest filler in training" in marks[0].get_label()
+    assert "mean of 2 seeds" in ax.get_ylabel()
+    assert _legend_outside(ax.get_legend(), fig)
