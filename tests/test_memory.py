@@ -292,3 +292,53 @@ def test_study_matches_the_command_defaults():
 
     defaults = {k: v.default for k, v in inspect.signature(memory).parameters.items()}
     assert {k: defaults[k] for k in STUDY} == STUDY
+
+
+def _opts(**kw) -> dict:
+    base = dict(task="adding", quick=False, full=False, seq_len="50,100,200", arch="all",
+                steps=5000, max_seconds=900.0, seed=0, hidden=64, batch=64, lr=0.01,
+                optimizer="adam", clip=1.0, init="default", radius=None, threads=1,
+                force=False)
+    return {**base, **kw}
+
+
+def test_a_bare_memory_runs_the_first_look_and_names_the_full_study():
+    from rnncli.experiments import budget
+    from rnncli.experiments.jobs import STUDY, MemoryJob
+    from rnncli.experiments.tasks import TASKS
+
+    first = MemoryJob.from_options(_opts(given=[]))  # what a bare `rnncli memory` builds
+    quick = TASKS["adding"].quick
+    assert first.first_look and first.lengths == [50] and first.n_runs == 3
+    assert (first.cfg.hidden, first.cfg.steps) == (quick["hidden"], quick["steps"])
+    assert first.estimate().seconds < 60  # the upper bound, every run to its budget
+    assert first.full_study().seconds > first.estimate().seconds
+    # --full, or any size option typed, runs the study's settings
+    for job in (MemoryJob.from_options(_opts(given=[], full=True)),
+                MemoryJob.from_options(_opts(given=["seq_len"], seq_len="50"))):
+        assert not job.first_look and job.cfg.hidden == STUDY["hidden"]
+    assert MemoryJob.from_options(_opts(given=[])).data([], False)["first_look"] is True
+    with pytest.raises(BadInput, match="--quick and --full"):
+        MemoryJob.from_options(_opts(quick=True, full=True))
+    assert budget.MAX_SECONDS > 60
+
+
+def test_the_command_passes_which_size_options_were_typed(cli, monkeypatch):
+    from rnncli.experiments import jobs
+
+    seen = {}
+
+    def stop(cls, o):
+        seen.update(o)
+        raise BadInput("stop here")
+
+    monkeypatch.setattr(jobs.MemoryJob, "from_options", classmethod(stop))
+    assert cli("memory").exit_code == 2 and seen["given"] == []
+    assert cli("memory", "--hidden", "8", "--lr", "0.1").exit_code == 2
+    assert sorted(seen["given"]) == ["hidden", "lr"]
+
+
+def test_runs_say_run_k_of_n(cli):
+    res = cli("memory", "--seq-len", "4", "--arch", "rnn,gru", *TINY)
+    assert res.exit_code == 0
+    assert "run 1 of 2: rnn" in res.stderr and "run 2 of 2: gru" in res.stderr

@@ -152,7 +152,8 @@ def _measure(req: request.Request) -> dict:
                                 peak_n=req.peak_n, single=req.latency,
                                 rounds_given=req.rounds is not None, options=req.options(),
                                 clock=req.clock, device=req.device)
-    with view.progress(session.steps(len(the_plan.cases), budget.rounds), err) as step:
+    with view.progress(session.steps(len(the_plan.cases), budget.rounds), err,
+                       len(the_plan.cases)) as step:
         return session.run(the_plan.cases, settings, budget, base, on_step=step)
 
 

@@ -86,11 +86,12 @@ def _run(job) -> tuple[list[dict], bool]:
 
     console = err()
     total = job.train_cfg.steps if job.train_cfg is not None else 1
-    with TrainProgress(console, total) as bar:
+    with TrainProgress(console, total, job.n_runs) as bar:
         def finished(r: dict) -> None:
             bar.done()
             if "training" in r:
-                console.print(run_line({"arch": r["arch"], **r["training"]}), soft_wrap=True)
+                console.print(f"{bar.run_label()}: "
+                              + run_line({"arch": r["arch"], **r["training"]}), soft_wrap=True)
 
         measured = (r.as_dict() for r in iter_measurements(
             job.arch_names, job.inits, job.probe, job.train_cfg, bar.job, bar.callback))

@@ -16,7 +16,7 @@ from rnncli import fileio
 from rnncli.console import err, out, print_json, to_json
 from rnncli.errors import RnncliError, short
 from rnncli.experiments.inits import INITS
-from rnncli.experiments.jobs import MemoryJob
+from rnncli.experiments.jobs import SIZE_OPTIONS, MemoryJob
 from rnncli.experiments.tasks import TaskName, help_text
 from rnncli.experiments.train import OPTIMIZERS, iter_runs
 from rnncli.interrupt import keep_finished
@@ -31,6 +31,7 @@ Init = typer.Option("--init", help="identity is the ReLU IRNN; forget-bias-1 app
 
 
 def memory(
+    ctx: typer.Context,
     task: Annotated[TaskName, typer.Option("--task", help=help_text())] = "adding",
     seq_len: Annotated[str, typer.Option("--seq-len", help="Comma list of lengths T.")
                        ] = "50,100,200",
@@ -58,6 +59,11 @@ def memory(
         "--threads", help="torch CPU threads; the numbers depend on it.")] = 1,
     quick: Annotated[bool, typer.Option(
         "--quick", help="Adding, T=50,100, all archs, H=32, 2000 steps per run.")] = False,
+    full: Annotated[bool, typer.Option(
+        "--full", help="The full study (about 7 min of CPU): T=50,100,200, H=64, batch 64, "
+        "lr 0.01, up to 5000 steps per run. A bare `rnncli memory` runs a first look "
+        "(about 40 s): T=50, H=32, batch 32, lr 0.02, 2000 steps. Any size option runs the "
+        "study's settings for the others.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Run even if the estimate exceeds an hour or 2 GiB.")] = False,
     output: Annotated[Path | None, typer.Option(
@@ -72,13 +78,17 @@ def memory(
     `rnncli memory --arch rnn --seq-len 50 --optimizer sgd --lr 0.1 --clip 0`.
     Ctrl-C keeps the finished runs (printed and saved) and exits 130.
     """
-    options = dict(locals())
+    options = {k: v for k, v in locals().items() if k != "ctx"}
+    options["given"] = [k for k in SIZE_OPTIONS  # typed on the command line (or env)
+                        if getattr(ctx.get_parameter_source(k), "name", "") != "DEFAULT"]
     job = MemoryJob.from_options(options)
     if output is not None:
         fileio.check_writable(output, (".json",))
     err().print(f"memory: {job.task.name}, {job.n_runs} runs of up to {job.cfg.steps} steps "
                 f"(each stops when solved); estimate {job.estimate().describe()}",
                 soft_wrap=True)
+    if job.first_look:
+        err().print(show.first_look_line(job.full_study()), soft_wrap=True)
     results, interrupted = _run(job)
     data = job.data(results, interrupted)
     _show(job, data, json)
@@ -92,10 +102,10 @@ def memory(
 def _run(job) -> tuple[list[dict], bool]:
     """Train every run with a progress bar on stderr; Ctrl-C keeps the finished ones."""
     console = err()
-    with TrainProgress(console, job.cfg.steps) as bar:
+    with TrainProgress(console, job.cfg.steps, job.n_runs) as bar:
         def finished(r) -> None:
             bar.done()
-            console.print(show.run_line(r), soft_wrap=True)
+            console.print(f"{bar.run_label()}: {show.run_line(r)}", soft_wrap=True)
 
         runs = (r.as_dict() for r in iter_runs(job.task, job.arch_names, job.lengths, job.cfg,
                                                 bar.callback))

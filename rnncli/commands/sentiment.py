@@ -95,7 +95,8 @@ def sentiment(
         threads=threads, vocab_size=vocab_size, save=save, plot=plot, force=force))
     err().print(f"sentiment: {prep.corpus.name}; {prep.estimate.line()}", soft_wrap=True,
                 markup=False)
-    with Progress(err(), prep.request.fit.steps) as bar:
+    runs = (len(prep.request.archs) + 1) * len(prep.request.seeds)  # + bag of embeddings
+    with Progress(err(), prep.request.fit.steps, runs) as bar:
         result, trained = cli_plan.execute(prep, bar.callback)
     if save is not None and not cli_plan.save_model(save, trained, prep):
         save = None

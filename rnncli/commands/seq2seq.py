@@ -171,10 +171,10 @@ def _run(session, prep, req, threads: int, est):
     console = err()
     console.print(f"seq2seq: {prep.name}, {est.runs} run(s) of {prep.steps} steps, "
                   f"estimated ~{est.seconds:.0f} s (rough)", soft_wrap=True)
-    with view.RunProgress(console, prep.steps) as bar:
+    with view.RunProgress(console, prep.steps, est.runs) as bar:
         def finished(result: dict) -> None:
             bar.done()
-            console.print(view.run_line(result), soft_wrap=True)
+            console.print(f"{bar.run_label()}: {view.run_line(result)}", soft_wrap=True)
 
         done = session.run(prep, req, threads, bar.callback, finished)
     if done.interrupted:

@@ -21,6 +21,9 @@ MAX_SEED = 2**63 - 1
 #: The default study (the command's bare defaults; docs/memory.md "The default run"): what
 #: a run's setting is compared with, so a verdict says when it holds for a smaller setting.
 STUDY = {"hidden": 64, "batch": 64, "lr": 1e-2, "steps": 5000}
+#: The options a bare ``rnncli memory`` fills from the task's first look (its quick preset
+#: at the first length, <= 60 s of CPU); any of them given, or ``--full``, runs the study.
+SIZE_OPTIONS = ("seq_len", "steps", "hidden", "batch", "lr")
 
 
 def positive_float(value: float, name: str, allow_zero: bool = False) -> float:
@@ -49,6 +52,31 @@ def torch_archs(text: str) -> list[str]:
     return trainable_arch_list(text)
 
 
+STUDY_LENGTHS = "50,100,200"
+
+
+def _preset(o: dict, task: Task) -> tuple[dict, bool]:
+    """Apply ``--quick`` or, for a bare command (``o["given"]`` empty, no ``--full``), the
+    task's first look; returns the options and whether the first look applies."""
+    if o["quick"]:
+        return _quick(o, task), False
+    bare = o.get("given") is not None and not o["given"] and not o.get("full")
+    if not bare or task.quick is None:
+        return o, False
+    return {**o, **task.quick, "seq_len": task.quick["seq_len"].split(",")[0]}, True
+
+
+def _quick(o: dict, task: Task) -> dict:
+    if o.get("full"):
+        raise BadInput("--quick and --full: give one (--quick is smaller than the study, "
+                       "--full is the study)")
+    if task.quick is None:
+        quick = ", ".join(t.name for t in TASKS.values() if t.quick)
+        raise BadInput(f"--quick: the {task.name} task has no quick preset (tasks "
+                       f"with one: {quick}); drop --quick or --task")
+    return {**o, **task.quick, "arch": "all"}
+
+
 @dataclass(frozen=True)
 class MemoryJob:
     """Everything `rnncli memory` runs: a task, lengths, architectures, one config."""
@@ -57,18 +85,14 @@ class MemoryJob:
     lengths: list[int]
     arch_names: list[str]
     cfg: TrainConfig
+    first_look: bool = False  # a bare `rnncli memory`: the task's first look, not the study
 
     @classmethod
     def from_options(cls, o: dict) -> MemoryJob:
         """Check the command's options (a dict by option name) and assemble the job."""
         o = {k: getattr(v, "value", v) for k, v in o.items()}  # Enum choices -> str
         task = get_task(o["task"])
-        if o["quick"]:
-            if task.quick is None:
-                quick = ", ".join(t.name for t in TASKS.values() if t.quick)
-                raise BadInput(f"--quick: the {task.name} task has no quick preset (tasks "
-                               f"with one: {quick}); drop --quick or --task")
-            o = {**o, **task.quick, "arch": "all"}
+        o, first_look = _preset(o, task)
         for name in ("lr", "max_seconds"):
             positive_float(o[name], f"--{name.replace('_', '-')}")
         cfg = TrainConfig(
@@ -81,7 +105,7 @@ class MemoryJob:
             threads=budget.check_threads(o["threads"]),
         )
         lengths = [task.check_len(T) for T in int_list(o["seq_len"], "--seq-len")]
-        job = cls(task, lengths, torch_archs(o["arch"]), cfg)
+        job = cls(task, lengths, torch_archs(o["arch"]), cfg, first_look)
         job.estimate().check(o["force"], "this memory job",
                              budget.training_knobs(task, job.arch_names, lengths, cfg))
         return job
@@ -92,6 +116,12 @@ class MemoryJob:
 
     def estimate(self) -> budget.Estimate:
         return budget.training(self.task, self.arch_names, self.lengths, self.cfg)
+
+    def full_study(self) -> budget.Estimate:
+        """The estimate of the study a first look stands in for (``--full``)."""
+        lengths = [int(t) for t in STUDY_LENGTHS.split(",")]
+        return budget.training(self.task, self.arch_names, lengths,
+                               replace(self.cfg, **STUDY))
 
     def config(self) -> dict:
         skip = {"eval_every", "patience", "min_lr", "val_size", "test_size"}
@@ -110,6 +140,7 @@ class MemoryJob:
             "source": self.task.source,
             "config": self.config(),
             "differs_from_study": {k: list(v) for k, v in self.differs_from_study().items()},
+            "first_look": self.first_look,
             "interrupted": interrupted,
             "wall_cap_hit": sum(bool(r.get("wall_cap_hit")) for r in results),
             "results": results,
@@ -124,6 +155,13 @@ class GradientsJob:
     inits: list[str]
     probe: object  # experiments.gradients.Probe
     train_cfg: TrainConfig | None
+
+    @property
+    def n_runs(self) -> int:
+        """Measurements (one per architecture and init that applies), and as many training
+        runs with ``--after-training``."""
+        pairs = sum(applies(i, a) for i in self.inits for a in self.arch_names)
+        return pairs * (2 if self.train_cfg is not None else 1)
 
     @classmethod
     def from_options(cls, o: dict) -> GradientsJob:

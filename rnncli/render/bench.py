@@ -293,8 +293,12 @@ def estimate_line(n_rows: int, budget, notes_: Sequence[str]) -> str:
 
 
 @contextmanager
-def progress(total: int, console: Console):
-    """A stderr progress bar; yields ``step(label)``: advance past the previous step."""
+def progress(total: int, console: Console, n_cases: int | None = None):
+    """A stderr progress bar; yields ``step(label)``: advance past the previous step.
+
+    The total grows with the plan: a ``round r/n`` label with more rounds than planned (a
+    busy machine adds rounds) resizes it to ``n_cases * (n + 1)``, and the bar never
+    shows more steps done than its total."""
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
@@ -306,10 +310,21 @@ def progress(total: int, console: Console):
         if started[0] and not label.startswith("peak"):
             bar.advance(task)
         started[0] = started[0] or not label.startswith("peak")
-        bar.update(task, description=label)
+        bar.update(task, description=label, total=_grown(bar.tasks[0], label, n_cases))
 
     with bar:
         yield step
+
+
+def _grown(task, label: str, n_cases: int | None) -> float:
+    """The bar's total after ``label``: the rounds it names, and at least one step ahead."""
+    import re
+
+    total = task.total or 0
+    m = re.match(r"round \d+/(\d+)", label)
+    if m and n_cases:
+        total = max(total, n_cases * (int(m.group(1)) + 1))
+    return max(total, task.completed + 1)
 
 
 def plot(report: dict, path: str) -> str:

@@ -199,11 +199,10 @@ def figure(results: list[dict], seq_len: int):
     """Semilog plot of ‖∂L/∂h‖ (and the LSTM's ‖∂L/∂c‖) against distance back, band =
     min-max over seeds. Colour = architecture and path, line style = initialisation;
     both legends outside the axes, on the right."""
-    from matplotlib.lines import Line2D
-
     from rnncli.render import pyplot
 
-    plt = pyplot()
+    plt = pyplot()  # first: a missing matplotlib is a one-line MissingExtra
+    from matplotlib.lines import Line2D
     fig, ax = plt.subplots(figsize=(8.6, 4.2))
     colours: dict[str, str] = {}
     inits: list[str] = []

@@ -15,7 +15,7 @@ from collections.abc import Callable
 class TrainProgress:
     """``with TrainProgress(console, total_steps) as p: iter_runs(..., progress=p.callback)``."""
 
-    def __init__(self, console, total_steps: int) -> None:
+    def __init__(self, console, total_steps: int, n_runs: int | None = None) -> None:
         from rich.progress import (
             BarColumn,
             MofNCompleteColumn,
@@ -25,6 +25,8 @@ class TrainProgress:
         )
 
         self.total = total_steps
+        self.n_runs = n_runs  # the plan's runs: each bar says "run k of n"
+        self.started = 0
         self.progress = Progress(
             TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
             TextColumn("{task.fields[note]}"), TimeElapsedColumn(), console=console,
@@ -51,13 +53,22 @@ class TrainProgress:
 
     def callback(self, arch: str, seq_len: int) -> Callable[[int, float], None]:
         """A per-step callback ``cb(step, loss)`` for one training run (``trainkit``'s)."""
-        tid = self.progress.add_task(f"{arch} T={seq_len}", total=self.total, note="")
+        self.started += 1
+        tid = self.progress.add_task(f"{self.run_label()}: {arch} T={seq_len}",
+                                     total=self.total, note="")
         update = self._throttled(tid, self.total)
         return lambda step, loss: update(step, f"loss {loss:.4g}")
 
+    def run_label(self) -> str:
+        """'run k of n' for the latest run started (the plan's total grows if it does)."""
+        n = max(self.n_runs or 0, self.started)
+        return f"run {self.started} of {n}" if n else f"run {self.started}"
+
     def job(self, description: str, total: int) -> Callable[[int], None]:
         """A callback ``tick(done)`` for a job of ``total`` units (e.g. seeds)."""
-        tid = self.progress.add_task(description, total=total, note="")
+        self.started += 1
+        label = f"{self.run_label()}: {description}" if self.n_runs else description
+        tid = self.progress.add_task(label, total=total, note="")
         update = self._throttled(tid, total)
         return lambda done: update(done, "")
 

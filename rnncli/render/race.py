@@ -158,7 +158,9 @@ class RaceProgress:
         self.progress.__exit__(*exc)
 
     def start(self, arch: str, seed: int):
-        self.progress.update(self.task, description=f"{arch} seed {seed}")
+        n = self.progress.tasks[0].total // self.per_run
+        self.progress.update(self.task, description=f"run {self.done_runs + 1} of "
+                             f"{max(n, self.done_runs + 1):.0f}: {arch} seed {seed}")
 
         def cb(step: int, loss: float) -> None:
             now = time.monotonic()

@@ -161,10 +161,11 @@ def report(result: dict) -> list:
 class Progress:
     """A transient progress bar per trained model on stderr."""
 
-    def __init__(self, console, steps: int):
+    def __init__(self, console, steps: int, n_runs: int = 0):
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.steps = steps
+        self.n_runs, self.started = n_runs, 0
         self.bar = Progress(TextColumn("{task.description}"), BarColumn(),
                             MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                             console=console, transient=True)
@@ -177,7 +178,10 @@ class Progress:
         self.bar.__exit__(*exc)
 
     def callback(self, name: str, seed: int):
-        task = self.bar.add_task(f"{name} (seed {seed})", total=self.steps, loss="-")
+        self.started += 1
+        n = max(self.n_runs, self.started)
+        task = self.bar.add_task(f"run {self.started} of {n}: {name} (seed {seed})",
+                                 total=self.steps, loss="-")
 
         def update(step: int, loss: float) -> None:
             self.bar.update(task, completed=step, loss=f"{loss:.3f}")
@@ -224,24 +228,28 @@ def figure(result: dict):
     return fig
 
 
+def _seed_band(ax, ks: list[int], per_seed: list[dict], colour) -> None:
+    """min-max over the seeds at each k (nothing with one seed)."""
+    if len(per_seed) > 1:
+        lo = [min(s[str(k)] for s in per_seed) for k in ks]
+        hi = [max(s[str(k)] for s in per_seed) for k in ks]
+        ax.fill_between(ks, lo, hi, color=colour, alpha=0.15, lw=0)
+
+
 def _memory_curves(ax, result: dict) -> None:
     seeds = max(m["seeds"] for m in result["models"])
     for m in result["models"]:
         mem = m["sets"]["memory"]
         ks = [int(k) for k in mem["by_k"]]
         (line,) = ax.plot(ks, list(mem["by_k"].values()), marker="o", label=m["name"])
-        per_seed = mem.get("by_k_per_seed") or []
-        if len(per_seed) > 1:
-            lo = [min(s[str(k)] for s in per_seed) for k in ks]
-            hi = [max(s[str(k)] for s in per_seed) for k in ks]
-            ax.fill_between(ks, lo, hi, color=line.get_color(), alpha=0.15, lw=0)
+        _seed_band(ax, ks, mem.get("by_k_per_seed") or [], line.get_color())
     most = result["dataset"].get("info", {}).get("train_filler_max")
     if isinstance(most, int | float):
         ax.axvline(most, color="black", lw=1, ls=":",
                    label=f"longest filler in training (k={most:g})")
     ax.set_xlabel("k neutral words after the deciding clause")
-    ax.set_ylabel("accuracy" + (f" (mean of {seeds} seeds; band = min-max)" if seeds > 1
-                                else " (one seed)"))
+    spread = f" (mean of {seeds} seeds; band = min-max)" if seeds > 1 else " (one seed)"
+    ax.set_ylabel("accuracy" + spread)
     ax.set_ylim(-0.02, 1.02)
     ax.axhline(0.5, color="grey", lw=0.8, ls="--", label="chance (0.5)")
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False)

@@ -225,10 +225,11 @@ def translations(result: dict) -> Table:
 class RunProgress:
     """A transient progress bar on stderr per run (off when stderr is not a terminal)."""
 
-    def __init__(self, console, steps: int) -> None:
+    def __init__(self, console, steps: int, n_runs: int = 0) -> None:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
         self.steps = steps
+        self.n_runs, self.started = n_runs, 0
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
                                  MofNCompleteColumn(), TextColumn("loss {task.fields[loss]}"),
                                  console=console, transient=True,
@@ -241,8 +242,14 @@ class RunProgress:
     def __exit__(self, *exc) -> None:
         self.progress.__exit__(*exc)
 
+    def run_label(self) -> str:
+        """'run k of n' for the latest run started (n grows if the plan does)."""
+        return f"run {self.started} of {max(self.n_runs, self.started)}"
+
     def callback(self, label: str):
-        tid = self.progress.add_task(label, total=self.steps, loss="-")
+        self.started += 1
+        tid = self.progress.add_task(f"{self.run_label()}: {label}", total=self.steps,
+                                     loss="-")
 
         def cb(step: int, loss: float) -> None:
             if step % 10 == 0 or step == self.steps:
