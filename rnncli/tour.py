@@ -9,7 +9,7 @@ parser, library code and renderer, through the registered click command): the to
 no second implementation of anything, so it shows exactly what the command shows.
 
 The CPU-time estimates (``est_cpu_s``) were measured on the 2-core development machine
-with ``python benchmarks/bench_tour.py`` (benchmarks/README.md); the tour prints the
+with ``python benchmarks/bench_defaults.py tour`` (benchmarks/README.md); the tour prints the
 measured total at the end.
 """
 
@@ -81,7 +81,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "Scored against the no-memory baseline (always answer the mean).",
             ("memory", "--task", "adding", "--seq-len", "50", "--steps", "1000",
              "--hidden", "32"),
-            "rnncli memory --task adding --seq-len 50,100,200",
+            "rnncli memory --full",
             "one length (T=50), H=32, 1,000 steps per run (full: T=50,100,200, H=64, 5,000 "
             "steps): a cell that needs more steps shows as not solved here.", 11.0,
             threads_option=True),

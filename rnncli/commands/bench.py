@@ -162,14 +162,14 @@ def _finish(report: dict, req: request.Request) -> None:
     for line in report["summary"].get("warnings", []) + view.noisy_warnings(report["results"]):
         console.warn(line)
     failure = out_mod.save_report(report, req.output, interrupted, console.err())
-    if wants_figures(req.plot) and report["results"] and not interrupted:
-        view.plot(report, req.plot)
     if req.json:
         console.print_json(report)
     elif req.markdown:
         console.out().print(view.markdown(report), soft_wrap=True, highlight=False, markup=False)
     else:
         view.render(report, console.out())
+    if wants_figures(req.plot) and report["results"] and not interrupted:
+        view.plot(report, req.plot)  # after the tables: an --html page reads in that order
     if failure:
         raise failure
     if interrupted:

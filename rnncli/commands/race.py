@@ -185,11 +185,11 @@ def _outputs(result: dict, runs: list, the_plan, plot, save, json: bool) -> None
 
     if save is not None and runs:
         save_dir(save, result, runs, the_plan.prep)
-    if wants_figures(plot) and runs:
-        view.figure(result, runs, plot)
     if json:
         console.print_json({k: v for k, v in result.items() if not k.startswith("_")})
-        return
-    con = console.out()
-    for item in view.text(result, bool(runs)):
-        con.print(item)
+    else:
+        con = console.out()
+        for item in view.text(result, bool(runs)):
+            con.print(item)
+    if wants_figures(plot) and runs:  # after the tables: an --html page reads in that order
+        view.figure(result, runs, plot)

@@ -100,11 +100,11 @@ def sentiment(
         result, trained = cli_plan.execute(prep, bar.callback)
     if save is not None and not cli_plan.save_model(save, trained, prep):
         save = None
-    if wants_figures(plot):
+    _show(result, json, save, plot)
+    if wants_figures(plot):  # after the tables: an --html page reads in that order
         from rnncli.render.sentiment import plot as draw
 
         draw(result, plot)
-    _show(result, json, save, plot)
     if result["interrupted"]:
         err().print("interrupted: kept the models that finished", markup=False)
         raise typer.Exit(130)

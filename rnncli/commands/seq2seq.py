@@ -150,12 +150,12 @@ def _train(req, threads: int, save: Path | None, plot: Path | None,
     done = _run(session, prep, req, threads, est)
     if save is not None and done.best_model is not None:
         session.save_best(save, done.best_model, prep, req, done.report)
-    if wants_figures(plot) and done.report["runs"]:
-        save_figure_atomic(view.figure(done.report), plot)
     if json:
         print_json(done.report)
     else:
         view.render(out(), done.report)
+    if wants_figures(plot) and done.report["runs"]:  # after the tables (--html order)
+        save_figure_atomic(view.figure(done.report), plot)
     if done.interrupted:
         raise typer.Exit(130)
 

@@ -117,7 +117,7 @@ SOURCES: dict[str, str] = {
     "nn.LSTM runs one oneDNN 'rnn' primitive (alg:vanilla_lstm) and its training step "
     "oneDNN's forward_training and backward; nn.GRU and nn.RNN run no oneDNN RNN "
     "primitive (step by step, one matrix product per step).",
-    "rnncli-memory": "This tool's measurement, docs/memory.md: `rnncli memory` default run "
+    "rnncli-memory": "This tool's measurement, docs/memory.md: `rnncli memory --full` "
     "(adding task, H = 64): the tanh RNN solves T = 50 and stays at the baseline at T = 100 "
     "and 200; GRU and LSTM solve all three.",
 }

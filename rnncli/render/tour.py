@@ -27,20 +27,22 @@ def opening(chapters, est_cpu_s: float, threads: int, out) -> None:
 
 
 def chapter_head(chapter, index: int, out) -> None:
+    """Heading, story, the reduced command, how it is reduced and the full study: all
+    before the run, so the chapter's tables and figures follow and close it."""
     out.print()
     out.print(Rule(f"[bold]{chapter.title}[/]", align="left"))
     out.print(chapter.story)
     out.print(f"[dim]$ rnncli {' '.join(chapter.args)}[/]")
+    out.print(f"[dim]reduced: {chapter.reduced}[/]")
+    out.print(f"[dim]full study: {chapter.full}[/]")
     out.print()
 
 
 def chapter_foot(run, out) -> None:
-    c = run.chapter
+    """Only a chapter that did not finish says so here; the times are in the closing
+    table."""
     if run.status != "finished":
         out.print(f"[yellow]chapter {run.status}[/]: {run.message}")
-    out.print(f"[dim]reduced: {c.reduced}[/]")
-    out.print(f"[dim]full study: {c.full}   ({run.cpu_s:.1f} s CPU, "
-              f"{run.wall_s:.1f} s wall)[/]")
 
 
 def closing(tour, out) -> None:
