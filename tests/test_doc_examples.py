@@ -42,7 +42,11 @@ def documented() -> list[tuple[str, str, bool]]:
 
 @cache
 def _group():
-    return typer.main.get_command(app)
+    from rnncli import report
+
+    group = typer.main.get_command(app)
+    report.add_option(group)  # --html, as the real CLI adds it (rnncli.cli.RnncliGroup)
+    return group
 
 
 def _parse(args: list[str]) -> None:

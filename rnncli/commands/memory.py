@@ -62,7 +62,7 @@ def memory(
     full: Annotated[bool, typer.Option(
         "--full", help="The full study (about 7 min of CPU): T=50,100,200, H=64, batch 64, "
         "lr 0.01, up to 5000 steps per run. A bare `rnncli memory` runs a first look "
-        "(about 40 s): T=50, H=32, batch 32, lr 0.02, 2000 steps. Any size option runs the "
+        "(about 15 s): T=50, H=32, batch 32, lr 0.02, 2000 steps. Any size option runs the "
         "study's settings for the others.")] = False,
     force: Annotated[bool, typer.Option(
         "--force", help="Run even if the estimate exceeds an hour or 2 GiB.")] = False,

@@ -183,7 +183,7 @@ def setting_lines(data: dict) -> list[str]:
 
 def first_look_line(full) -> str:
     """What a bare ``rnncli memory`` ran, and the study one option away (its estimate)."""
-    return ("first look (a bare `rnncli memory`, about 40 s of CPU): T=50, H=32, batch 32, "
+    return ("first look (a bare `rnncli memory`, about 15 s of CPU): T=50, H=32, batch 32, "
             "lr 0.02, up to 2,000 steps per run. The full study: `rnncli memory --full` "
             "(T=50,100,200, H=64, up to 5,000 steps; about 7 min of CPU measured, estimate "
             f"{full.describe()})")
