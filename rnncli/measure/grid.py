@@ -111,8 +111,8 @@ class Plan:
     skipped: list[str]
 
 
-def plan(req) -> Plan:  # req: rnncli.measure.request.Request
-    """Every runnable case of a request; unsupported combinations are skipped with a note."""
+def _cases(req) -> list[Case]:
+    """Every case the request asks for, runnable or not."""
     if req.preset and PRESETS[req.preset].table:
         cases = preset_cases(req.preset, req.impls, req.modes, req.dtype, req.device, req.archs)
     else:
@@ -124,8 +124,13 @@ def plan(req) -> Plan:  # req: rnncli.measure.request.Request
     if req.model:
         cases = [replace(c, weights=str(req.model.path),
                          bidirectional=req.model.bidirectional) for c in cases]
+    return cases
+
+
+def plan(req) -> Plan:  # req: rnncli.measure.request.Request
+    """Every runnable case of a request; unsupported combinations are skipped with a note."""
     keep, notes = [], []
-    for c in cases:
+    for c in _cases(req):
         why = unsupported(c)
         if why is None:
             keep.append(c)

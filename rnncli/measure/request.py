@@ -182,12 +182,16 @@ def _user_model(req: Request) -> None:
         req.drawn = usermodel.parse_lengths(req.lengths, req.sizes["batch"][0])
 
 
-def build(o: Options) -> Request:
-    """Check every option; return the request (BadInput names the first bad one)."""
+def _conflicts(o: Options) -> None:
     if o.preset and grid.PRESETS[o.preset].table and (o.weights or o.lengths):
         raise BadInput(f"--preset {o.preset} sets the sizes; drop --weights/--lengths")
     if o.clock == "cpu" and o.device != "cpu":
         raise BadInput("--clock cpu times the process's CPU time; a GPU needs --clock wall")
+
+
+def build(o: Options) -> Request:
+    """Check every option; return the request (BadInput names the first bad one)."""
+    _conflicts(o)
     arch_names, impls = _archs_and_impls(o)
     req = Request(**{f.name: getattr(o, f.name) for f in fields(Options)}, archs=arch_names,
                   impls=impls, modes=_modes(o), sizes=_sizes(o))
