@@ -123,8 +123,12 @@ class RnncliGroup(TyperGroup):
         use_ascii_fallback()
         with interrupt.signals_handled(), warnings.catch_warnings(record=True) as caught:
             rv = self._run(args, prog_name, *a, **kw)
+            try:  # the --html page, written while a signal is still handled
+                _finish_report(rv)
+            except KeyboardInterrupt:
+                report.discard()
+                rv = INTERRUPTED
         _warning_note(caught, rv)
-        _finish_report(rv)
         if rv == INTERRUPTED:  # typer turns Ctrl-C into Exit(130); commands exit 130 too
             sys.stderr.write(f"rnncli: {interrupt.stopped_by()}\n")
             rv = interrupt.exit_code()
@@ -165,7 +169,8 @@ def announce_written(path: Any, what: str = "") -> None:
 def _finish_report(rv: Any) -> None:
     """Write the ``--html`` page: after success, or at Ctrl-C with what had finished."""
     if rv == INTERRUPTED:
-        report.finish("interrupted (Ctrl-C): the page keeps what had finished")
+        how = "SIGTERM" if interrupt.exit_code() == interrupt.TERMINATED_EXIT else "Ctrl-C"
+        report.finish(f"{interrupt.stopped_by()} ({how}): the page keeps what had finished")
     elif rv in (None, 0):
         report.finish("finished")
     else:
