@@ -77,7 +77,7 @@ def _seq_len_reasons(t: int) -> list[dict[str, Any]]:
         rs.append(_reason("seq_len", t, {},
                           f"no penalty for the RNN below {LONG_SEQ}: measured here, the tanh "
                           "RNN solved the adding task at T = 50 with H = 64 and 5000 steps "
-                          "(one seed; not with H = 32 and 2000: rnncli memory)",
+                          "in 1 of 3 seeds (not with H = 32 and 2000: rnncli memory)",
                           "rnncli-memory"))
         return rs
     rs.append(_reason("seq_len", t, {"rnn": -2},
