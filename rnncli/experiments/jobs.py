@@ -18,8 +18,9 @@ from rnncli.experiments.train import OPTIMIZERS, TrainConfig
 from rnncli.options import choice, choice_list, int_list, trainable_arch_list
 
 MAX_SEED = 2**63 - 1
-#: The default study (the command's bare defaults; docs/memory.md "The default run"): what
-#: a run's setting is compared with, so a verdict says when it holds for a smaller setting.
+#: The full study (``memory --full``, the options' defaults; docs/memory.md "The default
+#: run"): what a run's setting is compared with, so a verdict says when it holds for a
+#: smaller setting.
 STUDY = {"hidden": 64, "batch": 64, "lr": 1e-2, "steps": 5000}
 #: The options a bare ``rnncli memory`` fills from the task's first look (its quick preset
 #: at the first length, <= 60 s of CPU); any of them given, or ``--full``, runs the study.
@@ -128,7 +129,7 @@ class MemoryJob:
         return {f.name: getattr(self.cfg, f.name) for f in fields(self.cfg) if f.name not in skip}
 
     def differs_from_study(self) -> dict:
-        """{setting: (this run, the default study)} for every size or budget that differs."""
+        """{setting: (this run, the full study)} for every size or budget that differs."""
         return {k: (getattr(self.cfg, k), v) for k, v in STUDY.items()
                 if getattr(self.cfg, k) != v}
 

@@ -167,7 +167,7 @@ def summary(results: list[dict]) -> list[str]:
 
 def setting_lines(data: dict) -> list[str]:
     """The setting every verdict above holds for, and, when a run was not solved at a
-    smaller size or budget than the default study's, that its 'not solved' is for this
+    smaller size or budget than the full study's, that its 'not solved' is for this
     setting only."""
     c = data["config"]
     lines = [f"setting: H={c['hidden']}, batch {c['batch']}, lr {c['lr']:g}, "
@@ -175,8 +175,8 @@ def setting_lines(data: dict) -> list[str]:
     diff = data.get("differs_from_study") or {}
     if diff and any(not r["solved"] for r in data["results"]):
         parts = ", ".join(f"{k} {v[0]:g} vs {v[1]:g}" for k, v in diff.items())
-        lines.append(f"this setting differs from the default study's ({parts}): a 'not "
-                     "solved' here holds for this size and budget only (the default "
+        lines.append(f"this setting differs from the full study's ({parts}): a 'not "
+                     "solved' here holds for this size and budget only (the full "
                      "study's results: `rnncli memory --full`, docs/memory.md)")
     return lines
 
