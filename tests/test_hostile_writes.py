@@ -261,3 +261,20 @@ def test_a_library_writing_the_path_itself_on_a_full_disk(tmp_path, monkeypatch)
         fileio.write_atomic(target, lambda tmp: (_ for _ in ()).throw(
             ValueError("SafetensorError: File too large (os error 27)")))
     assert _temps(tmp_path) == []
+
+
+@pytest.mark.slow
+def test_sigkill_leaves_a_temporary_file_the_next_write_removes(tmp_path, cli):
+    """SIGKILL cannot be handled: the temporary file stays (as the README says); the next
+    write of the same output, by a later process, removes it."""
+    args = COMMANDS["seq2seq --export-data"]
+    rc, _, target = _signal_while_writing(tmp_path, args, signal.SIGKILL)
+    assert rc == -signal.SIGKILL
+    stale = _temps(tmp_path)
+    assert len(stale) == 1 and tempfiles.pattern(target).fullmatch(stale[0])
+    assert target.read_bytes() == OLD
+    old = time.time() - 60  # written by a process that started before this one
+    os.utime(tmp_path / stale[0], (old, old))
+    res = cli("seq2seq", "--task", "dates", "--export-data", str(target))
+    assert res.exit_code == 0, res.output
+    assert _temps(tmp_path) == [] and target.read_bytes() != OLD
