@@ -225,3 +225,26 @@ def test_compare_merges_three_files(cli, tmp_path):
     assert "A = m0: AMD EPYC" in out and "C = m2: Intel Xeon" in out and "(3.00×)" in out
     bad = cli("bench", "--compare", f"{paths[0]},{tmp_path / 'none.json'}")
     assert bad.exit_code == 2 and "none.json" in bad.stderr
+
+
+def _row(arch, impl, median, ratio=None, decided=False):
+    r = {"arch": arch, "impl": impl, "mode": "forward", "seq_len": 200, "batch": 1,
+         "input_size": 64, "hidden_size": 128, "num_layers": 1, "median_s": median}
+    if ratio:
+        r["torch_ratio"] = {"ratio": ratio[0], "lo": ratio[1], "hi": ratio[2], "verdict": {
+            "decided": decided, "winner": impl if decided else None}}
+    return r
+
+
+def test_findings_name_torchs_kernel_only_when_another_runtime_is_faster():
+    rows = [_row("gru", "torch", 3.4e-3), _row("lstm", "torch", 1.0e-3),
+            _row("gru", "onnxruntime", 6.6e-4, (5.1, 5.0, 5.2), True),
+            _row("lstm", "onnxruntime", 7.3e-4, (1.4, 1.3, 1.5), True)]
+    lines = runtimes.findings(rows)
+    assert "fastest GRU runtime measured at forward T=200 B=1" in lines[0]
+    assert lines[0].endswith("onnxruntime")
+    assert "the GRU's slowness is torch's kernel" in lines[-1]
+    assert "5.10× (95% 5.00–5.20)" in lines[-1]
+    tie = [*rows[:2], _row("gru", "onnxruntime", 3.3e-3, (1.03, 0.9, 1.2), False)]
+    assert not any("torch's kernel" in line for line in runtimes.findings(tie))
+    assert "(not distinguishable from torch)" in runtimes.findings(tie)[0]

@@ -19,7 +19,8 @@ is reported, not timed.
 - ``jax``: the same equations in ``jax.lax.scan`` under ``jax.jit``, in a worker process
   (:mod:`rnncli.measure.jaxrun`) so that XLA's thread flags hold.
 - ``torch-compile``: ``torch.compile(module)``; in torch 2.13 Dynamo graph-breaks on the
-  RNN modules (pytorch#141184), so the timed call runs the eager kernel after the compile.
+  RNN modules ("Dynamo does not support RNN, GRU, or LSTM", read from its counters into
+  the row's kernel), so the timed call runs the eager kernel.
 
 No torch, onnxruntime, OpenVINO or JAX at module level (``--runtime`` is optional).
 """
@@ -68,7 +69,7 @@ class Compiled:
     step: Callable[[], object] | None = None  # the timed call (default: forward(x))
     timer: object | None = None  # a timer in another process (JAX)
     first_call_s: float | None = None  # measured where the timer runs (JAX)
-    kernel: str = ""
+    kernel: Callable[[], str] | str = ""  # a callable is read after the calls
 
 
 @dataclass(frozen=True)
@@ -166,8 +167,18 @@ def _torch_compile(module, x, case, threads: int, clock: str) -> Compiled:
             return compiled(xt)
 
     return Compiled(forward, setup, f"torch.set_num_threads({threads})", torch.__version__,
-                    step=step, kernel="torch.compile (Dynamo graph-breaks on nn.RNN "
-                                      "modules: the eager kernel runs)")
+                    step=step, kernel=_dynamo_kernel)
+
+
+def _dynamo_kernel() -> str:
+    """What Dynamo did, read from its counters after the calls (torch 2.13: 'Attempted to
+    wrap RNN, GRU, or LSTM ... Dynamo does not support RNN, GRU, or LSTM')."""
+    from torch._dynamo.utils import counters
+
+    breaks = [k.splitlines()[0] for k in counters.get("graph_break", {})]
+    if breaks:
+        return f"torch.compile graph break ({breaks[0]}): the eager kernel runs"
+    return "torch.compile graph"
 
 
 def _jax(module, x, case, threads: int, clock: str) -> Compiled:
@@ -337,3 +348,73 @@ def add_torch_ratios(rows: list[dict]) -> None:
         v = verdict.compare_ratio(r["impl"], "torch", ev)
         r["torch_ratio"] = {"ratio": q.ratio, "lo": q.lo, "hi": q.hi,
                             "paired_rounds": q.paired, "verdict": v.as_dict()}
+
+
+#: Why torch's GRU/RNN lose to the other runtimes on CPU (ONEDNN_VERBOSE=1 shows it).
+TORCH_KERNEL = ("in torch 2.13 on CPU only nn.LSTM reaches oneDNN's fused RNN kernel "
+                "(ONEDNN_VERBOSE=1 prints 'rnn,...,alg:vanilla_lstm'); nn.GRU and nn.RNN "
+                "run generic ATen ops step by step")
+
+
+def _by_shape(rows: list[dict]) -> dict[tuple, dict[tuple[str, str], dict]]:
+    """{(mode, sizes): {(arch, runtime): row}} for torch and runtime rows."""
+    out: dict[tuple, dict[tuple[str, str], dict]] = {}
+    for r in rows:
+        if r["impl"] == "torch" or r["impl"] in RUNTIMES:
+            key = (r["mode"], r["seq_len"], r["batch"], r["input_size"], r["hidden_size"],
+                   r["num_layers"])
+            out.setdefault(key, {})[(r["arch"], r["impl"])] = r
+    return out
+
+
+def _faster_than_torch(r: dict) -> bool:
+    v = (r.get("torch_ratio") or {}).get("verdict") or {}
+    return bool(v.get("decided")) and v.get("winner") == r["impl"]
+
+
+def _kernel_finding(where: str, cells: dict[tuple[str, str], dict]) -> str | None:
+    """'the GRU's extra time is torch's': torch's GRU slower than its LSTM, and a runtime
+    that runs the same GRU significantly faster than torch (its interval excludes 1)."""
+    gru, lstm = cells.get(("gru", "torch")), cells.get(("lstm", "torch"))
+    if not (gru and lstm) or gru["median_s"] <= lstm["median_s"]:
+        return None
+    fast = [r for (a, n), r in cells.items() if a == "gru" and n != "torch"
+            and _faster_than_torch(r)]
+    if not fast:
+        return None
+    ratios = _lstm_over_gru(cells, fast)
+    best = max(fast, key=lambda r: r["torch_ratio"]["ratio"])
+    q = best["torch_ratio"]
+    from rnncli import verdict
+
+    return (f"{where}: torch's GRU takes {gru['median_s'] / lstm['median_s']:.2f}× its LSTM's "
+            f"time, but {best['impl']} runs the same GRU "
+            f"{verdict.ratio_text(q['ratio'], q['lo'], q['hi'])} faster than torch"
+            + (f" (LSTM time ÷ GRU time there: {ratios})" if ratios else "")
+            + f": the GRU's slowness is torch's kernel, not the GRU ({TORCH_KERNEL})")
+
+
+def _lstm_over_gru(cells: dict, fast: list[dict]) -> str:
+    return ", ".join(f"{r['impl']} {cells[('lstm', r['impl'])]['median_s'] / r['median_s']:.2f}"
+                     for r in fast if ("lstm", r["impl"]) in cells)
+
+
+def _fastest_line(where: str, arch: str, mine: list[dict]) -> str:
+    best = min(mine, key=lambda r: r["median_s"])
+    fast = best["impl"] == "torch" or _faster_than_torch(best)
+    return (f"fastest {arch.upper()} runtime measured at {where}: {best['impl']}"
+            + ("" if fast else " (not distinguishable from torch)"))
+
+
+def findings(rows: list[dict]) -> list[str]:
+    """What the runtime rows show: the fastest runtime per arch and shape, and where the
+    GRU's slowness belongs to torch's kernel."""
+    lines = []
+    for (mode, T, B, I, H, L), cells in _by_shape(rows).items():
+        where = f"{mode} T={T} B={B} I={I} H={H} L={L}"
+        for arch in dict.fromkeys(a for a, _ in cells):
+            mine = [r for (a, _), r in cells.items() if a == arch]
+            if len(mine) > 1:
+                lines.append(_fastest_line(where, arch, mine))
+        lines.append(_kernel_finding(where, cells) or "")
+    return [line for line in lines if line]

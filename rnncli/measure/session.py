@@ -148,7 +148,7 @@ def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict])
     report["summary"]["runtimes"] = {
         "rules": list(runtimes.RULES), "tolerance": runtimes.TOLERANCE,
         "not_timed": not_timed, "threads_as_set": runtimes.threads_as_set(rows, report["meta"]),
-        "fastest": runtimes.fastest(rows)}
+        "fastest": runtimes.fastest(rows), "findings": runtimes.findings(rows)}
 
 
 def _sequential(budget: Budget, n: int, on_step: Callable[[str], None] | None):

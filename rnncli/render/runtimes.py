@@ -116,6 +116,7 @@ def notes(report: dict) -> list[str]:
     lines.append("1st call = export/compile/JIT + first run (JAX: worker start and import "
                  "included, wall clock), never in the median")
     lines += [f"rule: {rule}" for rule in info["rules"]]
+    lines += info.get("findings", [])
     return [line for line in lines if line]
 
 
