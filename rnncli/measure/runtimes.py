@@ -372,31 +372,45 @@ def _faster_than_torch(r: dict) -> bool:
     return bool(v.get("decided")) and v.get("winner") == r["impl"]
 
 
-def _kernel_finding(where: str, cells: dict[tuple[str, str], dict]) -> str | None:
-    """'the GRU's extra time is torch's': torch's GRU slower than its LSTM, and a runtime
-    that runs the same GRU significantly faster than torch (its interval excludes 1)."""
-    gru, lstm = cells.get(("gru", "torch")), cells.get(("lstm", "torch"))
-    if not (gru and lstm) or gru["median_s"] <= lstm["median_s"]:
+def _fused(r: dict) -> bool:
+    return "fused" in (r.get("kernel") or "")
+
+
+def _fused_faster(cells: dict, mine: dict | None) -> dict | None:
+    """A torch row run fused that is faster than ``mine`` (run step by step), if any."""
+    if mine is None or _fused(mine):
         return None
-    fast = [r for (a, n), r in cells.items() if a == "gru" and n != "torch"
+    return next((r for (_, n), r in cells.items() if n == "torch" and _fused(r)
+                 and r["median_s"] < mine["median_s"]), None)
+
+
+def _ratios_there(cells: dict, ref_arch: str, fast: list[dict]) -> str:
+    return ", ".join(
+        f"{r['impl']} {cells[(ref_arch, r['impl'])]['median_s'] / r['median_s']:.2f}"
+        for r in fast if (ref_arch, r["impl"]) in cells)
+
+
+def _kernel_finding(where: str, cells: dict[tuple[str, str], dict], arch: str) -> str | None:
+    """'the GRU's slowness is torch's': torch runs ``arch`` step by step and slower than
+    an arch it runs fused, and another runtime runs the same ``arch`` significantly faster
+    than torch (its interval excludes 1)."""
+    mine = cells.get((arch, "torch"))
+    ref = _fused_faster(cells, mine)
+    fast = [r for (a, n), r in cells.items() if a == arch and n != "torch"
             and _faster_than_torch(r)]
-    if not fast:
+    if ref is None or not fast:
         return None
-    ratios = _lstm_over_gru(cells, fast)
+    there = _ratios_there(cells, ref["arch"], fast)
     best = max(fast, key=lambda r: r["torch_ratio"]["ratio"])
     q = best["torch_ratio"]
     from rnncli import verdict
 
-    return (f"{where}: torch's GRU takes {gru['median_s'] / lstm['median_s']:.2f}× its LSTM's "
-            f"time, but {best['impl']} runs the same GRU "
+    a, b = arch.upper(), ref["arch"].upper()
+    return (f"{where}: torch's {a} takes {mine['median_s'] / ref['median_s']:.2f}× its {b}'s "
+            f"time, but {best['impl']} runs the same {a} "
             f"{verdict.ratio_text(q['ratio'], q['lo'], q['hi'])} faster than torch"
-            + (f" (LSTM time ÷ GRU time there: {ratios})" if ratios else "")
-            + f": the GRU's slowness is torch's kernel, not the GRU ({TORCH_KERNEL})")
-
-
-def _lstm_over_gru(cells: dict, fast: list[dict]) -> str:
-    return ", ".join(f"{r['impl']} {cells[('lstm', r['impl'])]['median_s'] / r['median_s']:.2f}"
-                     for r in fast if ("lstm", r["impl"]) in cells)
+            + (f" ({b} time ÷ {a} time there: {there})" if there else "")
+            + f": the {a}'s slowness is torch's kernel, not the {a} ({TORCH_KERNEL})")
 
 
 def _fastest_line(where: str, arch: str, mine: list[dict]) -> str:
@@ -416,5 +430,5 @@ def findings(rows: list[dict]) -> list[str]:
             mine = [r for (a, _), r in cells.items() if a == arch]
             if len(mine) > 1:
                 lines.append(_fastest_line(where, arch, mine))
-        lines.append(_kernel_finding(where, cells) or "")
+            lines.append(_kernel_finding(where, cells, arch) or "")
     return [line for line in lines if line]
