@@ -110,21 +110,28 @@ def _accuracy(m: dict) -> rule.Accuracy:
     return rule.Accuracy(m["name"], m["sets"]["test"]["mean"], int(m["sets"]["test"]["n"]))
 
 
+def _ranked(models: list[dict], kind: str) -> list[dict]:
+    """Models of one kind, best test accuracy first."""
+    return sorted((m for m in models if m["kind"] == kind),
+                  key=lambda m: -m["sets"]["test"]["mean"])
+
+
+def _refused(n: int) -> dict:
+    line = (f"test set: too small to decide: {n} sentence{'s' if n != 1 else ''}, at "
+            f"least {rule.MIN_EXAMPLES} needed to call any model better (give more "
+            "data, or --test with a larger file)")
+    return {"lines": [line], "verdicts": [], "refused": True}
+
+
 def outcome(models: list[dict]) -> dict:
     """Who wins on the test set: the best recurrent model against the best baseline, and
     against the runner-up recurrent model (the shared rule decides every word)."""
-    rec = sorted((m for m in models if m["kind"] == "recurrent"),
-                 key=lambda m: -m["sets"]["test"]["mean"])
-    base = sorted((m for m in models if m["kind"] == "baseline"),
-                  key=lambda m: -m["sets"]["test"]["mean"])
+    rec, base = _ranked(models, "recurrent"), _ranked(models, "baseline")
     if not rec:
         return {"lines": [], "verdicts": []}
     n = int(rec[0]["sets"]["test"]["n"])
     if n < rule.MIN_EXAMPLES:
-        line = (f"test set: too small to decide: {n} sentence{'s' if n != 1 else ''}, at "
-                f"least {rule.MIN_EXAMPLES} needed to call any model better (give more "
-                "data, or --test with a larger file)")
-        return {"lines": [line], "verdicts": [], "refused": True}
+        return _refused(n)
     pairs = [("best baseline vs best recurrent", base[0], rec[0])] if base else []
     pairs += [("best two recurrent", rec[0], rec[1])] if len(rec) > 1 else []
     found = [(head, rule.compare_accuracies(_accuracy(a), _accuracy(b)))
