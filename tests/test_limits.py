@@ -67,6 +67,7 @@ def test_no_single_option_fits_says_which_to_lower_together():
     (["advise", "--measure", "--seq-len", "10000000"], ["--seq-len 7,860 (now 10,000,000)"]),
     (["seq2seq", "--task", "dates", "--hidden", "4000", "--steps", "5000"],
      ["--hidden 95 (now 4,000)"]),
+    (["sentiment", "--steps", "1000000"], ["--steps 36,745 (now 1,000,000)"]),
 ])
 def test_each_refusal_names_what_to_change(cli, args, names):
     res = cli(*args)

@@ -58,17 +58,28 @@ def estimate(arch_list, vocab: int, cfg, batch: int, steps: int, seq_len: int,
     return Estimate(p, mem, seeds * seconds)
 
 
-def check(est: Estimate, force: bool) -> None:
-    if force:
+def fits(est: Estimate) -> bool:
+    return (est.params <= MAX_PARAMS and est.bytes_per_step <= MAX_BYTES
+            and est.seconds <= MAX_SECONDS)
+
+
+def check(est: Estimate, force: bool, knobs=()) -> None:
+    """Refuse over a limit, unless ``force``; ``knobs`` (``rnncli.limits.Knob`` s whose
+    cost is an Estimate) name the options that dominate and the value of each that fits."""
+    if force or fits(est):
         return
+    from rnncli.limits import lower_hint
+
     if est.params > MAX_PARAMS:
+        hint = lower_hint(knobs, fits, "lower --vocab-size, --embed or --hidden")
         raise BadInput(f"{est.params / 1e6:.0f} M parameters per model (vocabulary x embed, "
-                       f"hidden, layers) is over {MAX_PARAMS // 10**6} M; lower --vocab-size, "
-                       "--embed or --hidden, or pass --force")
+                       f"hidden, layers) is over {MAX_PARAMS // 10**6} M; {hint}, or pass "
+                       "--force")
     if est.bytes_per_step > MAX_BYTES:
+        hint = lower_hint(knobs, fits, "lower --batch or --hidden")
         raise BadInput(f"a training step needs ~{est.bytes_per_step / 2**30:.1f} GiB "
                        f"(batch x length x hidden x layers), over {MAX_BYTES >> 30} GiB; "
-                       "pass --force to run it anyway")
-    if est.seconds > MAX_SECONDS:
-        raise BadInput(f"~{est.seconds / 60:.0f} min of training estimated (steps x models "
-                       f"x seeds), over {MAX_SECONDS // 60} min; lower --steps, or pass --force")
+                       f"{hint}, or pass --force")
+    hint = lower_hint(knobs, fits, "lower --steps")
+    raise BadInput(f"~{est.seconds / 60:.0f} min of training estimated (steps x models "
+                   f"x seeds), over {MAX_SECONDS // 60} min; {hint}, or pass --force")

@@ -101,14 +101,33 @@ def prepare(plan: Plan) -> Prepared:
                       layers=plan.layers, bidirectional=plan.bidirectional)
     words = {w for s in corpus.train for w in s.text.lower().split()}
     lengths = sorted(len(s.text.split()) for s in corpus.train)
-    est = budget.estimate(arch_list, min(plan.vocab_size, len(words) + 4), cfg, batch,
-                          steps, lengths[int(0.9 * (len(lengths) - 1))], len(seeds),
-                          len(corpus.labels))
-    budget.check(est, plan.force)
+    vocab = min(plan.vocab_size, len(words) + 4)
+    p90 = lengths[int(0.9 * (len(lengths) - 1))]
+
+    def cost(cfg=cfg, vocab=vocab, batch=batch, steps=steps):
+        return budget.estimate(arch_list, vocab, cfg, batch, steps, p90, len(seeds),
+                               len(corpus.labels))
+
+    est = cost()
+    budget.check(est, plan.force, _knobs(cost, cfg, vocab, batch, steps))
     req = Request(archs=arch_list, model=cfg,
                   fit=FitConfig(steps=steps, batch=batch, lr=plan.lr),
                   seeds=seeds, threads=plan.threads, vocab_size=plan.vocab_size)
     return Prepared(plan, corpus, req, est)
+
+
+def _knobs(cost, cfg: ModelConfig, vocab: int, batch: int, steps: int) -> list:
+    """The sizes of a sentiment run as ``rnncli.limits.Knob`` s over ``cost``."""
+    from dataclasses import replace
+
+    from rnncli.limits import Knob
+
+    return [Knob("--hidden", cfg.hidden, lambda v: cost(cfg=replace(cfg, hidden=v))),
+            Knob("--embed", cfg.embed, lambda v: cost(cfg=replace(cfg, embed=v))),
+            Knob("--layers", cfg.layers, lambda v: cost(cfg=replace(cfg, layers=v))),
+            Knob("--vocab-size", vocab, lambda v: cost(vocab=v), minimum=5),
+            Knob("--batch", batch, lambda v: cost(batch=v)),
+            Knob("--steps", steps, lambda v: cost(steps=v))]
 
 
 def execute(prep: Prepared, progress=None) -> tuple[dict, dict]:
