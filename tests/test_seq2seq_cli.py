@@ -260,12 +260,19 @@ def test_export_keeps_the_source_order_with_reverse_source(cli, tmp_path):
 def test_baseline_lines_say_who_the_baseline_beats():
     from rnncli.render.seq2seq import baseline_lines
 
-    rep = {"baselines": {"copy": 0.1, "majority": 0.0, "lookup": 0.3},
+    rep = {"baselines": {"copy": 0.1, "majority": 0.0, "lookup": 0.3}, "test_pairs": 500,
            "runs": [{"arch": "rnn", "attention": "none", "exact": 0.2},
                     {"arch": "gru", "attention": "dot", "exact": 0.3},
                     {"arch": "lstm", "attention": "dot", "exact": 0.9}]}
     lines = baseline_lines(rep)
     assert "the lookup baseline (30.0%) beats: rnn none" in lines
-    assert "no better than the lookup baseline (30.0%): gru dot" in lines
+    assert ("no better than the lookup baseline (30.0%; the 95% interval of the difference "
+            "includes 0 at 500 test pairs): gru dot") in lines
+    assert "beat the lookup baseline (30.0%): lstm dot" in lines
     rep["runs"] = rep["runs"][2:]
     assert baseline_lines(rep)[-1] == "every model beats the best baseline (lookup, 30.0%)"
+    # a difference the test set cannot resolve is not "beats"; a tiny test set is refused
+    rep["runs"] = [{"arch": "gru", "attention": "none", "exact": 0.32}]
+    assert "no better than" in baseline_lines(rep)[-1]
+    rep["test_pairs"] = 10
+    assert "at least 30 needed" in baseline_lines(rep)[-1]

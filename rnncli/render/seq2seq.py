@@ -12,6 +12,7 @@ from rich.table import Table
 from rich.text import Text
 
 from rnncli import fmt
+from rnncli import verdict as rule
 
 SHADES = " ░▒▓█"
 MAX_MAP_ROWS = 30
@@ -66,19 +67,39 @@ def results_table(rep: dict) -> Table:
     return t
 
 
+def _against(rep: dict, name: str, value: float) -> dict[str, list[str]]:
+    """Each run against the best baseline by the shared rule (``rnncli.verdict``: the
+    Newcombe interval of the difference in exact match on the same test pairs)."""
+    n = int(rep.get("test_pairs") or 0)
+    out: dict[str, list[str]] = {}
+    for r in rep["runs"]:
+        label = f"{r['arch']} {r['attention']}"
+        said = rule.compare_accuracies(rule.Accuracy(label, r["exact"], n),
+                                       rule.Accuracy(name, value, n))
+        out.setdefault(said.outcome, []).append(label)
+    return out
+
+
 def baseline_lines(rep: dict) -> list[str]:
     b = rep["baselines"]
     name, value = max(b.items(), key=lambda kv: kv[1])
     lines = ["baselines without recurrence (exact): "
              + ", ".join(f"{k} {_pct(v)}" for k, v in b.items())]
-    beaten = [f"{r['arch']} {r['attention']}" for r in rep["runs"] if r["exact"] < value]
-    tied = [f"{r['arch']} {r['attention']}" for r in rep["runs"] if r["exact"] == value]
-    if beaten:
-        lines.append(f"the {name} baseline ({_pct(value)}) beats: {', '.join(beaten)}")
-    if tied:
-        lines.append(f"no better than the {name} baseline ({_pct(value)}): {', '.join(tied)}")
-    if not beaten and not tied:
+    by = _against(rep, name, value)
+    n = int(rep.get("test_pairs") or 0)
+    if by.get("b"):
+        lines.append(f"the {name} baseline ({_pct(value)}) beats: {', '.join(by['b'])}")
+    level = by.get("tie", []) + by.get("not distinguishable", [])
+    if level:
+        lines.append(f"no better than the {name} baseline ({_pct(value)}; the 95% interval "
+                     f"of the difference includes 0 at {n} test pairs): {', '.join(level)}")
+    if by.get("too small"):
+        lines.append(f"not compared with the baselines ({n} test pairs, at least "
+                     f"{rule.MIN_EXAMPLES} needed): {', '.join(by['too small'])}")
+    if set(by) == {"a"}:
         lines.append(f"every model beats the best baseline ({name}, {_pct(value)})")
+    elif by.get("a"):
+        lines.append(f"beat the {name} baseline ({_pct(value)}): {', '.join(by['a'])}")
     return lines
 
 
