@@ -59,20 +59,24 @@ def test_no_single_option_fits_says_which_to_lower_together():
 
 
 @pytest.mark.parametrize("args, names", [
-    (["memory", "--seq-len", "100000", "--hidden", "4096"], ["--seq-len 5 (now 100,000)"]),
+    (["memory", "--seq-len", "100000", "--hidden", "4096"], [r"--seq-len \d+ \(now 100,000\)"]),
     (["gradients", "--seq-len", "2000", "--hidden", "2000", "--after-training", "adding",
-      "--steps", "100000"], ["--seq-len ", "--hidden ", "(now 2,000)"]),
+      "--steps", "100000"], [r"--seq-len [\d,]+ \(now 2,000\)", r"--hidden [\d,]+ \(now 2,000\)"]),
     (["compare", "--measure", "--hidden", "1000", "--seq-len", "5000", "--batch", "64"],
-     ["--hidden 54 (now 1,000) or --seq-len 30 (now 5,000)"]),
-    (["advise", "--measure", "--seq-len", "10000000"], ["--seq-len 7,860 (now 10,000,000)"]),
+     [r"--hidden \d+ \(now 1,000\) or --seq-len \d+ \(now 5,000\)"]),
+    (["advise", "--measure", "--seq-len", "10000000"], [r"--seq-len [\d,]+ \(now 10,000,000\)"]),
     (["seq2seq", "--task", "dates", "--hidden", "4000", "--steps", "5000"],
-     ["--hidden 95 (now 4,000)"]),
-    (["sentiment", "--steps", "1000000"], ["--steps 36,745 (now 1,000,000)"]),
+     [r"--hidden \d+ \(now 4,000\)"]),
+    (["sentiment", "--steps", "1000000"], [r"--steps [\d,]+ \(now 1,000,000\)"]),
 ])
 def test_each_refusal_names_what_to_change(cli, args, names):
+    """The values depend on each command's cost model; limits' own test checks that the
+    value found is the largest that fits."""
+    import re
+
     res = cli(*args)
     assert res.exit_code == 2
     assert "make it smaller" not in res.stderr and "use smaller sizes" not in res.stderr
     for name in names:
-        assert name in res.stderr, res.stderr
+        assert re.search(name, res.stderr), res.stderr
     assert "would fit" in res.stderr and "--force" in res.stderr
