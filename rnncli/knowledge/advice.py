@@ -127,8 +127,9 @@ def score(answers: dict[str, Any], measured: dict[str, Any] | None = None
                               f"(GRU = 3/4, RNN = 1/4 of LSTM in PyTorch). Time can rank "
                               f"them the other way: in torch on CPU only nn.LSTM reaches "
                               f"oneDNN's fused RNN kernel, nn.GRU/nn.RNN run step by step, "
-                              f"and rnncli bench measured the GRU slower to train; "
-                              f"--measure scores the time here instead",
+                              f"and rnncli bench measured the GRU slower to train (torch's "
+                              f"kernel: rnncli bench --runtime all names the fastest runtime "
+                              f"for your shapes); --measure scores the time here instead",
                               "lesson"))
     else:
         rs.append(_reason("budget", "abundant", {"lstm": 1},
