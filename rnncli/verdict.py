@@ -319,6 +319,10 @@ def across(outcomes: Mapping[str, str | None]) -> Across:
     return Across("partly", w, by, undecided, f"{w} where decided: {_listing(by, undecided)}")
 
 
+def _all(n: int) -> str:
+    return "in the one case tried" if n == 1 else f"in all {n} cases"
+
+
 def claim_over_cases(claimed: str, outcomes: Mapping[str, str | None], claim: str) -> str:
     """The claim "``claimed`` wins" (worded ``claim``) against per-case winners (None:
     undecided there, whether not distinguishable or too small to compare)."""
@@ -331,11 +335,11 @@ def claim_over_cases(claimed: str, outcomes: Mapping[str, str | None], claim: st
     wins = len(a.by_winner[a.winner])
     if a.winner == claimed:
         if a.kind == "every":
-            return f"matches {claim} (in all {n} cases)"
+            return f"matches {claim} ({_all(n)})"
         return (f"{claim} holds in {wins} of {n} cases, undecided in "
                 f"{len(a.undecided)}")
     if a.kind == "every":
-        return f"contradicts {claim} ({a.winner} wins in all {n} cases)"
+        return f"contradicts {claim} ({a.winner} wins {_all(n)})"
     return (f"{claim} is not shown here: {a.winner} wins in {wins} of {n} cases, "
             f"undecided in {len(a.undecided)}")
 

@@ -127,6 +127,8 @@ def test_lesson_claim_with_zero_wins_is_never_holds_in_some_cases():
     assert "undecided in 1" in line
     assert v.claim_over_cases("GRU", {"a": "GRU", "b": "GRU"}, "X").startswith("matches X")
     assert v.claim_over_cases("GRU", {"a": "LSTM", "b": "LSTM"}, "X").startswith("contradicts X")
+    assert v.claim_over_cases("GRU", {"a": "LSTM"}, "X") == \
+        "contradicts X (LSTM wins in the one case tried)"
     assert "depends" in v.claim_over_cases("GRU", {"a": "LSTM", "b": "GRU"}, "X")
     assert "neither shown nor refuted" in v.claim_over_cases("GRU", {"a": None}, "X")
     assert "holds in 1 of 2" in v.claim_over_cases("GRU", {"a": "GRU", "b": None}, "X")
