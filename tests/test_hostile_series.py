@@ -29,6 +29,7 @@ def _series(path: Path, values) -> Path:
     return path
 
 
+@pytest.mark.slow  # four real processes; the in-process guard test below is fast
 @pytest.mark.parametrize("scale", [1.7e308, 1e200])
 def test_huge_values_refused_with_the_reason_and_no_warning(tmp_path, scale):
     rng = np.random.default_rng(0)
