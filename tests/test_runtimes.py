@@ -5,6 +5,7 @@ as set, the missing-extra line.  Timings are never asserted."""
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import numpy as np
 import pytest
@@ -250,3 +251,12 @@ def test_findings_name_torchs_kernel_only_when_another_runtime_is_faster():
     tie = [*rows[:2], _row("gru", "onnxruntime", 3.3e-3, (1.03, 0.9, 1.2), False)]
     assert not any("torch's kernel" in line for line in runtimes.findings(tie))
     assert "(not distinguishable from torch)" in runtimes.findings(tie)[0]
+
+
+@pytest.mark.slow
+@_installed("onnxruntime")
+def test_advise_measure_names_the_fastest_runtime(cli):
+    data = cli.json("advise", "--measure", "--latency-ms", "5", "--seq-len", "20",
+                    "--input-size", "4")
+    text = json.dumps(data)
+    assert "fastest runtime measured (same weights, torch, onnxruntime" in text

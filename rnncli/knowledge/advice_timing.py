@@ -30,6 +30,34 @@ def cell_costs(answers: dict, widths: dict, budget_s: float = 12.0) -> dict:
         for (h, layers), names in groups.items():
             _time_group(out, answers, mode, batch, h, layers, names,
                         budget_s * share * len(names) / 3)
+    if "forward" in out:
+        out["runtimes"] = _runtime_latency(answers, groups, budget_s / 3)
+    return out
+
+
+def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
+    """One sequence (batch 1) on each installed inference runtime of ``bench --runtime``
+    (onnxruntime, OpenVINO), same weights as torch, outputs checked first; a runtime
+    that disagrees or fails is left out.  {runtime: {arch: median seconds}}."""
+    from rnncli.errors import RnncliError
+    from rnncli.measure.runtimes import RUNTIME_ARCHS, RUNTIMES
+
+    names = [n for n, r in RUNTIMES.items() if r.in_all and r.inference_only
+             and r.is_installed()]
+    out: dict = {}
+    for name in names:
+        for (h, layers), archs in groups.items():
+            archs = [a for a in archs if a in RUNTIME_ARCHS]
+            if h == 0 or not archs:
+                continue
+            try:
+                rows = measure.quick_measure(
+                    archs, input_size=answers["input_size"], hidden_size=h,
+                    num_layers=layers, seq_len=answers["seq_len"], batch=1, mode="forward",
+                    impl=name, budget_s=budget_s * len(archs) / 3 / len(names))
+            except RnncliError:
+                continue
+            out.setdefault(name, {}).update({r["arch"]: float(r["median_s"]) for r in rows})
     return out
 
 
