@@ -145,3 +145,15 @@ def test_a_library_warning_never_reaches_the_terminal(cli, monkeypatch):
     res = cli("compare")
     assert res.exit_code == 2
     assert res.stderr.splitlines() == ["rnncli: error: the one error line"]
+
+
+@pytest.mark.parametrize("scale", [1.7e308, 1e200])
+def test_values_whose_squares_overflow_are_refused_before_numpy_warns(tmp_path, scale):
+    import warnings
+
+    values = np.random.default_rng(0).uniform(-1, 1, 200) * scale
+    frame = data.read_csv(_series(tmp_path / "big.csv", values))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a numpy RuntimeWarning would fail the test
+        with pytest.raises(BadInput, match=r"column 'y' holds values up to .*divide"):
+            data.select(frame)
