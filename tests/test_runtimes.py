@@ -260,3 +260,15 @@ def test_advise_measure_names_the_fastest_runtime(cli):
                     "--input-size", "4")
     text = json.dumps(data)
     assert "fastest runtime measured (same weights, torch, onnxruntime" in text
+
+
+@pytest.mark.slow
+@_installed("onnxruntime")
+def test_runtime_with_an_onnx_file_as_weights(cli, tmp_path):
+    from rnncli.formats.onnx_write import export_onnx
+
+    torch.manual_seed(0)
+    path = export_onnx(torch.nn.GRU(6, 10, num_layers=2), tmp_path / "g.onnx")
+    data = cli.json("bench", "--weights", str(path), "-T", "8", "-B", "2", "--runtime",
+                    "onnxruntime", *FAST)
+    _check_rows(data, "onnxruntime", {"gru"})

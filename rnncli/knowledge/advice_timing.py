@@ -39,7 +39,6 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
     """One sequence (batch 1) on each installed inference runtime of ``bench --runtime``
     (onnxruntime, OpenVINO), same weights as torch, outputs checked first; a runtime
     that disagrees or fails is left out.  {runtime: {arch: median seconds}}."""
-    from rnncli.errors import RnncliError
     from rnncli.measure.runtimes import RUNTIME_ARCHS, RUNTIMES
 
     names = [n for n, r in RUNTIMES.items() if r.in_all and r.inference_only
@@ -48,17 +47,25 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
     for name in names:
         for (h, layers), archs in groups.items():
             archs = [a for a in archs if a in RUNTIME_ARCHS]
-            if h == 0 or not archs:
-                continue
-            try:
-                rows = measure.quick_measure(
-                    archs, input_size=answers["input_size"], hidden_size=h,
-                    num_layers=layers, seq_len=answers["seq_len"], batch=1, mode="forward",
-                    impl=name, budget_s=budget_s * len(archs) / 3 / len(names))
-            except RnncliError:
-                continue
-            out.setdefault(name, {}).update({r["arch"]: float(r["median_s"]) for r in rows})
-    return out
+            if h and archs:
+                share = budget_s * len(archs) / 3 / len(names)
+                times = _runtime_group(answers, name, archs, h, layers, share)
+                out.setdefault(name, {}).update(times)
+    return {n: t for n, t in out.items() if t}
+
+
+def _runtime_group(answers: dict, name: str, archs: list[str], h: int, layers: int,
+                   budget_s: float) -> dict[str, float]:
+    from rnncli.errors import RnncliError
+
+    try:
+        rows = measure.quick_measure(
+            archs, input_size=answers["input_size"], hidden_size=h, num_layers=layers,
+            seq_len=answers["seq_len"], batch=1, mode="forward", impl=name,
+            budget_s=budget_s)
+    except RnncliError:  # outputs differ from torch, or the runtime failed: left out
+        return {}
+    return {r["arch"]: float(r["median_s"]) for r in rows}
 
 
 def _time_group(out: dict, answers: dict, mode: str, batch: int, h: int, layers: int,
