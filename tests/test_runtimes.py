@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import torch
 
-from rnncli.measure import runtimes
+from rnncli.measure import runtime_findings, runtimes
 from rnncli.measure.runtimes import RUNTIMES
 from rnncli.measure.spec import Case
 
@@ -243,14 +243,14 @@ def test_findings_name_torchs_kernel_only_when_another_runtime_is_faster():
     rows = [_row("gru", "torch", 3.4e-3), _row("lstm", "torch", 1.0e-3),
             _row("gru", "onnxruntime", 6.6e-4, (5.1, 5.0, 5.2), True),
             _row("lstm", "onnxruntime", 7.3e-4, (1.4, 1.3, 1.5), True)]
-    lines = runtimes.findings(rows)
+    lines = runtime_findings.findings(rows)
     assert "fastest GRU runtime measured at forward T=200 B=1" in lines[0]
     assert lines[0].endswith("onnxruntime")
     (kernel,) = [line for line in lines if "the GRU's slowness is torch's kernel" in line]
     assert "5.10× (95% 5.00–5.20)" in kernel and "torch's GRU takes 3.40× its LSTM's" in kernel
     tie = [*rows[:2], _row("gru", "onnxruntime", 3.3e-3, (1.03, 0.9, 1.2), False)]
-    assert not any("torch's kernel" in line for line in runtimes.findings(tie))
-    assert "(not distinguishable from torch)" in runtimes.findings(tie)[0]
+    assert not any("torch's kernel" in line for line in runtime_findings.findings(tie))
+    assert "(not distinguishable from torch)" in runtime_findings.findings(tie)[0]
 
 
 @pytest.mark.slow

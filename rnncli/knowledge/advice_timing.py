@@ -39,10 +39,9 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
     """One sequence (batch 1) on each installed inference runtime of ``bench --runtime``
     (onnxruntime, OpenVINO), same weights as torch, outputs checked first; a runtime
     that disagrees or fails is left out.  {runtime: {arch: median seconds}}."""
-    from rnncli.measure.runtimes import RUNTIME_ARCHS, RUNTIMES
+    from rnncli.measure.runtimes import RUNTIME_ARCHS
 
-    names = [n for n, r in RUNTIMES.items() if r.in_all and r.inference_only
-             and r.is_installed()]
+    names = _inference_runtimes()
     out: dict = {}
     for name in names:
         for (h, layers), archs in groups.items():
@@ -52,6 +51,13 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
                 times = _runtime_group(answers, name, archs, h, layers, share)
                 out.setdefault(name, {}).update(times)
     return {n: t for n, t in out.items() if t}
+
+
+def _inference_runtimes() -> list[str]:
+    from rnncli.measure.runtimes import RUNTIMES
+
+    return [n for n, r in RUNTIMES.items()
+            if r.in_all and r.inference_only and r.is_installed()]
 
 
 def _runtime_group(answers: dict, name: str, archs: list[str], h: int, layers: int,

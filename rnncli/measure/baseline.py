@@ -119,13 +119,7 @@ def _machine(data: dict, path: str) -> dict:
             "torch": meta.get("torch")}
 
 
-def merge(paths: Sequence[str]) -> dict:
-    """Several bench files (machines, or runtimes measured apart) as one table: one row per
-    key (arch, impl, mode, sizes, ...), one median per file (None where a file lacks the
-    row), and each median over the first file's (``vs_first``; above 1: slower there)."""
-    if len(paths) < 2:
-        raise BadInput("--compare: merging needs at least 2 files")
-    files = [load_baseline(p) for p in paths]
+def _merged_rows(files: list[dict]) -> list[dict]:
     keys: dict[tuple, dict] = {}
     for i, data in enumerate(files):
         for r in data["results"]:
@@ -133,7 +127,17 @@ def merge(paths: Sequence[str]) -> dict:
                 **{f: r.get(f) for f in KEY_FIELDS}, "median_s": [None] * len(files),
                 "iqr_s": [None] * len(files)})
             entry["median_s"][i], entry["iqr_s"][i] = r["median_s"], r.get("iqr_s")
-    rows = list(keys.values())
+    return list(keys.values())
+
+
+def merge(paths: Sequence[str]) -> dict:
+    """Several bench files (machines, or runtimes measured apart) as one table: one row per
+    key (arch, impl, mode, sizes, ...), one median per file (None where a file lacks the
+    row), and each median over the first file's (``vs_first``; above 1: slower there)."""
+    if len(paths) < 2:
+        raise BadInput("--compare: merging needs at least 2 files")
+    files = [load_baseline(p) for p in paths]
+    rows = _merged_rows(files)
     for r in rows:
         first = r["median_s"][0]
         r["vs_first"] = [m / first if (m and first) else None for m in r["median_s"]]

@@ -139,16 +139,17 @@ def run(cases: Sequence[Case], settings: Settings, budget: Budget, baseline: dic
 def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict]) -> None:
     """summary.runtimes: the honesty rules, the rows not timed (outputs differ), threads
     as set per runtime and the fastest runtime per shape (only with --runtime rows)."""
+    from rnncli.measure import runtime_findings as found
     from rnncli.measure import runtimes
 
     if not any(c.impl in runtimes.RUNTIMES for c in cases):
         return
     rows = report["results"]
-    runtimes.add_torch_ratios(rows)
+    found.add_torch_ratios(rows)
     report["summary"]["runtimes"] = {
         "rules": list(runtimes.RULES), "tolerance": runtimes.TOLERANCE,
-        "not_timed": not_timed, "threads_as_set": runtimes.threads_as_set(rows, report["meta"]),
-        "fastest": runtimes.fastest(rows), "findings": runtimes.findings(rows)}
+        "not_timed": not_timed, "threads_as_set": found.threads_as_set(rows, report["meta"]),
+        "fastest": found.fastest(rows), "findings": found.findings(rows)}
 
 
 def _sequential(budget: Budget, n: int, on_step: Callable[[str], None] | None):
