@@ -11,7 +11,18 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 torch = pytest.importorskip("torch")
-keras = pytest.importorskip("keras")
+class _Keras:
+    """Keras imported when a test first uses it (about 3.5 s of CPU): collecting the fast
+    tier, whose tests need no Keras, stays cheap."""
+
+    def __getattr__(self, name):
+        if name.startswith("_"):  # pytest's collection looks for __test__ and the like
+            raise AttributeError(name)
+        return getattr(pytest.importorskip("keras"), name)
+
+
+keras = _Keras()
+
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
 pytest.importorskip("safetensors")
@@ -63,7 +74,7 @@ def convert(cli, src, dst, *extra):
     return cli.json("convert", str(src), str(dst), *extra)
 
 
-FAST = [("lstm", True, "onnx", "keras"), ("gru", False, "keras", "pt")]
+FAST = [("lstm", True, "onnx", "pt"), ("gru", False, "safetensors", "onnx")]
 SLOW = [(a, bi, d1, d2) for a in ("lstm", "gru", "rnn") for bi in (False, True)
         for d1 in SUFFIX for d2 in SUFFIX if d1 != d2 and (a, bi, d1, d2) not in FAST
         and d1 in ("onnx", "keras", "h5") and (d2 != "h5" or d1 == "onnx")]
@@ -97,6 +108,7 @@ def keras_gru_reset_before(tmp_path):
     return m, tmp_path / "g.keras"
 
 
+@pytest.mark.slow  # Keras writes the file (its import alone is ~3.5 s CPU)
 def test_reset_before_gru_refused_into_torch_with_its_error(cli, tmp_path):
     _, src = keras_gru_reset_before(tmp_path)
     res = cli("convert", str(src), str(tmp_path / "g.pt"))
@@ -106,6 +118,7 @@ def test_reset_before_gru_refused_into_torch_with_its_error(cli, tmp_path):
     assert not (tmp_path / "g.pt").exists()
 
 
+@pytest.mark.slow  # Keras writes the file
 def test_reset_before_gru_into_onnx_is_exact(cli, tmp_path):
     m, src = keras_gru_reset_before(tmp_path)
     doc = convert(cli, src, tmp_path / "g.onnx")
@@ -145,6 +158,7 @@ def test_paths_checked_first(cli, tmp_path):
     assert res.exit_code == 2 and "no such file" in res.output
 
 
+@pytest.mark.slow  # Keras writes the file
 def test_traps_shown(cli, tmp_path):
     torch.save(torch_module("lstm", False, 1).state_dict(), tmp_path / "l.pt")
     doc = convert(cli, tmp_path / "l.pt", tmp_path / "l.keras")
@@ -156,6 +170,7 @@ def test_traps_shown(cli, tmp_path):
     assert "unit_forget_bias" in " ".join(doc["notes"])  # Keras's LSTM default
 
 
+@pytest.mark.slow  # Keras writes the file
 def test_bench_weights_reads_onnx_and_refuses_reset_before(cli, tmp_path):
     from rnncli.formats.onnx_files import export_onnx
     from rnncli.measure.usermodel import read_model
