@@ -33,7 +33,7 @@ Preset = choice_enum("Preset", grid.PRESETS)
 Clock = choice_enum("Clock", spec.CLOCKS)
 Flops = choice_enum("Flops", spec.FLOP_COUNTS)
 _IMPL_HELP = "; ".join(f"{n}: {IMPLS[n].help}" for n in IMPL_NAMES)
-_RUNTIME_HELP = "; ".join(f"{r.name}: {r.help} [extra {r.extra}]" for r in RUNTIMES.values()
+_RUNTIME_HELP = "; ".join(f"{r.name}: {r.help} (extra {r.extra})" for r in RUNTIMES.values()
                           if r.extra != "torch")
 
 
