@@ -257,6 +257,23 @@ def test_an_ascii_terminal_gets_ascii_symbols_not_a_crash():
 
 
 @pytest.mark.slow
+def _wait_for_cpu(pid: int, seconds: float, timeout: float = 30.0) -> None:
+    """Wait until process ``pid`` has used ``seconds`` of CPU (from /proc; elsewhere a
+    fixed nap), so a signal lands in the work, not in the interpreter's start-up."""
+    stat = f"/proc/{pid}/stat"
+    if not os.path.exists(stat):
+        time.sleep(3 * seconds)
+        return
+    tick = os.sysconf("SC_CLK_TCK")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with open(stat) as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+        if (int(fields[11]) + int(fields[12])) / tick >= seconds:  # utime + stime
+            return
+        time.sleep(0.05)
+
+
 def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     steps = tmp_path / "long.csv"
     steps.write_text("1\n0\n0\n" * 100_000)  # 300k steps: the table (not --json) fits the estimate
@@ -265,7 +282,7 @@ def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "rnncli", "gates", "--input", str(steps),
                              "--hidden", "16"], stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True, env=env, cwd=ROOT)
-    time.sleep(1.5)
+    _wait_for_cpu(proc.pid, 1.0)  # past start-up (a loaded machine needs more than 1.5 s)
     proc.send_signal(signal.SIGINT)
     _, stderr = proc.communicate(timeout=60)
     # a shell reports both as 130: exit(130), or death by SIGINT after the message
