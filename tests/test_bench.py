@@ -388,6 +388,7 @@ def test_lesson_claim_with_no_win_is_not_holds_in_some_cases():
             "undecided in 1") in text
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_onednn_why_line_only_beside_the_torch_rows_it_explains():
     dnn, aten = "oneDNN fused RNN", "ATen ops per step"
     numpy_rows = [_synthetic("gru", "numpy", 1.0), _synthetic("lstm", "numpy", 1.5)]

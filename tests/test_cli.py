@@ -108,6 +108,7 @@ def test_unknown_command_in_process(cli):
     assert "no-such-command" in _one_error_line(res.stderr)
 
 
+@pytest.mark.slow  # a fresh interpreter per case (CPU in a child process)
 @pytest.mark.parametrize("args", [["no-such-command"], ["--no-such-option"],
                                   ["explain", "--no-such-option"]],
                          ids=["command", "root-option", "explain-option"])
@@ -118,6 +119,7 @@ def test_usage_errors_real_process(args):
     assert proc.stdout == ""
 
 
+@pytest.mark.slow  # a fresh interpreter per case (CPU in a child process)
 def test_version_real_process():
     proc = _run("-m", "rnncli", "--version")
     assert proc.returncode == 0 and proc.stdout == f"rnncli {__version__}\n"
@@ -132,6 +134,7 @@ def _imported_modules(stderr: str) -> set[str]:
     return names
 
 
+@pytest.mark.slow  # a fresh interpreter per case (CPU in a child process)
 @pytest.mark.parametrize("args", [
     pytest.param(["--help"], id="root-help"),
     pytest.param(["explain", "lstm"], id="explain-lstm"),

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 
 pytest.importorskip("matplotlib")
+pytestmark = pytest.mark.slow  # every test draws a whole figure (~0.1-0.8 s each)
 
 
 @pytest.fixture(autouse=True)

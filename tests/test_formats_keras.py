@@ -86,6 +86,7 @@ def test_gates_trace_equals_keras(cli, tmp_path, kind, bi, layers, suffix):
         np.testing.assert_allclose(hidden(bwd)[::-1], y[:, 4:], atol=1e-6)
 
 
+@pytest.mark.slow  # a whole library session or figure (~0.7-1.4 s CPU)
 def test_weights_only_file_read_from_shapes(cli, tmp_path):
     m = model("gru", False, 1)
     path = save(m, tmp_path / "m.weights.h5")

@@ -274,6 +274,7 @@ def _wait_for_cpu(pid: int, seconds: float, timeout: float = 30.0) -> None:
         time.sleep(0.05)
 
 
+@pytest.mark.slow  # a real process, signalled after it used 1 s of CPU
 def test_ctrl_c_in_gates_prints_interrupted(tmp_path):
     steps = tmp_path / "long.csv"
     steps.write_text("1\n0\n0\n" * 100_000)  # 300k steps: the table (not --json) fits the estimate

@@ -151,6 +151,7 @@ def test_full_disk_through_the_cli_sentiment_save(cli, tmp_path, full_disk):
     assert not out.exists() and _temps(tmp_path) == []
 
 
+@pytest.mark.slow  # a whole library session or figure (~0.7-1.4 s CPU)
 def test_a_figure_too_large_is_exit_1_naming_the_path(cli, tmp_path, full_disk):
     pytest.importorskip("matplotlib")
     full_disk(errno.EFBIG)

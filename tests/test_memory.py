@@ -53,6 +53,7 @@ def test_same_seed_and_threads_give_the_same_numbers(cli):
     assert _without_seconds(other)["results"] != _without_seconds(first)["results"]
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_time_cap_is_shown_in_table_and_json(cli, monkeypatch):
     data = cli.json("memory", "--seq-len", "4", "--arch", "rnn", "--hidden", "4",
                     "--steps", "100000", "--max-seconds", "0.3")

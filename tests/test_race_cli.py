@@ -79,6 +79,7 @@ def test_equal_params_through_the_command(cli):
     assert max(params) / min(params) < 1.15  # tiny widths: the nearest integer size
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_equal_time_warns(cli):
     data = cli.json("race", "--series", "sine", "--arch", "rnn", "--equal", "time",
                     "--time-s", "0.2", *TINY)

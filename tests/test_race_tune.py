@@ -129,6 +129,7 @@ def _tiny_request(csv: str) -> run.Request:
     return run.Request(csv=csv, config=cfg, tune=["window=4,8", "lr=0.003,0.03"])
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_test_period_cannot_change_the_selection(tmp_path):
     """Rewrite the test period's targets: every validation score, every selection (the
     models' and the AR's window) must stay; only test errors may move."""

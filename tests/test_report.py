@@ -57,6 +57,7 @@ def test_page_is_self_contained_and_reproducible(cli, tmp_path):
     assert str(page) not in res.stdout
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_figures_inline_as_svg_and_seed_stated(cli, tmp_path):
     pytest.importorskip("matplotlib")
     page = tmp_path / "g.html"
@@ -68,6 +69,7 @@ def test_figures_inline_as_svg_and_seed_stated(cli, tmp_path):
     assert not list(tmp_path.glob("*.png"))  # --html alone writes the page only
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_user_strings_are_escaped(cli, tmp_path):
     np = pytest.importorskip("numpy")
     evil = tmp_path / "<script>document.title='pwned'<!--x-->.npy"

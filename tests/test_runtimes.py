@@ -42,6 +42,7 @@ def _check_rows(data: dict, name: str, archs: set[str]) -> None:
     assert any("not timed" in rule for rule in info["rules"])
 
 
+@pytest.mark.slow  # a whole library session or figure (~0.7-1.4 s CPU)
 @_installed("onnxruntime")
 def test_onnxruntime_agrees_and_reports_its_fields(cli):
     data = cli.json("bench", *TINY, "--arch", "rnn,gru,lstm", "--runtime",

@@ -119,6 +119,7 @@ def test_verdict_says_what_was_shown():
     assert not heldout.applies([{"sets": {"test": {}}}])  # real data: no held-out sets
 
 
+@pytest.mark.slow  # trains or measures end to end (~0.4-0.6 s CPU)
 def test_json_reports_in_distribution_and_held_out_for_every_model(cli):
     data = cli.json("sentiment", "--steps", "2", "--embed", "4", "--hidden", "4")
     names = [m["name"] for m in data["models"]]

@@ -82,6 +82,7 @@ def test_failed_chapter_is_reported_and_the_tour_goes_on(cli, monkeypatch):
     assert "--seq" in data["chapters"][0]["message"]
 
 
+@pytest.mark.slow  # a whole library session or figure (~0.7-1.4 s CPU)
 def test_tour_html_has_every_chapter(cli, tmp_path):
     page = tmp_path / "tour.html"
     res = cli("tour", "--chapters", "gates,compare", "--html", str(page))
