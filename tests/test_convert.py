@@ -11,17 +11,7 @@ import pytest
 
 os.environ.setdefault("KERAS_BACKEND", "torch")
 torch = pytest.importorskip("torch")
-class _Keras:
-    """Keras imported when a test first uses it (about 3.5 s of CPU): collecting the fast
-    tier, whose tests need no Keras, stays cheap."""
-
-    def __getattr__(self, name):
-        if name.startswith("_"):  # pytest's collection looks for __test__ and the like
-            raise AttributeError(name)
-        return getattr(pytest.importorskip("keras"), name)
-
-
-keras = _Keras()
+from lazy_keras import keras  # noqa: E402
 
 ort = pytest.importorskip("onnxruntime")
 onnx = pytest.importorskip("onnx")
