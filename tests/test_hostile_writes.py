@@ -192,7 +192,7 @@ def test_a_real_full_tmpfs(tmp_path):
 
 def test_stale_temporary_files_of_a_killed_run_are_cleared_on_the_next_write(tmp_path):
     target = tmp_path / "m.pt"
-    old = time.time() - 3600
+    old = tempfiles.process_start() - 3600  # before this process started
     stale = [".m.pt.rnncli-ab12cd_x.pt", ".m.pt.zz99yy00.pt", ".m.pt.rnncli-q1w2e3r4.probe"]
     kept = [".m.pt.rnncli-fresh000.pt",  # as new as this process: another writer's
             ".m.pt.notours.pt", ".m.pt.rnncli-ab12cd_x.pt.bak", "m.pt.rnncli-ab12cd_x.pt",
@@ -274,7 +274,9 @@ def test_sigkill_leaves_a_temporary_file_the_next_write_removes(tmp_path, cli):
     stale = _temps(tmp_path)
     assert len(stale) == 1 and tempfiles.pattern(target).fullmatch(stale[0])
     assert target.read_bytes() == OLD
-    old = time.time() - 60  # written by a process that started before this one
+    # written before this process started (the test runs in pytest's process, which may
+    # have started minutes ago: a fixed "60 s ago" is not older than it in a long run)
+    old = tempfiles.process_start() - 60
     os.utime(tmp_path / stale[0], (old, old))
     res = cli("seq2seq", "--task", "dates", "--export-data", str(target))
     assert res.exit_code == 0, res.output
