@@ -8,9 +8,11 @@ reduced numbers differ from the full ones. A chapter runs the command itself (it
 parser, library code and renderer, through the registered click command): the tour has
 no second implementation of anything, so it shows exactly what the command shows.
 
-The CPU-time estimates (``est_cpu_s``) were measured on the 2-core development machine
-with ``python benchmarks/bench_defaults.py tour`` (benchmarks/README.md); the tour prints the
-measured total at the end.
+The CPU-time estimates (``est_cpu_s``) are each chapter's CPU seconds from ``rnncli tour
+--json`` on the 2-core development machine (Intel Xeon, 1 thread; 31.8 s for the nine
+chapters, 34.6 s for the whole process with start-up, :data:`START_CPU_S`); the whole
+command is timed by ``python benchmarks/bench_defaults.py tour`` (benchmarks/README.md).
+The tour prints the measured total at the end.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ class Chapter:
     args: tuple[str, ...]      # the reduced command line (command first)
     full: str                  # the full study, one option away
     reduced: str               # how the reduced numbers differ from the full command's
-    est_cpu_s: float           # measured CPU seconds at one thread (benchmarks/bench_tour.py)
+    est_cpu_s: float           # measured CPU seconds at one thread (see the module doc)
     threads_option: bool = False  # the command takes --threads
     optional: bool = False     # not run unless asked for by name
 
@@ -51,21 +53,21 @@ CHAPTERS: tuple[Chapter, ...] = (
              "--init", "default,forget-bias-1"),
             "rnncli gradients --seq-len 100 --after-training adding",
             "T=50, H=32, 2 seeds (full: T=100, H=64, 5 seeds): the per-step factors are the "
-            "same quantity with a wider seed spread.", 2.5),
+            "same quantity with a wider seed spread.", 0.3),
     Chapter("gates", "2. Gates, step by step",
             "One short sequence through each cell, every gate at every step: what the "
             "forget, input and output gates (LSTM) and the reset and update gates (GRU) "
             "do with a 1 and the 0s after it.",
             ("gates", "--arch", "all", "--seq", "1,0,0,1"),
             "rnncli gates --arch lstm --seq 1,0,0,0,0,1 --plot gates.png",
-            "not reduced: the same trace the full command prints.", 0.5),
+            "not reduced: the same trace the full command prints.", 0.2),
     Chapter("compare", "3. What each cell costs on paper",
             "Exact parameter counts, FLOPs and activation memory at the same sizes, and the "
             "lesson's comparison table checked against its sources, including the 3/4 "
             "claim.",
             ("compare",),
             "rnncli compare --measure",
-            "not reduced (no --measure here: the next chapter measures).", 0.4),
+            "not reduced (no --measure here: the next chapter measures).", 0.1),
     Chapter("bench", "4. What each cell costs on this machine",
             "Forward time of each cell on this machine, with median and spread, and "
             "verdicts only where the interval excludes no difference. Paper FLOPs and "
@@ -75,7 +77,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "rnncli bench --seq-len 200",
             "T=100, B=16, H=64, forward only, 0.2 s per row, 2 rounds, no GEMM peak (full: "
             "T=200, B=32, H=128, forward and training, 1 s per row, 3 rounds): fewer timed "
-            "runs, wider intervals, more ties.", 3.5, threads_option=True),
+            "runs, wider intervals, more ties.", 2.0, threads_option=True),
     Chapter("memory", "5. Remembering across 50 steps",
             "The adding task: find two marked numbers in a sequence of 50 and add them. "
             "Scored against the no-memory baseline (always answer the mean).",
@@ -83,14 +85,14 @@ CHAPTERS: tuple[Chapter, ...] = (
              "--hidden", "32"),
             "rnncli memory --full",
             "one length (T=50), H=32, 1,000 steps per run (full: T=50,100,200, H=64, 5,000 "
-            "steps): a cell that needs more steps shows as not solved here.", 11.0,
+            "steps): a cell that needs more steps shows as not solved here.", 9.0,
             threads_option=True),
     Chapter("sentiment", "6. Negation and word order",
             "The lesson's sentiment classifier trained on generated sentences and probed "
             "claim by claim, beside baselines that ignore word order.",
             ("sentiment", "--steps", "150"),
             "rnncli sentiment",
-            "150 optimizer steps per model (full: 300): lower accuracies, same probes.", 8.0,
+            "150 optimizer steps per model (full: 300): lower accuracies, same probes.", 3.0,
             threads_option=True),
     Chapter("seq2seq", "7. Encoder-decoders, with and without attention",
             "Reversing digit strings: a decoder reading one fixed vector against one that "
@@ -98,7 +100,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             ("seq2seq", "--arch", "lstm", "--steps", "300"),
             "rnncli seq2seq",
             "the LSTM only, 300 steps (full: RNN, GRU and LSTM, 600 steps): lower exact-"
-            "match rates, the same gap between attention and none.", 10.0,
+            "match rates, the same gap between attention and none.", 8.0,
             threads_option=True),
     Chapter("race", "8. A short race on a series",
             "RNN, GRU and LSTM forecasting NARMA-10 beside persistence and a linear "
@@ -108,7 +110,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "rnncli race --series narma10 --tune window=12,50 --tune lr=0.003,0.01",
             "800 rows, 150 steps, 3 seeds (the fewest the verdict rule accepts), one "
             "configuration (full: 2,000 rows, 500 steps, 5 seeds, tuned on validation): "
-            "rankings from so few runs are rarely decided.", 8.0, threads_option=True),
+            "rankings from so few runs are rarely decided.", 7.0, threads_option=True),
     Chapter("advise", "9. The decision, measured",
             "The lesson's decision guide as a documented score, its compute question "
             "answered by timing the cells here at the tour's sizes rather than by "
@@ -117,7 +119,7 @@ CHAPTERS: tuple[Chapter, ...] = (
              "--batch", "16"),
             "rnncli advise --measure --data your.csv",
             "not reduced: the full command with --measure at the bench chapter's sizes.",
-            6.0),
+            3.5),
     Chapter("quiz", "10. Check yourself",
             "The quick check: questions on what the tour showed, answers explained.",
             ("quiz", "--count", "5", "--seed", "0"),
@@ -236,9 +238,13 @@ def run(root: Any, chapters: Sequence[Chapter], threads: int, json_out: bool,
             raise KeyboardInterrupt
 
 
+#: CPU seconds of the interpreter's start and the imports before the first chapter.
+START_CPU_S = 2.5
+
+
 def estimate_cpu_s(chapters: Sequence[Chapter]) -> float:
-    """The chapters' measured CPU seconds, summed (printed before the tour starts)."""
-    return sum(c.est_cpu_s for c in chapters)
+    """The chapters' measured CPU seconds plus start-up (printed before the tour starts)."""
+    return START_CPU_S + sum(c.est_cpu_s for c in chapters)
 
 
 def as_json(tour: Tour) -> dict[str, Any]:

@@ -19,7 +19,8 @@ def listing(chapters, out) -> None:
 
 
 def opening(chapters, est_cpu_s: float, threads: int, out) -> None:
-    out.print(f"[bold]rnncli tour[/]: {len(chapters)} chapters, about "
+    plural = "s" if len(chapters) != 1 else ""
+    out.print(f"[bold]rnncli tour[/]: {len(chapters)} chapter{plural}, about "
               f"{fmt.rough_duration(est_cpu_s)} of CPU at {threads} thread"
               f"{'s' if threads != 1 else ''} (measured on a 2-core machine; yours "
               "differs). Each chapter is a reduced run of a real command; the full study "
