@@ -4,7 +4,7 @@ Runs the command as a user would (a fresh process each repeat, so the torch impo
 and reports, per repeat, the wall time and the CPU time of the process; the median and the
 IQR over repeats; the machine's load average before and after (the development machine is
 shared: the CPU time is the better guide when the load is high); and the machine, versions
-and commit (``rnncli.measure.machine.meta``). Speed is measured here, never asserted.
+and commit (``rnncli.machine.meta``). Speed is measured here, never asserted.
 
     python benchmarks/bench_race.py                 # 3 repeats of the default race
     python benchmarks/bench_race.py --repeats 1 --json
@@ -63,7 +63,7 @@ def main(argv=None) -> None:
     args = parse_args(argv)
     race_args = args.race_args or ["--series", "narma10"]
     sys.path.insert(0, str(ROOT))
-    from rnncli.measure.machine import load_average, meta
+    from rnncli.machine import load_average, meta
 
     load_before = load_average()
     runs = [one_run(race_args) for _ in range(args.repeats)]

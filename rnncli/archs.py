@@ -226,6 +226,10 @@ SPECS: dict[str, ArchSpec] = {
 #: The architecture a command shows when none is named.
 DEFAULT = "lstm"
 
+#: The lesson's cost claim, (lighter, heavier): "GRU is lighter and faster than LSTM".
+#: bench's verdict tests it and divides every row by the heavier one's (``vs_lstm``).
+LESSON_PAIR = ("gru", "lstm")
+
 #: The architectures torch runs natively, in the order tables show them.
 TORCH_ARCHS: tuple[str, ...] = tuple(n for n, s in SPECS.items() if s.torch_module)
 

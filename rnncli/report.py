@@ -233,22 +233,13 @@ def versions() -> str:
 
 def machine() -> str:
     """CPU model, logical cores and the load average when the page was written."""
-    cpu = _cpu_model() or platform.processor() or platform.machine()
+    from rnncli.machine import cpu_model
+
+    cpu = cpu_model() or platform.machine()
     load = ""
     if hasattr(os, "getloadavg"):
         load = ", load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())
     return f"{cpu}, {os.cpu_count()} logical cores, {platform.system()}{load}"
-
-
-def _cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return ""
 
 
 def _threads(params: dict[str, Any]) -> str:

@@ -18,9 +18,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from rnncli import formulas
-from rnncli.measure import analysis, engine, grid, naive, workloads
+from rnncli.measure import analysis, engine, grid, impls
 from rnncli.measure.impls import IMPLS
 from rnncli.measure.spec import Case
+from rnncli.scratch import naive
 
 TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")
 RESULT_KEYS = {"arch", "impl", "mode", "seq_len", "batch", "input_size", "hidden_size",
@@ -71,7 +72,7 @@ def test_json_schema_and_formulas(cli):
                                        if not IMPLS[i].runtime])  # runtimes: test_runtimes
 def test_params_formula_equals_module(impl, arch):
     case = Case(arch, impl, "forward", 2, 2, 3, 5, 2)
-    wl = workloads.build(case)
+    wl = impls.build(case)
     assert wl.params_module == engine.formula_params(case)
     wl.step()  # runs
 
@@ -88,8 +89,7 @@ def test_flops_by_hand():
 def test_naive_lstm_matches_torch():
     import torch
 
-    case = Case("lstm", "naive", "forward", 4, 1, 3, 5, 1, "float64")
-    net = naive.NaiveNet(case)
+    net = naive.NaiveNet("lstm", 3, 5)
     ref = torch.nn.LSTM(3, 5, dtype=torch.float64)
     p = net.layers[0]
     with torch.no_grad():  # torch rows i, f, g, o; the lesson's per-gate [W_x | W_h]
@@ -109,7 +109,7 @@ def test_numpy_memory_measurement_matches_formula():
     # T = 40, H = 32: the cache's layout overhead (the inputs [x_t, 1], a row for step T+1)
     # stays small beside the 6 values per unit the formula counts
     case = Case("lstm", "numpy", "train", 40, 8, 6, 32, 1)
-    measured = workloads.build(case).memory()
+    measured = impls.build(case).memory()
     want = engine.formula_memory(case)
     assert abs(measured - want) / want < 0.15
 
@@ -246,7 +246,7 @@ def test_estimate_refusal(cli, monkeypatch):
 
 def test_naive_scales_a_subset_and_flags_it():
     case = Case("lstm", "naive", "forward", 400, 64, 64, 512, 1)
-    wl = workloads.build(case)
+    wl = impls.build(case)
     assert 1 <= wl.batch_timed < 64 and "scaled" in wl.note
 
 
@@ -348,8 +348,7 @@ def test_naive_gru_is_cho2014_with_the_update_gate_flipped():
     keep it when z ≈ 1.  Negating the z weights (σ(-a) = 1 - σ(a)) maps one onto the other."""
     from rnncli import scratch
 
-    case = Case("gru", "naive", "forward", 4, 1, 3, 5, 1, "float64")
-    net = naive.NaiveNet(case)
+    net = naive.NaiveNet("gru", 3, 5)
     p = net.layers[0]
     w = {g: p[g][0] for g in ("r", "z", "h")}
     b = {g: p[g][1][:, 0] + np.random.default_rng(2).normal(size=5) for g in ("r", "z", "h")}

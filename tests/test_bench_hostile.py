@@ -85,13 +85,13 @@ def test_absurd_sizes_are_one_line_even_with_force(cli, value):
 
 
 def test_a_build_failure_is_one_short_line(cli, monkeypatch):
-    from rnncli.measure import workloads
+    from rnncli.measure import impls
 
-    def boom(case):
+    def boom(case, threads=1, clock="wall"):
         raise RuntimeError("[enforce fail at alloc_cpu.cpp:117] can't allocate memory\n"
                            "frame #0: c10::ThrowEnforceNotMet\nframe #1: ...")
 
-    monkeypatch.setattr(workloads, "build", boom)
+    monkeypatch.setattr(impls, "build", boom)
     line = _one_line(cli("bench", *TINY, "--force"), 1, "can't allocate memory")
     assert "frame" not in line
 

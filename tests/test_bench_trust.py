@@ -11,8 +11,8 @@ import json
 import numpy as np
 import pytest
 
-from rnncli import fmt, verdict
-from rnncli.measure import analysis, machine, stats
+from rnncli import fmt, machine, verdict
+from rnncli.measure import analysis, stats
 from rnncli.render import bench as view
 
 TINY = ("-T", "3", "-B", "2", "-I", "3", "-H", "4", "--min-time", "0.005")

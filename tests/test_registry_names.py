@@ -21,13 +21,6 @@ ROOT = Path(rnncli.__file__).parent
 # formats/layout.py is the porting table: what each framework calls each architecture and in
 # which order it stores the gates (the format registry's per-architecture data)
 ALLOWED = ("archs.py", "scratch/", "knowledge/", "experiments/tasks.py", "formats/layout.py")
-#: Modules that still spell names, each with why; this list only shrinks.
-PENDING = {
-    "measure/naive.py": "the lesson's own per-gate loops, reproduced as written "
-                        "(bench --impl naive); measure/ is being reworked separately",
-    "measure/analysis.py": "bench's GRU-vs-LSTM speed claim; measure/ is being reworked "
-                           "separately",
-}
 ARCH_NAMES = {n for s in archs.SPECS.values() for n in (s.name, *s.aliases)}
 NAMES = ARCH_NAMES | set(TASKS)
 
@@ -65,15 +58,9 @@ def test_no_module_outside_the_registries_branches_on_a_name():
     report = []
     for path in sorted(ROOT.rglob("*.py")):
         rel = path.relative_to(ROOT).as_posix()
-        if rel.startswith(ALLOWED) or rel in PENDING:
+        if rel.startswith(ALLOWED):
             continue
         report += [f"rnncli/{rel}:{line}: {what}"
                    for line, what in offences(ast.parse(path.read_text(), rel))]
     assert not report, "move this behaviour onto the spec/Task:\n" + "\n".join(report)
 
-
-def test_pending_modules_still_need_their_exception():
-    """An exception that is no longer needed is dropped (the list only shrinks)."""
-    for rel in PENDING:
-        path = ROOT / rel
-        assert not path.exists() or offences(ast.parse(path.read_text(), rel)), rel

@@ -11,9 +11,10 @@ import numpy as np
 import pytest
 import torch
 
-from rnncli.measure import runtime_findings, runtimes
-from rnncli.measure.runtimes import RUNTIMES
+from rnncli import runtimes
+from rnncli.measure import runtime_findings, workloads
 from rnncli.measure.spec import Case
+from rnncli.runtimes import RUNTIMES
 
 FAST = ("--min-time", "0.02", "--peak-n", "0", "--rounds", "2", "--mode", "forward")
 TINY = ("-T", "5", "-B", "2", "-I", "3", "-H", "4")
@@ -183,7 +184,7 @@ def test_runtime_runs_the_users_weights(cli, tmp_path):
     assert rows["onnxruntime"]["agreement"]["agrees"]
     assert rows["onnxruntime"]["note"] == "weights from the file"
     case = Case("lstm", "onnxruntime", "forward", 4, 2, 3, 5, 2, weights=str(path))
-    module = runtimes.torch_reference(case)
+    module = workloads._torch_modules(dataclasses.replace(case, impl="torch"))
     for name, value in net.state_dict().items():
         assert torch.equal(module.state_dict()[name], value)
 
@@ -194,7 +195,7 @@ def test_runtime_workload_params_and_step(arch):
     from rnncli.measure import engine
 
     case = Case(arch, "onnxruntime", "forward", 2, 2, 3, 5, 2)
-    wl = runtimes.workload(case)
+    wl = workloads.runtime_workload(case)
     assert wl.params_module == engine.formula_params(case)
     assert wl.extra["agreement"]["agrees"]
     wl.step()  # runs

@@ -14,17 +14,17 @@ from typing import Annotated
 
 import typer
 
-from rnncli import archs, console
-from rnncli.measure import baseline, grid, machine, request, spec
+from rnncli import archs, console, machine
+from rnncli.measure import baseline, grid, request, spec
 from rnncli.measure import output as out_mod
 from rnncli.measure.budget import Budget
 from rnncli.measure.impls import IMPL_NAMES, IMPLS
-from rnncli.measure.runtimes import NAMES as RUNTIME_NAMES
-from rnncli.measure.runtimes import RUNTIMES
 from rnncli.options import JsonFlag, choice_enum, complete_list, value
 from rnncli.render import bench as view
 from rnncli.render import runtimes as runtimes_view
 from rnncli.report import wants_figures
+from rnncli.runtimes import NAMES as RUNTIME_NAMES
+from rnncli.runtimes import RUNTIMES
 
 Mode = choice_enum("Mode", spec.MODE_CHOICES)
 Device = choice_enum("Device", spec.DEVICES)

@@ -39,7 +39,7 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
     """One sequence (batch 1) on each installed inference runtime of ``bench --runtime``
     (onnxruntime, OpenVINO), same weights as torch, outputs checked first; a runtime
     that disagrees or fails is left out.  {runtime: {arch: median seconds}}."""
-    from rnncli.measure.runtimes import RUNTIME_ARCHS
+    from rnncli.runtimes import RUNTIME_ARCHS
 
     names = _inference_runtimes()
     out: dict = {}
@@ -54,7 +54,7 @@ def _runtime_latency(answers: dict, groups: dict, budget_s: float) -> dict:
 
 
 def _inference_runtimes() -> list[str]:
-    from rnncli.measure.runtimes import RUNTIMES
+    from rnncli.runtimes import RUNTIMES
 
     return [n for n, r in RUNTIMES.items()
             if r.in_all and r.inference_only and r.is_installed()]

@@ -1,13 +1,14 @@
 """The benchmarking engine behind ``rnncli bench`` (and ``compare``/``advise --measure``).
 
-Modules: ``spec`` (cases, choices), ``impls`` (the implementations), ``request``
+Modules: ``spec`` (cases, choices), ``impls`` (the implementation registry), ``request``
 (options -> checked request), ``grid`` (presets, grids), ``budget`` (the one time
 budget: estimate, refusal, per-row timing), ``workloads``, ``naive`` and ``usermodel``
 (what a row runs; --weights, --lengths), ``timing`` (torch.utils.benchmark),
-``footprint`` (bytes of memory), ``peak`` (GEMM peak), ``machine`` (versions, BLAS, CPU,
-load), ``engine`` (rows, rounds, Ctrl-C), ``session`` (one run -> report), ``stats``
-(bootstrap intervals of ratios), ``analysis`` (ratios, verdicts, warnings, scaling fit),
-``baseline`` (``--compare`` files), ``output`` (JSON/CSV files).
+``footprint`` (bytes of memory), ``peak`` (GEMM peak), ``engine`` (rows, rounds,
+Ctrl-C), ``session`` (one run -> report), ``stats`` (bootstrap intervals of ratios),
+``analysis`` and ``runtime_findings`` (ratios, verdicts, warnings, scaling fit),
+``baseline`` (``--compare`` files), ``output`` (JSON/CSV files).  What the machine is
+and how busy: :mod:`rnncli.machine`; the ``--runtime`` registry: :mod:`rnncli.runtimes`.
 
 Nothing heavy is imported here: torch loads when a measurement starts.
 """
@@ -49,7 +50,8 @@ def quick_measure(archs: Sequence[str], *, input_size: int = 64, hidden_size: in
 def _quick_rows(cases: list, budget_s: float) -> list[dict]:
     import torch
 
-    from rnncli.measure import engine, machine
+    from rnncli import machine
+    from rnncli.measure import engine
     from rnncli.measure.budget import Budget
 
     before = torch.get_num_threads()

@@ -27,6 +27,8 @@ import math
 from collections import defaultdict
 from collections.abc import Sequence
 
+import numpy as np
+
 from rnncli import archs, fmt
 from rnncli import verdict as rule
 from rnncli.measure import stats
@@ -34,6 +36,8 @@ from rnncli.measure.spec import KEY_FIELDS
 
 #: Fields a comparison varies, with how its members are named in text.
 COMPARED = ("arch", "impl", "batching")
+#: The lesson's claim: LIGHT (the GRU) is lighter and faster than HEAVY (the LSTM).
+LIGHT, HEAVY = archs.LESSON_PAIR
 
 
 def _key_without(row: dict, *fields: str) -> tuple:
@@ -45,12 +49,12 @@ def _name(row: dict, field: str) -> str:
 
 
 def add_ratios(rows: Sequence[dict]) -> None:
-    """Add ``vs_lstm`` and ``vs_torch`` (time ratios) to every row, in place."""
-    lstm = {_key_without(r, "arch"): r for r in rows if r["arch"] == "lstm"}
+    """Add ``vs_lstm`` (against HEAVY) and ``vs_torch`` (time ratios) to every row."""
+    heavy = {_key_without(r, "arch"): r for r in rows if r["arch"] == HEAVY}
     fused = {_key_without(r, "impl"): r for r in rows if r["impl"] == "torch"}
     several_impls = len({r["impl"] for r in rows}) > 1
     for r in rows:
-        ref = lstm.get(_key_without(r, "arch"))
+        ref = heavy.get(_key_without(r, "arch"))
         r["vs_lstm"] = r["median_s"] / ref["median_s"] if ref else None
         ref = fused.get(_key_without(r, "impl")) if several_impls else None
         r["vs_torch"] = r["median_s"] / ref["median_s"] if ref else None
@@ -108,12 +112,7 @@ def fit_exponent(xs: Sequence[float], ys: Sequence[float]) -> float | None:
            if x > 0 and y > 0]
     if len({p[0] for p in pts}) < 2:
         return None
-    n = len(pts)
-    mx = sum(p[0] for p in pts) / n
-    my = sum(p[1] for p in pts) / n
-    sxx = sum((p[0] - mx) ** 2 for p in pts)
-    sxy = sum((p[0] - mx) * (p[1] - my) for p in pts)
-    return sxy / sxx
+    return float(np.polyfit(*zip(*pts, strict=True), 1)[0])
 
 
 def scaling(rows: Sequence[dict], field: str = "seq_len") -> list[dict]:
@@ -164,65 +163,67 @@ def verdict(rows: Sequence[dict], comps: Sequence[dict] | None = None) -> list[s
     return lines
 
 
-def _gru_lstm(comps: Sequence[dict]) -> list[dict]:
+def _lesson_pairs(comps: Sequence[dict]) -> list[dict]:
     return [c for c in comps if c["field"] == "arch" and {c["fast"], c["slow"]} ==
-            {"gru", "lstm"}]
+            {LIGHT, HEAVY}]
 
 
 def _lesson_lines(comps: Sequence[dict]) -> list[str]:
     """The lesson's speed claim (GRU faster than LSTM) against the decided comparisons."""
-    pairs = _gru_lstm(comps)
+    pairs = _lesson_pairs(comps)
     if not pairs:
         return []
     several = len({_size(c) for c in pairs}) > 1
     outcomes = {f"{_where(c)}{' ' + _size(c) if several else ''}":
                 (archs.get(c["fast"]).title if c["decided"] else None) for c in pairs}
-    gru, lstm = archs.get("gru").title, archs.get("lstm").title
-    return [f"{gru} vs {lstm}: " + rule.claim_over_cases(
-        gru, outcomes, f"the lesson's '{gru} is faster'") + "."]
+    light, heavy = archs.get(LIGHT).title, archs.get(HEAVY).title
+    return [f"{light} vs {heavy}: " + rule.claim_over_cases(
+        light, outcomes, f"the lesson's '{light} is faster'") + "."]
 
 
-def _onednn_lstm_only(rows: Sequence[dict]) -> bool:
+def _onednn_heavy_only(rows: Sequence[dict]) -> bool:
     """The torch LSTM rows ran oneDNN's fused kernel and the GRU rows did not."""
     kernels = {r["arch"]: r.get("kernel") or "" for r in rows if r["impl"] == "torch"}
-    gru = kernels.get("gru")
-    return kernels.get("lstm", "").startswith("oneDNN") and bool(gru) and \
-        not gru.startswith("oneDNN")
+    light = kernels.get(LIGHT)
+    return kernels.get(HEAVY, "").startswith("oneDNN") and bool(light) and \
+        not light.startswith("oneDNN")
 
 
 def _kernel_lines(rows: Sequence[dict], comps: Sequence[dict]) -> list[str]:
     """Why the LSTM wins, beside the torch rows it explains (none: no line)."""
-    explained = [c for c in _gru_lstm(comps)
-                 if c["impl"] == "torch" and c["decided"] and c["fast"] == "lstm"]
-    if explained and _onednn_lstm_only(rows):
+    explained = [c for c in _lesson_pairs(comps)
+                 if c["impl"] == "torch" and c["decided"] and c["fast"] == HEAVY]
+    if explained and _onednn_heavy_only(rows):
         return ["Why (torch rows): torch runs the LSTM through oneDNN's fused RNN kernel on "
                 "this CPU, but the GRU and RNN as generic ATen ops step by step (source: "
                 "torch-aten-rnn); the kernel, not the gate count, decides who is faster."]
     return []
 
 
-def _gru_lstm_pairs(rows: Sequence[dict]) -> list[dict[str, dict]]:
+def _row_pairs(rows: Sequence[dict]) -> list[dict[str, dict]]:
     pairs: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for r in rows:
         pairs[_key_without(r, "arch")][r["arch"]] = r
-    return [s for s in pairs.values() if "gru" in s and "lstm" in s]
+    return [s for s in pairs.values() if LIGHT in s and HEAVY in s]
 
 
 def _memory_lines(rows: Sequence[dict]) -> list[str]:
-    pairs = _gru_lstm_pairs(rows)
+    pairs = _row_pairs(rows)
     if not pairs:
         return []
-    g, m = pairs[0]["gru"], pairs[0]["lstm"]
-    lines = [f"Parameters: GRU {g['params']:,} vs LSTM {m['params']:,} "
-             f"({g['params'] / m['params']:.2f}×): GRU is lighter, as the lesson says "
-             "(3 gate blocks against 4)."]
+    g, m = pairs[0][LIGHT], pairs[0][HEAVY]
+    light, heavy = archs.get(LIGHT).title, archs.get(HEAVY).title
+    lines = [f"Parameters: {light} {g['params']:,} vs {heavy} {m['params']:,} "
+             f"({g['params'] / m['params']:.2f}×): {light} is lighter, as the lesson says "
+             f"({archs.get(LIGHT).gate_blocks} gate blocks against "
+             f"{archs.get(HEAVY).gate_blocks})."]
     for s in pairs:
-        g, m = s["gru"].get("memory_bytes"), s["lstm"].get("memory_bytes")
-        if s["gru"]["mode"] == "train" and g and m:
+        g, m = s[LIGHT].get("memory_bytes"), s[HEAVY].get("memory_bytes")
+        if s[LIGHT]["mode"] == "train" and g and m:
             word = "matches" if g < m else "contradicts"
-            lines.append(f"Training memory kept ({s['gru']['impl']}): GRU {fmt.mib(g)} vs "
-                         f"LSTM {fmt.mib(m)} ({g / m:.2f}×): {word} the lesson's 'LSTM "
-                         "heavy, GRU medium'.")
+            lines.append(f"Training memory kept ({s[LIGHT]['impl']}): {light} {fmt.mib(g)} "
+                         f"vs {heavy} {fmt.mib(m)} ({g / m:.2f}×): {word} the lesson's "
+                         f"'{heavy} heavy, {light} medium'.")
             break
     return lines
 

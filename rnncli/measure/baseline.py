@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rnncli.errors import BadInput
-from rnncli.measure.machine import SCHEMA_VERSION
+from rnncli.machine import SCHEMA_VERSION
 from rnncli.measure.spec import KEY_FIELDS, row_key
 
 MAX_BYTES = 64 * 2**20

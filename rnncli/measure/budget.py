@@ -15,9 +15,8 @@ and then answers every timing question the run asks:
   ``WALL_FACTOR`` × the cap still ends a run that waits too long for a core.
 
 The cost model is deliberately rough (fixed per-step overhead plus FLOPs at an assumed
-rate per implementation, calibrated on a 2-core x86 CPU): it exists to refuse runs that
-would take far too long or too much memory, not to predict timings.  An implementation
-missing from ``COSTS`` gets ``DEFAULT_COST`` (the slowest of the known ones).
+rate per implementation, ``Impl.cost``, calibrated on a 2-core x86 CPU): it exists to
+refuse runs that would take far too long or too much memory, not to predict timings.
 """
 
 from __future__ import annotations
@@ -28,6 +27,8 @@ from dataclasses import dataclass, replace
 
 from rnncli import archs, formulas
 from rnncli.errors import BadInput
+from rnncli.machine import CLOCKS
+from rnncli.measure.impls import DEFAULT_COST, IMPLS, Cost
 from rnncli.measure.spec import DTYPE_BYTES, Case
 
 MAX_SECONDS = 600.0
@@ -38,34 +39,17 @@ WALL_FACTOR = 8.0
 PEAK_MIN_TIME = 0.5
 
 
-@dataclass(frozen=True)
-class Cost:
-    """Seconds per step and layer of fixed overhead, by mode, and the GFLOP/s reached."""
-
-    forward_s: float
-    train_s: float
-    gflops: float
-
-
-COSTS = {"torch": Cost(15e-6, 60e-6, 20.0), "cell": Cost(40e-6, 160e-6, 15.0),
-         "numpy": Cost(40e-6, 150e-6, 10.0), "onnxruntime": Cost(10e-6, 60e-6, 20.0),
-         "openvino": Cost(10e-6, 60e-6, 20.0), "jax": Cost(20e-6, 80e-6, 10.0),
-         "torch-compile": Cost(15e-6, 60e-6, 20.0)}
-#: Seconds a runtime row spends before its first timed call (export, compile, a worker).
-SETUP_S = {"onnxruntime": 0.3, "openvino": 1.0, "jax": 4.0, "torch-compile": 12.0}
-DEFAULT_COST = Cost(60e-6, 200e-6, 5.0)
-
-
 def cost(impl: str) -> Cost:
-    return COSTS.get(impl, DEFAULT_COST)
+    """The implementation's cost (``impls.DEFAULT_COST`` for a name not registered)."""
+    return IMPLS[impl].cost if impl in IMPLS else DEFAULT_COST
 
 
 def call_s(case: Case) -> float:
     """Rough seconds for one timed call of ``case``."""
     if case.impl == "naive":
-        from rnncli.measure import naive
+        from rnncli.measure.workloads import naive_batch, naive_sample_s
 
-        return naive.estimate_sample_s(case) * naive.batch_to_time(case)
+        return naive_sample_s(case) * naive_batch(case)
     flops = formulas.forward_flops(case.arch, case.input_size, case.hidden_size,
                                    case.num_layers, case.seq_len, case.batch)
     flops *= case.directions * (3 if case.mode == "train" else 1)
@@ -83,7 +67,8 @@ def call_s(case: Case) -> float:
 def row_s(case: Case, min_time: float, min_runs: int = 5) -> float:
     """Rough seconds one row costs: build, first call, warm-up, timed runs."""
     call = call_s(case)
-    setup = SETUP_S.get(case.impl, 0.0) + (3 * call if case.impl in SETUP_S else 0.0)
+    c = cost(case.impl)
+    setup = c.setup_s + (3 * call if c.setup_s else 0.0)
     return 2 * call + max(min_time, min_runs * call) + 0.05 + setup
 
 
@@ -103,7 +88,7 @@ def memory_bytes(case: Case) -> int:
 
 def peak_call_s(n: int, dtype: str, device: str) -> float:
     """Rough seconds of one n × n GEMM (2·n³ FLOPs) at the torch rate."""
-    rate = COSTS["torch"].gflops * (0.5 if dtype == "float64" else 1.0)
+    rate = cost("torch").gflops * (0.5 if dtype == "float64" else 1.0)
     return 2 * n**3 / (rate * (50 if device == "cuda" else 1) * 1e9)
 
 
@@ -198,7 +183,7 @@ class Budget:
                            "or --peak-n, or pass --force")
 
     def _now(self) -> float:
-        return time.process_time() if self.clock == "cpu" else time.perf_counter()
+        return CLOCKS[self.clock]()
 
     def start(self, clock: str | None = None) -> None:
         self.clock = clock or self.clock

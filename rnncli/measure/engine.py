@@ -5,7 +5,7 @@ allocation, lazy initialisation, oneDNN primitive creation), then time it proper
 with :func:`rnncli.measure.timing.measure`, then measure its memory once.  FLOPs and
 parameters come from :mod:`rnncli.formulas`; the parameter count is also taken from
 the built module and the two must agree (they do for every impl; the naive loop has
-its own layout, one bias per gate, counted by :func:`rnncli.measure.naive.param_count`).
+its own layout, one bias per gate, counted by :func:`rnncli.scratch.naive.param_count`).
 
 The share of the GEMM peak is added by the session once every row and every peak
 measurement is done (:func:`rnncli.measure.analysis.add_peak_fractions`).
@@ -40,9 +40,9 @@ class RunConfig:
 
 def formula_params(case: Case) -> int:
     if case.impl == "naive":
-        from rnncli.measure import naive
+        from rnncli.scratch.naive import param_count
 
-        return naive.param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
+        return param_count(case.arch, case.input_size, case.hidden_size, case.num_layers)
     return case.directions * sum(formulas.param_count(case.arch, i, case.hidden_size, 1)
                                  for i in case.layer_inputs())
 
@@ -114,19 +114,16 @@ def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> No
 
 
 def build_workload(case: Case, cfg: RunConfig | None = None):
-    """``workloads.build`` with every failure of an absurd size as one short line.
+    """``impls.build`` with every failure of an absurd size as one short line.
 
     ``--force`` lets a huge grid through the estimate; torch then fails deep inside an
     allocator or a kernel with a message of many lines (C++ frames included).
     """
     from rnncli.errors import RnncliError, short
-    from rnncli.measure import runtimes, workloads
+    from rnncli.measure import impls
 
     try:
-        if case.impl in runtimes.RUNTIMES:
-            return runtimes.workload(case, cfg.threads if cfg else 1,
-                                     cfg.clock if cfg else "wall")
-        return workloads.build(case)
+        return impls.build(case, cfg.threads if cfg else 1, cfg.clock if cfg else "wall")
     except (RuntimeError, MemoryError, OverflowError, ValueError) as e:
         first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
         raise RnncliError(f"cannot build {case.label}: {short(first)}") from None
@@ -199,7 +196,7 @@ def run_cases(cases: Sequence[Case], cfg: RunConfig,
     """Run ``cases`` in order; on Ctrl-C return what finished, flagged ``interrupted``
     (``rnncli.interrupt.keep_finished``, the project's one keep-finished helper)."""
     from rnncli.interrupt import keep_finished
-    from rnncli.measure.runtimes import Disagreement
+    from rnncli.runtimes import Disagreement
 
     refused: list[dict] = []
 
@@ -216,7 +213,7 @@ def run_cases(cases: Sequence[Case], cfg: RunConfig,
 
 def _build_all(cases: Sequence[Case], cfg: RunConfig, on_step: Callable[[str], None] | None,
                refused: list[dict]) -> list[Prepared]:
-    from rnncli.measure.runtimes import Disagreement
+    from rnncli.runtimes import Disagreement
 
     prepared = []
     for case in cases:

@@ -1,7 +1,9 @@
-"""The implementations ``rnncli bench`` can time, and what each supports.
+"""THE IMPLEMENTATION REGISTRY: what ``rnncli bench`` can time, what each supports, how
+it builds a row (``build``) and what the time budget assumes it costs (``cost``).
 
-Adding one: an ``Impl`` in ``IMPLS``, a builder in ``workloads.build`` and optionally a
-cost entry in ``budget.COSTS``; ``--impl``'s help and choices and the tests read ``IMPLS``.
+Adding one: an ``Impl`` in ``IMPLS`` with its builder (usually in :mod:`.workloads`);
+``--impl``'s help and choices, the budget and the tests read ``IMPLS``.  The runtimes of
+``--runtime`` (:mod:`rnncli.runtimes`) become ``Impl`` rows here.
 """
 
 from __future__ import annotations
@@ -10,8 +12,24 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from rnncli import archs
-from rnncli.measure.runtimes import RUNTIME_ARCHS, RUNTIMES
-from rnncli.measure.spec import DEVICES, DTYPES, MODES, Case
+from rnncli.measure import workloads
+from rnncli.measure.spec import DEVICES, DTYPES, MODES, Case, Workload
+from rnncli.runtimes import RUNTIME_ARCHS, RUNTIMES
+
+
+@dataclass(frozen=True)
+class Cost:
+    """The budget's rough model: seconds of fixed overhead per step and layer, by mode,
+    and the GFLOP/s reached (calibrated on a 2-core x86 CPU; see :mod:`.budget`)."""
+
+    forward_s: float
+    train_s: float
+    gflops: float
+    setup_s: float = 0.0  # before the first call: export, compile, a worker
+
+
+#: The slowest of the known implementations: what an Impl without a cost gets.
+DEFAULT_COST = Cost(60e-6, 200e-6, 5.0)
 
 
 def _scratch_archs() -> tuple[str, ...]:
@@ -29,9 +47,14 @@ def _reference_archs() -> tuple[str, ...]:
 
 
 def _naive_archs() -> tuple[str, ...]:
-    from rnncli.measure.naive import GATES  # numpy: imported when asked
+    from rnncli.scratch.naive import GATES  # numpy: imported when asked
 
     return tuple(a for a in archs.names() if a in GATES)
+
+
+def _local(build: Callable[[Case], Workload]) -> Callable[[Case, int, str], Workload]:
+    """A builder run in this process (threads: the session's torch setting; its clock)."""
+    return lambda case, threads, clock: build(case)
 
 
 @dataclass(frozen=True)
@@ -41,11 +64,13 @@ class Impl:
     name: str
     help: str
     provides: Callable[[], tuple[str, ...]]  # architectures it can build
+    build: Callable[[Case, int, str], Workload]  # (case, threads, clock) -> the row's step
+    cost: Cost = DEFAULT_COST
     modes: tuple[str, ...] = MODES
     dtypes: tuple[str, ...] = DTYPES
     devices: tuple[str, ...] = DEVICES
     why_not: dict[str, str] = field(default_factory=dict)  # what -> reason text
-    runtime: bool = False  # chosen with --runtime (rnncli.measure.runtimes), not --impl
+    runtime: bool = False  # chosen with --runtime (rnncli.runtimes), not --impl
 
     def archs(self) -> tuple[str, ...]:
         return self.provides()
@@ -56,15 +81,20 @@ _NUMPY_WHY = {"dtype": "NumPy has no bfloat16 type; use float32",
 _NUMPY = {"dtypes": ("float32", "float64"), "devices": ("cpu",), "why_not": _NUMPY_WHY}
 
 IMPLS: dict[str, Impl] = {i.name: i for i in (
-    Impl("torch", "fused nn.RNN/GRU/LSTM", lambda: archs.names(torch_only=True)),
-    Impl("cell", "nn.*Cell stepped in a Python loop", lambda: archs.names(torch_only=True)),
-    Impl("numpy", "rnncli.scratch, hand-written backward", _scratch_archs, **_NUMPY),
+    Impl("torch", "fused nn.RNN/GRU/LSTM", lambda: archs.names(torch_only=True),
+         _local(workloads.torch_workload), Cost(15e-6, 60e-6, 20.0)),
+    Impl("cell", "nn.*Cell stepped in a Python loop", lambda: archs.names(torch_only=True),
+         _local(workloads.torch_workload), Cost(40e-6, 160e-6, 15.0)),
+    Impl("numpy", "rnncli.scratch, hand-written backward", _scratch_archs,
+         _local(workloads.numpy_workload), Cost(40e-6, 150e-6, 10.0), **_NUMPY),
     Impl("reference", "the readable cells (scratch/reference.py)", _reference_archs,
-         **_NUMPY),
+         _local(workloads.numpy_workload), **_NUMPY),
     Impl("naive", "the lesson's per-sample loop, forward only", _naive_archs,
+         _local(workloads.naive_workload),
          **{**_NUMPY, "modes": ("forward",), "why_not": {
              **_NUMPY_WHY, "mode": "is forward-only (the lesson's loop has no backward)"}}),
-    *(Impl(r.name, r.help, lambda: RUNTIME_ARCHS, modes=r.modes(), dtypes=("float32",),
+    *(Impl(r.name, r.help, lambda: RUNTIME_ARCHS, workloads.runtime_workload,
+           Cost(*r.cost, setup_s=r.setup_s), modes=r.modes(), dtypes=("float32",),
            devices=("cpu",), runtime=True,
            why_not={"mode": "is inference only (training rows: torch, jax, numpy)",
                     "dtype": "is compared with torch in float32 only",
@@ -98,3 +128,8 @@ def _user_input(c: Case, impl: Impl) -> str | None:
         what = "variable lengths (--lengths)" if c.batching != "fixed" else "--weights"
         return f"--impl {c.impl}: {what} are timed with --impl torch only"
     return None
+
+
+def build(case: Case, threads: int = 1, clock: str = "wall") -> Workload:
+    """A fresh model and input for ``case``: the step to time, built by its Impl."""
+    return IMPLS[case.impl].build(case, threads, clock)

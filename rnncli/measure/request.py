@@ -123,7 +123,7 @@ def _sizes(o: Options) -> dict[str, list[int]]:
 def _archs_and_impls(o: Options) -> tuple[list[str], list[str]]:
     impls = choice_list(o.impl, "--impl", list(IMPL_NAMES))
     if o.runtime is not None:
-        from rnncli.measure import runtimes
+        from rnncli import runtimes
 
         impls = list(dict.fromkeys(["torch", *impls, *runtimes.parse(o.runtime)]))
     provided = [a for a in archs.names() if any(a in IMPLS[i].archs() for i in impls)]

@@ -6,7 +6,7 @@ kernel.  Pure functions of the result rows (no torch).
 
 from __future__ import annotations
 
-from rnncli.measure.runtimes import RUNTIMES
+from rnncli.runtimes import RUNTIMES
 
 
 def threads_as_set(rows: list[dict], meta: dict) -> dict[str, str]:

@@ -1,6 +1,6 @@
 """One ``rnncli bench`` run from a list of cases to the report ``{meta, results, summary}``.
 
-Order: judge the load (:func:`rnncli.measure.machine.contention`: one thread, or more
+Order: judge the load (:func:`rnncli.machine.contention`: one thread, or more
 rounds, on a busy machine), set the threads, measure the GEMM peak, then the rows (see
 :mod:`rnncli.measure.engine`) with the peak measured again between the interleaved
 rounds (or after the rows), then shares of peak, ratios, scaling fit, verdicts with
@@ -54,7 +54,7 @@ class _State:
 def _threads(settings: Settings):  # -> machine.Contention
     import torch
 
-    from rnncli.measure import machine
+    from rnncli import machine
 
     asked = settings.threads or torch.get_num_threads()
     c = machine.contention(asked, given=settings.threads is not None,
@@ -103,7 +103,7 @@ def run(cases: Sequence[Case], settings: Settings, budget: Budget, baseline: dic
     """
     import torch
 
-    from rnncli.measure import machine
+    from rnncli import machine
 
     before = torch.get_num_threads()
     contention = _threads(settings)
@@ -139,8 +139,8 @@ def run(cases: Sequence[Case], settings: Settings, budget: Budget, baseline: dic
 def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict]) -> None:
     """summary.runtimes: the honesty rules, the rows not timed (outputs differ), threads
     as set per runtime and the fastest runtime per shape (only with --runtime rows)."""
+    from rnncli import runtimes
     from rnncli.measure import runtime_findings as found
-    from rnncli.measure import runtimes
 
     if not any(c.impl in runtimes.RUNTIMES for c in cases):
         return

@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
+from rnncli import machine
+
 MODES = ("forward", "train")  # what one row runs
 MODE_CHOICES = (*MODES, "both")  # --mode
 DTYPES = ("float32", "float64", "bfloat16")
 DEVICES = ("cpu", "cuda")
 FLOP_COUNTS = ("full", "recurrent")
-CLOCKS = ("auto", "wall", "cpu")
+CLOCKS = ("auto", *machine.CLOCKS)  # --clock
 DTYPE_BYTES = {"float32": 4, "float64": 8, "bfloat16": 2}
 
 

@@ -14,9 +14,10 @@ Source: PyTorch documentation, "torch.utils.benchmark" (Timer, Measurement).
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from rnncli.machine import CLOCKS
 
 #: A row is noisy when IQR / median exceeds this (torch.utils.benchmark's threshold).
 NOISY_IQR_RATIO = 0.10
@@ -38,9 +39,6 @@ class Timing:
     p99_s: float | None = None  # with 100 or more replicates
 
 
-#: The clocks a run can time with: wall time, or the CPU time of the whole process (all
-#: its threads: torch's and BLAS's workers are counted too).
-CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = None,

@@ -1,4 +1,5 @@
 """What one benchmark row runs: a callable per (arch, impl, mode, sizes, dtype, device).
+Each builder here is registered on its ``Impl`` (:mod:`.impls`), which calls it.
 
 Implementations (PyTorch's ``benchmarks/fastrnns`` compares the same kinds):
 
@@ -8,7 +9,8 @@ Implementations (PyTorch's ``benchmarks/fastrnns`` compares the same kinds):
   hand-written backward;
 - ``reference``: the readable reference cells (``rnncli/scratch/reference.py``, what
   ``gates`` traces), every registered architecture including the peephole LSTM;
-- ``naive``: the lesson's loop (see :mod:`rnncli.measure.naive`).
+- ``naive``: the lesson's loop (:mod:`rnncli.scratch.naive`), forward only;
+- the runtimes of ``--runtime`` (:mod:`rnncli.runtimes`), on the torch row's weights.
 
 Modes: ``forward`` is inference (``torch.no_grad``); ``train`` is the forward pass
 plus the backward of ``loss = sum of all outputs``, with gradients for the weights
@@ -130,7 +132,8 @@ def _step(case: Case, module, run, x):
     return train_step
 
 
-def _torch_workload(case: Case) -> Workload:
+def torch_workload(case: Case) -> Workload:
+    """``torch`` (the fused module) and ``cell`` (nn.*Cell in a Python loop)."""
     import torch
 
     module = _torch_modules(case)
@@ -175,7 +178,8 @@ def fused_kernel(module, x) -> str:
     return "ATen ops per step"
 
 
-def _numpy_workload(case: Case) -> Workload:
+def numpy_workload(case: Case) -> Workload:
+    """``numpy`` (the fast cells) and ``reference`` (the readable ones)."""
     import numpy as np
 
     from rnncli import scratch
@@ -206,23 +210,58 @@ def _numpy_workload(case: Case) -> Workload:
     return wl
 
 
-def torch_module(case: Case):
-    """The seeded (or ``--weights``) fused torch module of ``case`` (the runtimes' weights)."""
-    return _torch_modules(case)
+#: A naive row times as many samples of its batch as fit one call of about this long.
+NAIVE_CALL_S = 0.25
 
 
-def input_tensor(case: Case):
-    """The input every implementation of ``case`` runs (seed 1)."""
-    return _input(case)
+def naive_sample_s(case: Case) -> float:
+    """Rough seconds the lesson's loop takes for ONE sample of ``case``."""
+    from rnncli.scratch.naive import sample_seconds
+
+    return sample_seconds(case.arch, case.input_size, case.hidden_size, case.num_layers,
+                          case.seq_len)
 
 
-def build(case: Case) -> Workload:
-    """Build a fresh model and input for ``case`` and return the step to time
-    (the runtimes of ``--runtime``: :func:`rnncli.measure.runtimes.workload`)."""
-    if case.impl in ("torch", "cell"):
-        return _torch_workload(case)
-    if case.impl in ("numpy", "reference"):
-        return _numpy_workload(case)
-    from rnncli.measure import naive
+def naive_batch(case: Case) -> int:
+    """How many samples of the batch a naive row times (samples never interact, so the
+    time of the batch is exactly B times the time of one)."""
+    return max(1, min(case.batch, int(NAIVE_CALL_S // naive_sample_s(case))))
 
-    return naive.workload(case)
+
+def naive_workload(case: Case) -> Workload:
+    """The lesson's loop over a (possibly smaller) batch; the engine scales the time."""
+    import numpy as np
+
+    from rnncli.scratch.naive import NaiveNet
+
+    dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
+    net = NaiveNet(case.arch, case.input_size, case.hidden_size, case.num_layers, dtype)
+    b = naive_batch(case)
+    x = np.random.default_rng(1).standard_normal(
+        (case.seq_len, b, case.input_size)).astype(dtype)
+    note = "" if b == case.batch else f"timed {b} of {case.batch} samples, scaled"
+    return Workload(step=lambda: net.forward(x), params_module=net.n_params(),
+                    batch_timed=b, note=note, kernel="NumPy, one matrix-vector product per gate")
+
+
+def runtime_workload(case: Case, threads: int = 1, clock: str = "wall") -> Workload:
+    """A ``--runtime`` row: the torch row's weights prepared by the runtime, checked
+    against torch (:func:`rnncli.runtimes.check_agreement`), ready to time."""
+    from dataclasses import replace
+
+    from rnncli.runtimes import RUNTIMES, check_agreement
+
+    rt = RUNTIMES[case.impl]
+    rt.need()
+    module = _torch_modules(replace(case, impl="torch"))
+    x = _input(replace(case, impl="torch")).numpy()
+    compiled = rt.prepare(module, x, case, threads, clock)
+    record = check_agreement(rt.name, compiled, module, x, case)
+    wl = Workload(step=compiled.step or (lambda: compiled.forward(x)),
+                  params_module=sum(p.numel() for p in module.parameters()),
+                  kernel=compiled.kernel, note="weights from the file" if case.weights else "")
+    wl.timer, wl.first_call_s = compiled.timer, compiled.first_call_s
+    wl.extra = {"runtime": rt.name, "runtime_version": compiled.version,
+                "threads_as_set": compiled.threads, "setup_s": compiled.setup_s,
+                "inference_only": rt.inference_only, "agreement": record}
+    return wl

@@ -43,7 +43,7 @@ def _shape(r: dict) -> str:
 
 
 def _rows(report: dict) -> list[dict]:
-    from rnncli.measure.runtimes import RUNTIMES
+    from rnncli.runtimes import RUNTIMES
 
     return [r for r in report["results"] if r["impl"] == "torch" or r["impl"] in RUNTIMES]
 

@@ -1,5 +1,5 @@
 """The torch cells in JAX for ``rnncli bench --runtime jax`` (imported by the worker
-process only, :mod:`rnncli.measure.jax_worker`).
+process only, :mod:`rnncli.runtimes.jax_worker`).
 
 PyTorch's gate order and equations: LSTM i, f, g, o (c = f·c + i·g, h = o·tanh c); GRU
 r, z, n with the reset gate applied to ``W_hn h + b_hn`` (h = (1 − z)·n + z·h); the

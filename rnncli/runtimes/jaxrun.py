@@ -1,4 +1,4 @@
-"""``--runtime jax`` from the bench process: a worker (:mod:`rnncli.measure.jax_worker`)
+"""``--runtime jax`` from the bench process: a worker (:mod:`rnncli.runtimes.jax_worker`)
 per row, started with XLA's thread flags in its environment (they only hold when set
 before JAX is first imported, which keeps this process free of JAX), fed the torch
 weights and the input through a temporary ``.npz``.
@@ -47,7 +47,7 @@ class Worker:
         env = dict(os.environ, XLA_FLAGS=xla_flags(threads), JAX_PLATFORMS="cpu",
                    OMP_NUM_THREADS=str(threads))
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "rnncli.measure.jax_worker"], stdin=subprocess.PIPE,
+            [sys.executable, "-m", "rnncli.runtimes.jax_worker"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
         self.tmp = tempfile.TemporaryDirectory(prefix="rnncli-jax-")
         atexit.register(self.close)
@@ -101,8 +101,8 @@ def prepare(module, x, case, threads: int, clock: str):
     """Start a worker for the row, load the weights, compile and time the first call."""
     import numpy as np
 
-    from rnncli.measure.runtimes import Compiled
-    from rnncli.measure.timing import CLOCKS
+    from rnncli.machine import CLOCKS
+    from rnncli.runtimes import Compiled
 
     t0 = CLOCKS["wall"]()
     worker = Worker(threads)

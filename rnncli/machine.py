@@ -1,4 +1,7 @@
-"""What the numbers were measured on: versions, BLAS, CPU, threads, commit.
+"""What the numbers were measured on, and with which clock: versions, BLAS, CPU,
+threads, commit, the load before a run (``contention``) and the clocks a run may time
+with (``CLOCKS``).  Standard library only at module level: ``bench``, the runtimes and
+the HTML reports share it.
 
 pyperf and pytest-benchmark store the same kind of metadata beside every result;
 without it a timing cannot be compared with another.  Sources of each field:
@@ -14,11 +17,16 @@ import platform
 import re
 import subprocess
 import sys
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
 SCHEMA_VERSION = 1
+
+#: The clocks a run can time with: wall time, or the CPU time of the whole process (all
+#: its threads: torch's and BLAS's workers are counted too).
+CLOCKS = {"wall": time.perf_counter, "cpu": time.process_time}
 
 
 def cpu_model() -> str | None:
@@ -92,8 +100,6 @@ def cpu_share(seconds: float = 0.1) -> float:
     just started (measured: two CPU burners started 2 s before a run left the load
     average at 1.4 on 2 cores, and bench timed them into its wall-clock medians).
     """
-    import time
-
     if _LAST_SHARE and time.perf_counter() - _LAST_SHARE[0][0] < 5.0:
         return _LAST_SHARE[0][1]
     w0, c0 = time.perf_counter(), time.process_time()
@@ -146,7 +152,7 @@ def _clock(clock: str, busy: bool, threads: int, device: str) -> str:
 
 def git_commit() -> str | None:
     """``HEAD`` of the checkout rnncli runs from (``+dirty`` if modified), else None."""
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[1]
     if not (root / ".git").exists():
         return None
     try:

@@ -1,14 +1,14 @@
-"""The runtimes ``rnncli bench --runtime`` can time the same weights on.
+"""THE RUNTIME REGISTRY: what ``rnncli bench --runtime`` can time the same weights on.
 
 Each ``Runtime`` carries its behaviour: the pip extra that installs it, whether it is
 installed, whether it runs inference only, and ``prepare``: from the torch module that
 holds the row's weights to a ``Compiled`` (the callable timed, the export/compile time,
-the thread setting as applied).  :func:`workload` turns a runtime row into the
-``spec.Workload`` the engine times like any other row (interleaved rounds, the same
-clock, first call apart), after :func:`check_agreement` has compared the runtime's
-outputs with torch's at the row's shape AND at a second shape (the exported sequence and
-batch axes must be dynamic).  A runtime that disagrees raises ``Disagreement``: the row
-is reported, not timed.
+the thread setting as applied).  :func:`check_agreement` compares the runtime's outputs
+with torch's at the row's shape AND at a second shape (the exported sequence and batch
+axes must be dynamic); a runtime that disagrees raises ``Disagreement``: the row is
+reported, not timed.  ``bench`` turns a prepared runtime into a row like any other
+(:func:`rnncli.measure.workloads.runtime_workload`: interleaved rounds, the same clock,
+first call apart).  Nothing here imports ``rnncli.measure``.
 
 - ``torch``: the fused ``nn.RNN/GRU/LSTM`` (the reference: ``--impl torch``).
 - ``onnxruntime`` / ``openvino``: the module written as ONNX ``RNN/GRU/LSTM`` nodes by
@@ -17,7 +17,7 @@ is reported, not timed.
   (``INFERENCE_NUM_THREADS``, f32 precision: OpenVINO would otherwise pick bf16 on CPUs
   that have it).  Inference only.
 - ``jax``: the same equations in ``jax.lax.scan`` under ``jax.jit``, in a worker process
-  (:mod:`rnncli.measure.jaxrun`) so that XLA's thread flags hold.
+  (:mod:`rnncli.runtimes.jaxrun`) so that XLA's thread flags hold.
 - ``torch-compile``: ``torch.compile(module)``; in torch 2.13 Dynamo graph-breaks on the
   RNN modules ("Dynamo does not support RNN, GRU, or LSTM", read from its counters into
   the row's kernel), so the timed call runs the eager kernel.
@@ -29,9 +29,10 @@ from __future__ import annotations
 
 import importlib.util
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from rnncli.errors import MissingExtra, RnncliError
+from rnncli.machine import CLOCKS
 
 #: Largest max |Δ| against torch accepted in float32 before a runtime is timed.
 TOLERANCE = 1e-5
@@ -79,6 +80,10 @@ class Runtime:
     package: str  # the import name checked by is_installed
     extra: str  # pip install 'rnncli[extra]'
     prepare: Callable[..., Compiled]  # (module, x, case, threads, clock) -> Compiled
+    #: bench's rough cost model: seconds of fixed overhead per step and layer (forward,
+    #: train), GFLOP/s reached, and seconds spent before the first call (export, compile)
+    cost: tuple[float, float, float] = (10e-6, 60e-6, 20.0)
+    setup_s: float = 0.3
     inference_only: bool = True
     in_all: bool = True  # part of --runtime all (when installed)
     notes: tuple[str, ...] = field(default_factory=tuple)
@@ -95,12 +100,6 @@ class Runtime:
         return ("forward",) if self.inference_only else ("forward", "train")
 
 
-def _now(clock: str) -> Callable[[], float]:
-    from rnncli.measure.timing import CLOCKS
-
-    return CLOCKS[clock]
-
-
 def _onnx_bytes(module) -> bytes:
     """The module as ONNX nodes with dynamic sequence and batch axes (the formats
     helper's writer: torch 2.13's exporter freezes a GRU's sequence length)."""
@@ -115,7 +114,7 @@ def _onnxruntime(module, x, case, threads: int, clock: str) -> Compiled:
 
     from rnncli.formats.onnx_write import session
 
-    now = _now(clock)
+    now = CLOCKS[clock]
     t0 = now()
     sess = session(_onnx_bytes(module), threads)
     setup = now() - t0
@@ -131,7 +130,7 @@ def _openvino(module, x, case, threads: int, clock: str) -> Compiled:
 
     import openvino as ov
 
-    now = _now(clock)
+    now = CLOCKS[clock]
     t0 = now()
     model = ov.convert_model(io.BytesIO(_onnx_bytes(module)))
     config = {"INFERENCE_NUM_THREADS": threads, "INFERENCE_PRECISION_HINT": "f32",
@@ -152,7 +151,7 @@ def _openvino(module, x, case, threads: int, clock: str) -> Compiled:
 def _torch_compile(module, x, case, threads: int, clock: str) -> Compiled:
     import torch
 
-    now = _now(clock)
+    now = CLOCKS[clock]
     t0 = now()
     compiled = torch.compile(module)
     setup = now() - t0
@@ -182,7 +181,7 @@ def _dynamo_kernel() -> str:
 
 
 def _jax(module, x, case, threads: int, clock: str) -> Compiled:
-    from rnncli.measure import jaxrun
+    from rnncli.runtimes import jaxrun
 
     return jaxrun.prepare(module, x, case, threads, clock)
 
@@ -191,11 +190,12 @@ RUNTIMES: dict[str, Runtime] = {r.name: r for r in (
     Runtime("onnxruntime", "ONNX nodes on onnxruntime's CPU EP", "onnxruntime", "onnx",
             _onnxruntime),
     Runtime("openvino", "ONNX nodes on OpenVINO's CPU plugin", "openvino", "openvino",
-            _openvino),
+            _openvino, setup_s=1.0),
     Runtime("jax", "jax.lax.scan under jit (XLA CPU), in a worker process", "jax", "jax",
-            _jax, inference_only=False),
+            _jax, cost=(20e-6, 80e-6, 10.0), setup_s=4.0, inference_only=False),
     Runtime("torch-compile", "torch.compile(module) (graph-breaks: runs eager); not in "
-            "'all'", "torch", "torch", _torch_compile, in_all=False),
+            "'all'", "torch", "torch", _torch_compile, cost=(15e-6, 60e-6, 20.0),
+            setup_s=12.0, in_all=False),
 )}
 #: What --runtime accepts (torch is the fused --impl torch, the reference of every ratio).
 NAMES = ("torch", *RUNTIMES)
@@ -261,36 +261,3 @@ def check_agreement(name: str, compiled: Compiled, module, x, case) -> dict:
     if not record["agrees"]:
         raise Disagreement(name, record)
     return record
-
-
-def torch_reference(case):
-    """The float32 torch module holding the row's weights (seeded, or --weights)."""
-    from rnncli.measure import workloads
-
-    return workloads.torch_module(replace(case, impl="torch"))
-
-
-def workload(case, threads: int = 1, clock: str = "wall", tamper=None):
-    """The ``Workload`` of a runtime row: prepared, checked against torch, ready to time.
-
-    ``tamper(module)`` (tests) changes the torch weights AFTER the runtime was prepared:
-    the agreement check must then refuse the row."""
-    from rnncli.measure import workloads
-    from rnncli.measure.spec import Workload
-
-    rt = RUNTIMES[case.impl]
-    rt.need()
-    module = torch_reference(case)
-    x = workloads.input_tensor(replace(case, impl="torch")).numpy()
-    compiled = rt.prepare(module, x, case, threads, clock)
-    if tamper is not None:
-        tamper(module)
-    record = check_agreement(rt.name, compiled, module, x, case)
-    wl = Workload(step=compiled.step or (lambda: compiled.forward(x)),
-                  params_module=sum(p.numel() for p in module.parameters()),
-                  kernel=compiled.kernel, note="weights from the file" if case.weights else "")
-    wl.timer, wl.first_call_s = compiled.timer, compiled.first_call_s
-    wl.extra = {"runtime": rt.name, "runtime_version": compiled.version,
-                "threads_as_set": compiled.threads, "setup_s": compiled.setup_s,
-                "inference_only": rt.inference_only, "agreement": record}
-    return wl

@@ -16,7 +16,9 @@ matrix-VECTOR products (memory-bound, one Python call each) instead of one
 matrix-MATRIX product per step for the whole batch.
 
 Because samples never interact, the time of a batch is exactly B times the time of
-one sample; for large sizes we time a subset of the batch and scale (the row says so).
+one sample; for large sizes ``bench --impl naive`` times a subset of the batch and
+scales (the row says so; :func:`rnncli.measure.workloads.naive_workload`), guided by
+:func:`sample_seconds`.
 """
 
 from __future__ import annotations
@@ -25,15 +27,11 @@ import math
 
 import numpy as np
 
-from rnncli.measure.spec import Case, Workload
-
 GATES = {"rnn": ("h",), "gru": ("r", "z", "h"), "lstm": ("f", "i", "c", "o")}
 
-#: Rough cost model used only to decide how many samples to time (seconds).
+#: Rough cost model, used only to decide how many samples bench times (seconds).
 STEP_OVERHEAD_S = {"rnn": 6e-6, "gru": 18e-6, "lstm": 22e-6}
 MATVEC_FLOPS_PER_S = 2e9
-#: Aim for one timed call of at most this long.
-CALL_TARGET_S = 0.25
 
 
 def _sigmoid(a: np.ndarray) -> np.ndarray:
@@ -48,34 +46,30 @@ def param_count(arch: str, input_size: int, hidden_size: int, num_layers: int) -
     return total
 
 
-def estimate_sample_s(case: Case) -> float:
-    """Rough seconds for ONE sample of ``case`` (cost model above)."""
-    g, h = len(GATES[case.arch]), case.hidden_size
+def sample_seconds(arch: str, input_size: int, hidden_size: int, num_layers: int,
+                   seq_len: int) -> float:
+    """Rough seconds for ONE sample (the cost model above)."""
+    g, h = len(GATES[arch]), hidden_size
     per_step = 0.0
-    for i in [case.input_size] + [h] * (case.num_layers - 1):
-        per_step += STEP_OVERHEAD_S[case.arch] + 2 * g * h * (i + h) / MATVEC_FLOPS_PER_S
-    return per_step * case.seq_len
-
-
-def batch_to_time(case: Case) -> int:
-    """How many samples of the batch to time so a call stays near ``CALL_TARGET_S``."""
-    return max(1, min(case.batch, math.floor(CALL_TARGET_S / estimate_sample_s(case))))
+    for i in [input_size] + [h] * (num_layers - 1):
+        per_step += STEP_OVERHEAD_S[arch] + 2 * g * h * (i + h) / MATVEC_FLOPS_PER_S
+    return per_step * seq_len
 
 
 class NaiveNet:
     """Stacked layers of the lesson's cell (weights per gate, column vectors)."""
 
-    def __init__(self, case: Case, seed: int = 0) -> None:
+    def __init__(self, arch: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 dtype=np.float64, seed: int = 0) -> None:
         rng = np.random.default_rng(seed)
-        dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
-        h = case.hidden_size
+        h = hidden_size
         std = 1.0 / math.sqrt(h)
-        self.arch, self.hidden_size = case.arch, h
+        self.arch, self.hidden_size = arch, h
         self.layers = []
-        for i in [case.input_size] + [h] * (case.num_layers - 1):
+        for i in [input_size] + [h] * (num_layers - 1):
             self.layers.append({
                 g: (rng.uniform(-std, std, (h, i + h)).astype(dtype), np.zeros((h, 1), dtype))
-                for g in GATES[case.arch]
+                for g in GATES[arch]
             })
 
     def n_params(self) -> int:
@@ -113,15 +107,3 @@ class NaiveNet:
     def forward(self, x: np.ndarray) -> list[list[np.ndarray]]:
         """x (T, B, I): every sample on its own, as the lesson does."""
         return [self.forward_sample(x[:, b, :]) for b in range(x.shape[1])]
-
-
-def workload(case: Case) -> Workload:
-    """The naive loop over a (possibly smaller) batch; the engine scales the time."""
-    net = NaiveNet(case)
-    b = batch_to_time(case)
-    dtype = {"float32": np.float32, "float64": np.float64}[case.dtype]
-    x = np.random.default_rng(1).standard_normal(
-        (case.seq_len, b, case.input_size)).astype(dtype)
-    note = "" if b == case.batch else f"timed {b} of {case.batch} samples, scaled"
-    return Workload(step=lambda: net.forward(x), params_module=net.n_params(),
-                    batch_timed=b, note=note, kernel="NumPy, one matrix-vector product per gate")

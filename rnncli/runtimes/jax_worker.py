@@ -1,5 +1,5 @@
 """The JAX side of ``rnncli bench --runtime jax``: a worker process (``python -m
-rnncli.measure.jax_worker``) started by :mod:`rnncli.measure.jaxrun` with XLA's thread
+rnncli.runtimes.jax_worker``) started by :mod:`rnncli.runtimes.jaxrun` with XLA's thread
 flags in its environment, so that they hold before JAX is first imported.
 
 The cells (:mod:`rnncli.scratch.jax_cells`) are the torch equations in PyTorch's gate
