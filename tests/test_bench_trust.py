@@ -236,3 +236,25 @@ def test_busy_one_thread_times_cpu_time(monkeypatch):
 def test_cpu_clock_refused_on_a_gpu(cli):
     res = cli("bench", "--clock", "cpu", "--device", "cuda")
     assert res.exit_code == 2 and "--clock" in res.stderr
+
+
+def test_blocks_after_the_first_round_make_no_untimed_calls():
+    """torch's Timer.timeit(n) makes max(n // 100, 2) untimed calls before every block: a
+    slow row timed one call at a time ran three calls per timed one and bench took up to
+    three times its estimate. A later round's blocks run exactly the calls they time."""
+    from rnncli.measure import timing
+
+    made = [0]
+
+    def fn():
+        made[0] += 1
+
+    timer = timing.make_timer(fn, 1)
+    for number in (1, 7):
+        made[0] = 0
+        times, calls, _ = timing.timed_round(timer, min_run_time=0.001, min_runs=5,
+                                             number=number)
+        assert made[0] == calls == number * len(times) and len(times) >= 5
+    made[0] = 0
+    single, calls = timing.single_calls(timer, min_run_time=0.001, min_runs=20)
+    assert made[0] == calls == len(single) >= 20

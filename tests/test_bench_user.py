@@ -166,6 +166,28 @@ def test_cuda_rows_are_wired_without_a_gpu(monkeypatch):
         "cuDNN fused RNN"
 
 
+def test_a_device_is_synchronised_before_every_clock_reading(monkeypatch):
+    """torch's own timer synchronises an accelerator; ours (a clock we pass) must too, or a
+    CUDA block would time kernel launches, not kernels."""
+    from rnncli.measure import engine, timing
+
+    events = []
+    timer = timing.make_timer(lambda: events.append("call"), 1, "wall",
+                              sync=lambda: events.append("sync"))
+    timing.timed_round(timer, min_run_time=0.001, min_runs=3, number=2)
+    blocks = "".join("c" if e == "call" else "s" for e in events).split("s")
+    assert events[-1] == "sync" and all(b in ("", "cc") for b in blocks)
+    case = Case("lstm", "torch", "forward", 2, 1, 3, 4, 1)  # a row's sync reaches its timer
+    wl = impls.build(case)
+    wl.sync = lambda: events.append("row sync")
+    monkeypatch.setattr(impls, "build", lambda c, threads=1, clock="wall": wl)
+    cfg = engine.RunConfig(min_time=0.001, min_runs=2)
+    prepared = engine.prepare(case, cfg)
+    events.clear()
+    engine.time_round(prepared, cfg)
+    assert "row sync" in events
+
+
 def _cpu_module(case):
     torch.manual_seed(0)
     return torch.nn.LSTM(case.input_size, case.hidden_size)

@@ -5,11 +5,20 @@ timer's own overhead is negligible, then repeats blocks until ``min_run_time`` h
 passed; its ``Measurement`` gives the median and the inter-quartile range (IQR)
 of the per-call times and flags rows whose IQR exceeds 10 % of the median
 (the same threshold we use, following pyperf and torch.utils.benchmark).
-Slow calls leave too few blocks for an IQR, so we top up with single-call
-``Timer.timeit(1)`` measurements (merged with ``Measurement.merge``) until at
-least ``min_runs`` replicates exist or the time cap is reached.
+Slow calls leave too few blocks for an IQR, so we top up with more blocks of the same
+size until at least ``min_runs`` replicates exist or the time cap is reached; later
+rounds time blocks of that size too.
 
-Source: PyTorch documentation, "torch.utils.benchmark" (Timer, Measurement).
+Those later blocks are NOT ``Timer.timeit(n)``: it makes ``max(n // 100, 2)`` untimed
+warm-up calls before every block, so a slow row timed one call at a time spent two
+untimed calls per timed one, and a run took up to three times its estimate (measured:
+a 24-row sweep, ``benchmarks/bench_estimates.py``).  ``BlockTimer.timeit`` times the
+block as ``Timer`` itself does (``timeit.Timer.timeit(n)``, the call behind
+``Timer._timeit``), without that warm-up: the model was already warmed up by its first
+call and by the block-size estimate.  The JAX worker times its blocks the same way.
+
+Source: PyTorch documentation, "torch.utils.benchmark" (Timer, Measurement); the
+Timer's source in torch 2.13 (``timeit``, ``_estimate_block_size``).
 """
 
 from __future__ import annotations
@@ -54,18 +63,62 @@ def time_first_call(fn: Callable[[], object], sync: Callable[[], None] | None = 
     return now() - t0
 
 
-def make_timer(fn: Callable[[], object], num_threads: int, clock: str = "wall"):
-    """A torch.utils.benchmark Timer for ``fn()`` with the given thread count and clock.
+@dataclass
+class Block:
+    """Timed blocks of ``number_per_run`` calls (what :func:`timed_round` reads of a
+    torch.utils.benchmark ``Measurement``)."""
 
-    The Timer would otherwise force ONE thread; on CUDA it synchronises the device
-    around each block.  ``clock="cpu"`` times with ``time.process_time`` (the CPU time of
-    the process: time spent waiting for a core is not counted; equal to the work's time
-    only with one thread on the CPU, where no worker spins or runs in parallel).
+    raw_times: list[float]
+    number_per_run: int
+
+    @property
+    def times(self) -> list[float]:
+        return [t / self.number_per_run for t in self.raw_times]
+
+
+class BlockTimer:
+    """``blocked_autorange`` from torch.utils.benchmark's Timer; ``timeit(n)``: one block
+    of ``n`` calls on the same statement and clock, without Timer.timeit's warm-up calls
+    (see the module docstring)."""
+
+    def __init__(self, fn: Callable[[], object], num_threads: int, clock: str,
+                 sync: Callable[[], None] | None = None) -> None:
+        import timeit
+
+        from torch.utils import benchmark
+
+        now = CLOCKS[clock]
+        if sync is not None:  # a GPU: read the clock once the queued kernels have finished
+            def now() -> float:
+                sync()
+                return CLOCKS[clock]()
+        self.threads = num_threads
+        self.timer = benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads,
+                                     label="rnncli bench", timer=now)
+        self.plain = timeit.Timer("fn()", globals={"fn": fn}, timer=now)
+
+    def blocked_autorange(self, min_run_time: float = 0.2):
+        return self.timer.blocked_autorange(min_run_time=min_run_time)
+
+    def timeit(self, number: int = 1) -> Block:
+        from torch.utils.benchmark.utils.common import set_torch_threads
+
+        with set_torch_threads(self.threads):  # as Timer.timeit does
+            return Block([max(self.plain.timeit(number), 1e-9)], number)
+
+
+def make_timer(fn: Callable[[], object], num_threads: int, clock: str = "wall",
+               sync: Callable[[], None] | None = None) -> BlockTimer:
+    """A timer for ``fn()`` with the given thread count and clock (``sync``: the device's
+    synchronize, called before every clock reading, as torch's default timer does on an
+    accelerator; a timer we pass ourselves would not).
+
+    torch's Timer would otherwise force ONE thread.  ``clock="cpu"`` times with
+    ``time.process_time`` (the CPU time of the process: time spent waiting for a core is
+    not counted; equal to the work's time only with one thread on the CPU, where no
+    worker spins or runs in parallel).
     """
-    from torch.utils import benchmark
-
-    return benchmark.Timer(stmt="fn()", globals={"fn": fn}, num_threads=num_threads,
-                           label="rnncli bench", timer=CLOCKS[clock])
+    return BlockTimer(fn, num_threads, clock, sync)
 
 
 def timed_round(timer, *, min_run_time: float, min_runs: int = 5,
