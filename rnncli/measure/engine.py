@@ -89,8 +89,8 @@ def prepare(case: Case, cfg: RunConfig) -> Prepared:
     from rnncli.measure import timing
 
     wl = build_workload(case, cfg)
-    if wl.timer is not None:  # timed in another process (JAX): its first call was timed there
-        return Prepared(case, wl, wl.first_call_s or 0.0, wl.timer)
+    if wl.remote is not None:  # timed in another process (JAX): its first call was too
+        return Prepared(case, wl, wl.first_call_s or 0.0, timing.RemoteTimer(wl.remote))
     first = timing.time_first_call(wl.step, wl.sync, cfg.clock)
     for _ in range(cfg.warmup_calls):
         wl.step()

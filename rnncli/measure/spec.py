@@ -98,6 +98,6 @@ class Workload:
     memory_how: str = ""
     note: str = ""
     kernel: Callable[[], str] | str = ""  # which code path ran (a callable probes after timing)
-    timer: object | None = None  # a Timer-like object timing in another process (JAX)
-    first_call_s: float | None = None  # measured where ``timer`` runs
+    remote: object | None = None  # blocks timed in another process (timing.RemoteTimer)
+    first_call_s: float | None = None  # measured where ``remote`` times
     extra: dict | None = None  # runtime rows: runtime, threads as set, agreement, setup_s

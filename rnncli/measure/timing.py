@@ -107,6 +107,20 @@ class BlockTimer:
             return Block([max(self.plain.timeit(number), 1e-9)], number)
 
 
+class RemoteTimer:
+    """The same two calls, for blocks timed in another process (``remote``: ``autorange``
+    -> (raw block times, block size) and ``timeit(n)`` -> seconds; the JAX worker)."""
+
+    def __init__(self, remote) -> None:
+        self.remote = remote
+
+    def blocked_autorange(self, min_run_time: float = 0.2) -> Block:
+        return Block(*self.remote.autorange(min_run_time))
+
+    def timeit(self, number: int = 1) -> Block:
+        return Block([self.remote.timeit(number)], number)
+
+
 def make_timer(fn: Callable[[], object], num_threads: int, clock: str = "wall",
                sync: Callable[[], None] | None = None) -> BlockTimer:
     """A timer for ``fn()`` with the given thread count and clock (``sync``: the device's

@@ -260,7 +260,7 @@ def runtime_workload(case: Case, threads: int = 1, clock: str = "wall") -> Workl
     wl = Workload(step=compiled.step or (lambda: compiled.forward(x)),
                   params_module=sum(p.numel() for p in module.parameters()),
                   kernel=compiled.kernel, note="weights from the file" if case.weights else "")
-    wl.timer, wl.first_call_s = compiled.timer, compiled.first_call_s
+    wl.remote, wl.first_call_s = compiled.remote, compiled.first_call_s
     wl.extra = {"runtime": rt.name, "runtime_version": compiled.version,
                 "threads_as_set": compiled.threads, "setup_s": compiled.setup_s,
                 "inference_only": rt.inference_only, "agreement": record}

@@ -68,8 +68,8 @@ class Compiled:
     threads: str  # the thread setting as applied
     version: str
     step: Callable[[], object] | None = None  # the timed call (default: forward(x))
-    timer: object | None = None  # a timer in another process (JAX)
-    first_call_s: float | None = None  # measured where the timer runs (JAX)
+    remote: object | None = None  # blocks timed in another process (JAX: jaxrun.JaxTiming)
+    first_call_s: float | None = None  # measured where ``remote`` times (JAX)
     kernel: Callable[[], str] | str = ""  # a callable is read after the calls
 
 

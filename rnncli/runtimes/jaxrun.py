@@ -3,10 +3,9 @@ per row, started with XLA's thread flags in its environment (they only hold when
 before JAX is first imported, which keeps this process free of JAX), fed the torch
 weights and the input through a temporary ``.npz``.
 
-The worker times itself (its own clock: the process CPU time under ``--clock cpu``), so
-``JaxTimer`` offers the two calls of torch.utils.benchmark's ``Timer`` that
-:mod:`rnncli.measure.timing` uses, ``blocked_autorange`` and ``timeit``, answered from
-the worker's numbers.
+The worker times itself (its own clock: the process CPU time under ``--clock cpu``);
+``JaxTiming`` answers the two questions bench's timing asks of a block timer
+(:class:`rnncli.measure.timing.RemoteTimer`) from the worker's numbers.
 """
 
 from __future__ import annotations
@@ -17,7 +16,6 @@ import os
 import subprocess
 import sys
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 from rnncli.errors import RnncliError
@@ -26,18 +24,6 @@ from rnncli.errors import RnncliError
 def xla_flags(threads: int) -> str:
     """XLA's CPU thread flags for ``threads`` (set before JAX is imported)."""
     return f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
-
-
-@dataclass
-class _Block:
-    """What timing.timed_round reads of a torch.utils.benchmark Measurement."""
-
-    raw_times: list[float]
-    number_per_run: int
-
-    @property
-    def times(self) -> list[float]:
-        return [t / self.number_per_run for t in self.raw_times]
 
 
 class Worker:
@@ -79,18 +65,20 @@ class Worker:
         self.tmp.cleanup()
 
 
-class JaxTimer:
-    """torch.utils.benchmark.Timer's ``blocked_autorange``/``timeit``, timed in the worker."""
+class JaxTiming:
+    """Blocks timed in the worker: ``autorange(min_run_time) -> (raw block times, block
+    size)`` by torch.utils.benchmark's block-size rule, ``timeit(n) -> seconds`` for one
+    block of ``n`` calls (what :class:`rnncli.measure.timing.RemoteTimer` asks)."""
 
     def __init__(self, worker: Worker) -> None:
         self.worker = worker
 
-    def blocked_autorange(self, min_run_time: float = 0.2) -> _Block:
+    def autorange(self, min_run_time: float) -> tuple[list[float], int]:
         r = self.worker.ask(op="autorange", min_run_time=min_run_time)
-        return _Block(r["raw"], r["number"])
+        return r["raw"], r["number"]
 
-    def timeit(self, number: int = 1) -> _Block:
-        return _Block([self.worker.ask(op="timeit", number=number)["raw"]], number)
+    def timeit(self, number: int) -> float:
+        return self.worker.ask(op="timeit", number=number)["raw"]
 
 
 def _nonlinearity(module) -> str:
@@ -120,6 +108,6 @@ def prepare(module, x, case, threads: int, clock: str):
 
     kernel = "XLA: jax.lax.scan under jit" + (" + jax.grad" if case.mode == "train" else "")
     return Compiled(forward, max(setup, 0.0), f"XLA_FLAGS={xla_flags(threads)}",
-                    f"jax {loaded['version']}", timer=JaxTimer(worker),
+                    f"jax {loaded['version']}", remote=JaxTiming(worker),
                     first_call_s=loaded["first_call_s"], kernel=kernel,
                     step=lambda: None)
