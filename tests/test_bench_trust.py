@@ -249,7 +249,7 @@ def test_blocks_after_the_first_round_make_no_untimed_calls():
     def fn():
         made[0] += 1
 
-    timer = timing.make_timer(fn, 1)
+    timer = timing.BlockTimer(fn, 1)
     for number in (1, 7):
         made[0] = 0
         times, calls, _ = timing.timed_round(timer, min_run_time=0.001, min_runs=5,

@@ -172,7 +172,7 @@ def test_a_device_is_synchronised_before_every_clock_reading(monkeypatch):
     from rnncli.measure import engine, timing
 
     events = []
-    timer = timing.make_timer(lambda: events.append("call"), 1, "wall",
+    timer = timing.BlockTimer(lambda: events.append("call"), 1, "wall",
                               sync=lambda: events.append("sync"))
     timing.timed_round(timer, min_run_time=0.001, min_runs=3, number=2)
     blocks = "".join("c" if e == "call" else "s" for e in events).split("s")

@@ -113,7 +113,7 @@ def test_explain_examples_carry_the_corrected_facts(cli):
 def test_bench_data_centre_preset_is_refused_without_force(cli):
     args = _doc_command("bench.md", r"deepbench-train --force")
     res = cli(*[a for a in args if a != "--force"])
-    assert res.exit_code == 2 and "exceeds 10 min" in res.stderr and "--force" in res.stderr
+    assert res.exit_code == 2 and "(limit 10 min)" in res.stderr and "--force" in res.stderr
 
 
 @pytest.mark.slow

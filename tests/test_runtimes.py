@@ -36,6 +36,14 @@ def _check_rows(data: dict, name: str, archs: set[str]) -> None:
         q = r["torch_ratio"]
         assert q["lo"] <= q["ratio"] <= q["hi"]
         assert q["verdict"]["evidence"]["unit"] == "timed run"
+        # the pair's interval is the comparison's (one bootstrap), turned torch ÷ runtime
+        (c,) = [c for c in data["summary"]["comparisons"] if c["field"] == "impl"
+                and {c["fast"], c["slow"]} == {"torch", name}
+                and (c["arch"], c["mode"]) == (r["arch"], r["mode"])]
+        if c["fast"] == name:
+            assert (q["ratio"], q["lo"], q["hi"]) == (c["ratio"], c["lo"], c["hi"])
+        else:
+            assert q["ratio"] == pytest.approx(1 / c["ratio"]) and q["lo"] == 1 / c["hi"]
         assert r["threads_as_set"]
     info = data["summary"]["runtimes"]
     assert info["tolerance"] == runtimes.TOLERANCE and info["not_timed"] == []

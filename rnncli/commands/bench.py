@@ -145,7 +145,7 @@ def _measure(req: request.Request) -> dict:
     budget = Budget.plan(the_plan.cases, min_time=req.min_time, rounds=req.rounds,
                          peak_n=req.peak_n if req.peak else None,
                          min_runs=100 if req.latency else 5)
-    budget.check(req.force)
+    budget.check(req.force, len(the_plan.cases))
     err = console.err()
     err.print(view.estimate_line(len(the_plan.cases), budget, the_plan.skipped), soft_wrap=True)
     settings = session.Settings(threads=req.threads, flop_count=req.flops, peak=req.peak,

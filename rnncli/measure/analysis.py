@@ -32,16 +32,12 @@ import numpy as np
 from rnncli import archs, fmt
 from rnncli import verdict as rule
 from rnncli.measure import stats
-from rnncli.measure.spec import KEY_FIELDS
+from rnncli.measure.spec import KEY_FIELDS, row_key
 
 #: Fields a comparison varies, with how its members are named in text.
 COMPARED = ("arch", "impl", "batching")
 #: The lesson's claim: LIGHT (the GRU) is lighter and faster than HEAVY (the LSTM).
 LIGHT, HEAVY = archs.LESSON_PAIR
-
-
-def _key_without(row: dict, *fields: str) -> tuple:
-    return tuple(row.get(f) for f in KEY_FIELDS if f not in fields)
 
 
 def _name(row: dict, field: str) -> str:
@@ -50,13 +46,13 @@ def _name(row: dict, field: str) -> str:
 
 def add_ratios(rows: Sequence[dict]) -> None:
     """Add ``vs_lstm`` (against HEAVY) and ``vs_torch`` (time ratios) to every row."""
-    heavy = {_key_without(r, "arch"): r for r in rows if r["arch"] == HEAVY}
-    fused = {_key_without(r, "impl"): r for r in rows if r["impl"] == "torch"}
+    heavy = {row_key(r, "arch"): r for r in rows if r["arch"] == HEAVY}
+    fused = {row_key(r, "impl"): r for r in rows if r["impl"] == "torch"}
     several_impls = len({r["impl"] for r in rows}) > 1
     for r in rows:
-        ref = heavy.get(_key_without(r, "arch"))
+        ref = heavy.get(row_key(r, "arch"))
         r["vs_lstm"] = r["median_s"] / ref["median_s"] if ref else None
-        ref = fused.get(_key_without(r, "impl")) if several_impls else None
+        ref = fused.get(row_key(r, "impl")) if several_impls else None
         r["vs_torch"] = r["median_s"] / ref["median_s"] if ref else None
 
 
@@ -75,7 +71,7 @@ def comparisons(rows: Sequence[dict]) -> list[dict]:
     for field in COMPARED:
         groups: dict[tuple, list[dict]] = defaultdict(list)
         for r in rows:
-            groups[_key_without(r, field)].append(r)
+            groups[row_key(r, field)].append(r)
         for members in groups.values():
             if len({m.get(field) for m in members}) < 2:
                 continue
@@ -120,7 +116,7 @@ def scaling(rows: Sequence[dict], field: str = "seq_len") -> list[dict]:
     groups: dict[tuple, list[dict]] = defaultdict(list)
     for r in rows:
         if not r.get("lengths"):
-            groups[_key_without(r, field)].append(r)
+            groups[row_key(r, field)].append(r)
     out = []
     for members in groups.values():
         xs = [m[field] for m in members]
@@ -203,7 +199,7 @@ def _kernel_lines(rows: Sequence[dict], comps: Sequence[dict]) -> list[str]:
 def _row_pairs(rows: Sequence[dict]) -> list[dict[str, dict]]:
     pairs: dict[tuple, dict[str, dict]] = defaultdict(dict)
     for r in rows:
-        pairs[_key_without(r, "arch")][r["arch"]] = r
+        pairs[row_key(r, "arch")][r["arch"]] = r
     return [s for s in pairs.values() if LIGHT in s and HEAVY in s]
 
 

@@ -21,12 +21,13 @@ refuse runs that would take far too long or too much memory, not to predict timi
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rnncli import archs, formulas
-from rnncli.errors import BadInput
+from rnncli.limits import refuse_oversized
 from rnncli.machine import CLOCKS
 from rnncli.measure.impls import DEFAULT_COST, IMPLS, Cost
 from rnncli.measure.spec import DTYPE_BYTES, Case
@@ -163,24 +164,14 @@ class Budget:
         return cls(per_row, n_rounds, seconds, mem, free_memory_bytes(device), min_runs,
                    soft_s=max(15.0, 1.5 * seconds))
 
-    def too_long(self) -> bool:
-        return self.seconds > MAX_SECONDS
-
-    def too_big(self) -> bool:
-        return self.free_bytes is not None and self.memory_bytes > self.free_bytes
-
-    def check(self, force: bool) -> None:
-        """Refuse a run over ``MAX_SECONDS`` or over the free memory, unless ``force``."""
-        if force:
-            return
-        if self.too_big():
-            raise BadInput(f"estimated memory {self.memory_bytes / 2**30:.1f} GiB for the "
-                           f"largest row exceeds the free {self.free_bytes / 2**30:.1f} GiB; "
-                           "shrink the grid or --peak-n, or pass --force")
-        if self.too_long():
-            raise BadInput(f"estimated run time {self.seconds / 60:.0f} min exceeds "
-                           f"{MAX_SECONDS / 60:.0f} min; shrink the grid, lower --min-time "
-                           "or --peak-n, or pass --force")
+    def check(self, force: bool, n_rows: int) -> None:
+        """Refuse a run over ``MAX_SECONDS`` or over the free memory, unless ``force``
+        (the project's one refusal: :func:`rnncli.limits.refuse_oversized`)."""
+        refuse_oversized(f"this run of {n_rows} row{'s' if n_rows != 1 else ''}",
+                         seconds=self.seconds, nbytes=self.memory_bytes,
+                         max_seconds=MAX_SECONDS, max_bytes=self.free_bytes or math.inf,
+                         force=force, lower="shrink the grid (fewer sizes, --arch), lower "
+                         "--min-time or --peak-n")
 
     def _now(self) -> float:
         return CLOCKS[self.clock]()

@@ -94,7 +94,7 @@ def prepare(case: Case, cfg: RunConfig) -> Prepared:
     first = timing.time_first_call(wl.step, wl.sync, cfg.clock)
     for _ in range(cfg.warmup_calls):
         wl.step()
-    return Prepared(case, wl, first, timing.make_timer(wl.step, cfg.threads, cfg.clock, wl.sync))
+    return Prepared(case, wl, first, timing.BlockTimer(wl.step, cfg.threads, cfg.clock, wl.sync))
 
 
 def time_round(p: Prepared, cfg: RunConfig, min_time: float | None = None) -> None:

@@ -154,14 +154,12 @@ def _files(o: Options) -> None:
     from rnncli import fileio
     from rnncli.measure import output as out_mod
 
-    if o.output is not None:
-        if not str(o.output).strip():
-            raise BadInput("--output: empty file name")
-        fileio.check_writable(o.output, out_mod.SUFFIXES)
-    if o.plot is not None:
-        if not str(o.plot).strip():
-            raise BadInput("--plot: empty file name")
-        fileio.check_writable(o.plot, (".png", ".svg", ".pdf"))
+    for flag, name, suffixes in (("--output", o.output, out_mod.SUFFIXES),
+                                 ("--plot", o.plot, (".png", ".svg", ".pdf"))):
+        if name is not None and not str(name).strip():
+            raise BadInput(f"{flag}: empty file name")
+        if name is not None:
+            fileio.check_writable(name, suffixes)
 
 
 def _user_model(req: Request) -> None:

@@ -6,6 +6,7 @@ kernel.  Pure functions of the result rows (no torch).
 
 from __future__ import annotations
 
+from rnncli.measure.spec import row_key
 from rnncli.runtimes import RUNTIMES
 
 
@@ -19,13 +20,10 @@ def threads_as_set(rows: list[dict], meta: dict) -> dict[str, str]:
 def fastest(rows: list[dict]) -> list[dict]:
     """Per shape and mode, the runtime with the lowest median and its ratio to torch
     (with the interval and verdict of ``analysis``'s comparison when one was made)."""
-    from rnncli.measure.spec import KEY_FIELDS
-
     groups: dict[tuple, list[dict]] = {}
     for r in rows:
         if r["impl"] == "torch" or r["impl"] in RUNTIMES:
-            key = tuple(r.get(f) for f in KEY_FIELDS if f != "impl")
-            groups.setdefault(key, []).append(r)
+            groups.setdefault(row_key(r, "impl"), []).append(r)
     return [_best(m) for m in groups.values() if len(m) > 1]
 
 
@@ -40,27 +38,26 @@ def _best(members: list[dict]) -> dict:
             if torch_row else None}
 
 
-def add_torch_ratios(rows: list[dict]) -> None:
+def add_torch_ratios(rows: list[dict], comps: list[dict]) -> None:
     """Each runtime row's speed against torch on the same shape: ``torch_ratio`` = torch
-    median / runtime median (above 1: the runtime is faster), its bootstrap 95% interval
-    over rounds (``stats.ratio``) and the shared rule's verdict (``rnncli.verdict``)."""
+    median / runtime median (above 1: the runtime is faster), with the 95% interval of
+    ``analysis``'s comparison of the pair (the same bootstrap, so table and verdict agree)
+    and the shared rule's verdict (``rnncli.verdict``)."""
     from rnncli import verdict
     from rnncli.measure import stats
-    from rnncli.measure.spec import KEY_FIELDS
 
-    def key(r):
-        return tuple(r.get(f) for f in KEY_FIELDS if f != "impl")
-
-    torch_rows = {key(r): r for r in rows if r["impl"] == "torch"}
+    found = {(row_key(c, "impl"), c["fast"] if c["slow"] == "torch" else c["slow"]): c
+             for c in comps if c["field"] == "impl" and "torch" in (c["fast"], c["slow"])}
     for r in rows:
-        ref = torch_rows.get(key(r)) if r["impl"] in RUNTIMES else None
-        if ref is None:
+        c = found.get((row_key(r, "impl"), r["impl"])) if r["impl"] in RUNTIMES else None
+        if c is None:
             continue
-        q = stats.ratio(r, ref)  # median(torch) / median(runtime)
-        ev = verdict.Evidence(q.ratio, q.lo, q.hi, min(q.runs), stats.MIN_RUNS, "timed run")
-        v = verdict.compare_ratio(r["impl"], "torch", ev)
-        r["torch_ratio"] = {"ratio": q.ratio, "lo": q.lo, "hi": q.hi,
-                            "paired_rounds": q.paired, "verdict": v.as_dict()}
+        q = (c["ratio"], c["lo"], c["hi"]) if c["fast"] == r["impl"] else \
+            (1 / c["ratio"], c["hi"] and 1 / c["hi"], c["lo"] and 1 / c["lo"])
+        ev = verdict.Evidence(*q, min(c["runs"]), stats.MIN_RUNS, "timed run")
+        r["torch_ratio"] = {"ratio": q[0], "lo": q[1], "hi": q[2],
+                            "paired_rounds": c["paired_rounds"],
+                            "verdict": verdict.compare_ratio(r["impl"], "torch", ev).as_dict()}
 
 
 #: Why torch's GRU/RNN lose to the other runtimes on CPU (ONEDNN_VERBOSE=1 shows it).

@@ -145,7 +145,7 @@ def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict])
     if not any(c.impl in runtimes.RUNTIMES for c in cases):
         return
     rows = report["results"]
-    found.add_torch_ratios(rows)
+    found.add_torch_ratios(rows, report["summary"]["comparisons"])
     report["summary"]["runtimes"] = {
         "rules": list(runtimes.RULES), "tolerance": runtimes.TOLERANCE,
         "not_timed": not_timed, "threads_as_set": found.threads_as_set(rows, report["meta"]),

@@ -60,9 +60,6 @@ class Case:
         """Input size of each layer (a bidirectional layer feeds 2H to the next)."""
         return [self.input_size] + [self.directions * self.hidden_size] * (self.num_layers - 1)
 
-    def key(self) -> tuple:
-        return tuple(getattr(self, f) for f in KEY_FIELDS)
-
     def as_dict(self) -> dict:
         d = asdict(self)
         d["lengths"] = list(self.lengths) if self.lengths else None
@@ -80,10 +77,11 @@ class Case:
                 f"H={self.hidden_size}")
 
 
-def row_key(row: dict) -> tuple:
-    """The identifying key of a result row (dict), comparable with ``Case.key()``."""
+def row_key(row: dict, *without: str) -> tuple:
+    """The identifying key of a result row (dict) over ``KEY_FIELDS`` except ``without``
+    (rows that differ only in those fields share it)."""
     defaults = {"batching": "fixed"}
-    return tuple(row.get(f, defaults.get(f)) for f in KEY_FIELDS)
+    return tuple(row.get(f, defaults.get(f)) for f in KEY_FIELDS if f not in without)
 
 
 @dataclass

@@ -5,17 +5,11 @@ timer's own overhead is negligible, then repeats blocks until ``min_run_time`` h
 passed; its ``Measurement`` gives the median and the inter-quartile range (IQR)
 of the per-call times and flags rows whose IQR exceeds 10 % of the median
 (the same threshold we use, following pyperf and torch.utils.benchmark).
-Slow calls leave too few blocks for an IQR, so we top up with more blocks of the same
-size until at least ``min_runs`` replicates exist or the time cap is reached; later
-rounds time blocks of that size too.
-
-Those later blocks are NOT ``Timer.timeit(n)``: it makes ``max(n // 100, 2)`` untimed
-warm-up calls before every block, so a slow row timed one call at a time spent two
-untimed calls per timed one, and a run took up to three times its estimate (measured:
-a 24-row sweep, ``benchmarks/bench_estimates.py``).  ``BlockTimer.timeit`` times the
-block as ``Timer`` itself does (``timeit.Timer.timeit(n)``, the call behind
-``Timer._timeit``), without that warm-up: the model was already warmed up by its first
-call and by the block-size estimate.  The JAX worker times its blocks the same way.
+Slow calls leave too few blocks for an IQR, so we top up with blocks of the same size
+until ``min_runs`` replicates exist or the time cap is reached, as later rounds do.
+Those blocks are timed as Timer times one (``timeit.Timer.timeit(n)``), not through
+``Timer.timeit(n)``, which first makes ``max(n // 100, 2)`` untimed warm-up calls:
+two untimed calls per timed one for a slow row (bench took up to 3× its estimate).
 
 Source: PyTorch documentation, "torch.utils.benchmark" (Timer, Measurement); the
 Timer's source in torch 2.13 (``timeit``, ``_estimate_block_size``).
@@ -77,11 +71,18 @@ class Block:
 
 
 class BlockTimer:
-    """``blocked_autorange`` from torch.utils.benchmark's Timer; ``timeit(n)``: one block
-    of ``n`` calls on the same statement and clock, without Timer.timeit's warm-up calls
-    (see the module docstring)."""
+    """``blocked_autorange`` by torch.utils.benchmark's Timer, and ``timeit(n)``: one
+    block of ``n`` calls on the same statement, clock and threads, without warm-up calls.
 
-    def __init__(self, fn: Callable[[], object], num_threads: int, clock: str,
+    torch's Timer would otherwise force ONE thread.  ``clock="cpu"`` times with
+    ``time.process_time`` (the CPU time of the process: time spent waiting for a core is
+    not counted; equal to the work's time only with one thread on the CPU, where no
+    worker spins or runs in parallel).  ``sync`` (a GPU's synchronize) runs before every
+    clock reading, as torch's default timer does on an accelerator and a clock we pass
+    would not.
+    """
+
+    def __init__(self, fn: Callable[[], object], num_threads: int, clock: str = "wall",
                  sync: Callable[[], None] | None = None) -> None:
         import timeit
 
@@ -119,20 +120,6 @@ class RemoteTimer:
 
     def timeit(self, number: int = 1) -> Block:
         return Block([self.remote.timeit(number)], number)
-
-
-def make_timer(fn: Callable[[], object], num_threads: int, clock: str = "wall",
-               sync: Callable[[], None] | None = None) -> BlockTimer:
-    """A timer for ``fn()`` with the given thread count and clock (``sync``: the device's
-    synchronize, called before every clock reading, as torch's default timer does on an
-    accelerator; a timer we pass ourselves would not).
-
-    torch's Timer would otherwise force ONE thread.  ``clock="cpu"`` times with
-    ``time.process_time`` (the CPU time of the process: time spent waiting for a core is
-    not counted; equal to the work's time only with one thread on the CPU, where no
-    worker spins or runs in parallel).
-    """
-    return BlockTimer(fn, num_threads, clock, sync)
 
 
 def timed_round(timer, *, min_run_time: float, min_runs: int = 5,
@@ -203,7 +190,7 @@ def measure(fn: Callable[[], object], *, min_run_time: float, num_threads: int,
     """Time ``fn()`` with torch.utils.benchmark after ``warmup_calls`` untimed calls."""
     for _ in range(warmup_calls):
         fn()
-    timer = make_timer(fn, num_threads, clock)
+    timer = BlockTimer(fn, num_threads, clock)
     times, calls, _ = timed_round(timer, min_run_time=min_run_time, min_runs=min_runs,
                                   max_run_time=max_run_time)
     return summarize(times, calls, warmup_calls)
