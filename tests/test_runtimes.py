@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 
 import numpy as np
 import pytest
@@ -101,7 +102,31 @@ def test_jax_agrees_forward_and_train(cli):
     _check_rows(data, "jax", {"rnn", "gru", "lstm"})
     modes = {r["mode"] for r in data["results"] if r["impl"] == "jax"}
     assert modes == {"forward", "train"}
-    assert "intra_op_parallelism_threads=1" in data["summary"]["runtimes"]["threads_as_set"]["jax"]
+    threads = data["summary"]["runtimes"]["threads_as_set"]["jax"]
+    assert "intra_op_parallelism_threads=1" in threads
+    if hasattr(os, "sched_getaffinity"):  # XLA's flags alone left JAX on every core
+        first = min(os.sched_getaffinity(0))
+        assert f"pinned to CPU {first} (affinity)" in threads
+
+
+@pytest.mark.slow  # imports JAX in a fresh interpreter
+@_installed("jax")
+def test_the_jax_worker_runs_on_the_cpus_it_is_given():
+    """The one setting that limits XLA's threads is the worker's CPU affinity, set before
+    JAX is imported; the worker reports the mask it actually got."""
+    import subprocess
+    import sys
+
+    if not hasattr(os, "sched_getaffinity"):
+        pytest.skip("no CPU affinity on this OS")
+    from rnncli.runtimes import jaxrun
+
+    cpus = jaxrun.worker_cpus(1)
+    code = ("import json, rnncli.runtimes.jax_worker as w; print(json.dumps(w.cpus()))")
+    env = dict(os.environ, RNNCLI_JAX_CPUS=",".join(map(str, cpus)), JAX_PLATFORMS="cpu")
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                         text=True, check=True, timeout=120).stdout
+    assert json.loads(out) == cpus and len(cpus) == 1
 
 
 @_installed("onnxruntime")

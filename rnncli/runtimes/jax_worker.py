@@ -1,6 +1,12 @@
 """The JAX side of ``rnncli bench --runtime jax``: a worker process (``python -m
-rnncli.runtimes.jax_worker``) started by :mod:`rnncli.runtimes.jaxrun` with XLA's thread
-flags in its environment, so that they hold before JAX is first imported.
+rnncli.runtimes.jax_worker``) started by :mod:`rnncli.runtimes.jaxrun`.
+
+Threads: XLA sizes its CPU thread pools from the process's CPU affinity mask, the one
+setting that limits JAX's threads (JAX maintainer, jax-ml/jax#1539).  ``XLA_FLAGS``'
+``intra_op_parallelism_threads`` does not: a GRU (H=512, B=64) under
+``--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads=1`` used 1.8 cores of
+2 here, against 1.0 pinned to one core.  So the worker pins itself to the CPUs in
+``RNNCLI_JAX_CPUS`` BEFORE it imports JAX, and reports the mask it got.
 
 The cells (:mod:`rnncli.scratch.jax_cells`) are the torch equations in PyTorch's gate
 order, run by ``jax.lax.scan`` under ``jax.jit``.  Weights and input come in a ``.npz``
@@ -8,7 +14,8 @@ order, run by ``jax.lax.scan`` under ``jax.jit``.  Weights and input come in a `
 
 Protocol: one JSON object per line on stdin, one per line on stdout.
 ``{"op": "load", "npz": PATH, "arch", "layers", "bidirectional", "nonlinearity", "mode",
-"clock"}`` -> ``{"first_call_s"}`` (compile + first run); ``{"op": "outputs", "npz": IN,
+"clock"}`` -> ``{"first_call_s", "version", "cpus"}`` (compile + first run; the CPUs it
+may run on); ``{"op": "outputs", "npz": IN,
 "out": OUT}`` writes ``y`` for the input ``x`` of IN; ``{"op": "timeit", "number": n}`` ->
 ``{"raw": seconds for n calls}``; ``{"op": "autorange", "min_run_time": s}`` ->
 ``{"number", "raw": [...]}`` (torch.utils.benchmark's block-size rule); ``{"op": "quit"}``.
@@ -17,14 +24,23 @@ Protocol: one JSON object per line on stdin, one per line on stdout.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 
-import jax
-import jax.numpy as jnp
-import numpy as np
+if os.environ.get("RNNCLI_JAX_CPUS") and hasattr(os, "sched_setaffinity"):
+    os.sched_setaffinity(0, {int(c) for c in os.environ["RNNCLI_JAX_CPUS"].split(",")})
 
-from rnncli.scratch.jax_cells import make_forward
+import jax  # noqa: E402 - after the CPU affinity, which sizes XLA's thread pools
+import jax.numpy as jnp  # noqa: E402
+import numpy as np  # noqa: E402
+
+from rnncli.scratch.jax_cells import make_forward  # noqa: E402
+
+
+def cpus() -> list[int] | None:
+    """The CPUs this process may run on (None where the OS does not say)."""
+    return sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else None
 
 
 class Worker:
@@ -49,7 +65,7 @@ class Worker:
         t0 = self.now()
         jax.block_until_ready(self.fn())
         return {"first_call_s": self.now() - t0, "version": jax.__version__,
-                "devices": [str(d) for d in jax.devices()]}
+                "devices": [str(d) for d in jax.devices()], "cpus": cpus()}
 
     def outputs(self, msg: dict) -> dict:
         x = jnp.asarray(np.load(msg["npz"], allow_pickle=False)["x"])

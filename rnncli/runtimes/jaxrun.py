@@ -22,8 +22,17 @@ from rnncli.errors import RnncliError
 
 
 def xla_flags(threads: int) -> str:
-    """XLA's CPU thread flags for ``threads`` (set before JAX is imported)."""
+    """XLA's CPU thread flags for ``threads`` (set before JAX is imported; they alone do
+    not limit the threads: the worker's CPU affinity does, see ``jax_worker``)."""
     return f"--xla_cpu_multi_thread_eigen=false intra_op_parallelism_threads={threads}"
+
+
+def worker_cpus(threads: int) -> list[int] | None:
+    """The first ``threads`` CPUs this process may use: the worker's affinity (None where
+    the OS has no CPU affinity, e.g. macOS: the threads are then not limited)."""
+    if not hasattr(os, "sched_getaffinity"):
+        return None
+    return sorted(os.sched_getaffinity(0))[:threads]
 
 
 class Worker:
@@ -32,6 +41,9 @@ class Worker:
     def __init__(self, threads: int) -> None:
         env = dict(os.environ, XLA_FLAGS=xla_flags(threads), JAX_PLATFORMS="cpu",
                    OMP_NUM_THREADS=str(threads))
+        cpus = worker_cpus(threads)
+        if cpus:
+            env["RNNCLI_JAX_CPUS"] = ",".join(map(str, cpus))
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "rnncli.runtimes.jax_worker"], stdin=subprocess.PIPE,
             stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
@@ -107,7 +119,11 @@ def prepare(module, x, case, threads: int, clock: str):
         return np.load(worker.path("y.npy"), allow_pickle=False)
 
     kernel = "XLA: jax.lax.scan under jit" + (" + jax.grad" if case.mode == "train" else "")
-    return Compiled(forward, max(setup, 0.0), f"XLA_FLAGS={xla_flags(threads)}",
+    pinned = loaded.get("cpus")
+    threads_text = (f"pinned to CPU {','.join(map(str, pinned))} (affinity), "
+                    if pinned and len(pinned) == threads else "NOT pinned (no CPU affinity "
+                    "here: XLA may use every core), ") + f"XLA_FLAGS={xla_flags(threads)}"
+    return Compiled(forward, max(setup, 0.0), threads_text,
                     f"jax {loaded['version']}", remote=JaxTiming(worker),
                     first_call_s=loaded["first_call_s"], kernel=kernel,
                     step=lambda: None)
