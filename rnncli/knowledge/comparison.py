@@ -149,7 +149,7 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 f"differ: in torch 2.13 on CPU only nn.LSTM reaches oneDNN's fused RNN "
                 f"kernel, while nn.GRU and nn.RNN run step by step, and rnncli bench "
                 f"measured the GRU slower to train than the LSTM. That gap is torch's: on "
-                f"the same weights onnxruntime and OpenVINO ran the GRU's forward 1.5-5× "
+                f"the same weights onnxruntime and OpenVINO ran the GRU's forward 1.5-6× "
                 f"faster than torch and about as fast as their LSTM (rnncli bench --runtime "
                 f"all names the fastest runtime for your shapes). Run with --measure to "
                 f"time it on this machine."),
@@ -161,7 +161,7 @@ def _rows(a: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
                 _ev("measured", "ONEDNN_VERBOSE=1: nn.LSTM runs oneDNN's RNN primitive, "
                     "nn.GRU and nn.RNN none", "onednn-rnn"),
                 _ev("measured", "rnncli bench --runtime torch,onnxruntime,openvino,jax "
-                    "(docs/bench.md: GRU forward 1.5-5× faster on onnxruntime/OpenVINO "
+                    "(docs/bench.md: GRU forward 1.5-6× faster on onnxruntime/OpenVINO "
                     "than on torch, same weights, outputs checked equal)", None),
             ],
         },

@@ -127,8 +127,8 @@ def _faq() -> dict[str, Any]:
             "reaches oneDNN's fused RNN kernel (ONEDNN_VERBOSE=1 prints its 'rnn' "
             "primitive), nn.GRU runs step by step, and `rnncli bench` measured the GRU "
             "slower to train than the LSTM. That is torch's kernel, not the GRU: on the "
-            "same weights onnxruntime and OpenVINO ran the GRU 1.5-5× faster than torch "
-            "(forward; 5× at batch 1) and about as fast as their LSTM (`rnncli bench "
+            "same weights onnxruntime and OpenVINO ran the GRU 1.5-6× faster than torch "
+            "(forward; 4.6-6× at batch 1) and about as fast as their LSTM (`rnncli bench "
             "--runtime all` names the fastest runtime for your shapes; docs/bench.md). "
             "`rnncli compare`, `bench` and `memory` measure the differences at your sizes.",
             ["chung2014", "britz2017", "jozefowicz2015", "weiss2018", "torch-gru",
