@@ -9,7 +9,9 @@ LSTM input, forget, candidate, output (PyTorch i, f, g, o); GRU reset, update, c
 torch-lstm/torch-gru (PyTorch docs), the ONNX operator specs for LSTM/GRU/RNN ("W ... the
 weight tensor for the gates. Concatenation of W[iofc]", "W[zrh]", "P[iof]"), Keras 3's
 ``keras/src/layers/rnn/lstm.py`` and ``gru.py`` (kernel split as i, f, c, o and z, r, h),
-OpenVINO's LSTMCell/GRUCell specs (f, i, c, o and z, r, h).
+OpenVINO's LSTMSequence/GRUSequence (``openvino.opset13.lstm_sequence``'s docstring:
+"Expected format: fico"; z, r, h), checked by running OpenVINO's own operations on
+torch weights in tests/test_formats_openvino.py.
 
 No torch and no NumPy at import time (``explain`` reads this table).
 """
