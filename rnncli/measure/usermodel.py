@@ -15,8 +15,10 @@ integers (whitespace or commas; one per sequence, at most ``MAX_SEQUENCES``).
 
 from __future__ import annotations
 
+import functools
+import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rnncli.errors import BadInput
@@ -37,6 +39,7 @@ class UserModel:
     num_layers: int
     kind: str  # "state dict" or the rnncli checkpoint kind ("sentiment", "seq2seq")
     bidirectional: bool = False
+    weights: object = field(default=None, repr=False)  # the checkpoint.Weights read
 
 
 def _select(path: str, prefix: str | None = None):
@@ -61,16 +64,28 @@ def _select(path: str, prefix: str | None = None):
 
 
 def read_model(path: str, prefix: str | None = None) -> UserModel:
-    """Read ``--weights`` (BadInput, one line, for anything that is not a usable model)."""
+    """Read ``--weights`` (BadInput, one line, for anything that is not a usable model).
+
+    The request and every row of a run load the same file: it is read once (cached by
+    path, size and modification time), not once per row."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return _read_model(path, prefix, None)  # _select names the problem
+    return _read_model(path, prefix, (st.st_size, st.st_mtime_ns))
+
+
+@functools.lru_cache(maxsize=4)
+def _read_model(path: str, prefix: str | None, version: tuple | None) -> UserModel:
     w, kind = _select(path, prefix)
     return UserModel(Path(path), w.prefix, w.arch, w.input_size, w.hidden_size,
-                     w.num_layers, kind, w.bidirectional)
+                     w.num_layers, kind, w.bidirectional, w)
 
 
 def state_dict(model: UserModel) -> dict:
     """The recurrent weights with torch's names (``_reverse`` for the backward direction),
     float64 arrays."""
-    w, _ = _select(str(model.path), model.prefix or None)
+    w = model.weights
     sd = dict(w.state_dict)
     sd.update({f"{k}_reverse": v for k, v in (w.reverse or {}).items()})
     return sd
