@@ -6,7 +6,8 @@ new file gets ordinary permissions: an existing file keeps its mode, a new one g
 0o666 minus the umask, as ``open()`` would give it (``mkstemp``'s 0600 is not kept).
 
 In: :func:`regular_file` (an existing regular file of bounded size: not a FIFO, not
-``/dev/zero``, not a directory), :func:`read_stdin` (standard input bounded in bytes
+``/dev/zero``, not a directory), :func:`read_bytes` / :func:`read_text` (such a file's
+contents, checked again on the open descriptor), :func:`read_stdin` (standard input bounded in bytes
 and in time), and :func:`load_numpy` (``allow_pickle=False``, every array's declared
 size checked from its header before any of it is read).
 """
@@ -236,6 +237,33 @@ def _probe_read(p: Path, option: str) -> None:
             fh.read(1)
     except OSError as exc:
         raise read_failed(p, exc, option) from None
+
+
+def read_bytes(path: str | os.PathLike[str], option: str,
+               max_bytes: int = MAX_INPUT_BYTES) -> bytes:
+    """The bytes of a user's file: :func:`regular_file`, then checked again on the open
+    descriptor (the path may be swapped for a FIFO or a bigger file between the two) and
+    read to at most ``max_bytes``. BadInput (one line naming ``option``) otherwise."""
+    p = regular_file(path, option, max_bytes)
+    try:
+        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with os.fdopen(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode) or info.st_size > max_bytes:
+                raise BadInput(f"{option} {p}: changed while being read (now not a regular "
+                               f"file of at most {max_bytes / MiB:.0f} MiB)")
+            return fh.read(max_bytes + 1)
+    except OSError as exc:
+        raise read_failed(p, exc, option) from None
+
+
+def read_text(path: str | os.PathLike[str], option: str,
+              max_bytes: int = MAX_INPUT_BYTES) -> str:
+    """:func:`read_bytes` decoded as UTF-8 (BadInput naming the file when it is not)."""
+    try:
+        return read_bytes(path, option, max_bytes).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadInput(f"{option} {path}: not UTF-8 text") from None
 
 
 def read_stdin(stream, max_bytes: int = MAX_STDIN_BYTES, wait_s: float = 1.0,

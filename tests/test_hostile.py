@@ -132,6 +132,25 @@ def test_regular_file_refuses_fifo_device_directory_and_oversize(tmp_path):
     assert fileio.regular_file(big, "--input") == big
 
 
+def test_read_bytes_checks_the_open_file_again(tmp_path, monkeypatch):
+    """A path swapped for a FIFO or a bigger file after the check is refused on the open
+    descriptor, not read forever; a plain file reads whole, non-UTF-8 text is one line."""
+    fifo, big, ok = tmp_path / "f.json", tmp_path / "big.json", tmp_path / "ok.json"
+    os.mkfifo(fifo)
+    big.write_bytes(b"x" * 2000)
+    ok.write_bytes(b"{\"a\": 1}")
+    real = fileio.regular_file
+    for swapped in (fifo, big):  # the check saw ok.json; the open finds the swapped file
+        monkeypatch.setattr(fileio, "regular_file", lambda p, o, m, s=swapped: s)
+        with pytest.raises(BadInput, match="changed while being read"):
+            fileio.read_bytes(ok, "--compare", 1000)
+    monkeypatch.setattr(fileio, "regular_file", real)
+    assert fileio.read_text(ok, "--compare") == '{"a": 1}'
+    ok.write_bytes(b"\xff\xfe")
+    with pytest.raises(BadInput, match="--compare .*ok.json: not UTF-8 text"):
+        fileio.read_text(ok, "--compare")
+
+
 @pytest.mark.skipif(IS_ROOT, reason="root enters every directory")
 def test_a_directory_the_user_cannot_enter(tmp_path, cli):
     locked = tmp_path / "locked"

@@ -5,51 +5,25 @@ A baseline is a file written by ``rnncli bench --output FILE.json`` (or ``--json
 impl, mode, every size, dtype, device and batching are equal; ``speedup`` is baseline
 median over current median (above 1: faster now; below 1: a regression).
 
-The file must be a regular file of at most ``MAX_BYTES`` (``/dev/zero`` or a FIFO would
-otherwise be read forever), and JSON nested deeper than Python's parser allows is
-refused like any other foreign file.
+The file must be a regular file of at most ``MAX_BYTES`` (``fileio.read_text``:
+``/dev/zero`` or a FIFO would otherwise be read forever), and JSON nested deeper than
+Python's parser allows is refused like any other foreign file.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import stat
 from collections.abc import Sequence
 from pathlib import Path
 
 from rnncli.errors import BadInput
+from rnncli.fileio import read_text
 from rnncli.machine import SCHEMA_VERSION
 from rnncli.measure.spec import KEY_FIELDS, row_key
 
 MAX_BYTES = 64 * 2**20
 #: Fields a baseline row must have (files from before ``batching`` existed lack it).
 REQUIRED = tuple(f for f in KEY_FIELDS if f != "batching")
-
-
-def _read_bounded(p: Path) -> str:
-    """The text of a regular file of bounded size (``fileio.regular_file``, then checked
-    again on the open descriptor: the path may change between the two)."""
-    from rnncli.fileio import regular_file
-
-    regular_file(p, "--compare", MAX_BYTES)
-    try:
-        fd = os.open(p, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError as e:
-        raise BadInput(f"--compare {p}: cannot read it ({e.strerror or type(e).__name__})") \
-            from None
-    with os.fdopen(fd, "rb") as fh:
-        info = os.fstat(fh.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise BadInput(f"--compare {p}: not a regular file (a device, FIFO or socket)")
-        if info.st_size > MAX_BYTES:
-            raise BadInput(f"--compare {p}: {info.st_size / 2**20:.0f} MiB; a bench file is "
-                           f"smaller than {MAX_BYTES // 2**20} MiB")
-        data = fh.read(MAX_BYTES + 1)
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        raise BadInput(f"--compare {p}: not UTF-8 text") from None
 
 
 def _parse(p: Path, text: str) -> dict:
@@ -74,7 +48,7 @@ def _good_row(r: object) -> bool:
 def load_baseline(path: str | Path) -> dict:
     """Read and check a baseline file; BadInput (one line) if it is not one of ours."""
     p = Path(path)
-    data = _parse(p, _read_bounded(p))
+    data = _parse(p, read_text(p, "--compare", MAX_BYTES))
     version = data["meta"].get("schema_version")
     if version != SCHEMA_VERSION:
         raise BadInput(f"--compare {p}: schema_version {str(version)[:20]!r}, this rnncli "

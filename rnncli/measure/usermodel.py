@@ -91,20 +91,12 @@ def state_dict(model: UserModel) -> dict:
     return sd
 
 
-def _check_file(p: Path) -> None:
-    from rnncli.fileio import regular_file
+def _read_lengths_file(p: Path) -> list[int]:
+    from rnncli.fileio import read_text
 
     if not p.exists():
         raise BadInput(f"--lengths {p}: no such file (or use uniform:A-B)")
-    regular_file(p, "--lengths", MAX_LENGTHS_FILE_BYTES)
-
-
-def _read_lengths_file(p: Path) -> list[int]:
-    _check_file(p)
-    try:
-        text = p.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as e:
-        raise BadInput(f"--lengths {p}: cannot read it ({e.__class__.__name__})") from None
+    text = read_text(p, "--lengths", MAX_LENGTHS_FILE_BYTES)
     items = [t for t in re.split(r"[\s,]+", text.strip()) if t]
     if not items or not all(t.isascii() and t.isdigit() for t in items):
         raise BadInput(f"--lengths {p}: expected positive integers separated by spaces, "

@@ -82,13 +82,9 @@ def from_dataset(name: str, data_dir: Path | None, seed: int) -> Corpus:
 def read_table(path: Path, max_bytes: int = MAX_BYTES, option: str = "--data"
                ) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
     """Rows ``(line number, fields)`` and the lines skipped as ``(line number, why)``."""
-    from rnncli.fileio import read_failed, regular_file
+    from rnncli.fileio import read_bytes
 
-    path = regular_file(path, option, max_bytes)  # not a FIFO, a device, too large
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise read_failed(path, exc, option) from None
+    raw = read_bytes(path, option, max_bytes)  # not a FIFO, a device, too large
     lines = raw.splitlines()
     if not any(line.strip() for line in lines):
         raise BadInput(f"{path}: the file is empty")

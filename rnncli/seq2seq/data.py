@@ -15,9 +15,10 @@ from __future__ import annotations
 import os
 import random
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from rnncli.errors import BadInput
-from rnncli.fileio import regular_file
+from rnncli.fileio import read_text
 from rnncli.tokens import EOS_ID, PAD_ID, SOS_ID, Vocab, join_words, tokenizer
 
 MAX_FILE_BYTES = 200 * 2**20
@@ -40,11 +41,8 @@ def _parse_line(line: str, where: str) -> tuple[str, str, str | None]:
 
 def read_pairs(path: str | os.PathLike[str], option: str = "--data") -> tuple[Pairs, Pairs]:
     """(pairs, pairs marked test) of a file; unmarked pairs are in the first list."""
-    p = regular_file(path, option, MAX_FILE_BYTES)  # exists, regular, readable, bounded
-    try:
-        text = p.read_text(encoding="utf-8")
-    except UnicodeDecodeError:
-        raise BadInput(f"{p}: not UTF-8 text") from None
+    p = Path(path)
+    text = read_text(p, option, MAX_FILE_BYTES)  # exists, regular, readable, bounded
     main: Pairs = []
     marked: Pairs = []
     for i, line in enumerate(text.splitlines(), 1):
