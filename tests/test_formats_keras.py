@@ -84,6 +84,7 @@ def test_weights_only_file_read_from_shapes(cli, tmp_path):
     np.testing.assert_allclose(hidden(res), m.predict(X[None], verbose=0)[0], atol=1e-6)
 
 
+@pytest.mark.slow  # imports Keras and builds a model (~1.2-1.9 s CPU)
 def test_list_layers_and_prefix(cli, tmp_path):
     keras.utils.set_random_seed(0)
     inp = keras.Input((None, 3))
