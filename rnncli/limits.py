@@ -79,13 +79,15 @@ def _duration(s: float) -> str:
 
 def refuse_oversized(what: str, *, seconds: float | None = None, nbytes: float | None = None,
                      max_seconds: float, max_bytes: float, force: bool,
-                     lower: str = "make it smaller", knobs: Sequence[Knob] = ()) -> None:
+                     lower: str = "make it smaller", knobs: Sequence[Knob] = (),
+                     also: str = "") -> None:
     """Raise ``BadInput`` when ``seconds`` or ``nbytes`` is over its limit, unless ``force``.
 
     ``what`` names the work ("this race"); ``lower`` says what to change ("lower --steps"),
     or ``knobs`` (each ``cost(v)`` -> ``(seconds, bytes)``) let the line name the options
-    that dominate and the largest value of each that fits. The line gives both estimates,
-    so the user sees which one is over.
+    that dominate and the largest value of each that fits; ``also`` names a further lever
+    that is no integer option ("--min-time"). The line gives both estimates, so the user
+    sees which one is over.
     """
     def fits(cost) -> bool:
         s, b = cost
@@ -93,7 +95,7 @@ def refuse_oversized(what: str, *, seconds: float | None = None, nbytes: float |
 
     if force or fits((seconds, nbytes)):
         return
-    lower = lower_hint(knobs, fits, lower)
+    lower = lower_hint(knobs, fits, lower) + (f"; {also}" if also else "")
     parts = []
     if seconds is not None:
         parts.append(f"{_duration(seconds)} (limit {_duration(max_seconds)})")

@@ -68,6 +68,9 @@ def test_no_single_option_fits_says_which_to_lower_together():
     (["seq2seq", "--task", "dates", "--hidden", "4000", "--steps", "5000"],
      [r"--hidden \d+ \(now 4,000\)"]),
     (["sentiment", "--steps", "1000000"], [r"--steps [\d,]+ \(now 1,000,000\)"]),
+    (["bench", "-T", "2000,4000", "-H", "1024,2048", "-B", "64", "--mode", "train"],
+     [r"--hidden up to \d+ \(now 2,048\)", r"--seq-len up to \d+ \(now 4,000\)",
+      "lowering --min-time or --peak-n"]),
 ])
 def test_each_refusal_names_what_to_change(cli, args, names):
     """The values depend on each command's cost model; limits' own test checks that the
@@ -80,3 +83,14 @@ def test_each_refusal_names_what_to_change(cli, args, names):
     for name in names:
         assert re.search(name, res.stderr), res.stderr
     assert "would fit" in res.stderr and "--force" in res.stderr
+
+
+def test_bench_names_only_the_sizes_the_user_may_change(cli):
+    """A preset sets every size, --weights the model's: the refusal does not ask to lower
+    them; a grid of thousands of rows is told to shrink, without a search."""
+    res = cli("bench", "--preset", "deepbench-train")
+    assert res.exit_code == 2 and "shrink the grid" in res.stderr
+    assert "--hidden" not in res.stderr and "would fit" not in res.stderr
+    huge = ",".join(str(t) for t in range(100, 20001, 100))
+    res = cli("bench", "-T", huge, "-H", "64,128,256,512,1024,2048,4096,8192,16384,32768")
+    assert res.exit_code == 2 and "shrink the grid" in res.stderr and "would fit" not in res.stderr

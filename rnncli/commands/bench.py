@@ -142,10 +142,10 @@ def _measure(req: request.Request) -> dict:
     base = baseline.load_baseline(req.compare) if req.compare else None
     the_plan = grid.plan(req)
     machine.check_device(req.device)
-    budget = Budget.plan(the_plan.cases, min_time=req.min_time, rounds=req.rounds,
-                         peak_n=req.peak_n if req.peak else None,
-                         min_runs=100 if req.latency else 5)
-    budget.check(req.force, len(the_plan.cases))
+    plan = {"min_time": req.min_time, "rounds": req.rounds,
+            "peak_n": req.peak_n if req.peak else None, "min_runs": 100 if req.latency else 5}
+    budget = Budget.plan(the_plan.cases, **plan)
+    budget.check(req.force, the_plan.cases, req.free_sizes(), **plan)
     err = console.err()
     err.print(view.estimate_line(len(the_plan.cases), budget, the_plan.skipped), soft_wrap=True)
     settings = session.Settings(threads=req.threads, flop_count=req.flops, peak=req.peak,

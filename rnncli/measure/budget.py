@@ -27,7 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from rnncli import archs, formulas
-from rnncli.limits import refuse_oversized
+from rnncli.limits import Knob, refuse_oversized
 from rnncli.machine import CLOCKS
 from rnncli.measure.impls import DEFAULT_COST, IMPLS, Cost
 from rnncli.measure.spec import DTYPE_BYTES, Case
@@ -164,14 +164,20 @@ class Budget:
         return cls(per_row, n_rounds, seconds, mem, free_memory_bytes(device), min_runs,
                    soft_s=max(15.0, 1.5 * seconds))
 
-    def check(self, force: bool, n_rows: int) -> None:
+    def check(self, force: bool, cases: Sequence[Case], sizes: Sequence[str] = (),
+              **plan) -> None:
         """Refuse a run over ``MAX_SECONDS`` or over the free memory, unless ``force``
-        (the project's one refusal: :func:`rnncli.limits.refuse_oversized`)."""
-        refuse_oversized(f"this run of {n_rows} row{'s' if n_rows != 1 else ''}",
+        (the project's one refusal: :func:`rnncli.limits.refuse_oversized`), naming the
+        largest value of each size option in ``sizes`` that fits (the run re-planned with
+        that size capped, the others and ``plan``'s options as given)."""
+        n = len(cases)
+        refuse_oversized(f"this run of {n} row{'s' if n != 1 else ''}",
                          seconds=self.seconds, nbytes=self.memory_bytes,
                          max_seconds=MAX_SECONDS, max_bytes=self.free_bytes or math.inf,
-                         force=force, lower="shrink the grid (fewer sizes, --arch), lower "
-                         "--min-time or --peak-n")
+                         force=force, lower="shrink the grid (fewer sizes, --arch)",
+                         knobs=[_knob(o, cases, plan) for o in sizes if o in SIZE_FIELDS
+                                and n <= KNOB_ROWS],
+                         also="lowering --min-time or --peak-n also shortens it")
 
     def _now(self) -> float:
         return CLOCKS[self.clock]()
@@ -212,3 +218,23 @@ class Budget:
             return cfg
         timed = max(0.02, min(cfg.min_time, 0.5 * share - 2 * call_s(case)))
         return replace(cfg, min_time=timed, max_time=max(timed, 0.6 * share, 0.05))
+
+
+#: Above this many rows the grid itself is what to shrink: no search for a size that fits.
+KNOB_ROWS = 2000
+#: bench's size options and the Case field each sets (what a refusal may ask to lower).
+SIZE_FIELDS = {"--seq-len": "seq_len", "--batch": "batch", "--input-size": "input_size",
+               "--hidden": "hidden_size", "--layers": "num_layers"}
+
+
+def _knob(option: str, cases: Sequence[Case], plan: dict) -> Knob:
+    """``option``'s largest value in the grid, and the run's estimate with it capped."""
+    name = SIZE_FIELDS[option]
+    values = {getattr(c, name) for c in cases}
+
+    def cost(v: int) -> tuple[float, int]:
+        capped = [replace(c, **{name: min(getattr(c, name), v)}) for c in cases]
+        b = Budget.plan(capped, **plan)
+        return b.seconds, b.memory_bytes
+
+    return Knob(option, max(values), cost, prefix="up to " if len(values) > 1 else "")

@@ -84,6 +84,11 @@ class Request(Options):
     def latency(self) -> bool:
         return bool(self.preset) and not grid.PRESETS[self.preset].table
 
+    def free_sizes(self) -> list[str]:
+        """The size options the user may lower (not set by a preset, --weights, --lengths)."""
+        fixed = _fixed_by(self)
+        return [SIZES[k][0] for k in SIZES if k not in fixed]
+
     def options(self) -> dict:
         """What meta.options records."""
         return {"preset": self.preset, "archs": self.archs, "impls": self.impls,
