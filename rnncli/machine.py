@@ -1,6 +1,6 @@
 """What the numbers were measured on, and with which clock: versions, BLAS, CPU,
-threads, commit, the load before a run (``contention``) and the clocks a run may time
-with (``CLOCKS``).  Standard library only at module level: ``bench``, the runtimes and
+threads, commit, free memory, the load before a run (``contention``) and the clocks a
+run may time with (``CLOCKS``).  Standard library only at module level: ``bench``, the runtimes and
 the HTML reports share it.
 
 pyperf and pytest-benchmark store the same kind of metadata beside every result;
@@ -51,6 +51,22 @@ def load_average() -> float | None:
         return round(os.getloadavg()[0], 2)
     except (AttributeError, OSError):
         return None
+
+
+def free_memory_bytes(device: str = "cpu") -> int | None:
+    """MemAvailable from /proc/meminfo (CPU) or torch.cuda.mem_get_info (CUDA)."""
+    if device == "cuda":
+        import torch
+
+        return int(torch.cuda.mem_get_info()[0])
+    try:
+        with open("/proc/meminfo", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return None
 
 
 def check_device(device: str) -> None:

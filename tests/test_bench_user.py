@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from rnncli import tokens
+from rnncli import machine, tokens
 from rnncli.measure import budget, impls, usermodel, workloads
 from rnncli.measure.spec import Case
 
@@ -152,7 +152,7 @@ def test_cuda_rows_are_wired_without_a_gpu(monkeypatch):
     assert wl.sync is torch.cuda.synchronize
     assert wl.memory_how == "cuda-allocator-peak"
     monkeypatch.setattr(torch.cuda, "mem_get_info", lambda: (123, 456))
-    assert budget.free_memory_bytes("cuda") == 123
+    assert machine.free_memory_bytes("cuda") == 123
     assert budget.call_s(case) < budget.call_s(cpu)
 
     class Node:

@@ -51,7 +51,7 @@ def _quick_rows(cases: list, budget_s: float) -> list[dict]:
     import torch
 
     from rnncli import machine
-    from rnncli.measure import engine
+    from rnncli.measure import engine, session
     from rnncli.measure.budget import Budget
 
     before = torch.get_num_threads()
@@ -59,16 +59,16 @@ def _quick_rows(cases: list, budget_s: float) -> list[dict]:
     torch.set_num_threads(busy.threads)
     budget = Budget(min_time=1.0, rounds=1, seconds=budget_s, memory_bytes=0, free_bytes=None,
                     soft_s=budget_s)
+    cfg = engine.RunConfig(min_time=1.0, max_time=3.0, min_runs=5, threads=busy.threads,
+                           clock=busy.clock)
     budget.start()
-    rows: list[dict] = []
-    try:
-        for i, case in enumerate(cases):
-            cfg = engine.RunConfig(min_time=1.0, max_time=3.0, min_runs=5,
-                                   threads=busy.threads, clock=busy.clock)
-            row = engine.run_case(case, budget.fit(cfg, case, len(cases) - i))
-            if busy.action:
-                row["note"] = (row.get("note") or "") + f"busy machine: {busy.action}"
-            rows.append(row)
+    try:  # each row fitted into what the budget has left
+        done = engine.run_cases(cases, cfg, runner=session.sequential(budget, len(cases)))
     finally:
         torch.set_num_threads(before)
+    if done.interrupted:  # the caller's Ctrl-C handling: a partial comparison is none
+        raise KeyboardInterrupt
+    rows = done.rows
+    for row in rows if busy.action else ():
+        row["note"] = (row.get("note") or "") + f"busy machine: {busy.action}"
     return rows

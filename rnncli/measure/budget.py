@@ -26,7 +26,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from rnncli import archs, formulas
+from rnncli import archs, formulas, machine
 from rnncli.limits import Knob, refuse_oversized
 from rnncli.machine import CLOCKS
 from rnncli.measure.impls import DEFAULT_COST, IMPLS, Cost
@@ -103,29 +103,13 @@ def auto_min_time(n_rows: int) -> float:
     return max(0.2, min(1.0, 8.0 / max(n_rows, 1)))
 
 
-def free_memory_bytes(device: str = "cpu") -> int | None:
-    """MemAvailable from /proc/meminfo (CPU) or torch.cuda.mem_get_info (CUDA)."""
-    if device == "cuda":
-        import torch
-
-        return int(torch.cuda.mem_get_info()[0])
-    try:
-        with open("/proc/meminfo", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("MemAvailable:"):
-                    return int(line.split()[1]) * 1024
-    except (OSError, ValueError, IndexError):
-        pass
-    return None
-
-
 def choose_rounds(cases: Sequence[Case], rounds: int | None) -> int:
     """Interleaved rounds: 3 for grids small enough to keep every model in memory at once."""
     if rounds:
         return rounds
     if len(cases) > 24:
         return 1
-    free = free_memory_bytes(cases[0].device) if cases else None
+    free = machine.free_memory_bytes(cases[0].device) if cases else None
     total = sum(memory_bytes(c) for c in cases)
     return 3 if free is None or total < free / 2 else 1
 
@@ -161,7 +145,7 @@ class Budget:
                 seconds += (n_rounds + 1) * (2 * call + max(PEAK_MIN_TIME / n_rounds, 5 * call))
                 mem = max(mem, peak_bytes(peak_n, dtype))
         device = cases[0].device if cases else "cpu"
-        return cls(per_row, n_rounds, seconds, mem, free_memory_bytes(device), min_runs,
+        return cls(per_row, n_rounds, seconds, mem, machine.free_memory_bytes(device), min_runs,
                    soft_s=max(15.0, 1.5 * seconds))
 
     def check(self, force: bool, cases: Sequence[Case], sizes: Sequence[str] = (),

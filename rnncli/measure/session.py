@@ -86,7 +86,7 @@ def _measure(cases: Sequence[Case], settings: Settings, budget: Budget, state: _
         state.outcome = engine.run_interleaved(cases, cfg, budget.rounds, on_step=on_step,
                                                stop_early=budget.over, between_rounds=again)
     else:
-        runner = _sequential(budget, len(cases), on_step)
+        runner = sequential(budget, len(cases), on_step)
         state.outcome = engine.run_cases(cases, cfg, runner=runner)
         if again and not state.outcome.interrupted:
             again(0)
@@ -152,7 +152,7 @@ def _runtime_summary(report: dict, cases: Sequence[Case], not_timed: list[dict])
         "fastest": found.fastest(rows), "findings": found.findings(rows)}
 
 
-def _sequential(budget: Budget, n: int, on_step: Callable[[str], None] | None):
+def sequential(budget: Budget, n: int, on_step: Callable[[str], None] | None = None):
     """A runner for ``engine.run_cases`` that fits each row into what the budget has left."""
     done = [0]
 
