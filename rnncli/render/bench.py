@@ -209,7 +209,8 @@ def notes(report: dict) -> list[str]:
 #: (test on the rows, note) for notes that only some runs need.
 ROW_NOTES: tuple[tuple[Callable[[dict], bool], str], ...] = (
     (lambda r: bool(r.get("p99_s")),
-     "latency: every call timed on its own; median = p50, p99 per sequence"),
+     "p99: 99th percentile of the timed replicates (rows with 100 or more); --preset "
+     "latency times every call on its own, so there median = p50 per sequence"),
     (lambda r: r.get("batching") == "packed",
      "packed = pack_padded_sequence (real steps only); padded = the batch padded to its "
      "longest sequence and run whole"),
