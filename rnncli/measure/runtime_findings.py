@@ -43,21 +43,24 @@ def add_torch_ratios(rows: list[dict], comps: list[dict]) -> None:
     median / runtime median (above 1: the runtime is faster), with the 95% interval of
     ``analysis``'s comparison of the pair (the same bootstrap, so table and verdict agree)
     and the shared rule's verdict (``rnncli.verdict``)."""
-    from rnncli import verdict
-    from rnncli.measure import stats
-
     found = {(row_key(c, "impl"), c["fast"] if c["slow"] == "torch" else c["slow"]): c
              for c in comps if c["field"] == "impl" and "torch" in (c["fast"], c["slow"])}
     for r in rows:
         c = found.get((row_key(r, "impl"), r["impl"])) if r["impl"] in RUNTIMES else None
-        if c is None:
-            continue
-        q = (c["ratio"], c["lo"], c["hi"]) if c["fast"] == r["impl"] else \
-            (1 / c["ratio"], c["hi"] and 1 / c["hi"], c["lo"] and 1 / c["lo"])
-        ev = verdict.Evidence(*q, min(c["runs"]), stats.MIN_RUNS, "timed run")
-        r["torch_ratio"] = {"ratio": q[0], "lo": q[1], "hi": q[2],
-                            "paired_rounds": c["paired_rounds"],
-                            "verdict": verdict.compare_ratio(r["impl"], "torch", ev).as_dict()}
+        if c is not None:
+            r["torch_ratio"] = _torch_ratio(c, r["impl"])
+
+
+def _torch_ratio(c: dict, runtime: str) -> dict:
+    """A torch-runtime comparison turned round to torch ÷ runtime, with its verdict."""
+    from rnncli import verdict
+    from rnncli.measure import stats
+
+    q = (c["ratio"], c["lo"], c["hi"]) if c["fast"] == runtime else \
+        (1 / c["ratio"], c["hi"] and 1 / c["hi"], c["lo"] and 1 / c["lo"])
+    ev = verdict.Evidence(*q, min(c["runs"]), stats.MIN_RUNS, "timed run")
+    return {"ratio": q[0], "lo": q[1], "hi": q[2], "paired_rounds": c["paired_rounds"],
+            "verdict": verdict.compare_ratio(runtime, "torch", ev).as_dict()}
 
 
 #: Why torch's GRU/RNN lose to the other runtimes on CPU (ONEDNN_VERBOSE=1 shows it).
